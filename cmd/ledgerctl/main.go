@@ -1,0 +1,73 @@
+// Command ledgerctl is the security officer's and operator's tool: keys, verification,
+// demonstration data, load and benchmarks, proofs, evidence bundles and reports.
+//
+// Exit codes: 0 success; 1 the ledger or bundle is tampered (the first bad position is
+// named); 2 usage, input or I/O error, with one line saying what is wrong.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK       = 0
+	exitTampered = 1
+	exitUsage    = 2
+)
+
+// exitError carries an exit code out of a subcommand.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// tampered marks a verification finding (exit 1).
+func tampered(err error) error { return &exitError{code: exitTampered, err: err} }
+
+// usage marks bad input (exit 2).
+func usage(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// commands are added by each subcommand's file in init, so that files stay independent.
+var commands []func() *cobra.Command
+
+func register(c func() *cobra.Command) { commands = append(commands, c) }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ledgerctl",
+		Short:         "Operate and verify the Aba public-data audit ledger (阿壩州公共數據審計賬本)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	root := newRoot()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "ledgerctl:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitUsage
+}

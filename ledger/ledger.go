@@ -1,0 +1,647 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/google/uuid"
+)
+
+// Options configure a Ledger. Zero values take the documented defaults.
+type Options struct {
+	// Signer is the ledger's own key: it signs checkpoints. It must be the ledger key
+	// named in the genesis entry.
+	Signer crypto.Signer
+	// Limits bound request and payload sizes (default DefaultLimits).
+	Limits Limits
+	// MaxSkew is how far in the future occurred_at may lie (default 5 minutes): clocks
+	// drift, but an act cannot be recorded before it happens.
+	MaxSkew time.Duration
+	// MaxBatch caps entries per group commit (default 4096).
+	MaxBatch int
+	// CheckpointEvery is the policy interval for signing a checkpoint when the log has
+	// grown (default 1 second; negative disables the timer, leaving on-demand only).
+	CheckpointEvery time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Check is the domain's admission rule for a decoded submission (the commands
+	// package's validator); nil admits every well-formed envelope.
+	Check func(*Signed) error
+	// OnCommit is called, in order, with each durably committed batch (the event bus
+	// hangs here). It must not block for long: the sequencer waits for it.
+	OnCommit func([]*Entry)
+	// Logger receives operational logs (default slog.Default()). Payloads never reach it.
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
+	if o.MaxSkew == 0 {
+		o.MaxSkew = 5 * time.Minute
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 4096
+	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Receipt acknowledges a durable append.
+type Receipt struct {
+	Seq           uint64
+	Hash          Hash
+	StreamVersion uint64
+	Duplicate     bool // the same submission was already recorded; nothing new was written
+}
+
+// Ledger is the write path: it admits signed submissions, seals them into the hash chain
+// and Merkle tree in a single sequencer goroutine, group-commits them to the Store and
+// acknowledges each only after its batch is durable. Methods are safe for concurrent use.
+type Ledger struct {
+	st   Store
+	opts Options
+
+	reg  atomic.Pointer[Registry]
+	head atomic.Pointer[treeHead]
+
+	mu     sync.RWMutex // guards closed and sends on reqs
+	closed bool
+	reqs   chan *request
+	done   chan struct{}
+
+	// sequencer-owned
+	size         uint64
+	last         Hash
+	tree         tree
+	lastRecorded time.Time
+
+	ckptMu   sync.Mutex
+	ckpt     atomic.Pointer[Checkpoint]
+	stopCkpt chan struct{}
+	ckptDone chan struct{}
+}
+
+type treeHead struct {
+	Size     uint64
+	LastHash Hash
+	Root     Hash
+}
+
+type request struct {
+	s    *Signed
+	done chan result
+}
+
+type result struct {
+	r   Receipt
+	err error
+}
+
+// ErrNotInitialized is returned by Open on an empty store: run Initialize first.
+var ErrNotInitialized = errors.New("ledger not initialised: the store has no genesis entry")
+
+// Initialize writes the genesis entry (seq 0) to an empty store: it fixes the origin, the
+// data authority, the ledger key (which signs it) and the authority's root key (which
+// registers every other key).
+func Initialize(ctx context.Context, st Store, ledgerKey crypto.Signer, root *crypto.PublicKey, authority, origin string, now time.Time) error {
+	h, err := st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("reading head: %w", err)
+	}
+	if h.Size != 0 {
+		return fmt.Errorf("store already holds %d entries", h.Size)
+	}
+	p := GenesisPayload{Origin: origin, Authority: authority,
+		LedgerKey: string(crypto.MarshalPublicKeyPEM(ledgerKey.Public())), RootKey: string(crypto.MarshalPublicKeyPEM(root))}
+	s, err := SignSubmission(ledgerKey, Submission{
+		ID: uuid.Must(uuid.NewV7()).String(), Stream: RegistryStream, Type: TypeInitialized,
+		OccurredAt: now.UTC().Format(time.RFC3339Nano),
+		Actor:      Actor{Institution: authority, Person: "ledger", KeyID: ledgerKey.Public().ID()},
+		Payload:    registryPayload(p),
+	})
+	if err != nil {
+		return err
+	}
+	if _, _, err := genesisRegistry(&s.Submission); err != nil {
+		return err
+	}
+	e := sealEntry(0, now, 1, ZeroHash, s)
+	t := newTree()
+	var nodes []Node
+	t.append(LeafHash(e.Bytes), func(n Node) { nodes = append(nodes, n) })
+	return st.Append(ctx, &Batch{
+		Entries: []SealedEntry{{Seq: 0, ID: s.Submission.ID, Stream: RegistryStream, StreamVersion: 1, Hash: e.Hash, Bytes: e.Bytes}},
+		Nodes:   nodes,
+	})
+}
+
+// SignSubmission canonicalises sub and signs it: what an institution's system does before
+// sending. It validates the envelope so that a tool cannot sign something the ledger
+// would refuse for its form.
+func SignSubmission(k crypto.Signer, sub Submission) (*Signed, error) {
+	raw, err := marshalSubmission(&sub)
+	if err != nil {
+		return nil, err
+	}
+	s, err := DecodeSubmission(raw, Limits{})
+	if err != nil {
+		return nil, err
+	}
+	sig, err := k.SignMessage(s.Canonical)
+	if err != nil {
+		return nil, err
+	}
+	s.Signature = sig
+	return s, nil
+}
+
+// Open starts a ledger on an initialised store: it rebuilds the key registry and the
+// compact Merkle range, checks the ledger key and the latest checkpoint against the
+// stored entries, and starts the sequencer.
+func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
+	opts.defaults()
+	if opts.Signer == nil {
+		return nil, errors.New("ledger: Options.Signer (the ledger key) is required")
+	}
+	h, err := st.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading head: %w", err)
+	}
+	if h.Size == 0 {
+		return nil, ErrNotInitialized
+	}
+	reg, err := LoadRegistry(ctx, st, h.Size)
+	if err != nil {
+		return nil, err
+	}
+	if reg.LedgerKey != opts.Signer.Public().ID() {
+		return nil, fmt.Errorf("the ledger key %s is not the one named in the genesis entry (%s)", opts.Signer.Public().ID(), reg.LedgerKey)
+	}
+	t, err := loadTree(h.Size, func(ids []NodeID) ([]Hash, error) { return st.Nodes(ctx, ids) })
+	if err != nil {
+		return nil, fmt.Errorf("loading Merkle range: %w", err)
+	}
+	l := &Ledger{st: st, opts: opts, reqs: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}),
+		size: h.Size, last: h.LastHash, tree: t, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
+	l.reg.Store(reg)
+	l.head.Store(&treeHead{Size: h.Size, LastHash: h.LastHash, Root: t.root()})
+	if err := st.Entries(ctx, h.Size-1, h.Size, func(r RawEntry) error {
+		if SumEntry(r.Bytes) != h.LastHash {
+			return &ChainError{Seq: r.Seq, Reason: "bad_entry_hash", Detail: "the last entry does not hash to the stored head"}
+		}
+		e, err := ParseEntry(r.Bytes)
+		if err != nil {
+			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
+		}
+		l.lastRecorded, _ = time.Parse(time.RFC3339Nano, e.RecordedAt)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("checking the log's end: %w", err)
+	}
+	if c, err := st.LatestCheckpoint(ctx); err == nil {
+		if _, _, err := OpenCheckpoint(c.Note, reg.Origin, opts.Signer.Public()); err != nil {
+			return nil, fmt.Errorf("latest stored checkpoint: %w", err)
+		}
+		if c.Size > h.Size {
+			return nil, &ChainError{Seq: h.Size, Reason: "truncated", Detail: fmt.Sprintf("a checkpoint covers %d entries but the store holds %d", c.Size, h.Size)}
+		}
+		if c.Size == h.Size && c.Root != t.root() {
+			return nil, &ChainError{Seq: h.Size - 1, Reason: "checkpoint_mismatch", Detail: "the stored entries do not produce the checkpointed root"}
+		}
+		l.ckpt.Store(&c)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("reading latest checkpoint: %w", err)
+	}
+	go l.run()
+	go l.checkpointLoop()
+	return l, nil
+}
+
+// LoadRegistry replays the registry stream up to (not including) size and returns the key
+// registry in force there. Registry entries' signatures are checked on the way.
+func LoadRegistry(ctx context.Context, st Store, size uint64) (*Registry, error) {
+	var reg *Registry
+	err := st.Stream(ctx, RegistryStream, 1, func(r RawEntry) error {
+		if r.Seq >= size {
+			return errStop
+		}
+		e, err := ParseEntry(r.Bytes)
+		if err != nil {
+			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
+		}
+		if reg == nil {
+			g, lk, err := genesisRegistry(&e.Submission)
+			if err != nil || r.Seq != 0 || !lk.Verify(e.SubmissionRaw, e.Signature) {
+				return &ChainError{Seq: r.Seq, Reason: "bad_genesis", Detail: "entry 0 is not a valid genesis"}
+			}
+			reg = g
+			return nil
+		}
+		k, err := reg.authorize(&e.Submission)
+		if err != nil {
+			return &ChainError{Seq: r.Seq, Reason: "unauthorised", Detail: err.Error()}
+		}
+		if !k.Key.Verify(e.SubmissionRaw, e.Signature) {
+			return &ChainError{Seq: r.Seq, Reason: "bad_signature"}
+		}
+		if err := reg.apply(r.Seq, &e.Submission); err != nil {
+			return &ChainError{Seq: r.Seq, Reason: "bad_registry_act", Detail: err.Error()}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("loading key registry: %w", err)
+	}
+	if reg == nil {
+		return nil, &ChainError{Seq: 0, Reason: "bad_genesis", Detail: "no genesis entry on " + RegistryStream}
+	}
+	return reg, nil
+}
+
+var errStop = errors.New("stop")
+
+// Registry returns the key registry as of the last committed entry.
+func (l *Ledger) Registry() *Registry { return l.reg.Load() }
+
+// Origin is the log's name, fixed at genesis; it is the checkpoint's first line.
+func (l *Ledger) Origin() string { return l.reg.Load().Origin }
+
+// Store returns the underlying store, for readers.
+func (l *Ledger) Store() Store { return l.st }
+
+// Size returns the number of durably committed entries.
+func (l *Ledger) Size() uint64 { return l.head.Load().Size }
+
+// Root returns the committed tree size and root.
+func (l *Ledger) Root() (uint64, Hash) { h := l.head.Load(); return h.Size, h.Root }
+
+// Limits returns the size limits in force, for transports that must cap reads.
+func (l *Ledger) Limits() Limits { return l.opts.Limits }
+
+// AppendJSON decodes a POST /v1/events body and appends it.
+func (l *Ledger) AppendJSON(ctx context.Context, body []byte) (Receipt, error) {
+	s, err := DecodeRequest(body, l.opts.Limits)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return l.Append(ctx, s)
+}
+
+// Append admits one signed submission and returns once it is durably recorded (or was
+// already). Every refusal is a *Problem and writes nothing. Signature verification runs
+// in the caller's goroutine, so concurrent callers use every core.
+func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
+	if err := l.admit(s); err != nil {
+		return Receipt{}, err
+	}
+	req := &request{s: s, done: make(chan result, 1)}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return Receipt{}, ErrClosed
+	}
+	select {
+	case l.reqs <- req:
+	case <-ctx.Done():
+		l.mu.RUnlock()
+		return Receipt{}, ctx.Err()
+	}
+	l.mu.RUnlock()
+	select {
+	case res := <-req.done:
+		return res.r, res.err
+	case <-ctx.Done():
+		return Receipt{}, ctx.Err()
+	}
+}
+
+// admit runs every check that needs no position: time skew, the domain rule, the key's
+// existence and the signature.
+func (l *Ledger) admit(s *Signed) error {
+	sub := &s.Submission
+	if sub.Type == TypeInitialized {
+		return unauthorized("type_not_allowed", "submission.type", "the genesis entry is written once, at initialisation", "創世記錄只能在初始化時寫入一次")
+	}
+	if t := sub.Time(); t.After(l.opts.Now().Add(l.opts.MaxSkew)) {
+		return invalid("future_time", "submission.occurred_at",
+			fmt.Sprintf("occurred_at is more than %v in the future", l.opts.MaxSkew),
+			fmt.Sprintf("occurred_at 晚於當前時間超過 %v", l.opts.MaxSkew))
+	}
+	if l.opts.Check != nil {
+		if err := l.opts.Check(s); err != nil {
+			return err
+		}
+	}
+	k, ok := l.reg.Load().Key(sub.Actor.KeyID)
+	if !ok {
+		return unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "該密鑰未登記")
+	}
+	if !k.Key.Verify(s.Canonical, s.Signature) {
+		return unauthorized("bad_signature", "signature", "the signature does not verify with the actor's key over the canonical submission",
+			"簽名無法用提交者密鑰對規範化提交內容驗證通過")
+	}
+	return nil
+}
+
+// Close stops taking submissions, commits everything already queued, stops the
+// checkpoint timer after a final checkpoint, and returns. It does not close the store.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		<-l.done
+		return nil
+	}
+	l.closed = true
+	close(l.reqs)
+	l.mu.Unlock()
+	<-l.done
+	close(l.stopCkpt)
+	<-l.ckptDone
+	_, err := l.Checkpoint(context.Background())
+	return err
+}
+
+func (l *Ledger) run() {
+	defer close(l.done)
+	batch := make([]*request, 0, l.opts.MaxBatch)
+	for req := range l.reqs {
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < l.opts.MaxBatch {
+			select {
+			case r, ok := <-l.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// commit seals and writes one batch, catching up and re-sealing if another writer moved
+// the store's head (bounded: a store that keeps moving fails the batch).
+func (l *Ledger) commit(batch []*request) {
+	ctx := context.Background()
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		if err = l.tryCommit(ctx, batch); !errors.Is(err, ErrHeadMoved) {
+			break
+		}
+		if cerr := l.catchUp(ctx); cerr != nil {
+			err = cerr
+			break
+		}
+	}
+	if err != nil {
+		l.opts.Logger.Error("append failed", "entries", len(batch), "err", err)
+		for _, r := range batch {
+			r.done <- result{err: fmt.Errorf("recording the submission: %w", err)}
+		}
+	}
+}
+
+type pending struct {
+	req   *request
+	entry *Entry // sealed here, or
+	dupOf *Entry // a duplicate of one sealed earlier in this batch
+	res   result // or a final result already
+	final bool
+}
+
+func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
+	ids := make([]string, 0, len(batch))
+	streams := make([]string, 0, len(batch))
+	for _, r := range batch {
+		ids = append(ids, r.s.Submission.ID)
+		streams = append(streams, r.s.Submission.Stream)
+	}
+	existing, err := l.st.Lookup(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("looking up ids: %w", err)
+	}
+	versions, err := l.st.StreamVersions(ctx, streams)
+	if err != nil {
+		return fmt.Errorf("reading stream versions: %w", err)
+	}
+
+	now := l.opts.Now().UTC()
+	if now.Before(l.lastRecorded) {
+		now = l.lastRecorded // recorded_at never runs backwards along the log
+	}
+	size, prev, tr := l.size, l.last, l.tree.clone()
+	reg, regDirty := l.reg.Load(), false
+	inBatch := make(map[string]*Entry)
+	out := make([]pending, len(batch))
+	var sealed []SealedEntry
+	var entries []*Entry
+	var nodes []Node
+
+	for i, r := range batch {
+		sub := &r.s.Submission
+		p := &out[i]
+		p.req = r
+		if seq, ok := existing[sub.ID]; ok {
+			p.res, p.final = l.duplicate(ctx, seq, r.s), true
+			continue
+		}
+		if e, ok := inBatch[sub.ID]; ok {
+			if bytes.Equal(e.SubmissionRaw, r.s.Canonical) {
+				p.dupOf = e
+			} else {
+				p.res, p.final = result{err: idConflict(e.Seq)}, true
+			}
+			continue
+		}
+		if _, err := reg.authorize(sub); err != nil {
+			p.res, p.final = result{err: err}, true
+			continue
+		}
+		cur := versions[sub.Stream]
+		if ev := sub.ExpectedVersion; ev != nil && *ev != cur {
+			p.res, p.final = result{err: conflict("wrong_expected_version", "submission.expected_version",
+				fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
+				fmt.Sprintf("流 %s 當前版本為 %d，而非 %d", sub.Stream, cur, *ev))}, true
+			continue
+		}
+		if sub.Stream == RegistryStream {
+			if !regDirty {
+				reg, regDirty = reg.clone(), true
+			}
+			if err := reg.apply(size, sub); err != nil {
+				p.res, p.final = result{err: err}, true
+				continue
+			}
+		}
+		e := sealEntry(size, now, cur+1, prev, r.s)
+		tr.append(LeafHash(e.Bytes), func(n Node) { nodes = append(nodes, n) })
+		sealed = append(sealed, SealedEntry{Seq: e.Seq, ID: sub.ID, Stream: sub.Stream, StreamVersion: e.StreamVersion, Hash: e.Hash, Bytes: e.Bytes})
+		entries = append(entries, e)
+		inBatch[sub.ID] = e
+		p.entry = e
+		versions[sub.Stream] = cur + 1
+		prev = e.Hash
+		size++
+	}
+
+	if len(sealed) > 0 {
+		if err := l.st.Append(ctx, &Batch{Entries: sealed, Nodes: nodes}); err != nil {
+			return err
+		}
+		l.size, l.last, l.tree, l.lastRecorded = size, prev, tr, now
+		if regDirty {
+			l.reg.Store(reg)
+		}
+		l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})
+		if l.opts.OnCommit != nil {
+			l.opts.OnCommit(entries)
+		}
+	}
+	for i := range out {
+		p := &out[i]
+		switch {
+		case p.final:
+			p.req.done <- p.res
+		case p.dupOf != nil:
+			p.req.done <- result{r: Receipt{Seq: p.dupOf.Seq, Hash: p.dupOf.Hash, StreamVersion: p.dupOf.StreamVersion, Duplicate: true}}
+		default:
+			p.req.done <- result{r: Receipt{Seq: p.entry.Seq, Hash: p.entry.Hash, StreamVersion: p.entry.StreamVersion}}
+		}
+	}
+	return nil
+}
+
+// duplicate answers a re-sent id: the original receipt if the submission is the same,
+// a conflict if the id was used for something else.
+func (l *Ledger) duplicate(ctx context.Context, seq uint64, s *Signed) result {
+	var res result
+	err := l.st.Entries(ctx, seq, seq+1, func(r RawEntry) error {
+		e, err := ParseEntry(r.Bytes)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(e.SubmissionRaw, s.Canonical) {
+			res.err = idConflict(seq)
+			return nil
+		}
+		res.r = Receipt{Seq: seq, Hash: r.Hash, StreamVersion: e.StreamVersion, Duplicate: true}
+		return nil
+	})
+	if err != nil {
+		return result{err: fmt.Errorf("reading entry %d: %w", seq, err)}
+	}
+	return res
+}
+
+func idConflict(seq uint64) *Problem {
+	return conflict("id_conflict", "submission.id",
+		fmt.Sprintf("this id was already recorded at seq %d with a different submission", seq),
+		fmt.Sprintf("該 id 已於第 %d 條記錄用於不同的提交內容", seq))
+}
+
+// catchUp folds in entries another writer appended: registry, chain and tree.
+func (l *Ledger) catchUp(ctx context.Context) error {
+	h, err := l.st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("reading head: %w", err)
+	}
+	reg, tr := l.reg.Load().clone(), l.tree.clone()
+	size, prev := l.size, l.last
+	err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error {
+		e, err := ParseEntry(r.Bytes)
+		if err != nil {
+			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
+		}
+		if e.Seq != size || e.PrevHash != prev {
+			return &ChainError{Seq: r.Seq, Reason: "bad_prev_hash", Detail: "another writer's entry does not extend our chain"}
+		}
+		if e.Submission.Stream == RegistryStream {
+			if err := reg.apply(e.Seq, &e.Submission); err != nil {
+				return &ChainError{Seq: r.Seq, Reason: "bad_registry_act", Detail: err.Error()}
+			}
+		}
+		tr.append(LeafHash(r.Bytes), func(Node) {})
+		prev, size = e.Hash, size+1
+		if t, err := time.Parse(time.RFC3339Nano, e.RecordedAt); err == nil && t.After(l.lastRecorded) {
+			l.lastRecorded = t
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("catching up with other writers: %w", err)
+	}
+	l.size, l.last, l.tree = size, prev, tr
+	l.reg.Store(reg)
+	l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})
+	return nil
+}
+
+// Checkpoint signs and stores a checkpoint for the committed head if it has grown since
+// the last one, and returns the latest. Checkpoints are issued under one lock from the
+// committed head only, so two checkpoints are always of one growing log.
+func (l *Ledger) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	l.ckptMu.Lock()
+	defer l.ckptMu.Unlock()
+	h := l.head.Load()
+	if c := l.ckpt.Load(); c != nil && c.Size >= h.Size {
+		return *c, nil
+	}
+	c, err := SignCheckpoint(l.Origin(), h.Size, h.Root, l.opts.Signer)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if err := l.st.PutCheckpoint(ctx, c); err != nil {
+		return Checkpoint{}, fmt.Errorf("storing checkpoint: %w", err)
+	}
+	l.ckpt.Store(&c)
+	return c, nil
+}
+
+// LatestCheckpoint returns the newest issued checkpoint without signing a new one.
+func (l *Ledger) LatestCheckpoint() (Checkpoint, bool) {
+	c := l.ckpt.Load()
+	if c == nil {
+		return Checkpoint{}, false
+	}
+	return *c, true
+}
+
+func (l *Ledger) checkpointLoop() {
+	defer close(l.ckptDone)
+	if l.opts.CheckpointEvery < 0 {
+		<-l.stopCkpt
+		return
+	}
+	t := time.NewTicker(l.opts.CheckpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stopCkpt:
+			return
+		case <-t.C:
+			if _, err := l.Checkpoint(context.Background()); err != nil {
+				l.opts.Logger.Error("checkpoint failed", "err", err)
+			}
+		}
+	}
+}

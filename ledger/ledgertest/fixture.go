@@ -1,0 +1,136 @@
+package ledgertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/google/uuid"
+)
+
+// Authority is the data authority's institution id in fixtures.
+const Authority = "aba-data-bureau"
+
+// Fixture holds the keys of one test ledger.
+type Fixture struct {
+	LedgerKey *crypto.PrivateKey
+	RootKey   *crypto.PrivateKey
+	Origin    string
+
+	mu   sync.Mutex
+	keys map[string]*crypto.PrivateKey // institution → its current key
+}
+
+// New makes fresh ledger and root keys.
+func New(t testing.TB) *Fixture {
+	t.Helper()
+	lk, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Fixture{LedgerKey: lk, RootKey: rk, Origin: "test.aba.example/ledger", keys: map[string]*crypto.PrivateKey{}}
+}
+
+// Init writes the genesis entry.
+func (f *Fixture) Init(t testing.TB, st ledger.Store) {
+	t.Helper()
+	if err := ledger.Initialize(context.Background(), st, f.LedgerKey, f.RootKey.Public(), Authority, f.Origin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Open starts a ledger on st with the fixture's ledger key; it is closed when the test ends.
+func (f *Fixture) Open(t testing.TB, st ledger.Store, opts ledger.Options) *ledger.Ledger {
+	t.Helper()
+	opts.Signer = f.LedgerKey
+	if opts.CheckpointEvery == 0 {
+		opts.CheckpointEvery = -1
+	}
+	l, err := ledger.Open(context.Background(), st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// Submission returns an unsigned submission with a fresh UUIDv7 and the current time.
+func Submission(inst, keyID, stream, typ string, payload any) ledger.Submission {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		panic(err)
+	}
+	return ledger.Submission{
+		ID: uuid.Must(uuid.NewV7()).String(), Stream: stream, Type: typ,
+		OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
+		Actor:      ledger.Actor{Institution: inst, Person: "p-0001", KeyID: keyID},
+		Payload:    p,
+	}
+}
+
+// Sign signs sub with k, failing the test on error.
+func Sign(t testing.TB, k crypto.Signer, sub ledger.Submission) *ledger.Signed {
+	t.Helper()
+	s, err := ledger.SignSubmission(k, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Register makes a new key for inst, registers it with the root key, and returns it.
+func (f *Fixture) Register(t testing.TB, l *ledger.Ledger, inst string) *crypto.PrivateKey {
+	t.Helper()
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := Submission(Authority, f.RootKey.Public().ID(), ledger.RegistryStream, ledger.TypeKeyRegistered, ledger.KeyRegisteredPayload{
+		KeyID: k.Public().ID(), Institution: inst, PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public())),
+	})
+	if _, err := l.Append(context.Background(), Sign(t, f.RootKey, sub)); err != nil {
+		t.Fatalf("registering a key for %s: %v", inst, err)
+	}
+	f.mu.Lock()
+	f.keys[inst] = k
+	f.mu.Unlock()
+	return k
+}
+
+// Key returns the current key registered for inst by Register.
+func (f *Fixture) Key(inst string) *crypto.PrivateKey {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.keys[inst]
+}
+
+// Event signs a data event by inst on stream with its registered key.
+func (f *Fixture) Event(t testing.TB, inst, stream string, n int) *ledger.Signed {
+	t.Helper()
+	k := f.Key(inst)
+	if k == nil {
+		t.Fatalf("no key registered for %s", inst)
+	}
+	return Sign(t, k, Submission(inst, k.Public().ID(), stream, "data.collected.v1", map[string]any{
+		"resource": fmt.Sprintf("R-%04d", n%100), "records": n, "purpose": "年度統計",
+	}))
+}
+
+// MustVerify runs full verification and fails the test on any finding.
+func MustVerify(t testing.TB, st ledger.Store) ledger.VerifyReport {
+	t.Helper()
+	r, err := ledger.Verify(context.Background(), st, ledger.VerifyOptions{})
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	return r
+}

@@ -1,0 +1,90 @@
+package ledger
+
+import "context"
+
+// Store persists sealed entries. It is deliberately small: hashing, chaining, signing and
+// proofs live in this package, once, for every backend; a Store only keeps bytes and
+// indexes and answers lookups. Implementations must be safe for concurrent use.
+//
+// A Store MUST NOT acknowledge an Append (return nil) until the batch is durable, and MUST
+// apply a batch entirely or not at all. It MUST refuse a batch whose first seq is not its
+// current size with ErrHeadMoved, so that several writers on one database never fork the
+// chain: this check belongs to the database (a constraint or an expected revision), never
+// to process memory.
+type Store interface {
+	// Head returns the number of entries and the hash of the last one (ZeroHash if none).
+	Head(ctx context.Context) (Head, error)
+	// Append writes a batch of consecutive entries and their Merkle nodes atomically and
+	// durably.
+	Append(ctx context.Context, b *Batch) error
+	// Entries calls fn for each entry with from <= seq < to, in order. The RawEntry's
+	// Bytes are only valid during the call.
+	Entries(ctx context.Context, from, to uint64, fn func(RawEntry) error) error
+	// Stream calls fn, in order, for each entry of stream whose stream version is at least
+	// from (versions start at 1).
+	Stream(ctx context.Context, stream string, from uint64, fn func(RawEntry) error) error
+	// Lookup maps event ids to positions; unknown ids are absent from the result.
+	Lookup(ctx context.Context, ids []string) (map[string]uint64, error)
+	// StreamVersions returns each stream's current version (absent streams: absent).
+	StreamVersions(ctx context.Context, streams []string) (map[string]uint64, error)
+	// Nodes returns the stored Merkle node hashes for ids, in order; a missing node is an
+	// error wrapping ErrNotFound.
+	Nodes(ctx context.Context, ids []NodeID) ([]Hash, error)
+	// PutCheckpoint stores a signed checkpoint for a tree size no larger than Head.
+	PutCheckpoint(ctx context.Context, c Checkpoint) error
+	// Checkpoints calls fn for stored checkpoints in increasing size order.
+	Checkpoints(ctx context.Context, fn func(Checkpoint) error) error
+	// LatestCheckpoint returns the checkpoint with the largest size; ErrNotFound if none.
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// Close releases the store. Appends after Close fail.
+	Close() error
+}
+
+// Head is the state of the log's end.
+type Head struct {
+	Size     uint64 // number of entries; the next seq
+	LastHash Hash   // hash of entry Size-1
+}
+
+// RawEntry is an entry as stored: its position, its hash as recorded at append time, and
+// its canonical bytes. Verification recomputes the hash and compares.
+type RawEntry struct {
+	Seq   uint64
+	Hash  Hash
+	Bytes []byte
+}
+
+// SealedEntry is one entry ready for a Store, with the index keys the store maintains.
+type SealedEntry struct {
+	Seq           uint64
+	ID            string
+	Stream        string
+	StreamVersion uint64
+	Hash          Hash
+	Bytes         []byte
+}
+
+// NodeID names a Merkle tree node: Level 0 is the leaves; Index counts from the left.
+type NodeID struct {
+	Level uint8
+	Index uint64
+}
+
+// Node is a persisted perfect-subtree hash. Nodes never change once written.
+type Node struct {
+	ID   NodeID
+	Hash Hash
+}
+
+// Batch is one atomic, durable append.
+type Batch struct {
+	Entries []SealedEntry // consecutive, starting at the store's current size
+	Nodes   []Node        // every Merkle node completed by these entries
+}
+
+// Checkpoint is a signed tree head in C2SP signed-note form.
+type Checkpoint struct {
+	Size uint64
+	Root Hash
+	Note []byte // the full signed note text
+}

@@ -1,0 +1,346 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gowebpki/jcs"
+)
+
+// Actor names who did the act: the institution, the person, and the key that signed.
+type Actor struct {
+	Institution string `json:"institution"`
+	Person      string `json:"person"`
+	KeyID       string `json:"key_id"`
+}
+
+// Submission is the actor's half of the record: what was done, to which stream, by whom.
+// Its canonical (RFC 8785) encoding is what the actor signs and what the ledger stores.
+type Submission struct {
+	ID              string          `json:"id"`
+	Stream          string          `json:"stream"`
+	Type            string          `json:"type"`
+	OccurredAt      string          `json:"occurred_at"`
+	Actor           Actor           `json:"actor"`
+	Payload         json.RawMessage `json:"payload"`
+	ExpectedVersion *uint64         `json:"expected_version,omitempty"`
+}
+
+// Time parses OccurredAt; valid submissions always parse.
+func (s *Submission) Time() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s.OccurredAt)
+	return t
+}
+
+// Signed is a submission with the exact bytes its actor signed and the signature.
+type Signed struct {
+	Submission Submission
+	Canonical  []byte // RFC 8785 encoding of the submission: the signed, stored bytes
+	Signature  []byte // DER SM2 signature over Canonical, default user ID
+}
+
+// Request is the body of POST /v1/events.
+type Request struct {
+	Submission json.RawMessage `json:"submission"`
+	Signature  string          `json:"signature"` // standard base64 of the DER signature
+}
+
+// Limits bound what one submission may carry; they are checked before any work is done.
+type Limits struct {
+	MaxRequestBytes int // whole request body
+	MaxPayloadBytes int // canonical payload
+}
+
+// DefaultLimits suit event payloads (registry acts and data-handling records are a few
+// KiB); bulk data never enters the ledger, only its description.
+var DefaultLimits = Limits{MaxRequestBytes: 256 << 10, MaxPayloadBytes: 64 << 10}
+
+var (
+	streamRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._:/-]{0,199}$`)
+	typeRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.v[1-9][0-9]*$`)
+	keyIDRE  = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+)
+
+// maxSafeInteger is 2^53: integers beyond it do not survive RFC 8785's IEEE 754 numbers.
+const maxSafeInteger = 1 << 53
+
+// DecodeRequest reads a POST /v1/events body strictly: unknown fields, duplicate keys,
+// trailing data, wrong types and missing fields are refused with a *Problem naming the
+// field. It does not check the signature (that needs the key registry).
+func DecodeRequest(body []byte, lim Limits) (*Signed, error) {
+	if lim.MaxRequestBytes > 0 && len(body) > lim.MaxRequestBytes {
+		return nil, &Problem{Kind: ErrTooLarge, Code: "request_too_large",
+			Message:   fmt.Sprintf("request body is %d bytes; the limit is %d", len(body), lim.MaxRequestBytes),
+			MessageZH: fmt.Sprintf("請求體為 %d 字節，超過上限 %d 字節", len(body), lim.MaxRequestBytes)}
+	}
+	var req Request
+	if err := decodeTopLevel(body, map[string]any{"submission": &req.Submission, "signature": &req.Signature}); err != nil {
+		return nil, err
+	}
+	if len(req.Submission) == 0 || string(req.Submission) == "null" {
+		return nil, missing("submission")
+	}
+	if req.Signature == "" {
+		return nil, missing("signature")
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(req.Signature)
+	if err != nil {
+		return nil, invalid("bad_signature_encoding", "signature",
+			"signature must be standard base64 of a DER SM2 signature",
+			"簽名必須是 DER 編碼 SM2 簽名的標準 base64")
+	}
+	if len(sig) < 8 || len(sig) > 80 || sig[0] != 0x30 {
+		return nil, invalid("bad_signature_encoding", "signature",
+			"signature is not a DER SM2 signature (SEQUENCE of two INTEGERs)",
+			"簽名不是 DER 編碼的 SM2 簽名")
+	}
+	s, err := DecodeSubmission(req.Submission, lim)
+	if err != nil {
+		return nil, err
+	}
+	s.Signature = sig
+	return s, nil
+}
+
+// DecodeSubmission decodes and validates one submission and computes its canonical bytes.
+// Canonicalising first rejects malformed JSON and duplicate keys at every depth in one
+// pass; the strict decode then reads the canonical bytes, so the fields a command sees are
+// exactly the signed ones.
+func DecodeSubmission(raw []byte, lim Limits) (*Signed, error) {
+	if hasLongDigitRun(raw) {
+		if err := checkNumbers(raw); err != nil {
+			return nil, err
+		}
+	}
+	canon, err := jcs.Transform(raw)
+	if err != nil {
+		code, en, zh := "malformed_json", "submission is not valid JSON: "+err.Error(), "提交內容不是合法的 JSON："+err.Error()
+		if strings.Contains(err.Error(), "Duplicate key") {
+			code, en, zh = "duplicate_key", "an object key appears twice: "+err.Error(), "JSON 對象含重複的鍵："+err.Error()
+		}
+		return nil, invalid(code, "submission", en, zh)
+	}
+	var sub Submission
+	if err := strictUnmarshal(canon, &sub, "submission."); err != nil {
+		return nil, err
+	}
+	if err := sub.Validate(); err != nil {
+		return nil, err
+	}
+	if lim.MaxPayloadBytes > 0 && len(sub.Payload) > lim.MaxPayloadBytes {
+		return nil, &Problem{Kind: ErrTooLarge, Code: "payload_too_large", Field: "submission.payload",
+			Message:   fmt.Sprintf("payload is %d bytes; the limit is %d", len(sub.Payload), lim.MaxPayloadBytes),
+			MessageZH: fmt.Sprintf("載荷為 %d 字節，超過上限 %d 字節", len(sub.Payload), lim.MaxPayloadBytes)}
+	}
+	return &Signed{Submission: sub, Canonical: canon}, nil
+}
+
+// Validate checks the envelope rules every submission obeys, whatever its type. Domain
+// rules per type live in the commands package.
+func (s *Submission) Validate() error {
+	var errs []error
+	if s.ID == "" {
+		errs = append(errs, missing("submission.id"))
+	} else if u, err := uuid.Parse(s.ID); err != nil || u.Version() != 7 || u.String() != s.ID {
+		errs = append(errs, invalid("bad_id", "submission.id",
+			"id must be a lowercase hyphenated UUIDv7", "id 必須是小寫、帶連字符的 UUIDv7"))
+	}
+	if s.Stream == "" {
+		errs = append(errs, missing("submission.stream"))
+	} else if !streamRE.MatchString(s.Stream) {
+		errs = append(errs, invalid("bad_stream", "submission.stream",
+			"stream must match [a-z0-9][a-z0-9._:/-]{0,199}", "stream 必須匹配 [a-z0-9][a-z0-9._:/-]{0,199}"))
+	}
+	if s.Type == "" {
+		errs = append(errs, missing("submission.type"))
+	} else if !typeRE.MatchString(s.Type) {
+		errs = append(errs, invalid("bad_type", "submission.type",
+			"type must be dotted lowercase words ending in a version, e.g. data.collected.v1",
+			"type 必須是以版本結尾的小寫點分名稱，如 data.collected.v1"))
+	}
+	if s.OccurredAt == "" {
+		errs = append(errs, missing("submission.occurred_at"))
+	} else if _, err := time.Parse(time.RFC3339Nano, s.OccurredAt); err != nil {
+		errs = append(errs, invalid("bad_time", "submission.occurred_at",
+			"occurred_at must be an RFC 3339 timestamp", "occurred_at 必須是 RFC 3339 時間"))
+	}
+	errs = append(errs, validName(s.Actor.Institution, "submission.actor.institution"),
+		validName(s.Actor.Person, "submission.actor.person"))
+	if s.Actor.KeyID == "" {
+		errs = append(errs, missing("submission.actor.key_id"))
+	} else if !keyIDRE.MatchString(s.Actor.KeyID) {
+		errs = append(errs, invalid("bad_key_id", "submission.actor.key_id",
+			"key_id must be 32 lowercase hex digits", "key_id 必須是 32 位小寫十六進制"))
+	}
+	if len(s.Payload) == 0 || bytes.Equal(s.Payload, []byte("null")) {
+		errs = append(errs, missing("submission.payload"))
+	} else if s.Payload[0] != '{' {
+		errs = append(errs, invalid("bad_payload", "submission.payload",
+			"payload must be a JSON object", "payload 必須是 JSON 對象"))
+	}
+	return firstProblem(errs)
+}
+
+func validName(v, field string) error {
+	if v == "" {
+		return missing(field)
+	}
+	if !nameRE.MatchString(v) {
+		return invalid("bad_name", field, "must be 1–128 characters of [A-Za-z0-9._:@-], starting with a letter or digit",
+			"必須為 1–128 個 [A-Za-z0-9._:@-] 字符，以字母或數字開頭")
+	}
+	return nil
+}
+
+func missing(field string) *Problem {
+	return invalid("missing_field", field, "required field is missing", "缺少必填字段")
+}
+
+// firstProblem returns the first non-nil error: one clear message beats a wall of them,
+// and the order of checks above follows the order of the fields.
+func firstProblem(errs []error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// strictUnmarshal decodes one JSON value into v, refusing unknown fields, trailing data
+// and wrong types, and naming the offending field. Duplicate keys are the caller's
+// concern (canonicalisation refuses them).
+func strictUnmarshal(b []byte, v any, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err, prefix)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "trailing data after the JSON value", "JSON 值之後有多餘數據")
+	}
+	return nil
+}
+
+func decodeProblem(err error, prefix string) *Problem {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te):
+		return invalid("wrong_type", prefix+te.Field,
+			fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value),
+			fmt.Sprintf("類型錯誤：應為 %s，實為 JSON %s", te.Type, te.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return invalid("unknown_field", prefix+f, "unknown field", "未知字段")
+	default:
+		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "malformed JSON: "+err.Error(), "JSON 格式錯誤："+err.Error())
+	}
+}
+
+// decodeTopLevel reads a JSON object whose members are decoded into fields[key], refusing
+// unknown and repeated keys and trailing data. It is the outer-envelope decoder: one pass,
+// with the nested submission kept as raw bytes for canonicalisation.
+func decodeTopLevel(b []byte, fields map[string]any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return invalid("malformed_json", "", "body must be a JSON object", "請求體必須是 JSON 對象")
+	}
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+		}
+		key, _ := tok.(string)
+		dst, known := fields[key]
+		if !known {
+			return invalid("unknown_field", key, "unknown field", "未知字段")
+		}
+		if seen[key] {
+			return invalid("duplicate_key", key, "key appears twice", "鍵重複出現")
+		}
+		seen[key] = true
+		if err := dec.Decode(dst); err != nil {
+			p := decodeProblem(err, "")
+			if p.Field == "" {
+				p.Field = key
+			}
+			return p
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("malformed_json", "", "trailing data after the JSON value", "JSON 值之後有多餘數據")
+	}
+	return nil
+}
+
+// hasLongDigitRun reports whether b holds 16 or more consecutive digits, the only way to
+// write an integer beyond 2^53; it keeps the exact number check off the common path.
+func hasLongDigitRun(b []byte) bool {
+	run := 0
+	for _, c := range b {
+		if '0' <= c && c <= '9' {
+			run++
+			if run >= 16 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// checkNumbers refuses integers that IEEE 754 doubles cannot hold exactly: RFC 8785 would
+// silently round them, and the signed value would differ from the one sent.
+func checkNumbers(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return invalid("malformed_json", "submission", "submission is not valid JSON: "+err.Error(), "提交內容不是合法的 JSON")
+		}
+		n, ok := tok.(json.Number)
+		if !ok {
+			continue
+		}
+		if i, err := n.Int64(); err == nil {
+			if i > maxSafeInteger || i < -maxSafeInteger {
+				return unsafeNumber(n)
+			}
+			continue
+		}
+		if !strings.ContainsAny(string(n), ".eE") {
+			return unsafeNumber(n) // an integer too large even for int64
+		}
+		if _, err := n.Float64(); err != nil {
+			return unsafeNumber(n)
+		}
+	}
+}
+
+func unsafeNumber(n json.Number) *Problem {
+	return invalid("unsafe_number", "submission",
+		fmt.Sprintf("number %s cannot be represented exactly in RFC 8785 JSON; send it as a string", n),
+		fmt.Sprintf("數值 %s 無法在 RFC 8785 JSON 中精確表示，請以字符串發送", n))
+}

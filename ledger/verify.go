@@ -1,0 +1,356 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/google/uuid"
+)
+
+// VerifyOptions tune a full verification.
+type VerifyOptions struct {
+	// Workers is how many goroutines parse and check signatures (default GOMAXPROCS).
+	Workers int
+	// Progress, if set, is called after each chunk with entries checked and the total.
+	Progress func(done, total uint64)
+	// LedgerKey and RootKey, if set, pin the keys the genesis entry must name: a verifier
+	// that takes the keys from the log itself proves consistency, not identity.
+	LedgerKey, RootKey *crypto.PublicKey
+	// Checkpoints are extra signed checkpoints to check against the log (published
+	// copies, witnesses' copies); stored checkpoints are always checked.
+	Checkpoints [][]byte
+}
+
+// VerifyReport says what a verification covered.
+type VerifyReport struct {
+	Entries     uint64
+	Checkpoints int
+	Root        Hash
+	Elapsed     time.Duration
+}
+
+const verifyChunk = 4096
+
+// Verify re-checks the whole log from its stored bytes: every entry's hash and canonical
+// form, position, chain link, stream version, id uniqueness, the key registry rule in
+// force at that position, the actor's SM2 signature, the stored Merkle leaves, and every
+// stored checkpoint's signature and root. It returns a *ChainError naming the first bad
+// position, or another error if the store cannot be read.
+func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, error) {
+	start := time.Now()
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	h, err := st.Head(ctx)
+	if err != nil {
+		return VerifyReport{}, fmt.Errorf("reading head: %w", err)
+	}
+	var ckpts []Checkpoint
+	if err := st.Checkpoints(ctx, func(c Checkpoint) error {
+		c.Note = append([]byte(nil), c.Note...)
+		ckpts = append(ckpts, c)
+		return nil
+	}); err != nil {
+		return VerifyReport{}, fmt.Errorf("reading checkpoints: %w", err)
+	}
+	v := &verifier{st: st, opts: opts, size: h.Size, tree: newTree(), streams: map[string]uint64{}, ids: map[uuid.UUID]struct{}{}, roots: map[uint64]Hash{}}
+	if ckpts, err = v.openCheckpoints(ctx, ckpts); err != nil {
+		return VerifyReport{}, err
+	}
+	for from := uint64(0); from < h.Size; from += verifyChunk {
+		if err := ctx.Err(); err != nil {
+			return VerifyReport{}, err
+		}
+		to := min(from+verifyChunk, h.Size)
+		if err := v.chunk(ctx, from, to); err != nil {
+			return VerifyReport{}, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(to, h.Size)
+		}
+	}
+	if h.Size > 0 && v.prev != h.LastHash {
+		return VerifyReport{}, &ChainError{Seq: h.Size - 1, Reason: "bad_head", Detail: "the stored head hash is not the last entry's hash"}
+	}
+	if err := v.checkRoots(ckpts); err != nil {
+		return VerifyReport{}, err
+	}
+	return VerifyReport{Entries: h.Size, Checkpoints: len(ckpts), Root: v.tree.root(), Elapsed: time.Since(start)}, nil
+}
+
+type verifier struct {
+	st      Store
+	opts    VerifyOptions
+	size    uint64
+	reg     *Registry
+	prev    Hash
+	tree    tree
+	roots   map[uint64]Hash // tree roots at checkpoint sizes, filled during the walk
+	want    []uint64        // checkpoint sizes still to reach, ascending
+	streams map[string]uint64
+	ids     map[uuid.UUID]struct{}
+	lastRec string
+}
+
+type slot struct {
+	raw  RawEntry
+	e    *Entry
+	leaf Hash
+	key  *crypto.PublicKey
+	err  *ChainError
+}
+
+func (v *verifier) chunk(ctx context.Context, from, to uint64) error {
+	slots := make([]slot, 0, to-from)
+	next := from
+	err := v.st.Entries(ctx, from, to, func(r RawEntry) error {
+		if r.Seq != next {
+			return &ChainError{Seq: next, Reason: "missing_entry", Detail: fmt.Sprintf("the store skips from %d to %d", next, r.Seq)}
+		}
+		r.Bytes = append([]byte(nil), r.Bytes...)
+		slots = append(slots, slot{raw: r})
+		next++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if next != to {
+		return &ChainError{Seq: next, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head says %d entries but reading stops at %d", v.size, next)}
+	}
+	ids := make([]NodeID, len(slots))
+	for i := range slots {
+		ids[i] = NodeID{Level: 0, Index: from + uint64(i)}
+	}
+	stored, err := v.st.Nodes(ctx, ids)
+	if err != nil {
+		return &ChainError{Seq: from, Reason: "missing_node", Detail: err.Error()}
+	}
+
+	// Parallel: decode, hash, canonical form.
+	parallel(len(slots), v.opts.Workers, func(i int) {
+		s := &slots[i]
+		e, err := ParseEntry(s.raw.Bytes)
+		switch {
+		case err != nil:
+			s.err = &ChainError{Seq: s.raw.Seq, Reason: "malformed_entry", Detail: err.Error()}
+		case e.Hash != s.raw.Hash:
+			s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_entry_hash", Detail: "the entry bytes do not hash to the hash recorded at append time"}
+		case !e.Canonical():
+			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the entry bytes are not in the sealed canonical form"}
+		default:
+			s.e = e
+			s.leaf = LeafHash(s.raw.Bytes)
+			if s.leaf != stored[i] {
+				s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_leaf_hash", Detail: "the entry does not match its stored Merkle leaf"}
+			}
+		}
+	})
+
+	// Sequential: position, chain, registry, streams, ids, tree.
+	first := &ChainError{Seq: to}
+	stop := len(slots)
+	for i := range slots {
+		s := &slots[i]
+		if s.err == nil {
+			s.err = v.step(s)
+		}
+		if s.err != nil {
+			first, stop = s.err, i
+			break
+		}
+	}
+
+	// Parallel: signatures of everything before the first structural failure.
+	var sigBad atomic.Int64
+	sigBad.Store(-1)
+	var mu sync.Mutex
+	parallel(stop, v.opts.Workers, func(i int) {
+		s := &slots[i]
+		if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
+			mu.Lock()
+			if b := sigBad.Load(); b < 0 || int64(i) < b {
+				sigBad.Store(int64(i))
+			}
+			mu.Unlock()
+		}
+	})
+	if b := sigBad.Load(); b >= 0 {
+		return &ChainError{Seq: slots[b].raw.Seq, Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
+	}
+	if first.Seq < to {
+		return first
+	}
+	return nil
+}
+
+// step applies the sequential rules to one decoded entry.
+func (v *verifier) step(s *slot) *ChainError {
+	e, seq := s.e, s.raw.Seq
+	bad := func(reason, detail string) *ChainError { return &ChainError{Seq: seq, Reason: reason, Detail: detail} }
+	if e.Seq != seq {
+		return bad("bad_seq", fmt.Sprintf("the entry at position %d says it is seq %d", seq, e.Seq))
+	}
+	if e.PrevHash != v.prev {
+		return bad("bad_prev_hash", "prev_hash is not the hash of the entry before")
+	}
+	if e.RecordedAt < v.lastRec {
+		return bad("recorded_at_backwards", "recorded_at is earlier than the entry before")
+	}
+	sub := &e.Submission
+	if err := sub.Validate(); err != nil {
+		return bad("bad_submission", err.Error())
+	}
+	u, _ := uuid.Parse(sub.ID)
+	if _, dup := v.ids[u]; dup {
+		return bad("duplicate_id", "the event id was already recorded")
+	}
+	if seq == 0 {
+		reg, lk, err := genesisRegistry(sub)
+		if err != nil {
+			return bad("bad_genesis", err.Error())
+		}
+		if v.opts.LedgerKey != nil && !v.opts.LedgerKey.Equal(lk) {
+			return bad("bad_genesis", "the genesis names a different ledger key than the one pinned")
+		}
+		if rk, _ := reg.Key(reg.RootKey); v.opts.RootKey != nil && !v.opts.RootKey.Equal(rk.Key) {
+			return bad("bad_genesis", "the genesis names a different root key than the one pinned")
+		}
+		v.reg, s.key = reg, lk
+	} else {
+		k, err := v.reg.authorize(sub)
+		if err != nil {
+			return bad("unauthorised", err.Error())
+		}
+		s.key = k.Key
+		if sub.Stream == RegistryStream {
+			if err := v.reg.apply(seq, sub); err != nil {
+				return bad("bad_registry_act", err.Error())
+			}
+		}
+	}
+	if want := v.streams[sub.Stream] + 1; e.StreamVersion != want {
+		return bad("bad_stream_version", fmt.Sprintf("stream %s version %d, want %d", sub.Stream, e.StreamVersion, want))
+	}
+	if ev := sub.ExpectedVersion; ev != nil && *ev != e.StreamVersion-1 {
+		return bad("bad_stream_version", "the entry was recorded against a different expected version")
+	}
+	v.streams[sub.Stream] = e.StreamVersion
+	v.ids[u] = struct{}{}
+	v.prev = e.Hash
+	v.lastRec = e.RecordedAt
+	v.tree.append(s.leaf, func(Node) {})
+	if len(v.want) > 0 && v.want[0] == v.tree.size() {
+		v.roots[v.want[0]] = v.tree.root()
+		v.want = v.want[1:]
+	}
+	return nil
+}
+
+// openCheckpoints checks every checkpoint's signature against the ledger key named in
+// the genesis entry and schedules its root for comparison during the walk. A checkpoint
+// beyond the stored log means the log was truncated after it was issued.
+func (v *verifier) openCheckpoints(ctx context.Context, stored []Checkpoint) ([]Checkpoint, error) {
+	texts := make([][]byte, 0, len(stored)+len(v.opts.Checkpoints))
+	for _, c := range stored {
+		texts = append(texts, c.Note)
+	}
+	texts = append(texts, v.opts.Checkpoints...)
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	var g *Registry
+	var lk *crypto.PublicKey
+	_ = v.st.Entries(ctx, 0, 1, func(r RawEntry) error {
+		if e, err := ParseEntry(r.Bytes); err == nil {
+			g, lk, _ = genesisRegistry(&e.Submission)
+		}
+		return nil
+	})
+	if g == nil {
+		return nil, nil // the walk reports the bad or missing genesis at seq 0
+	}
+	if v.opts.LedgerKey != nil {
+		lk = v.opts.LedgerKey
+	}
+	var out []Checkpoint
+	for _, text := range texts {
+		c, _, err := OpenCheckpoint(text, g.Origin, lk)
+		if err != nil {
+			return nil, &ChainError{Seq: 0, Reason: "bad_checkpoint", Detail: err.Error()}
+		}
+		if c.Size > v.size {
+			return nil, &ChainError{Seq: v.size, Reason: "truncated",
+				Detail: fmt.Sprintf("a signed checkpoint covers %d entries but the store holds %d", c.Size, v.size)}
+		}
+		out = append(out, c)
+		v.want = append(v.want, c.Size)
+	}
+	sort.Slice(v.want, func(i, j int) bool { return v.want[i] < v.want[j] })
+	v.want = compactSorted(v.want)
+	if len(v.want) > 0 && v.want[0] == 0 {
+		v.roots[0] = v.tree.root()
+		v.want = v.want[1:]
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Size < out[j].Size })
+	return out, nil
+}
+
+// checkRoots compares each checkpoint with the root recomputed from the verified entries.
+// Since all roots come from one walk over one sequence of entries, checkpoints that agree
+// are consistent with each other. A disagreement means history covered by a signed
+// checkpoint was rewritten; the first position not covered by an agreeing checkpoint is
+// the earliest the rewrite can start.
+func (v *verifier) checkRoots(cs []Checkpoint) error {
+	good := uint64(0)
+	for _, c := range cs {
+		if v.roots[c.Size] != c.Root {
+			return &ChainError{Seq: good, Reason: "checkpoint_mismatch",
+				Detail: fmt.Sprintf("the entries do not produce the root signed for size %d; history from seq %d on was rewritten", c.Size, good)}
+		}
+		good = c.Size
+	}
+	return nil
+}
+
+func compactSorted(s []uint64) []uint64 {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// parallel runs fn(0..n-1) on up to w goroutines.
+func parallel(n, w int, fn func(i int)) {
+	if n == 0 {
+		return
+	}
+	if w > n {
+		w = n
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

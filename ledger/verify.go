@@ -81,6 +81,10 @@ func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, er
 	if err := v.checkRoots(ckpts); err != nil {
 		return VerifyReport{}, err
 	}
+	if v.beyond > h.Size {
+		return VerifyReport{}, &ChainError{Seq: h.Size, Reason: "truncated",
+			Detail: fmt.Sprintf("a signed checkpoint covers %d entries but the store holds %d", v.beyond, h.Size)}
+	}
 	return VerifyReport{Entries: h.Size, Checkpoints: len(ckpts), Root: v.tree.root(), Elapsed: time.Since(start)}, nil
 }
 
@@ -93,6 +97,7 @@ type verifier struct {
 	tree    tree
 	roots   map[uint64]Hash // tree roots at checkpoint sizes, filled during the walk
 	want    []uint64        // checkpoint sizes still to reach, ascending
+	beyond  uint64          // the largest checkpoint size beyond the stored log, if any
 	streams map[string]uint64
 	ids     map[uuid.UUID]struct{}
 	lastRec string
@@ -286,8 +291,10 @@ func (v *verifier) openCheckpoints(ctx context.Context, stored []Checkpoint) ([]
 			return nil, &ChainError{Seq: 0, Reason: "bad_checkpoint", Detail: err.Error()}
 		}
 		if c.Size > v.size {
-			return nil, &ChainError{Seq: v.size, Reason: "truncated",
-				Detail: fmt.Sprintf("a signed checkpoint covers %d entries but the store holds %d", c.Size, v.size)}
+			// Reported after the walk: a rewrite inside the stored log is an earlier
+			// bad position than the truncation.
+			v.beyond = max(v.beyond, c.Size)
+			continue
 		}
 		out = append(out, c)
 		v.want = append(v.want, c.Size)

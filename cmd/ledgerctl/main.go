@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -57,14 +58,20 @@ func newRoot() *cobra.Command {
 
 func main() { os.Exit(run(os.Args[1:])) }
 
-func run(args []string) int {
+func run(args []string) int { return runIO(args, os.Stdout, os.Stderr) }
+
+// runIO is run with its output streams given, so tests can run a subcommand in-process
+// and read what it printed. Subcommands write to cmd.OutOrStdout and cmd.ErrOrStderr.
+func runIO(args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "ledgerctl:", err)
+	fmt.Fprintln(stderr, "ledgerctl:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -3,6 +3,7 @@ module github.com/aba-prefecture/dataledger
 go 1.26.0
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/emmansun/gmsm v0.30.1
 	github.com/google/uuid v1.6.0
 	github.com/gowebpki/jcs v1.0.2

@@ -39,6 +39,9 @@ type Options struct {
 	OnCommit func([]*Entry)
 	// Logger receives operational logs (default slog.Default()). Payloads never reach it.
 	Logger *slog.Logger
+	// Publisher, if set, receives every new checkpoint after it is stored (publish.go),
+	// and Open refuses a store that is behind or disagrees with its newest checkpoint.
+	Publisher Publisher
 }
 
 func (o *Options) defaults() {
@@ -93,6 +96,7 @@ type Ledger struct {
 
 	ckptMu   sync.Mutex
 	ckpt     atomic.Pointer[Checkpoint]
+	pubSize  uint64 // guarded by ckptMu: the newest size handed to the Publisher
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
 }
@@ -227,6 +231,20 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 		l.ckpt.Store(&c)
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("reading latest checkpoint: %w", err)
+	}
+	if opts.Publisher != nil {
+		pc, err := openPublished(ctx, st, opts.Publisher, reg.Origin, opts.Signer.Public())
+		if err != nil {
+			return nil, err
+		}
+		if pc != nil {
+			l.pubSize = pc.Size
+		}
+		if c := l.ckpt.Load(); c != nil {
+			if err := l.publish(ctx, *c); err != nil {
+				return nil, err
+			}
+		}
 	}
 	go l.run()
 	go l.checkpointLoop()
@@ -604,7 +622,7 @@ func (l *Ledger) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	defer l.ckptMu.Unlock()
 	h := l.head.Load()
 	if c := l.ckpt.Load(); c != nil && c.Size >= h.Size {
-		return *c, nil
+		return *c, l.publish(ctx, *c)
 	}
 	c, err := SignCheckpoint(l.Origin(), h.Size, h.Root, l.opts.Signer)
 	if err != nil {
@@ -614,7 +632,7 @@ func (l *Ledger) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("storing checkpoint: %w", err)
 	}
 	l.ckpt.Store(&c)
-	return c, nil
+	return c, l.publish(ctx, c)
 }
 
 // LatestCheckpoint returns the newest issued checkpoint without signing a new one.

@@ -1,0 +1,456 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/docs"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Middleware wraps the handler of one /v1 route. It runs after routing, so
+// r.Pattern names the route ("POST /v1/events" is "/v1/events"), and before the body is
+// read. It refuses a request by calling WriteError with a *ledger.Problem (for a rate
+// limit: Kind ErrRateLimited, which answers 429) and not calling next.
+type Middleware func(next http.Handler) http.Handler
+
+// Config wires a Server. Ledger is required; everything else is optional.
+type Config struct {
+	Ledger *ledger.Ledger
+	// Metrics records appends and requests; nil records nothing.
+	Metrics *Metrics
+	// Gatherer serves /metrics; nil answers /metrics with 404.
+	Gatherer prometheus.Gatherer
+	// Logger receives one line per refusal or failure; never a request body.
+	Logger *slog.Logger
+	// Middleware wraps every /v1 route, the first element outermost. This is where
+	// per-client rate limits and read authorisation plug in.
+	Middleware []Middleware
+	// DevRootKeyFile, if set, is published in GET /v1/ledger as dev_root_key_file: the
+	// absolute path of the root private key when the data directory holds it
+	// (single-operator mode), so that ledgerctl load needs no key flags. Production
+	// (--root-pub) leaves it empty and the field absent.
+	DevRootKeyFile string
+	// CheckpointWait bounds how long GET /v1/events/{id} waits for a checkpoint covering
+	// a just-committed entry (default 2 s).
+	CheckpointWait time.Duration
+}
+
+// Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
+// use.
+type Server struct {
+	cfg      Config
+	l        *ledger.Ledger
+	log      *slog.Logger
+	mux      *http.ServeMux
+	draining atomic.Bool
+	maxBody  int64
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Ledger == nil {
+		return nil, errors.New("api: Config.Ledger is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.CheckpointWait <= 0 {
+		cfg.CheckpointWait = 2 * time.Second
+	}
+	s := &Server{cfg: cfg, l: cfg.Ledger, log: cfg.Logger, mux: http.NewServeMux()}
+	s.maxBody = int64(cfg.Ledger.Limits().MaxRequestBytes)
+	if s.maxBody <= 0 {
+		s.maxBody = int64(ledger.DefaultLimits.MaxRequestBytes)
+	}
+	cfg.Metrics.watch(cfg.Ledger)
+
+	v1 := func(pattern string, h http.HandlerFunc, methods ...string) {
+		var hh http.Handler = h
+		for i := len(cfg.Middleware) - 1; i >= 0; i-- {
+			hh = cfg.Middleware[i](hh)
+		}
+		s.mux.Handle(pattern, s.only(methods, hh))
+	}
+	v1("/v1/events", s.postEvent, http.MethodPost)
+	v1("/v1/events/{id}", s.getEvent, http.MethodGet, http.MethodHead)
+	v1("/v1/checkpoint", s.getCheckpoint, http.MethodGet, http.MethodHead)
+	v1("/v1/ledger", s.getLedger, http.MethodGet, http.MethodHead)
+	s.mux.Handle("/healthz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.healthz)))
+	s.mux.Handle("/readyz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.readyz)))
+	s.mux.Handle("/openapi.yaml", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.openapi)))
+	if cfg.Gatherer != nil {
+		s.mux.Handle("/metrics", s.only([]string{http.MethodGet, http.MethodHead},
+			promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelError)})))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, problem(ledger.ErrNotFound, "not_found", "", "no such route: "+r.URL.Path, "無此路徑："+r.URL.Path))
+	})
+	return s, nil
+}
+
+// ServeHTTP routes the request and counts it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rw := &statusWriter{ResponseWriter: w}
+	s.mux.ServeHTTP(rw, r)
+	route := r.Pattern
+	if route == "" || route == "/" {
+		route = "unmatched"
+	}
+	s.cfg.Metrics.observeRequest(route, methodLabel(r.Method), rw.code())
+}
+
+// Drain marks the server as going away: /readyz answers 503 from now on so that load
+// balancers stop sending work, while requests in flight and already queued submissions
+// complete. ledgerd calls it on SIGTERM before shutting the listener down.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// only answers 405 with an Allow header for methods a route does not serve.
+func (s *Server) only(methods []string, h http.Handler) http.Handler {
+	allow := ""
+	for i, m := range methods {
+		if i > 0 {
+			allow += ", "
+		}
+		allow += m
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range methods {
+			if r.Method == m {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", allow)
+		WriteError(w, problem(ErrMethodNotAllowed, "method_not_allowed", "",
+			fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow),
+			fmt.Sprintf("%s 不允許使用 %s 方法；允許：%s", r.URL.Path, r.Method, allow)))
+	})
+}
+
+// receiptJSON is the body of 201 and 200 answers to POST /v1/events.
+type receiptJSON struct {
+	Seq           uint64      `json:"seq"`
+	Hash          ledger.Hash `json:"hash"`
+	StreamVersion uint64      `json:"stream_version"`
+}
+
+func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	fail := func(err error) {
+		status, p := classify(err)
+		outcome := OutcomeRefused
+		if status >= 500 {
+			outcome = OutcomeFailed
+		}
+		s.cfg.Metrics.observeAppend(outcome, p.Code, time.Since(start))
+		logRefusal(s.log, r, status, p, err)
+		writeProblem(w, status, p)
+	}
+	if err := requireJSON(r); err != nil {
+		fail(err)
+		return
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	// DecodeRequest + Append is Ledger.AppendJSON, split to learn the id for Location.
+	signed, err := ledger.DecodeRequest(body, s.l.Limits())
+	if err != nil {
+		fail(err)
+		return
+	}
+	rc, err := s.l.Append(r.Context(), signed)
+	if err != nil {
+		fail(err)
+		return
+	}
+	w.Header().Set("Location", "/v1/events/"+signed.Submission.ID)
+	status, outcome := http.StatusCreated, OutcomeCreated
+	if rc.Duplicate {
+		status, outcome = http.StatusOK, OutcomeDuplicate
+	}
+	s.cfg.Metrics.observeAppend(outcome, "ok", time.Since(start))
+	writeJSON(w, status, receiptJSON{Seq: rc.Seq, Hash: rc.Hash, StreamVersion: rc.StreamVersion})
+}
+
+// requireJSON refuses bodies not declared as JSON: a form post or text/plain body is a
+// client bug, and saying so beats a confusing decode error.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "application/json" {
+		if cs, ok := params["charset"]; !ok || cs == "utf-8" || cs == "UTF-8" {
+			return nil
+		}
+	}
+	return problem(ErrUnsupportedMediaType, "unsupported_media_type", "",
+		fmt.Sprintf("Content-Type must be application/json (UTF-8), got %q", ct),
+		fmt.Sprintf("Content-Type 必須為 application/json（UTF-8），實為 %q", ct))
+}
+
+// readBody reads at most the ledger's request limit, refusing a declared length beyond
+// it before reading anything.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.maxBody {
+		return nil, &http.MaxBytesError{Limit: s.maxBody}
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.maxBody)); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
+		}
+		return nil, problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body: "+err.Error(), "無法讀取請求體")
+	}
+	return buf.Bytes(), nil
+}
+
+// eventJSON is the body of GET /v1/events/{id}: the entry exactly as hashed (base64),
+// the same bytes as JSON for reading, and an inclusion proof against a signed
+// checkpoint that covers it.
+type eventJSON struct {
+	Seq            uint64          `json:"seq"`
+	Hash           ledger.Hash     `json:"hash"`
+	StreamVersion  uint64          `json:"stream_version"`
+	Entry          []byte          `json:"entry"`
+	Decoded        json.RawMessage `json:"decoded"`
+	TreeSize       uint64          `json:"tree_size"`
+	InclusionProof []ledger.Hash   `json:"inclusion_proof"`
+	Checkpoint     string          `json:"checkpoint"`
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if u, err := uuid.Parse(id); err != nil || u.String() != id {
+		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_id", "id", "the event id must be a lowercase hyphenated UUID", "事件 id 必須是小寫、帶連字符的 UUID"))
+		return
+	}
+	ctx := r.Context()
+	st := s.l.Store()
+	pos, err := st.Lookup(ctx, []string{id})
+	if err != nil {
+		s.refuse(w, r, fmt.Errorf("looking up %s: %w", id, err))
+		return
+	}
+	seq, ok := pos[id]
+	if !ok {
+		s.refuse(w, r, problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未記錄此 id 的事件"))
+		return
+	}
+	var out eventJSON
+	err = st.Entries(ctx, seq, seq+1, func(e ledger.RawEntry) error {
+		out.Seq, out.Hash = e.Seq, e.Hash
+		out.Entry = bytes.Clone(e.Bytes)
+		return nil
+	})
+	if err == nil && out.Entry == nil {
+		err = fmt.Errorf("entry %d is indexed but not stored", seq)
+	}
+	if err != nil {
+		s.refuse(w, r, fmt.Errorf("reading entry %d: %w", seq, err))
+		return
+	}
+	e, err := ledger.ParseEntry(out.Entry)
+	if err != nil {
+		s.refuse(w, r, fmt.Errorf("parsing entry %d: %w", seq, err))
+		return
+	}
+	out.StreamVersion, out.Decoded = e.StreamVersion, out.Entry
+	c, err := s.checkpointCovering(ctx, seq)
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
+	p, err := ledger.InclusionProof(ctx, st, seq, c.Size)
+	if err != nil {
+		s.refuse(w, r, fmt.Errorf("building the inclusion proof of %d in %d: %w", seq, c.Size, err))
+		return
+	}
+	out.TreeSize, out.InclusionProof, out.Checkpoint = c.Size, p, string(c.Note)
+	if out.InclusionProof == nil {
+		out.InclusionProof = []ledger.Hash{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// checkpointCovering returns the latest checkpoint if it covers seq, else signs one on
+// demand. The sequencer updates the store before the in-memory head, so an entry can be
+// readable a moment before a checkpoint can cover it; that moment is waited out.
+func (s *Server) checkpointCovering(ctx context.Context, seq uint64) (ledger.Checkpoint, error) {
+	deadline := time.Now().Add(s.cfg.CheckpointWait)
+	for {
+		if c, ok := s.l.LatestCheckpoint(); ok && c.Size > seq {
+			return c, nil
+		}
+		c, err := s.l.Checkpoint(ctx)
+		if err != nil {
+			return ledger.Checkpoint{}, fmt.Errorf("signing a checkpoint: %w", err)
+		}
+		if c.Size > seq {
+			return c, nil
+		}
+		if time.Now().After(deadline) {
+			return ledger.Checkpoint{}, problem(ErrUnavailable, "checkpoint_pending", "",
+				"no checkpoint covers this entry yet; retry shortly", "尚無覆蓋此條目的檢查點，請稍後重試")
+		}
+		select {
+		case <-ctx.Done():
+			return ledger.Checkpoint{}, ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.l.LatestCheckpoint()
+	if !ok {
+		var err error
+		if c, err = s.l.Checkpoint(r.Context()); err != nil {
+			s.refuse(w, r, fmt.Errorf("signing a checkpoint: %w", err))
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Length", strconv.Itoa(len(c.Note)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(c.Note)
+}
+
+// LedgerInfo is the body of GET /v1/ledger: what a client needs to sign for and verify
+// this ledger.
+type LedgerInfo struct {
+	Origin    string  `json:"origin"`
+	Authority string  `json:"authority"`
+	Size      uint64  `json:"size"`
+	LedgerKey KeyInfo `json:"ledger_key"`
+	RootKey   KeyInfo `json:"root_key"`
+	// DevRootKeyFile is present only in single-operator mode (see Config.DevRootKeyFile).
+	DevRootKeyFile string `json:"dev_root_key_file,omitempty"`
+}
+
+// KeyInfo names a key and carries its PKIX PEM.
+type KeyInfo struct {
+	ID  string `json:"id"`
+	PEM string `json:"pem"`
+}
+
+func (s *Server) getLedger(w http.ResponseWriter, r *http.Request) {
+	reg := s.l.Registry()
+	info := LedgerInfo{Origin: reg.Origin, Authority: reg.Authority, Size: s.l.Size(),
+		LedgerKey: keyInfo(reg, reg.LedgerKey), RootKey: keyInfo(reg, reg.RootKey), DevRootKeyFile: s.cfg.DevRootKeyFile}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func keyInfo(reg *ledger.Registry, id string) KeyInfo {
+	k := KeyInfo{ID: id}
+	if ki, ok := reg.Key(id); ok {
+		k.PEM = string(crypto.MarshalPublicKeyPEM(ki.Key))
+	}
+	return k
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is ready when the server is not draining and the store answers a read. The
+// sequencer runs from ledger.Open until Ledger.Close, and ledgerd drains this server
+// before closing the ledger, so "not draining" covers it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		WriteError(w, problem(ErrUnavailable, "draining", "", "the server is draining and will stop", "服務正在排空並將停止"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if _, err := s.l.Store().Head(ctx); err != nil {
+		s.log.Warn("readiness probe: store unavailable", "err", err)
+		WriteError(w, problem(ErrUnavailable, "store_unavailable", "", "the ledger store does not answer", "賬本存儲無應答"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	_, _ = w.Write(docs.OpenAPI)
+}
+
+// refuse answers a read with the JSON error for err and logs it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	status, p := classify(err)
+	logRefusal(s.log, r, status, p, err)
+	writeProblem(w, status, p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, errInternal)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// statusWriter remembers the status code for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// methodLabel keeps the metric's label set bounded whatever method a client sends.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		return m
+	}
+	return "other"
+}

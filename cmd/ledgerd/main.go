@@ -1,0 +1,394 @@
+// Command ledgerd serves the embedded ledger over HTTP: it takes SM2-signed submissions,
+// seals them into the SM3 hash chain and Merkle tree with group commit, and serves entries
+// with inclusion proofs, signed checkpoints, health, readiness and Prometheus metrics.
+//
+//	ledgerd [--data DIR] [--listen ADDR] [--root-pub FILE] [flags]
+//
+// Every flag can also be set from the environment as LEDGER_<FLAG> (upper case, dashes as
+// underscores: --data is LEDGER_DATA, --checkpoint-interval LEDGER_CHECKPOINT_INTERVAL); a
+// flag on the command line wins over the environment.
+//
+// On first start it creates the ledger in DIR: the ledger key (signs checkpoints) and the
+// genesis entry. With --root-pub the authority's root public key is written into genesis
+// and its private half never touches the server (production). Without it a root key is
+// generated in DIR/keys/root.key (single-operator mode, for development and demonstrations).
+//
+// SIGTERM or SIGINT drains: readiness answers 503, the listener closes and requests in
+// flight finish (up to --shutdown-timeout), the sequencer commits everything queued and a
+// final checkpoint is signed and published, then the store closes. A second signal stops
+// at once.
+//
+// Exit codes: 0 after a clean drain; 1 if serving or draining failed; 2 for bad flags or a
+// data directory that cannot be opened.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal now takes the default action: stop at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
+}
+
+// config is the parsed command line.
+type config struct {
+	data, listen, rootPub, authority, origin string
+	logFormat, logLevel                      string
+	checkpointEvery, publishEvery            time.Duration
+	shutdownTimeout, drainDelay, maxSkew     time.Duration
+	maxRequest, maxPayload, maxBatch         int
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("ledgerd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "./ledger-data", "data directory (created with a new ledger on first start)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "HTTP listen address")
+	fs.StringVar(&c.rootPub, "root-pub", "", "the authority's root public key (PKIX PEM); without it a root key is generated in DATA/keys (single-operator mode)")
+	fs.StringVar(&c.authority, "authority", "", "the data authority's institution id, fixed at creation (default "+datadir.DefaultAuthority+")")
+	fs.StringVar(&c.origin, "origin", "", "the log's name (checkpoint origin), fixed at creation (default derived from the ledger key)")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.checkpointEvery, "checkpoint-interval", time.Second, "sign a checkpoint this often when the log has grown (negative: on demand only)")
+	fs.DurationVar(&c.publishEvery, "publish-interval", 10*time.Minute, "write the latest checkpoint to DATA/checkpoints this often, and always at shutdown (0: only at shutdown)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on SIGTERM")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, answer /readyz 503 for this long before closing the listener, so load balancers stop routing")
+	fs.DurationVar(&c.maxSkew, "max-skew", 5*time.Minute, "how far in the future occurred_at may lie")
+	fs.IntVar(&c.maxRequest, "max-request-bytes", ledger.DefaultLimits.MaxRequestBytes, "largest POST /v1/events body")
+	fs.IntVar(&c.maxPayload, "max-payload-bytes", ledger.DefaultLimits.MaxPayloadBytes, "largest canonical payload")
+	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
+
+	// The environment supplies defaults; the command line overrides them.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "LEDGER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch c.logFormat {
+	case "json", "text":
+	default:
+		return nil, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat)
+	}
+	if c.maxRequest <= 0 || c.maxPayload <= 0 || c.maxPayload >= c.maxRequest {
+		return nil, fmt.Errorf("need 0 < --max-payload-bytes (%d) < --max-request-bytes (%d)", c.maxPayload, c.maxRequest)
+	}
+	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.publishEvery < 0 || c.drainDelay < 0 {
+		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --publish-interval and --drain-delay not negative")
+	}
+	return c, nil
+}
+
+func newLogger(c *config, w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	o := &slog.HandlerOptions{Level: lvl}
+	if c.logFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, o)), nil
+}
+
+// run is main without the process: ctx's end is the shutdown signal, and listening (if
+// not nil) is told the bound address once the server accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening func(addr string)) int {
+	c, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ledgerd:", err)
+		return exitUsage
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "ledgerd:", err)
+		return exitUsage
+	}
+	d, err := open(ctx, c, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitUsage
+	}
+	return d.serve(ctx, listening)
+}
+
+// daemon is one running ledgerd.
+type daemon struct {
+	c      *config
+	log    *slog.Logger
+	st     ledger.Store
+	l      *ledger.Ledger
+	api    *api.Server
+	srv    *http.Server
+	ln     net.Listener
+	pub    *publisher
+	closed bool
+}
+
+// open creates the ledger if needed, opens store and ledger, and binds the listener, so
+// that every configuration error surfaces before the server claims to be up.
+func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
+	var rootPub *crypto.PublicKey
+	if c.rootPub != "" {
+		k, err := crypto.ReadPublicKeyFile(c.rootPub)
+		if err != nil {
+			return nil, fmt.Errorf("--root-pub: %w", err)
+		}
+		rootPub = k
+	}
+	if !datadir.Exists(c.data) {
+		if err := datadir.Create(ctx, c.data, datadir.InitOptions{Authority: c.authority, Origin: c.origin, RootPub: rootPub}); err != nil {
+			return nil, fmt.Errorf("creating a ledger in %s: %w", c.data, err)
+		}
+		mode := "production: root key held by the authority"
+		if rootPub == nil {
+			mode = "single-operator: root key generated in " + datadir.Paths{Dir: c.data}.RootKey()
+		}
+		log.Info("created a new ledger", "data", c.data, "mode", mode)
+	}
+	lk, err := datadir.LedgerKey(c.data)
+	if err != nil {
+		return nil, fmt.Errorf("loading the ledger key: %w", err)
+	}
+	st, err := datadir.OpenStore(c.data)
+	if err != nil {
+		return nil, err
+	}
+	d := &daemon{c: c, log: log, st: st}
+	ok := false
+	defer func() {
+		if !ok {
+			d.closeLedger()
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := api.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	d.l, err = ledger.Open(ctx, st, ledger.Options{
+		Signer:          lk,
+		Limits:          ledger.Limits{MaxRequestBytes: c.maxRequest, MaxPayloadBytes: c.maxPayload},
+		MaxSkew:         c.maxSkew,
+		MaxBatch:        c.maxBatch,
+		CheckpointEvery: c.checkpointEvery,
+		OnCommit:        m.ObserveBatch,
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)
+	}
+	reg1 := d.l.Registry()
+	if err := checkCreationFlags(c, reg1, rootPub); err != nil {
+		return nil, err
+	}
+	dev := devRootKeyFile(c.data, reg1, log)
+	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev})
+	if err != nil {
+		return nil, err
+	}
+	d.pub = &publisher{dir: datadir.Paths{Dir: c.data}.Checkpoints(), log: log}
+	d.ln, err = net.Listen("tcp", c.listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %s: %w", c.listen, err)
+	}
+	d.srv = &http.Server{
+		Handler:           d.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	mode := "production"
+	if dev != "" {
+		mode = "single-operator"
+	}
+	log.Info("ledgerd serving", "listen", d.ln.Addr().String(), "data", c.data, "origin", reg1.Origin,
+		"authority", reg1.Authority, "size", d.l.Size(), "ledger_key", reg1.LedgerKey, "root_key", reg1.RootKey, "mode", mode)
+	ok = true
+	return d, nil
+}
+
+// checkCreationFlags refuses flags that contradict an existing ledger: an operator who
+// names a root key, authority or origin expects that ledger, not another.
+func checkCreationFlags(c *config, reg *ledger.Registry, rootPub *crypto.PublicKey) error {
+	if rootPub != nil {
+		k, ok := reg.Key(rootPub.ID())
+		if !ok || k.Role != ledger.RoleRoot {
+			return fmt.Errorf("--root-pub %s (key %s) is not a root key of the ledger in %s (current root %s)", c.rootPub, rootPub.ID(), c.data, reg.RootKey)
+		}
+	}
+	if c.authority != "" && c.authority != reg.Authority {
+		return fmt.Errorf("--authority %q, but the ledger in %s belongs to %q", c.authority, c.data, reg.Authority)
+	}
+	if c.origin != "" && c.origin != reg.Origin {
+		return fmt.Errorf("--origin %q, but the ledger in %s is %q", c.origin, c.data, reg.Origin)
+	}
+	return nil
+}
+
+// devRootKeyFile returns the absolute path of DATA/keys/root.key when the data directory
+// holds the ledger's current root private key (single-operator mode), else "".
+func devRootKeyFile(dir string, reg *ledger.Registry, log *slog.Logger) string {
+	k, err := datadir.RootKey(dir)
+	if errors.Is(err, datadir.ErrNoRootKey) {
+		return ""
+	}
+	if err != nil {
+		log.Warn("the root key in the data directory is unusable; not offering it to local tools", "err", err)
+		return ""
+	}
+	if k.Public().ID() != reg.RootKey {
+		log.Warn("the root key in the data directory is not the ledger's current root key", "file_key", k.Public().ID(), "root_key", reg.RootKey)
+		return ""
+	}
+	p, err := filepath.Abs(datadir.Paths{Dir: dir}.RootKey())
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// serve runs until ctx ends, then drains.
+func (d *daemon) serve(ctx context.Context, listening func(string)) int {
+	errc := make(chan error, 1)
+	go func() { errc <- d.srv.Serve(d.ln) }()
+	if listening != nil {
+		listening(d.ln.Addr().String())
+	}
+	stopPublish := make(chan struct{})
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		d.publishLoop(stopPublish)
+	}()
+
+	code := exitOK
+	select {
+	case <-ctx.Done():
+		d.log.Info("draining: readiness now 503", "drain_delay", d.c.drainDelay.String())
+	case err := <-errc:
+		d.log.Error("HTTP server failed", "err", err)
+		code = exitFailure
+	}
+	d.api.Drain()
+	if code == exitOK && d.c.drainDelay > 0 {
+		time.Sleep(d.c.drainDelay)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), d.c.shutdownTimeout)
+	defer cancel()
+	if err := d.srv.Shutdown(sctx); err != nil {
+		d.log.Error("requests still in flight at the shutdown timeout; closing them", "err", err)
+		d.srv.Close()
+		code = exitFailure
+	}
+	close(stopPublish)
+	<-published
+	if err := d.closeLedger(); err != nil {
+		d.log.Error("closing the ledger", "err", err)
+		code = exitFailure
+	}
+	return code
+}
+
+// closeLedger commits everything queued, signs and publishes a final checkpoint, and
+// closes the store.
+func (d *daemon) closeLedger() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	var errs []error
+	if d.l != nil {
+		if err := d.l.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("final checkpoint: %w", err))
+		}
+		if d.pub != nil {
+			if c, ok := d.l.LatestCheckpoint(); ok {
+				if err := d.pub.publish(c); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if err := d.st.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing the store: %w", err))
+	}
+	if d.l != nil && len(errs) == 0 {
+		d.log.Info("ledgerd stopped", "size", d.l.Size())
+	}
+	return errors.Join(errs...)
+}
+
+func (d *daemon) publishLoop(stop <-chan struct{}) {
+	if d.c.publishEvery <= 0 {
+		<-stop
+		return
+	}
+	t := time.NewTicker(d.c.publishEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if c, ok := d.l.LatestCheckpoint(); ok {
+				if err := d.pub.publish(c); err != nil {
+					d.log.Error("publishing checkpoint", "err", err)
+				}
+			}
+		}
+	}
+}

@@ -65,7 +65,7 @@ func main() {
 type config struct {
 	data, listen, rootPub, authority, origin string
 	logFormat, logLevel                      string
-	checkpointEvery, publishEvery            time.Duration
+	checkpointEvery                          time.Duration
 	shutdownTimeout, drainDelay, maxSkew     time.Duration
 	maxRequest, maxPayload, maxBatch         int
 }
@@ -82,7 +82,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.checkpointEvery, "checkpoint-interval", time.Second, "sign a checkpoint this often when the log has grown (negative: on demand only)")
-	fs.DurationVar(&c.publishEvery, "publish-interval", 10*time.Minute, "write the latest checkpoint to DATA/checkpoints this often, and always at shutdown (0: only at shutdown)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on SIGTERM")
 	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "on SIGTERM, answer /readyz 503 for this long before closing the listener, so load balancers stop routing")
 	fs.DurationVar(&c.maxSkew, "max-skew", 5*time.Minute, "how far in the future occurred_at may lie")
@@ -117,8 +116,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if c.maxRequest <= 0 || c.maxPayload <= 0 || c.maxPayload >= c.maxRequest {
 		return nil, fmt.Errorf("need 0 < --max-payload-bytes (%d) < --max-request-bytes (%d)", c.maxPayload, c.maxRequest)
 	}
-	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.publishEvery < 0 || c.drainDelay < 0 {
-		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --publish-interval and --drain-delay not negative")
+	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 {
+		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay not negative")
 	}
 	return c, nil
 }
@@ -168,7 +167,6 @@ type daemon struct {
 	api    *api.Server
 	srv    *http.Server
 	ln     net.Listener
-	pub    *publisher
 	closed bool
 }
 
@@ -209,6 +207,13 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		}
 	}()
 
+	// Every checkpoint is also written outside the store (DATA/checkpoints/<size>.ckpt and
+	// latest), and Open refuses a store that is behind or disagrees with the newest one:
+	// that is what catches truncation and rewriting, not only flipped bytes.
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: c.data}.Checkpoints())
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err := api.NewMetrics(reg)
@@ -223,6 +228,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		CheckpointEvery: c.checkpointEvery,
 		OnCommit:        m.ObserveBatch,
 		Logger:          log,
+		Publisher:       pub,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)
@@ -236,7 +242,6 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.pub = &publisher{dir: datadir.Paths{Dir: c.data}.Checkpoints(), log: log}
 	d.ln, err = net.Listen("tcp", c.listen)
 	if err != nil {
 		return nil, fmt.Errorf("--listen %s: %w", c.listen, err)
@@ -308,13 +313,6 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
-	stopPublish := make(chan struct{})
-	published := make(chan struct{})
-	go func() {
-		defer close(published)
-		d.publishLoop(stopPublish)
-	}()
-
 	code := exitOK
 	select {
 	case <-ctx.Done():
@@ -334,8 +332,6 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 		d.srv.Close()
 		code = exitFailure
 	}
-	close(stopPublish)
-	<-published
 	if err := d.closeLedger(); err != nil {
 		d.log.Error("closing the ledger", "err", err)
 		code = exitFailure
@@ -343,8 +339,8 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	return code
 }
 
-// closeLedger commits everything queued, signs and publishes a final checkpoint, and
-// closes the store.
+// closeLedger commits everything queued, signs and publishes a final checkpoint (the
+// ledger's Publisher writes it to DATA/checkpoints), and closes the store.
 func (d *daemon) closeLedger() error {
 	if d.closed {
 		return nil
@@ -355,13 +351,6 @@ func (d *daemon) closeLedger() error {
 		if err := d.l.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("final checkpoint: %w", err))
 		}
-		if d.pub != nil {
-			if c, ok := d.l.LatestCheckpoint(); ok {
-				if err := d.pub.publish(c); err != nil {
-					errs = append(errs, err)
-				}
-			}
-		}
 	}
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))
@@ -370,25 +359,4 @@ func (d *daemon) closeLedger() error {
 		d.log.Info("ledgerd stopped", "size", d.l.Size())
 	}
 	return errors.Join(errs...)
-}
-
-func (d *daemon) publishLoop(stop <-chan struct{}) {
-	if d.c.publishEvery <= 0 {
-		<-stop
-		return
-	}
-	t := time.NewTicker(d.c.publishEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			if c, ok := d.l.LatestCheckpoint(); ok {
-				if err := d.pub.publish(c); err != nil {
-					d.log.Error("publishing checkpoint", "err", err)
-				}
-			}
-		}
-	}
 }

@@ -98,8 +98,8 @@ func TestSingleOperatorStartAndDrain(t *testing.T) {
 	}
 	// Drained: the final checkpoint is published outside the store, and the log says so
 	// without any payload.
-	files, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*.checkpoint"))
-	if len(files) != 1 || filepath.Base(files[0]) != "000000000001.checkpoint" {
+	files, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*.ckpt"))
+	if len(files) != 1 || filepath.Base(files[0]) != "1.ckpt" {
 		t.Fatalf("published checkpoints %v", files)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {

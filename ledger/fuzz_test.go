@@ -1,0 +1,134 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gowebpki/jcs"
+)
+
+// Seeds shared by the targets; more live in testdata/fuzz/<target>/.
+const (
+	seedSubmission = `{"id":"01900000-0000-7000-8000-000000000001","stream":"dataset/aba-stats-bureau/population",` +
+		`"type":"data.collected.v1","occurred_at":"2026-03-02T08:15:00.123+08:00",` +
+		`"actor":{"institution":"aba-stats-bureau","person":"p-0001","key_id":"0123456789abcdef0123456789abcdef"},` +
+		`"payload":{"purpose":"年度統計","records":1200,"resource":"R-0001","fields":["name","id_no"],"ratio":0.25}}`
+	seedSignature = "MEUCIQDx7bPrWQhZcI2eFvLHV1Sk0cGQ3qf2sdoK8I3u0Pf3lgIgQm2v3N5ZcA8Yx5x4cO1nJX0D8bH4tFv8a1zE3t2oXHw="
+)
+
+func seedRequest(sub, sig string) []byte {
+	return []byte(`{"submission":` + sub + `,"signature":"` + sig + `"}`)
+}
+
+// FuzzDecodeRequest: DecodeRequest never panics, refuses with a *Problem, and what it
+// accepts re-decodes, from its own canonical bytes, to exactly the same bytes.
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add(seedRequest(seedSubmission, seedSignature))
+	f.Add(seedRequest(`{"payload":{"a":[1,2,{"b":"\u00e9\ud83d\ude00"}],"big":1e300},"stream":"s","type":"a.v1","id":"01900000-0000-7000-8000-000000000002","occurred_at":"2026-01-01T00:00:00Z","actor":{"person":"x","institution":"y","key_id":"0123456789abcdef0123456789abcdef"}}`, seedSignature))
+	f.Add(seedRequest(seedSubmission, "AAAA"))
+	f.Add([]byte(`{"submission":null,"signature":""}`))
+	f.Add([]byte(`{"submission":{"id":1}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := DecodeRequest(body, DefaultLimits)
+		if err != nil {
+			var p *Problem
+			if !errors.As(err, &p) || p.Kind == nil || p.Code == "" || p.Message == "" || p.MessageZH == "" {
+				t.Fatalf("refusal is not a complete *Problem: %#v", err)
+			}
+			return
+		}
+		if c, err := jcs.Transform(s.Canonical); err != nil || !bytes.Equal(c, s.Canonical) {
+			t.Fatalf("accepted submission bytes are not canonical:\n%s\n%s", s.Canonical, c)
+		}
+		again, err := DecodeRequest(seedRequest(string(s.Canonical), base64.StdEncoding.EncodeToString(s.Signature)), DefaultLimits)
+		if err != nil {
+			t.Fatalf("canonical form of an accepted request is refused: %v", err)
+		}
+		if !bytes.Equal(again.Canonical, s.Canonical) || !bytes.Equal(again.Signature, s.Signature) {
+			t.Fatalf("re-decoding changed the bytes:\n%s\n%s", s.Canonical, again.Canonical)
+		}
+		if again.Submission.ID != s.Submission.ID || again.Submission.Stream != s.Submission.Stream || !bytes.Equal(again.Submission.Payload, s.Submission.Payload) {
+			t.Fatal("re-decoding changed the fields")
+		}
+	})
+}
+
+// FuzzCanonicalEntry: the hand-written entry encoding is RFC 8785 (equal to a general
+// canonicaliser's output over itself), and ParseEntry gives back every sealed field and
+// the exact submission bytes.
+func FuzzCanonicalEntry(f *testing.F) {
+	f.Add([]byte(`{"purpose":"年度統計","records":1200}`), "p-0001", uint64(0), int64(1767225600123456789), uint64(1), []byte{}, []byte{0x30, 0x44, 0x02})
+	f.Add([]byte(`{"n":[1e21,-0,5e-324,0.1,1e-7,123456789012345],"s":"\u0000\"\\/\ud83d\ude00<>&\u2028"}`), "a@b", uint64(1<<53), int64(0), uint64(1<<53), bytes.Repeat([]byte{0xff}, 32), bytes.Repeat([]byte{0xfb}, 72))
+	f.Fuzz(func(t *testing.T, payload []byte, person string, seq uint64, ns int64, version uint64, prev, sig []byte) {
+		raw := append([]byte(`{"id":"01900000-0000-7000-8000-000000000001","stream":"dataset/x","type":"data.collected.v1",`+
+			`"occurred_at":"2026-03-02T08:15:00.123+08:00","actor":{"institution":"aba-stats-bureau","person":`+strconv.Quote(person)+
+			`,"key_id":"0123456789abcdef0123456789abcdef"},"payload":`), payload...)
+		raw = append(raw, '}')
+		s, err := DecodeSubmission(raw, Limits{})
+		if err != nil {
+			return
+		}
+		s.Signature = sig
+		seq, version = seq%(maxSafeSeq+1), version%(maxSafeSeq+1)
+		var ph Hash
+		copy(ph[:], prev)
+		e := sealEntry(seq, time.Unix(0, ns), version, ph, s)
+		c, err := jcs.Transform(e.Bytes)
+		if err != nil || !bytes.Equal(c, e.Bytes) {
+			t.Fatalf("sealed entry is not RFC 8785 canonical (%v):\n%s\n%s", err, e.Bytes, c)
+		}
+		if e.Hash != SumEntry(e.Bytes) || !bytes.Equal(e.SubmissionRaw, s.Canonical) {
+			t.Fatal("sealed entry's hash or submission bytes are wrong")
+		}
+		if len(sig) == 0 {
+			return // ParseEntry requires a signature
+		}
+		p, err := ParseEntry(e.Bytes)
+		if err != nil {
+			t.Fatalf("ParseEntry refuses a sealed entry: %v\n%s", err, e.Bytes)
+		}
+		if p.Seq != e.Seq || p.RecordedAt != e.RecordedAt || p.StreamVersion != e.StreamVersion || p.PrevHash != e.PrevHash ||
+			!bytes.Equal(p.Signature, e.Signature) || !bytes.Equal(p.SubmissionRaw, s.Canonical) || p.Hash != e.Hash || !p.Canonical() {
+			t.Fatalf("ParseEntry round trip differs:\n%+v\n%+v", p, e)
+		}
+		if p.Submission.ID != s.Submission.ID || !bytes.Equal(p.Submission.Payload, s.Submission.Payload) {
+			t.Fatal("ParseEntry decoded a different submission")
+		}
+	})
+}
+
+// FuzzParseEntry: ParseEntry never panics on stored or exported bytes; what it accepts
+// aliases the input, hashes to SumEntry, and — when it claims to be canonical and its
+// submission is canonical — is byte-for-byte RFC 8785.
+func FuzzParseEntry(f *testing.F) {
+	f.Add([]byte(`{"prev_hash":"0000000000000000000000000000000000000000000000000000000000000000","recorded_at":"2026-03-02T00:15:00.123Z","seq":0,"signature":"MEQC","stream_version":1,"submission":` + seedSubmission + `}`))
+	f.Add([]byte(`{"prev_hash":"00","recorded_at":"x","seq":-1,"signature":"!","stream_version":1.5,"submission":{}}`))
+	f.Add([]byte(`{"seq":1,"submission":{"a":1},"submission":{"a":2}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := ParseEntry(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(e.Bytes, b) || e.Hash != SumEntry(b) {
+			t.Fatal("parsed entry does not alias its input or has the wrong hash")
+		}
+		if !bytes.Contains(b, e.SubmissionRaw) || len(e.SubmissionRaw) == 0 {
+			t.Fatal("submission bytes are not a range of the entry")
+		}
+		if !e.Canonical() {
+			return
+		}
+		cs, err := jcs.Transform(e.SubmissionRaw)
+		if err != nil || !bytes.Equal(cs, e.SubmissionRaw) {
+			return
+		}
+		if c, err := jcs.Transform(b); err != nil || !bytes.Equal(c, b) {
+			t.Fatalf("entry claims canonical form but is not RFC 8785 (%v):\n%s\n%s", err, b, c)
+		}
+	})
+}

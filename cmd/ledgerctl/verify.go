@@ -9,14 +9,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func init() { register(newVerifyCmd) }
@@ -43,7 +40,7 @@ func newVerifyCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "verify --data DIR",
-		Short: "Check every hash, signature, chain link, tree root and checkpoint 校驗賬本完整性",
+		Short: "Check every hash, signature, chain link, tree root and checkpoint 校验账本完整性",
 		Long: `Re-check the whole ledger from its stored bytes: every entry hash and canonical form,
 the chain links, positions and stream versions, the key registry rule in force at each
 position, every actor's SM2 signature, the Merkle leaves and root, and every checkpoint:
@@ -57,7 +54,7 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
-				return usage("verify: --data DIR is required (需要 --data 參數)")
+				return usage("verify: --data DIR is required (需要 --data 参数)")
 			}
 			opts := ledger.VerifyOptions{Workers: workers}
 			var err error
@@ -82,24 +79,10 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 			}
 			defer st.Close()
 
-			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-				bar := progressbar.NewOptions64(-1,
-					progressbar.OptionSetWriter(f),
-					progressbar.OptionSetDescription("verifying 校驗中"),
-					progressbar.OptionShowCount(),
-					progressbar.OptionShowIts(),
-					progressbar.OptionSetItsString("entries"),
-					progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionClearOnFinish(),
-				)
-				defer bar.Finish()
-				opts.Progress = func(done, total uint64) {
-					bar.ChangeMax64(int64(total))
-					bar.Set64(int64(done))
-				}
-			}
-
+			update, finish := progress(cmd, "verifying 校验中", "entries")
+			opts.Progress = update
 			rep, verr := ledger.Verify(cmd.Context(), st, opts)
+			finish()
 			res := verifyResult{Status: "intact", Entries: rep.Entries, Checkpoints: rep.Checkpoints,
 				Published: len(published), ElapsedS: rep.Elapsed.Seconds()}
 			var ce *ledger.ChainError
@@ -142,12 +125,12 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 func printVerify(w io.Writer, r verifyResult) {
 	if r.Status != "intact" {
 		fmt.Fprintf(w, "tampered: seq %d: %s: %s\n", *r.Seq, r.Reason, r.Detail)
-		fmt.Fprintf(w, "已被篡改：第 %d 條記錄：%s：%s\n", *r.Seq, r.Reason, r.Detail)
+		fmt.Fprintf(w, "已被篡改：第 %d 条记录：%s：%s\n", *r.Seq, r.Reason, r.Detail)
 		return
 	}
 	fmt.Fprintf(w, "intact 完好\n")
-	fmt.Fprintf(w, "entries 記錄數:        %d\n", r.Entries)
-	fmt.Fprintf(w, "checkpoints 檢查點:    %d (%d published 已發布)\n", r.Checkpoints, r.Published)
+	fmt.Fprintf(w, "entries 记录数:        %d\n", r.Entries)
+	fmt.Fprintf(w, "checkpoints 检查点:    %d (%d published 已发布)\n", r.Checkpoints, r.Published)
 	fmt.Fprintf(w, "root 根哈希:           %s\n", r.Root)
 	fmt.Fprintf(w, "rate 速率:             %.0f entries/s (%.2fs)\n", r.PerS, r.ElapsedS)
 }

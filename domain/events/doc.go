@@ -1,0 +1,26 @@
+// Package events is the event catalogue: every act of the Measures the ledger records,
+// as a stable, versioned type name (data.collected.v1), Chinese and English descriptions,
+// the articles it serves, a Go payload struct, a JSON Schema generated from that struct,
+// and an example.
+//
+// It guarantees that a payload Decode accepts is well formed for its type: no unknown
+// fields, right JSON types, enum values from their closed sets, and every rule the
+// payload can check on its own (Validate); each problem names the JSON field and the
+// article. Rules that need the ledger's state live in the commands package.
+//
+// # Basics
+//
+//	t, ok := events.Lookup("share.data_used.v1")
+//	p, err := events.Decode(t, raw)       // *ShareDataUsed, or every problem joined
+//	stream, _ := t.StreamFor(actor, p)    // "resource/population.households"
+//	schema, _ := events.Schema(t.Name)    // JSON Schema bytes
+//
+// docs/events.md and docs/schemas/ are generated (go generate ./domain/events); a test
+// fails when they differ from the code.
+//
+// # Caveats
+//
+// Fields tagged sensitive:"personal" carry personal or commercially confidential
+// information; they are the fields the privacy layer (SM4-GCM per-subject keys) must
+// encrypt. Parties are named by pseudonymous identifiers, never by name.
+package events

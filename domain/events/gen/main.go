@@ -1,0 +1,19 @@
+// Command gen writes docs/events.md and docs/schemas/*.json from the event catalogue.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/aba-prefecture/dataledger/domain/events"
+)
+
+func main() {
+	dir := flag.String("docs", "docs", "documentation directory")
+	flag.Parse()
+	if err := events.WriteDocs(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}

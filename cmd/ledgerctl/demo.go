@@ -127,7 +127,11 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 		return demoResult{}, err
 	}
 	defer st.Close()
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk})
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
+	if err != nil {
+		return demoResult{}, err
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub})
 	if err != nil {
 		return demoResult{}, fmt.Errorf("opening the ledger: %w", err)
 	}
@@ -187,12 +191,9 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 			return demoResult{}, err
 		}
 	}
-	c, err := l.Checkpoint(ctx)
+	c, err := l.Checkpoint(ctx) // stored and published in DIR/checkpoints/
 	if err != nil {
 		return demoResult{}, fmt.Errorf("signing the final checkpoint: %w", err)
-	}
-	if err := writePublishedCheckpoint(dir, c); err != nil {
-		return demoResult{}, err
 	}
 	if err := l.Close(); err != nil {
 		return demoResult{}, fmt.Errorf("closing the ledger: %w", err)

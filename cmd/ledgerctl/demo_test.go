@@ -40,7 +40,7 @@ func TestDemoThenVerify(t *testing.T) {
 	}
 	var v verifyResult
 	_ = json.Unmarshal([]byte(out), &v)
-	if v.Entries != r.Entries || v.Root != r.Root || v.Published != 1 {
+	if v.Entries != r.Entries || v.Root != r.Root || v.Published < 2 {
 		t.Fatalf("verify saw %+v; demo reported %d entries, root %s", v, r.Entries, r.Root)
 	}
 

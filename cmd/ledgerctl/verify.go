@@ -163,21 +163,3 @@ func readPublishedCheckpoints(dir string) ([][]byte, error) {
 	}
 	return out, nil
 }
-
-// writePublishedCheckpoint publishes c as DIR/checkpoints/<size>.checkpoint (atomically,
-// through a hidden temporary file), where verify finds it.
-func writePublishedCheckpoint(dir string, c ledger.Checkpoint) error {
-	cd := datadir.Paths{Dir: dir}.Checkpoints()
-	if err := os.MkdirAll(cd, 0o755); err != nil {
-		return fmt.Errorf("publishing checkpoint: %w", err)
-	}
-	name := filepath.Join(cd, fmt.Sprintf("%012d.checkpoint", c.Size))
-	tmp := filepath.Join(cd, ".tmp-"+filepath.Base(name))
-	if err := os.WriteFile(tmp, c.Note, 0o644); err != nil {
-		return fmt.Errorf("publishing checkpoint: %w", err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return fmt.Errorf("publishing checkpoint: %w", err)
-	}
-	return nil
-}

@@ -92,7 +92,11 @@ func buildTamperFixture() (tamperFixture, error) {
 		return tamperFixture{}, err
 	}
 	defer st.Close()
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, CheckpointEvery: -1})
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
+	if err != nil {
+		return tamperFixture{}, err
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, CheckpointEvery: -1, Publisher: pub})
 	if err != nil {
 		return tamperFixture{}, err
 	}
@@ -114,13 +118,7 @@ func buildTamperFixture() (tamperFixture, error) {
 		}
 	}
 	f.keyA, f.keyB = keys[0], keys[1]
-	publish := func() error {
-		c, err := l.Checkpoint(ctx)
-		if err != nil {
-			return err
-		}
-		return writePublishedCheckpoint(dir, c)
-	}
+	publish := func() error { _, err := l.Checkpoint(ctx); return err }
 	for n := range tamperEvents {
 		if l.Size() == tamperCkpt {
 			if err := publish(); err != nil {
@@ -317,8 +315,8 @@ func TestVerifyIntact(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("--json output %q: %v", out, err)
 	}
-	if r.Status != "intact" || r.Entries != tamperSize || r.Checkpoints != 4 || r.Published != 2 || len(r.Root) != 64 {
-		t.Fatalf("report %+v: want intact, %d entries, 2 stored + 2 published checkpoints", r, tamperSize)
+	if r.Status != "intact" || r.Entries != tamperSize || r.Checkpoints != 5 || r.Published != 3 || len(r.Root) != 64 {
+		t.Fatalf("report %+v: want intact, %d entries, 2 stored + 3 published checkpoints (8, 33, latest)", r, tamperSize)
 	}
 	code, out, _ = ledgerctl(t, "verify", "--data", f.dir)
 	if code != exitOK || !strings.HasPrefix(out, "intact") || !strings.Contains(out, r.Root) {
@@ -531,7 +529,7 @@ func TestVerifyForgedPublishedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writePublishedCheckpoint(f.dir, c); err != nil {
+	if err := os.WriteFile(filepath.Join(datadir.Paths{Dir: f.dir}.Checkpoints(), "forged.ckpt"), c.Note, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := ledgerctl(t, "verify", "--data", f.dir)

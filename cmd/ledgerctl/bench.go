@@ -404,4 +404,3 @@ func printBench(w io.Writer, r benchResult) {
 	}
 	fmt.Fprintf(w, "elapsed 耗时:                      %.1fs\n", r.ElapsedS)
 }
-

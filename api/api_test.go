@@ -560,7 +560,7 @@ func TestMiddlewareSeam(t *testing.T) {
 			seen = append(seen, r.Pattern)
 			if r.Method == http.MethodPost {
 				w.Header().Set("Retry-After", "2")
-				api.WriteError(w, &ledger.Problem{Kind: api.ErrRateLimited, Code: "rate_limited", Message: "slow down", MessageZH: "請求過於頻繁"})
+				api.WriteError(w, &ledger.Problem{Kind: api.ErrRateLimited, Code: "rate_limited", Message: "slow down", MessageZH: "请求过于频繁"})
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -71,13 +71,13 @@ func problem(kind error, code, field, en, zh string) *ledger.Problem {
 var (
 	errClosed = problem(ledger.ErrClosed, "unavailable", "",
 		"the ledger is shutting down and takes no more submissions; retry with the same id",
-		"賬本正在停止服務，不再接收提交；請以相同 id 重試")
+		"账本正在停止服务，不再接收提交；请以相同 id 重试")
 	errTimeout = problem(ErrUnavailable, "timeout", "",
 		"the request was cancelled or timed out before the ledger answered; retry with the same id",
-		"請求在賬本應答前被取消或超時；請以相同 id 重試")
+		"请求在账本应答前被取消或超时；请以相同 id 重试")
 	errInternal = problem(nil, "internal", "",
 		"the server failed to process the request; retrying with the same id is safe",
-		"服務器處理請求失敗；以相同 id 重試是安全的")
+		"服务器处理请求失败；以相同 id 重试是安全的")
 )
 
 // classify maps any error to a status and a Problem a client can act on. Errors that are
@@ -88,7 +88,7 @@ func classify(err error) (int, *ledger.Problem) {
 	if errors.As(err, &mb) {
 		return http.StatusRequestEntityTooLarge, problem(ledger.ErrTooLarge, "request_too_large", "",
 			fmt.Sprintf("request body exceeds the limit of %d bytes", mb.Limit),
-			fmt.Sprintf("請求體超過上限 %d 字節", mb.Limit))
+			fmt.Sprintf("请求体超过上限 %d 字节", mb.Limit))
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable, errTimeout

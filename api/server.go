@@ -97,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 			promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelError)})))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, problem(ledger.ErrNotFound, "not_found", "", "no such route: "+r.URL.Path, "無此路徑："+r.URL.Path))
+		WriteError(w, problem(ledger.ErrNotFound, "not_found", "", "no such route: "+r.URL.Path, "无此路径："+r.URL.Path))
 	})
 	return s, nil
 }
@@ -137,7 +137,7 @@ func (s *Server) only(methods []string, h http.Handler) http.Handler {
 		w.Header().Set("Allow", allow)
 		WriteError(w, problem(ErrMethodNotAllowed, "method_not_allowed", "",
 			fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow),
-			fmt.Sprintf("%s 不允許使用 %s 方法；允許：%s", r.URL.Path, r.Method, allow)))
+			fmt.Sprintf("%s 不允许使用 %s 方法；允许：%s", r.URL.Path, r.Method, allow)))
 	})
 }
 
@@ -201,7 +201,7 @@ func requireJSON(r *http.Request) error {
 	}
 	return problem(ErrUnsupportedMediaType, "unsupported_media_type", "",
 		fmt.Sprintf("Content-Type must be application/json (UTF-8), got %q", ct),
-		fmt.Sprintf("Content-Type 必須為 application/json（UTF-8），實為 %q", ct))
+		fmt.Sprintf("Content-Type 必须为 application/json（UTF-8），实为 %q", ct))
 }
 
 // readBody reads at most the ledger's request limit, refusing a declared length beyond
@@ -218,7 +218,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, err
 		}
-		return nil, problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body: "+err.Error(), "無法讀取請求體")
+		return nil, problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body: "+err.Error(), "无法读取请求体")
 	}
 	return buf.Bytes(), nil
 }
@@ -240,7 +240,7 @@ type eventJSON struct {
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if u, err := uuid.Parse(id); err != nil || u.String() != id {
-		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_id", "id", "the event id must be a lowercase hyphenated UUID", "事件 id 必須是小寫、帶連字符的 UUID"))
+		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_id", "id", "the event id must be a lowercase hyphenated UUID", "事件 id 必须是小写、带连字符的 UUID"))
 		return
 	}
 	ctx := r.Context()
@@ -252,7 +252,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	seq, ok := pos[id]
 	if !ok {
-		s.refuse(w, r, problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未記錄此 id 的事件"))
+		s.refuse(w, r, problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未记录此 id 的事件"))
 		return
 	}
 	var out eventJSON
@@ -309,7 +309,7 @@ func (s *Server) checkpointCovering(ctx context.Context, seq uint64) (ledger.Che
 		}
 		if time.Now().After(deadline) {
 			return ledger.Checkpoint{}, problem(ErrUnavailable, "checkpoint_pending", "",
-				"no checkpoint covers this entry yet; retry shortly", "尚無覆蓋此條目的檢查點，請稍後重試")
+				"no checkpoint covers this entry yet; retry shortly", "尚无覆盖此条目的检查点，请稍后重试")
 		}
 		select {
 		case <-ctx.Done():
@@ -378,14 +378,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // before closing the ledger, so "not draining" covers it.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
-		WriteError(w, problem(ErrUnavailable, "draining", "", "the server is draining and will stop", "服務正在排空並將停止"))
+		WriteError(w, problem(ErrUnavailable, "draining", "", "the server is draining and will stop", "服务正在排空并将停止"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if _, err := s.l.Store().Head(ctx); err != nil {
 		s.log.Warn("readiness probe: store unavailable", "err", err)
-		WriteError(w, problem(ErrUnavailable, "store_unavailable", "", "the ledger store does not answer", "賬本存儲無應答"))
+		WriteError(w, problem(ErrUnavailable, "store_unavailable", "", "the ledger store does not answer", "账本存储无应答"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+)
+
+// loadServer runs a real ledger behind the real HTTP API. devRoot says whether it offers
+// its root key file as a single-operator ledgerd does.
+func loadServer(t *testing.T, devRoot bool) (url string, f *ledgertest.Fixture, st *boltstore.Store, rootFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := boltstore.Open(filepath.Join(dir, "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f = ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{})
+	rootFile = filepath.Join(dir, "root.key")
+	pem, err := crypto.MarshalPrivateKeyPEM(f.RootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rootFile, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.Config{Ledger: l, Logger: slog.New(slog.DiscardHandler)}
+	if devRoot {
+		cfg.DevRootKeyFile = rootFile
+	}
+	a, err := api.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return srv.URL, f, st, rootFile
+}
+
+func TestLoadAcknowledgesEveryEvent(t *testing.T) {
+	url, _, st, _ := loadServer(t, true)
+	acked := filepath.Join(t.TempDir(), "acked")
+	code, out, errOut := ledgerctl(t, "load", "--server", url, "--events", "300", "--acked", acked, "--concurrency", "16", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r loadResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if r.Acked != 300 || r.Events != 300 || !strings.HasPrefix(r.Institution, "load-") || r.Error != "" {
+		t.Errorf("result %+v", r)
+	}
+	b, err := os.ReadFile(acked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	uniq := map[string]bool{}
+	for _, id := range ids {
+		uniq[id] = true
+	}
+	if len(ids) != 300 || len(uniq) != 300 {
+		t.Fatalf("%d acked lines, %d distinct", len(ids), len(uniq))
+	}
+	pos, err := st.Lookup(context.Background(), ids)
+	if err != nil || len(pos) != 300 {
+		t.Fatalf("%d of 300 acknowledged ids are stored (%v)", len(pos), err)
+	}
+	// The submissions are realistic: typed acts on the catalog's resource streams, signed
+	// by the registered load institution.
+	types := map[string]int{}
+	err = st.Entries(context.Background(), 0, 1000, func(e ledger.RawEntry) error {
+		pe, err := ledger.ParseEntry(e.Bytes)
+		if err != nil {
+			return err
+		}
+		if pe.Submission.Actor.Institution == r.Institution {
+			types[pe.Submission.Type]++
+			if !strings.HasPrefix(pe.Submission.Stream, "resource/") {
+				t.Errorf("stream %s", pe.Submission.Stream)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(types) < 3 {
+		t.Errorf("event types %v (%v)", types, err)
+	}
+	ledgertest.MustVerify(t, st)
+}
+
+func TestLoadRefusals(t *testing.T) {
+	prodURL, _, _, rootFile := loadServer(t, false)
+	devURL, _, _, _ := loadServer(t, true)
+	other := filepath.Join(t.TempDir(), "other")
+	if code, _, e := ledgerctl(t, "keygen", "--out", other); code != 0 {
+		t.Fatal(e)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no server", []string{"load", "--events", "5"}, "--server URL is required"},
+		{"no events", []string{"load", "--server", devURL, "--events", "0"}, "--events must be positive"},
+		{"bad institution", []string{"load", "--server", devURL, "--institution", "Load One"}, "--institution"},
+		{"production server without --root-key", []string{"load", "--server", prodURL, "--events", "5"}, "pass --root-key FILE"},
+		{"root key of another ledger", []string{"load", "--server", prodURL, "--events", "5", "--root-key", other + ".key"}, "the ledger's root key is"},
+		{"server unreachable", []string{"load", "--server", dead, "--events", "5", "--retry-for", "200ms"}, "cannot reach"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := ledgerctl(t, tc.args...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("exit %d, want %d with one line containing %q:\n%s", code, exitUsage, tc.want, errOut)
+			}
+		})
+	}
+	// The production server works with the right --root-key.
+	if code, _, e := ledgerctl(t, "load", "--server", prodURL, "--events", "5", "--root-key", rootFile); code != 0 {
+		t.Fatalf("with --root-key: exit %d: %s", code, e)
+	}
+}

@@ -422,13 +422,24 @@ func (l *Ledger) run() {
 func (l *Ledger) commit(batch []*request) {
 	ctx := context.Background()
 	var err error
-	for attempt := 0; attempt < 8; attempt++ {
+	if hl, ok := l.st.(HeadLocker); ok {
+		// Several writers share the store: queue for it, then fold in what the others wrote.
+		if h, unlock, lerr := hl.LockHead(ctx); lerr != nil {
+			l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
+		} else {
+			defer unlock()
+			if h.Size != l.size {
+				err = l.catchUp(ctx)
+			}
+		}
+	}
+	for attempt := 0; attempt < 8 && err == nil; attempt++ {
 		if err = l.tryCommit(ctx, batch); !errors.Is(err, ErrHeadMoved) {
 			break
 		}
-		if cerr := l.catchUp(ctx); cerr != nil {
-			err = cerr
-			break
+		err = l.catchUp(ctx)
+		if err == nil && attempt == 7 {
+			err = fmt.Errorf("%w: other writers kept moving the head", ErrHeadMoved)
 		}
 	}
 	if err != nil {

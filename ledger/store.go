@@ -40,6 +40,17 @@ type Store interface {
 	Close() error
 }
 
+// HeadLocker is an optional Store power for databases that several processes write. The
+// sequencer takes the lock, with the head as it stands under the lock, before it seals
+// a batch, and releases it after the append, so that writers queue in the database
+// (fairly, in lock order) instead of racing, losing and re-sealing. The lock is a
+// courtesy: correctness still rests on Append refusing a moved head, so a store may
+// hand out the lock loosely, and the sequencer appends optimistically when LockHead
+// fails. A store may release the lock early, when the append under it commits.
+type HeadLocker interface {
+	LockHead(ctx context.Context) (Head, func(), error)
+}
+
 // Head is the state of the log's end.
 type Head struct {
 	Size     uint64 // number of entries; the next seq

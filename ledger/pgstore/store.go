@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/jackc/pgx/v5"
@@ -38,9 +39,17 @@ type Options struct {
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+
+	lockMu   sync.Mutex // held from LockHead to its unlock (see lock.go)
+	connMu   sync.Mutex // guards lockConn and inTx
+	lockConn *pgx.Conn  // the session that holds the head lock
+	inTx     bool       // lockConn has a transaction open, holding the head lock
 }
 
-var _ ledger.Store = (*Store)(nil)
+var (
+	_ ledger.Store      = (*Store)(nil)
+	_ ledger.HeadLocker = (*Store)(nil)
+)
 
 // Open connects to the database named by url (a postgres:// URL or key=value DSN),
 // applies any pending migrations, and returns the store. It insists on durable commits:
@@ -59,6 +68,10 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	}
 	cfg.MaxConns = o.MaxConns
 	cfg.MinConns = 0
+	// Every query here is a point or range lookup on an index. A generic plan cached
+	// while a table was small (or before autovacuum's first ANALYZE) can be a sequential
+	// scan that then runs on millions of rows; plan each execution for its arguments.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		// Keep whatever stronger level the operator chose (remote_write, remote_apply for
 		// a synchronous standby); only "off" would acknowledge before the WAL is flushed.
@@ -134,7 +147,9 @@ WITH head AS (
 SELECT count(*) FROM (SELECT pg_notify('` + Channel + `', size::text) FROM head) n`
 
 // Append implements ledger.Store: one statement in its own transaction, acknowledged
-// after the commit record is flushed (synchronous_commit).
+// after the commit record is flushed (synchronous_commit). Called by the holder of the
+// head lock, it runs in the lock's transaction and commits it, which releases the lock
+// at the moment the entries become visible.
 func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	n := len(b.Entries)
 	if n == 0 {
@@ -181,9 +196,11 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 		}
 	}
 	last := b.Entries[n-1]
-	var moved int64
-	err := s.pool.QueryRow(ctx, appendSQL, int64(first), int64(last.Seq+1), last.Hash[:],
-		seqs, ids, streams, versions, hashes, leaves, bodies, levels, indexes, nhashes).Scan(&moved)
+	args := []any{int64(first), int64(last.Seq+1), last.Hash[:], seqs, ids, streams, versions, hashes, leaves, bodies, levels, indexes, nhashes}
+	moved, err := s.appendLocked(ctx, args)
+	if errors.Is(err, errNotLocked) {
+		err = s.pool.QueryRow(ctx, appendSQL, args...).Scan(&moved)
+	}
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
@@ -260,7 +277,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, er
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, "SELECT id, seq FROM ledger_entries WHERE id = ANY($1::text[])", ids)
+	rows, err := s.pool.Query(ctx, "SELECT id, seq FROM ledger_entries WHERE id = ANY($1)", ids)
 	if err != nil {
 		return nil, fmt.Errorf("looking up ids: %w", err)
 	}
@@ -440,6 +457,9 @@ func (s *Store) Watch(ctx context.Context, fn func(size uint64)) error {
 
 // Close implements ledger.Store.
 func (s *Store) Close() error {
+	s.connMu.Lock()
+	s.dropLockConn()
+	s.connMu.Unlock()
 	s.pool.Close()
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Opener {
 		url := pgtest.NewDatabase(t)
-		return func() (ledger.Store, error) { return pgstore.Open(context.Background(), url, pgstore.Options{MaxConns: 4}) }
+		return func() (ledger.Store, error) {
+			return pgstore.Open(context.Background(), url, pgstore.Options{MaxConns: 4})
+		}
 	})
 }

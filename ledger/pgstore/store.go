@@ -196,7 +196,7 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 		}
 	}
 	last := b.Entries[n-1]
-	args := []any{int64(first), int64(last.Seq+1), last.Hash[:], seqs, ids, streams, versions, hashes, leaves, bodies, levels, indexes, nhashes}
+	args := []any{int64(first), int64(last.Seq + 1), last.Hash[:], seqs, ids, streams, versions, hashes, leaves, bodies, levels, indexes, nhashes}
 	moved, err := s.appendLocked(ctx, args)
 	if errors.Is(err, errNotLocked) {
 		err = s.pool.QueryRow(ctx, appendSQL, args...).Scan(&moved)

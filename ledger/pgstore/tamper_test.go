@@ -58,7 +58,7 @@ func TestTamper(t *testing.T) {
 		// Recomputing the stored hash and leaf does not help: the actor's signature no
 		// longer covers the payload (and the next entry names the old hash).
 		{"update_payload_and_hashes", func(t *testing.T, pool *pgxpool.Pool) {
-			sql("UPDATE ledger_entries SET body = " + body + " WHERE seq = 17")(t, pool)
+			sql("UPDATE ledger_entries SET body = "+body+" WHERE seq = 17")(t, pool)
 			var b []byte
 			ctx := context.Background()
 			if err := pool.QueryRow(ctx, "SELECT body FROM ledger_entries WHERE seq = 17").Scan(&b); err != nil {

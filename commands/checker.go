@@ -1,0 +1,176 @@
+package commands
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/registry"
+	"github.com/google/uuid"
+)
+
+// TypeAccessRefused is the ledger's record of a refused act by a suspended party. The
+// ledger key may sign ledger.* types, so no change to the key registry's rules is needed.
+const TypeAccessRefused = "ledger.access_refused.v1"
+
+// RefusalStream is where refusals of party P go: "access/P", beside its suspensions.
+func RefusalStream(party string) string { return "access/" + party }
+
+// Checker is the domain's admission rule for the ledger (ledger.Options.Check): it decodes
+// and validates the payload of every catalogued type, checks the stream, authorises the
+// actor against the registry, and refuses acts of suspended parties, recording each
+// refusal. It is safe for concurrent use.
+type Checker struct {
+	state  *registry.State
+	key    crypto.Signer // the ledger key, for refusal records
+	log    *slog.Logger
+	ledger atomic.Pointer[ledger.Ledger]
+}
+
+// NewChecker returns a checker over state. ledgerKey signs refusal records; nil disables
+// recording (refusals are still returned).
+func NewChecker(state *registry.State, ledgerKey crypto.Signer, log *slog.Logger) *Checker {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Checker{state: state, key: ledgerKey, log: log}
+}
+
+// State is the registry the checker reads.
+func (c *Checker) State() *registry.State { return c.state }
+
+// OnCommit keeps the registry current (ledger.Options.OnCommit).
+func (c *Checker) OnCommit(es []*ledger.Entry) { c.state.ApplyBatch(es) }
+
+// Attach folds what l's store holds and lets the checker record refusals through l.
+func (c *Checker) Attach(ctx context.Context, l *ledger.Ledger) error {
+	if err := c.state.CatchUp(ctx, l.Store()); err != nil {
+		return err
+	}
+	c.ledger.Store(l)
+	return nil
+}
+
+// Check is ledger.Options.Check.
+func (c *Checker) Check(s *ledger.Signed) error {
+	sub := &s.Submission
+	t, ok := events.Lookup(sub.Type)
+	if !ok {
+		if sub.Type == ledger.TypeInitialized || strings.HasPrefix(sub.Type, "key.") {
+			return nil // the key registry's own acts: the ledger checks them
+		}
+		return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "unknown_type", Field: "submission.type",
+			Message: "not a type of the event catalogue (docs/events.md)", MessageZH: "不是事件目录中的类型（见 docs/events.md）"}
+	}
+	p, err := events.Decode(t, sub.Payload)
+	if err != nil {
+		return toProblems(err, PayloadPrefix)
+	}
+	return c.authorise(t, s, p, true)
+}
+
+// authorise runs the stream, authority, state and suspension rules.
+func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, record bool) error {
+	sub := &s.Submission
+	actor := sub.Actor.Institution
+	want, err := t.StreamFor(actor, p)
+	if err == nil && want != sub.Stream {
+		return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "bad_stream", Field: "submission.stream",
+			Message: fmt.Sprintf("a %s event belongs on stream %s", t.Name, want), MessageZH: fmt.Sprintf("%s 事件应记录在流 %s", t.Name, want)}
+	}
+	if t.Authority && !c.state.IsAuthority(actor) {
+		return refuse(ledger.ErrUnauthorized, "not_authority", actorField, t.Articles[0],
+			"only a public data authority may record "+t.Name, "仅公共数据主管部门可办理 "+t.Name)
+	}
+	if t.Access {
+		resource := ""
+		if t.Resource != "" {
+			resource = events.FieldString(p, t.Resource)
+		}
+		for _, party := range []string{actor, events.FieldString(p, t.Party)} {
+			if party == "" {
+				continue
+			}
+			if sp, ok := c.state.Suspended(party, resource); ok {
+				if record {
+					c.recordRefusal(s, party, sp)
+				}
+				return refuse(ledger.ErrUnauthorized, "access_suspended", accessField(t, party == actor), domain.Art(42),
+					fmt.Sprintf("%s's access to public data is suspended (%s)", party, sp.ID),
+					fmt.Sprintf("%s 获取公共数据的权限已被暂时关闭（%s）", party, sp.ID))
+			}
+		}
+	}
+	if r, ok := rules[t.Name]; ok {
+		return r(c.state, actor, p)
+	}
+	return nil
+}
+
+func accessField(t *events.Type, actor bool) string {
+	if actor {
+		return actorField
+	}
+	return pf(t.Party)
+}
+
+// recordRefusal appends ledger.access_refused.v1 for a refused submission, once per
+// submission id, and only for a submission whose signature verifies with a key of the
+// acting institution: a forged submission must not put an attempt on someone's record.
+func (c *Checker) recordRefusal(s *ledger.Signed, party string, sp registry.Suspension) {
+	l := c.ledger.Load()
+	if l == nil || c.key == nil {
+		return
+	}
+	k, ok := l.Registry().Key(s.Submission.Actor.KeyID)
+	if !ok || k.Revoked || k.Institution != s.Submission.Actor.Institution || !k.Key.Verify(s.Canonical, s.Signature) {
+		return
+	}
+	id := refusalID(s.Submission.ID)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if seen, err := l.Store().Lookup(ctx, []string{id}); err == nil && len(seen) > 0 {
+		return // this attempt was already recorded
+	}
+	digest := crypto.SM3(s.Canonical)
+	payload, _ := events.Encode(&events.AccessRefused{
+		Party: party, Suspension: sp.ID, RefusedID: s.Submission.ID, RefusedType: s.Submission.Type,
+		RefusedSM3: hex.EncodeToString(digest[:]), ActorInstitution: s.Submission.Actor.Institution, ActorPerson: s.Submission.Actor.Person,
+	})
+	reg := l.Registry()
+	rs, err := ledger.SignSubmission(c.key, ledger.Submission{
+		ID: id, Stream: RefusalStream(party), Type: TypeAccessRefused, OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
+		Actor: ledger.Actor{Institution: reg.Authority, Person: "ledger", KeyID: c.key.Public().ID()}, Payload: payload,
+	})
+	if err == nil {
+		_, err = l.Append(ctx, rs)
+	}
+	if err != nil {
+		c.log.Error("recording an access refusal failed", "refused_id", s.Submission.ID, "type", s.Submission.Type, "err", err)
+	}
+}
+
+// refusalID derives the refusal record's UUIDv7 from the refused submission's id, so that
+// a re-sent refused submission is recorded once: the refused id's timestamp, and random
+// bits from a digest of it.
+func refusalID(refused string) string {
+	u, err := uuid.Parse(refused)
+	if err != nil {
+		return uuid.Must(uuid.NewV7()).String()
+	}
+	d := crypto.SM3([]byte("ledger.access_refused:" + refused))
+	var out uuid.UUID
+	copy(out[:6], u[:6])
+	copy(out[6:], d[:10])
+	out[6] = 0x70 | out[6]&0x0f
+	out[8] = 0x80 | out[8]&0x3f
+	return out.String()
+}

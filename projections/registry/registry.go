@@ -1,0 +1,292 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/ledger"
+)
+
+// Institution is a registered public institution.
+type Institution struct {
+	ID            string
+	Level         domain.Level
+	Kind          domain.InstitutionKind
+	DataAuthority bool
+}
+
+// Resource is a catalog entry's current custody and attributes.
+type Resource struct {
+	ID      string
+	Holder  string // responsible institution (責任主體)
+	Sharing domain.SharingAttribute
+	Opening domain.OpeningAttribute
+	Source  string // designated collecting institution, if designated (一數一源)
+}
+
+// Case is an application or request someone must answer: who asked, who must answer,
+// about what, and whether it is closed.
+type Case struct {
+	ID        string
+	Type      string // the type that opened it
+	By        string // institution that recorded it
+	Answerer  string // institution that must answer or act
+	Resource  string
+	Party     string
+	Closed    bool
+	OpenedSeq uint64
+}
+
+// Suspension is an active Art. 42 suspension.
+type Suspension struct {
+	ID        string
+	Party     string
+	Resources []string // empty: all public data
+	Seq       uint64
+}
+
+// Covers reports whether the suspension closes access to resource ("" = any act).
+func (s Suspension) Covers(resource string) bool {
+	return len(s.Resources) == 0 || resource == "" || slices.Contains(s.Resources, resource)
+}
+
+// State is the folded registry. The zero value is not usable; call New.
+type State struct {
+	mu           sync.RWMutex
+	next         uint64 // next seq to apply
+	authority    string
+	institutions map[string]Institution
+	resources    map[string]Resource
+	cases        map[string]*Case // by kind + "/" + id
+	suspensions  map[string]map[string]Suspension
+}
+
+// New returns an empty state.
+func New() *State {
+	return &State{institutions: map[string]Institution{}, resources: map[string]Resource{},
+		cases: map[string]*Case{}, suspensions: map[string]map[string]Suspension{}}
+}
+
+// Position is the number of entries folded (the next seq expected).
+func (s *State) Position() uint64 { s.mu.RLock(); defer s.mu.RUnlock(); return s.next }
+
+// CatchUp folds every entry committed after Position.
+func (s *State) CatchUp(ctx context.Context, st ledger.Store) error {
+	h, err := st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("registry: reading head: %w", err)
+	}
+	from := s.Position()
+	if from >= h.Size {
+		return nil
+	}
+	return st.Entries(ctx, from, h.Size, func(r ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(r.Bytes)
+		if err != nil {
+			return fmt.Errorf("registry: entry %d: %w", r.Seq, err)
+		}
+		s.Apply(e)
+		return nil
+	})
+}
+
+// ApplyBatch folds committed entries in order (the ledger's OnCommit signature).
+func (s *State) ApplyBatch(es []*ledger.Entry) {
+	for _, e := range es {
+		s.Apply(e)
+	}
+}
+
+// Apply folds one entry; entries below Position are ignored.
+func (s *State) Apply(e *ledger.Entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.Seq < s.next {
+		return
+	}
+	s.next = e.Seq + 1
+	s.apply(e.Seq, &e.Submission)
+}
+
+func read[T any](raw json.RawMessage) *T {
+	v := new(T)
+	_ = json.Unmarshal(raw, v) // lenient: fold what is there
+	return v
+}
+
+func (s *State) open(kind, id string, c *Case) {
+	if id == "" {
+		return
+	}
+	if _, exists := s.cases[kind+"/"+id]; exists {
+		return
+	}
+	s.cases[kind+"/"+id] = c
+}
+
+func (s *State) get(kind, id string) *Case { return s.cases[kind+"/"+id] }
+
+func (s *State) close(kind, id string) {
+	if c := s.get(kind, id); c != nil {
+		c.Closed = true
+	}
+}
+
+func (s *State) apply(seq uint64, sub *ledger.Submission) {
+	actor, raw := sub.Actor.Institution, sub.Payload
+	switch sub.Type {
+	case ledger.TypeInitialized:
+		s.authority = read[ledger.GenesisPayload](raw).Authority
+	case "institution.registered.v1", "institution.updated.v1":
+		p := read[events.InstitutionRegistered](raw)
+		s.institutions[p.Institution] = Institution{ID: p.Institution, Level: p.Level, Kind: p.Kind, DataAuthority: p.DataAuthority}
+	case "catalog.entry_registered.v1", "catalog.entry_updated.v1":
+		p := read[events.CatalogEntry](raw)
+		r := s.resources[p.Resource]
+		holder := p.Responsible
+		if holder == "" {
+			holder = actor
+		}
+		s.resources[p.Resource] = Resource{ID: p.Resource, Holder: holder, Sharing: p.Sharing.Attribute, Opening: p.Opening.Attribute, Source: r.Source}
+	case "catalog.opening_reclassified.v1":
+		p := read[events.OpeningReclassified](raw)
+		if r, ok := s.resources[p.Resource]; ok {
+			r.Opening = p.To
+			s.resources[p.Resource] = r
+		}
+	case "catalog.source_designated.v1":
+		p := read[events.SourceDesignated](raw)
+		r := s.resources[p.Resource]
+		r.ID, r.Source = p.Resource, p.Source
+		s.resources[p.Resource] = r
+	case "share.application_submitted.v1":
+		p := read[events.ShareApplicationSubmitted](raw)
+		s.open("share", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
+	case "share.granted.v1", "share.refused.v1":
+		s.close("share", events.FieldString(read[events.ShareGranted](raw), "application"))
+	case "share.verification_requested.v1":
+		p := read[events.ShareVerificationRequested](raw)
+		s.open("verification", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
+	case "share.verification_answered.v1":
+		s.close("verification", read[events.ShareVerificationAnswered](raw).Request)
+	case "opening.application_submitted.v1":
+		p := read[events.OpeningApplicationSubmitted](raw)
+		s.open("opening", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
+	case "opening.granted.v1", "opening.refused.v1":
+		s.close("opening", read[events.OpeningRefused](raw).Application)
+	case "development.qualification_applied.v1":
+		p := read[events.QualificationApplied](raw)
+		s.open("development", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Party: p.Party.Party, OpenedSeq: seq})
+	case "development.qualification_granted.v1", "development.qualification_refused.v1":
+		s.close("development", read[events.QualificationRefused](raw).Application)
+	case "correction.requested.v1":
+		p := read[events.CorrectionRequested](raw)
+		s.open("correction", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, OpenedSeq: seq})
+	case "correction.forwarded.v1":
+		p := read[events.CorrectionForwarded](raw)
+		if c := s.get("correction", p.Request); c != nil {
+			c.Answerer = p.Institution
+		}
+	case "correction.completed.v1":
+		s.close("correction", read[events.CorrectionCompleted](raw).Request)
+	case "subject_request.received.v1":
+		p := read[events.SubjectRequestReceived](raw)
+		s.open("subject", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+	case "subject_request.answered.v1":
+		s.close("subject", read[events.SubjectRequestAnswered](raw).Request)
+	case "rectification.ordered.v1":
+		p := read[events.RectificationOrdered](raw)
+		s.open("rectification", p.Order, &Case{ID: p.Order, Type: sub.Type, By: actor, Answerer: p.Institution, OpenedSeq: seq})
+	case "rectification.completed.v1":
+		s.close("rectification", read[events.RectificationCompleted](raw).Order)
+	case "emergency.declared.v1":
+		p := read[events.EmergencyDeclared](raw)
+		s.open("emergency", p.Emergency, &Case{ID: p.Emergency, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+	case "emergency.ended.v1":
+		s.close("emergency", read[events.EmergencyEnded](raw).Emergency)
+	case "outsourcing.security_reviewed.v1", "outsourcing.contract_signed.v1":
+		p := read[events.ContractSigned](raw)
+		s.open("contract", p.Contract, &Case{ID: p.Contract, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+	case "outsourcing.contract_terminated.v1":
+		s.close("contract", read[events.ContractTerminated](raw).Contract)
+	case "access.suspended.v1":
+		p := read[events.AccessSuspended](raw)
+		if s.suspensions[p.Party] == nil {
+			s.suspensions[p.Party] = map[string]Suspension{}
+		}
+		s.suspensions[p.Party][p.Suspension] = Suspension{ID: p.Suspension, Party: p.Party, Resources: p.Resources, Seq: seq}
+	case "access.restored.v1":
+		p := read[events.AccessRestored](raw)
+		delete(s.suspensions[p.Party], p.Suspension)
+	}
+}
+
+// Authority is the data authority named at genesis.
+func (s *State) Authority() string { s.mu.RLock(); defer s.mu.RUnlock(); return s.authority }
+
+// IsAuthority reports whether inst is a public data authority: the one named at genesis,
+// or an institution registered with data_authority (Art. 6: county authorities).
+func (s *State) IsAuthority(inst string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return inst == s.authority || s.institutions[inst].DataAuthority
+}
+
+// Institution returns a registered institution.
+func (s *State) Institution(id string) (Institution, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i, ok := s.institutions[id]
+	return i, ok
+}
+
+// Resource returns a catalog entry's custody and attributes.
+func (s *State) Resource(id string) (Resource, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.resources[id]
+	return r, ok && r.Holder != ""
+}
+
+// Case returns an application or request by kind (share, verification, opening,
+// development, correction, subject, rectification, emergency, contract) and id.
+func (s *State) Case(kind, id string) (Case, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.get(kind, id)
+	if c == nil {
+		return Case{}, false
+	}
+	return *c, true
+}
+
+// Suspended returns the active suspension closing party's access to resource ("" for
+// any), if any.
+func (s *State) Suspended(party, resource string) (Suspension, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.suspensions[party]))
+	for id := range s.suspensions[party] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if sp := s.suspensions[party][id]; sp.Covers(resource) {
+			return sp, true
+		}
+	}
+	return Suspension{}, false
+}
+
+// ActiveSuspension returns party's suspension id if it is still in force.
+func (s *State) ActiveSuspension(party, id string) (Suspension, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sp, ok := s.suspensions[party][id]
+	return sp, ok
+}

@@ -1,0 +1,46 @@
+package registry_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/registry"
+)
+
+func entry(seq uint64, inst, typ string, payload any) *ledger.Entry {
+	b, _ := json.Marshal(payload)
+	return &ledger.Entry{Seq: seq, Submission: ledger.Submission{Type: typ, Actor: ledger.Actor{Institution: inst}, Payload: b}}
+}
+
+// TestIdempotentByPosition: an entry folded twice (catch-up and OnCommit overlap) counts once.
+func TestIdempotentByPosition(t *testing.T) {
+	st := registry.New()
+	sus := entry(1, "aba-data-bureau", "access.suspended.v1", map[string]any{"suspension": "s1", "party": "org-1"})
+	res := entry(2, "aba-data-bureau", "access.restored.v1", map[string]any{"suspension": "s1", "party": "org-1"})
+	st.ApplyBatch([]*ledger.Entry{sus, res})
+	st.Apply(sus) // replayed: ignored, the restoration stands
+	if _, ok := st.Suspended("org-1", ""); ok {
+		t.Fatal("a replayed entry re-suspended the party")
+	}
+	if st.Position() != 3 {
+		t.Errorf("position %d, want 3", st.Position())
+	}
+}
+
+func TestCases(t *testing.T) {
+	st := registry.New()
+	st.Apply(entry(0, "aba-police", "share.application_submitted.v1", map[string]any{"application": "a1", "resource": "r1", "provider": "aba-health"}))
+	c, ok := st.Case("share", "a1")
+	if !ok || c.Answerer != "aba-health" || c.Closed {
+		t.Fatalf("case %+v %v", c, ok)
+	}
+	st.Apply(entry(1, "aba-health", "share.granted.v1", map[string]any{"application": "a1"}))
+	if c, _ := st.Case("share", "a1"); !c.Closed {
+		t.Error("grant did not close the application")
+	}
+	st.Apply(entry(2, "aba-health", "catalog.entry_registered.v1", map[string]any{"resource": "r1", "responsible": "aba-health", "sharing": map[string]any{"attribute": "conditional"}, "opening": map[string]any{"attribute": "none"}}))
+	if r, ok := st.Resource("r1"); !ok || r.Holder != "aba-health" || r.Opening.String() != "none" {
+		t.Errorf("resource %+v %v", r, ok)
+	}
+}

@@ -37,9 +37,10 @@ type Publisher interface {
 // published checkpoint, so that readers of the publication see them.
 type Cosigned interface {
 	// AddSignatures merges signature lines (each "— name base64\n") into the published
-	// checkpoint of that size. Lines already present are kept once. The caller has
-	// verified them.
-	AddSignatures(ctx context.Context, size uint64, lines [][]byte) error
+	// checkpoint whose body (origin, size, root lines) is body; it fails if no such
+	// checkpoint was published. Lines already present are kept once. The caller has
+	// verified them over body.
+	AddSignatures(ctx context.Context, body string, lines [][]byte) error
 }
 
 // DirPublisher publishes checkpoints as files in one directory: <size>.ckpt for each
@@ -219,13 +220,23 @@ func (p *DirPublisher) sizes() ([]uint64, error) {
 }
 
 // AddSignatures implements Cosigned.
-func (p *DirPublisher) AddSignatures(ctx context.Context, size uint64, lines [][]byte) error {
+func (p *DirPublisher) AddSignatures(ctx context.Context, body string, lines [][]byte) error {
+	c, err := ParseCheckpointBody(body)
+	if err != nil {
+		return err
+	}
+	size := c.Size
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	path := filepath.Join(p.dir, ckptName(size))
-	old, err := os.ReadFile(path)
+	old, err := os.ReadFile(filepath.Join(p.dir, ckptName(size)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: no checkpoint of size %d published", ErrNotFound, size)
+	}
 	if err != nil {
 		return fmt.Errorf("reading published checkpoint of size %d: %w", size, err)
+	}
+	if !bytes.HasPrefix(old, []byte(body+"\n")) {
+		return fmt.Errorf("%w: the published checkpoint of size %d has another body", ErrConflict, size)
 	}
 	merged, changed := MergeSignatures(old, lines)
 	if !changed {

@@ -352,10 +352,17 @@ func TestDirPublisher(t *testing.T) {
 	}
 	// Signatures merge once.
 	line := []byte("— witness.example+1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
+	body := ledger.CheckpointBody(f.Origin, 9, root)
 	for range 2 {
-		if err := p.AddSignatures(ctx, 9, [][]byte{line}); err != nil {
+		if err := p.AddSignatures(ctx, body, [][]byte{line}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := p.AddSignatures(ctx, ledger.CheckpointBody(f.Origin, 9, ledger.LeafHash(nil)), [][]byte{line}); !errors.Is(err, ledger.ErrConflict) {
+		t.Fatalf("cosignature for another root: %v", err)
+	}
+	if err := p.AddSignatures(ctx, ledger.CheckpointBody(f.Origin, 8, root), [][]byte{line}); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("cosignature for an unpublished size: %v", err)
 	}
 	got, _ := p.Get(9)
 	if n := strings.Count(string(got.Note), string(line)); n != 1 {

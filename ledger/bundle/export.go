@@ -1,0 +1,231 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/google/uuid"
+)
+
+// ErrEmpty: the selection matches no entry. Nothing is recorded.
+var ErrEmpty = errors.New("the selection matches no entry")
+
+// Request says what to export, by whom and why.
+type Request struct {
+	Selection Selection
+	// By is the exporting person's identifier (the actor.person of the export event).
+	By string
+	// Reason is why the evidence is copied out: case number, request, legal basis.
+	Reason string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+var streamRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._:/-]{0,199}$`)
+
+// Export records the export as an event signed by the ledger key (through l, which must
+// be open with that key as its Signer), signs a checkpoint covering it, and builds the
+// bundle. The event is durable before the bundle exists: an export that fails after it
+// is still on record as attempted. A selection that matches nothing, or a range beyond
+// the log, is refused with nothing written.
+func Export(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req Request) (*Bundle, error) {
+	seq, err := Record(ctx, l, ledgerKey, req)
+	if err != nil {
+		return nil, err
+	}
+	c, err := l.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing the checkpoint for the bundle: %w", err)
+	}
+	return Build(ctx, l.Store(), c, seq)
+}
+
+// Record appends the ledger.bundle_exported.v1 event for req and returns its seq.
+func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req Request) (uint64, error) {
+	sel := req.Selection
+	if sel.Stream != "" && !streamRE.MatchString(sel.Stream) {
+		return 0, fmt.Errorf("%w: stream %q is not a valid stream name", ledger.ErrInvalid, sel.Stream)
+	}
+	if sel.From != nil && sel.To != nil && *sel.From > *sel.To {
+		return 0, fmt.Errorf("%w: seq range %d-%d is reversed", ledger.ErrInvalid, *sel.From, *sel.To)
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return 0, fmt.Errorf("%w: a reason for the export is required", ledger.ErrInvalid)
+	}
+	st := l.Store()
+	size := l.Size()
+	if sel.From != nil && *sel.From >= size || sel.To != nil && *sel.To >= size {
+		return 0, fmt.Errorf("%w: seq range reaches beyond the log's %d entries", ledger.ErrInvalid, size)
+	}
+	n, err := count(ctx, st, sel, size)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("%w (%s)", ErrEmpty, sel)
+	}
+	var regVersion uint64
+	if err := st.Stream(ctx, ledger.RegistryStream, 1, func(r ledger.RawEntry) error {
+		if r.Seq < size {
+			regVersion++
+		}
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("counting registry acts: %w", err)
+	}
+	payload, err := json.Marshal(ExportPayload{Format: Format, Reason: req.Reason, Selection: sel, LogSize: size, Entries: n, RegistryVersion: regVersion})
+	if err != nil {
+		return 0, err
+	}
+	now := time.Now
+	if req.Now != nil {
+		now = req.Now
+	}
+	reg := l.Registry()
+	s, err := ledger.SignSubmission(ledgerKey, ledger.Submission{
+		ID: uuid.Must(uuid.NewV7()).String(), Stream: ExportStream, Type: TypeExported,
+		OccurredAt: now().UTC().Format(time.RFC3339Nano),
+		Actor:      ledger.Actor{Institution: reg.Authority, Person: req.By, KeyID: ledgerKey.Public().ID()},
+		Payload:    payload,
+	})
+	if err != nil {
+		return 0, err
+	}
+	r, err := l.Append(ctx, s)
+	if err != nil {
+		return 0, fmt.Errorf("recording the export: %w", err)
+	}
+	return r.Seq, nil
+}
+
+func count(ctx context.Context, st ledger.Store, sel Selection, size uint64) (uint64, error) {
+	var n uint64
+	fn := func(r ledger.RawEntry) error {
+		if r.Seq < size && sel.Match(r.Seq, sel.Stream) {
+			n++
+		}
+		return nil
+	}
+	if sel.Stream != "" {
+		if err := st.Stream(ctx, sel.Stream, 1, fn); err != nil {
+			return 0, fmt.Errorf("reading stream %s: %w", sel.Stream, err)
+		}
+		return n, nil
+	}
+	from, to := uint64(0), size
+	if sel.From != nil {
+		from = *sel.From
+	}
+	if sel.To != nil {
+		to = *sel.To + 1
+	}
+	return to - from, nil
+}
+
+// Build assembles the bundle for the export event at exportSeq against checkpoint c
+// (which must cover it) from the store: the selected entries, the registry acts before
+// the selection's log size, the export event, their inclusion proofs, and the keys.
+func Build(ctx context.Context, st ledger.Store, c ledger.Checkpoint, exportSeq uint64) (*Bundle, error) {
+	if exportSeq >= c.Size {
+		return nil, fmt.Errorf("the checkpoint of size %d does not cover the export at %d", c.Size, exportSeq)
+	}
+	var exp *ledger.Entry
+	if err := st.Entries(ctx, exportSeq, exportSeq+1, func(r ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(bytes.Clone(r.Bytes))
+		exp = e
+		return err
+	}); err != nil || exp == nil {
+		return nil, fmt.Errorf("reading the export event at %d: %v", exportSeq, err)
+	}
+	if exp.Submission.Type != TypeExported {
+		return nil, fmt.Errorf("entry %d is %s, not an export event", exportSeq, exp.Submission.Type)
+	}
+	var p ExportPayload
+	if err := json.Unmarshal(exp.Submission.Payload, &p); err != nil {
+		return nil, fmt.Errorf("export payload: %w", err)
+	}
+
+	raw := map[uint64][]byte{exportSeq: exp.Bytes}
+	keep := func(r ledger.RawEntry) error {
+		if r.Seq < p.LogSize {
+			raw[r.Seq] = bytes.Clone(r.Bytes)
+		}
+		return nil
+	}
+	if err := st.Stream(ctx, ledger.RegistryStream, 1, keep); err != nil {
+		return nil, fmt.Errorf("reading the key registry: %w", err)
+	}
+	sel := p.Selection
+	if sel.Stream != "" {
+		err := st.Stream(ctx, sel.Stream, 1, func(r ledger.RawEntry) error {
+			if sel.Match(r.Seq, sel.Stream) {
+				return keep(r)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading stream %s: %w", sel.Stream, err)
+		}
+	} else {
+		from, to := uint64(0), p.LogSize
+		if sel.From != nil {
+			from = *sel.From
+		}
+		if sel.To != nil {
+			to = *sel.To + 1
+		}
+		if err := st.Entries(ctx, from, to, keep); err != nil {
+			return nil, fmt.Errorf("reading entries %d-%d: %w", from, to-1, err)
+		}
+	}
+
+	reg, err := ledger.LoadRegistry(ctx, st, exportSeq+1)
+	if err != nil {
+		return nil, err
+	}
+	keys := reg.Keys()
+	b := &Bundle{Format: Format, Checkpoint: string(c.Note), Keys: map[string]string{}, LedgerKey: reg.LedgerKey, ExportSeq: exportSeq}
+	addKey := func(id string) error {
+		k, ok := keys[id]
+		if !ok {
+			return fmt.Errorf("key %s is not in the registry", id)
+		}
+		b.Keys[id] = string(crypto.MarshalPublicKeyPEM(k.Key))
+		return nil
+	}
+	if err := addKey(reg.LedgerKey); err != nil {
+		return nil, err
+	}
+	seqs := make([]uint64, 0, len(raw))
+	for s := range raw {
+		seqs = append(seqs, s)
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	for _, seq := range seqs {
+		e, err := ledger.ParseEntry(raw[seq])
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", seq, err)
+		}
+		proof, err := ledger.InclusionProof(ctx, st, seq, c.Size)
+		if err != nil {
+			return nil, fmt.Errorf("inclusion proof for %d: %w", seq, err)
+		}
+		if err := addKey(e.Submission.Actor.KeyID); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", seq, err)
+		}
+		b.Entries = append(b.Entries, Entry{
+			Seq: seq, Entry: e.Bytes, Hash: e.Hash, Submission: e.SubmissionRaw,
+			Signature: e.Signature, KeyID: e.Submission.Actor.KeyID, InclusionProof: proof,
+		})
+	}
+	return b, nil
+}

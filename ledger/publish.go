@@ -77,7 +77,7 @@ func (p *DirPublisher) Publish(ctx context.Context, c Checkpoint) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	path := filepath.Join(p.dir, ckptName(c.Size))
-	if old, err := os.ReadFile(path); err == nil {
+	if old, err := p.read(c.Size); err == nil {
 		oc, err := parseNote(old)
 		if err != nil {
 			return fmt.Errorf("published %s is unreadable: %w", path, err)
@@ -100,7 +100,7 @@ func (p *DirPublisher) Publish(ctx context.Context, c Checkpoint) error {
 	if ok && cur.Size >= c.Size {
 		return nil
 	}
-	text, err := os.ReadFile(path)
+	text, err := p.read(c.Size)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -161,7 +161,7 @@ func (p *DirPublisher) Get(size uint64) (Checkpoint, error) {
 }
 
 func (p *DirPublisher) get(size uint64) (Checkpoint, error) {
-	b, err := os.ReadFile(filepath.Join(p.dir, ckptName(size)))
+	b, err := p.read(size)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Checkpoint{}, fmt.Errorf("%w: no checkpoint of size %d published", ErrNotFound, size)
 	}
@@ -189,7 +189,7 @@ func (p *DirPublisher) All() ([][]byte, error) {
 	}
 	out := make([][]byte, 0, len(sizes))
 	for _, s := range sizes {
-		b, err := os.ReadFile(filepath.Join(p.dir, ckptName(s)))
+		b, err := p.read(s)
 		if err != nil {
 			return nil, fmt.Errorf("reading published checkpoint: %w", err)
 		}
@@ -198,25 +198,46 @@ func (p *DirPublisher) All() ([][]byte, error) {
 	return out, nil
 }
 
+// sizes lists the published sizes and their files. Besides <size>.ckpt it reads the
+// zero-padded <size>.checkpoint files earlier tools wrote, so that nothing published
+// under either name is overlooked.
 func (p *DirPublisher) sizes() ([]uint64, error) {
 	des, err := os.ReadDir(p.dir)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", p.dir, err)
 	}
+	seen := map[uint64]bool{}
 	var sizes []uint64
 	for _, de := range des {
-		s, ok := strings.CutSuffix(de.Name(), ".ckpt")
-		if !ok {
-			continue
+		n, ok := parseCkptName(de.Name())
+		if ok && !seen[n] {
+			seen[n] = true
+			sizes = append(sizes, n)
 		}
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || strconv.FormatUint(n, 10) != s {
-			continue
-		}
-		sizes = append(sizes, n)
 	}
 	slices.Sort(sizes)
 	return sizes, nil
+}
+
+func parseCkptName(name string) (uint64, bool) {
+	if s, ok := strings.CutSuffix(name, ".ckpt"); ok {
+		n, err := strconv.ParseUint(s, 10, 64)
+		return n, err == nil && strconv.FormatUint(n, 10) == s
+	}
+	if s, ok := strings.CutSuffix(name, ".checkpoint"); ok && s != "" && !strings.HasPrefix(s, "+") {
+		n, err := strconv.ParseUint(s, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// read returns the published text for size under either name.
+func (p *DirPublisher) read(size uint64) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(p.dir, ckptName(size)))
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err = os.ReadFile(filepath.Join(p.dir, fmt.Sprintf("%012d.checkpoint", size)))
+	}
+	return b, err
 }
 
 // AddSignatures implements Cosigned.
@@ -228,7 +249,7 @@ func (p *DirPublisher) AddSignatures(ctx context.Context, body string, lines [][
 	size := c.Size
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	old, err := os.ReadFile(filepath.Join(p.dir, ckptName(size)))
+	old, err := p.read(size)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: no checkpoint of size %d published", ErrNotFound, size)
 	}

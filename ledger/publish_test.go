@@ -371,6 +371,15 @@ func TestDirPublisher(t *testing.T) {
 	if sigs := ledger.NoteSignatures(got.Note); len(sigs) != 2 {
 		t.Fatalf("NoteSignatures = %q", sigs)
 	}
+	// Checkpoints published by tools under <zero-padded size>.checkpoint count too.
+	c12 := sign(12, root)
+	if err := os.WriteFile(filepath.Join(p.Dir(), "000000000012.checkpoint"), c12.Note, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Latest(ctx); err != nil || got.Size != 12 {
+		t.Fatalf("Latest with a .checkpoint file = %d, %v", got.Size, err)
+	}
+	wantChainError(t, p.Publish(ctx, sign(12, ledger.LeafHash([]byte("z")))), "rewritten")
 	// No temporary files are left behind.
 	des, _ := os.ReadDir(p.Dir())
 	for _, de := range des {

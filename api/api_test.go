@@ -533,7 +533,7 @@ func TestOpenAPIServedAndCoversRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(b, docs.OpenAPI) {
 		t.Fatalf("%d, %d bytes", resp.StatusCode, len(b))
 	}
-	for _, p := range []string{"/v1/events:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/healthz:", "/readyz:", "/metrics:"} {
+	for _, p := range []string{"/v1/events:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/v1/proofs/inclusion:", "/v1/proofs/consistency:", "/v1/checkpoint/cosignatures:", "/healthz:", "/readyz:", "/metrics:"} {
 		if !bytes.Contains(b, []byte("\n  "+p)) {
 			t.Errorf("openapi.yaml lacks path %s", p)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/docs"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/witness"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,6 +48,9 @@ type Config struct {
 	// CheckpointWait bounds how long GET /v1/events/{id} waits for a checkpoint covering
 	// a just-committed entry (default 2 s).
 	CheckpointWait time.Duration
+	// Witnesses, if set, takes cosignatures (POST /v1/checkpoint/cosignatures) and the
+	// checkpoints served carry them (api/witness.go).
+	Witnesses *witness.Collector
 }
 
 // Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
@@ -89,6 +93,9 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/events/{id}", s.getEvent, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint", s.getCheckpoint, http.MethodGet, http.MethodHead)
 	v1("/v1/ledger", s.getLedger, http.MethodGet, http.MethodHead)
+	v1("/v1/proofs/inclusion", s.getInclusionProof, http.MethodGet, http.MethodHead)
+	v1("/v1/proofs/consistency", s.getConsistencyProof, http.MethodGet, http.MethodHead)
+	v1("/v1/checkpoint/cosignatures", s.postCosignature, http.MethodPost)
 	s.mux.Handle("/healthz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.healthz)))
 	s.mux.Handle("/readyz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.readyz)))
 	s.mux.Handle("/openapi.yaml", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.openapi)))
@@ -328,12 +335,13 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	note := s.cosigned(c)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Length", strconv.Itoa(len(c.Note)))
+	h.Set("Content-Length", strconv.Itoa(len(note)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(c.Note)
+	_, _ = w.Write(note)
 }
 
 // LedgerInfo is the body of GET /v1/ledger: what a client needs to sign for and verify

@@ -88,3 +88,19 @@ func (c *Collector) Add(ctx context.Context, text []byte) ([]string, error) {
 	}
 	return names, nil
 }
+
+// Cosigned returns c's note with the cosignatures published for it, if the publisher can
+// read its checkpoints back and holds one with the same body; otherwise c's own note.
+func (c *Collector) Cosigned(ck ledger.Checkpoint) []byte {
+	g, ok := c.pub.(interface {
+		Get(size uint64) (ledger.Checkpoint, error)
+	})
+	if !ok {
+		return ck.Note
+	}
+	p, err := g.Get(ck.Size)
+	if err != nil || p.Root != ck.Root {
+		return ck.Note
+	}
+	return p.Note
+}

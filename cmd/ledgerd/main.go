@@ -68,6 +68,7 @@ type config struct {
 	checkpointEvery                          time.Duration
 	shutdownTimeout, drainDelay, maxSkew     time.Duration
 	maxRequest, maxPayload, maxBatch         int
+	witnesses                                witnessFlags
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -88,6 +89,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.maxRequest, "max-request-bytes", ledger.DefaultLimits.MaxRequestBytes, "largest POST /v1/events body")
 	fs.IntVar(&c.maxPayload, "max-payload-bytes", ledger.DefaultLimits.MaxPayloadBytes, "largest canonical payload")
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
+	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 
 	// The environment supplies defaults; the command line overrides them.
 	var envErr error
@@ -238,7 +240,11 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		return nil, err
 	}
 	dev := devRootKeyFile(c.data, reg1, log)
-	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev})
+	wc, err := witnessCollector(c.witnesses, reg1.Origin, lk.Public(), pub)
+	if err != nil {
+		return nil, err
+	}
+	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc})
 	if err != nil {
 		return nil, err
 	}

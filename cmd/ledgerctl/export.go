@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/bundle"
+	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newExportCmd) }
+
+// parseSeqRange reads "A-B", "A-", "-B" or "N" (inclusive).
+func parseSeqRange(s string) (from, to *uint64, err error) {
+	num := func(v string) (*uint64, error) {
+		if v == "" {
+			return nil, nil
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a position", v)
+		}
+		return &n, nil
+	}
+	a, b, isRange := strings.Cut(s, "-")
+	if from, err = num(a); err != nil {
+		return nil, nil, err
+	}
+	if !isRange {
+		return from, from, nil
+	}
+	if to, err = num(b); err != nil {
+		return nil, nil, err
+	}
+	if from == nil && to == nil {
+		return nil, nil, errors.New("empty range")
+	}
+	return from, to, nil
+}
+
+func defaultExporter() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "operator"
+}
+
+func newExportCmd() *cobra.Command {
+	var (
+		dir, out, stream, seqs, reason, by string
+	)
+	c := &cobra.Command{
+		Use:   "export --data DIR --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
+		Short: "Write an evidence bundle that verifies offline 導出可離線驗證的證據包",
+		Long: `Write an evidence bundle (JSON, docs/formats.md): the selected entries, the key
+registry acts before them, their inclusion proofs, a signed checkpoint and the public
+keys; "ledgerctl verify-bundle FILE" checks it with no server and no database.
+
+Exporting copies audit data out of the ledger (Art. 37(5)), so it is itself recorded
+first: a ledger.bundle_exported.v1 event, signed by the ledger key, naming who exported
+(--by, default the OS user), why (--reason), what was selected and how many entries it
+held. The bundle carries that event. Selection: --stream S (every entry of the stream),
+--seq A-B (inclusive; "A-" and "-B" are open), both (their intersection), or neither
+(the whole log).
+
+The ledger must not be running on DIR (the store file is locked); stop ledgerd first.
+
+Exit 0: written. Exit 1: the ledger refused to open because its store disagrees with
+the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" || out == "" {
+				return usage("export: --data DIR and --out FILE are required (需要 --data 與 --out 參數)")
+			}
+			req := bundle.Request{Selection: bundle.Selection{Stream: stream}, By: by, Reason: reason}
+			if seqs != "" {
+				var err error
+				if req.Selection.From, req.Selection.To, err = parseSeqRange(seqs); err != nil {
+					return usage("export: --seq %s: %v (格式 A-B)", seqs, err)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				return usage("export: %s already exists; refusing to overwrite (文件已存在)", out)
+			}
+			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+				return usage("export: directory %s does not exist (目錄不存在)", filepath.Dir(out))
+			}
+			ctx := cmd.Context()
+			lk, err := datadir.LedgerKey(dir)
+			if err != nil {
+				return usage("export: %v", err)
+			}
+			st, err := datadir.OpenStore(dir)
+			if err != nil {
+				return usage("export: %v (is ledgerd running on it? 賬本是否正在運行？)", err)
+			}
+			defer st.Close()
+			pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
+			if err != nil {
+				return usage("export: %v", err)
+			}
+			l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, CheckpointEvery: -1})
+			var ce *ledger.ChainError
+			if errors.As(err, &ce) {
+				return tampered(fmt.Errorf("export: the ledger refuses to open: %w", ce))
+			}
+			if err != nil {
+				return usage("export: %v", err)
+			}
+			b, err := bundle.Export(ctx, l, lk, req)
+			if cerr := l.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+			if err != nil {
+				return usage("export: %v", err)
+			}
+			if err := writeBundleFile(out, b); err != nil {
+				return usage("export: %v", err)
+			}
+			selected := 0
+			for _, e := range b.Entries {
+				if e.Seq != b.ExportSeq {
+					selected++
+				}
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "exported 已導出: %d entries (with registry acts) to %s\n", len(b.Entries), out)
+			fmt.Fprintf(w, "recorded 已記錄: the export is entry %d (%s), by %s\n", b.ExportSeq, bundle.TypeExported, by)
+			fmt.Fprintf(w, "checkpoint 檢查點: %s\n", strings.SplitN(b.Checkpoint, "\n", 3)[1])
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	f.StringVar(&out, "out", "", "bundle file to write (must not exist)")
+	f.StringVar(&stream, "stream", "", "export every entry of this stream")
+	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")
+	f.StringVar(&reason, "reason", "evidence export (no reason given 未說明理由)", "why the evidence is exported: case, request, legal basis")
+	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person)")
+	return c
+}
+
+// writeBundleFile writes the bundle to a temporary file beside out, fsyncs it and
+// renames it into place, so a reader never sees half a bundle.
+func writeBundleFile(out string, b *bundle.Bundle) error {
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := bundle.Write(f, b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
+}

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	register(newProveCmd)
+	register(newConsistencyCmd)
+}
+
+// proofSource is where prove and consistency read from: a data directory or a server.
+type proofSource struct {
+	dir, server, ledgerPub string
+}
+
+func (s *proofSource) flags(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&s.dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	f.StringVar(&s.server, "server", os.Getenv("LEDGER_SERVER"), "ledgerd base URL instead of --data (env LEDGER_SERVER)")
+	f.StringVar(&s.ledgerPub, "ledger-pub", "", "PKIX PEM of the ledger key to check the checkpoint with (default: the key the genesis names)")
+}
+
+func (s *proofSource) check(name string) error {
+	if (s.dir == "") == (s.server == "") {
+		return usage("%s: give exactly one of --data DIR or --server URL (需要 --data 或 --server 之一)", name)
+	}
+	return nil
+}
+
+// local opens the store, the origin and ledger key, and the newest checkpoint (published
+// if any, else stored).
+type localLedger struct {
+	st     ledger.Store
+	origin string
+	key    *crypto.PublicKey
+	latest *ledger.Checkpoint
+}
+
+func (s *proofSource) openLocal(ctx context.Context, name string) (*localLedger, func(), error) {
+	st, err := datadir.OpenStore(s.dir)
+	if err != nil {
+		return nil, nil, usage("%s: %v", name, err)
+	}
+	reg, err := ledger.LoadRegistry(ctx, st, 1)
+	if err != nil {
+		st.Close()
+		return nil, nil, tampered(fmt.Errorf("%s: %w", name, err))
+	}
+	ll := &localLedger{st: st, origin: reg.Origin}
+	k, _ := reg.Key(reg.LedgerKey)
+	ll.key = k.Key
+	if s.ledgerPub != "" {
+		if ll.key, err = crypto.ReadPublicKeyFile(s.ledgerPub); err != nil {
+			st.Close()
+			return nil, nil, usage("%s: --ledger-pub: %v", name, err)
+		}
+	}
+	var c ledger.Checkpoint
+	if pub, perr := ledger.NewDirPublisher(datadir.Paths{Dir: s.dir}.Checkpoints()); perr == nil {
+		c, err = pub.Latest(ctx)
+	}
+	if c.Note == nil {
+		c, err = st.LatestCheckpoint(ctx)
+	}
+	if err == nil {
+		oc, _, oerr := ledger.OpenCheckpoint(c.Note, ll.origin, ll.key)
+		if oerr != nil {
+			st.Close()
+			return nil, nil, tampered(fmt.Errorf("%s: the newest checkpoint does not verify: %w", name, oerr))
+		}
+		oc.Note = c.Note
+		ll.latest = &oc
+	} else if !errors.Is(err, ledger.ErrNotFound) {
+		st.Close()
+		return nil, nil, usage("%s: reading checkpoints: %v", name, err)
+	}
+	return ll, func() { st.Close() }, nil
+}
+
+func (ll *localLedger) size(given uint64, set bool) uint64 {
+	if set {
+		return given
+	}
+	if ll.latest != nil {
+		return ll.latest.Size
+	}
+	h, _ := ll.st.Head(context.Background())
+	return h.Size
+}
+
+func (ll *localLedger) checkpointFor(size uint64) string {
+	if ll.latest != nil && ll.latest.Size == size {
+		return string(ll.latest.Note)
+	}
+	return ""
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// getServer fetches path from the server and decodes JSON into v (or returns the raw
+// body if v is nil).
+func getServer(ctx context.Context, base, path string, v any) ([]byte, error) {
+	u, err := url.JoinPath(strings.TrimRight(base, "/"), path)
+	if err != nil {
+		return nil, usage("--server %s: %v", base, err)
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		u, _ = url.JoinPath(strings.TrimRight(base, "/"), path[:i])
+		u += path[i:]
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, usage("reading %s: %v", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var eb api.ErrorBody
+		if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
+			return nil, usage("%s: %d %s: %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message)
+		}
+		return nil, usage("%s: %s", u, resp.Status)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			return nil, usage("%s: %v", u, err)
+		}
+	}
+	return b, nil
+}
+
+// serverKey returns the ledger key to check a server's checkpoints with: --ledger-pub if
+// given, else the one the server names (which proves consistency, not identity).
+func (s *proofSource) serverKey(ctx context.Context) (string, *crypto.PublicKey, bool, error) {
+	var info api.LedgerInfo
+	if _, err := getServer(ctx, s.server, "/v1/ledger", &info); err != nil {
+		return "", nil, false, err
+	}
+	if s.ledgerPub != "" {
+		k, err := crypto.ReadPublicKeyFile(s.ledgerPub)
+		if err != nil {
+			return "", nil, false, usage("--ledger-pub: %v", err)
+		}
+		return info.Origin, k, true, nil
+	}
+	k, err := crypto.ParsePublicKeyPEM([]byte(info.LedgerKey.PEM))
+	if err != nil {
+		return "", nil, false, usage("the server's ledger key: %v", err)
+	}
+	return info.Origin, k, false, nil
+}
+
+func writeOut(cmd *cobra.Command, asJSON bool, v any, human func(io.Writer)) error {
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	human(out)
+	return nil
+}
+
+func newProveCmd() *cobra.Command {
+	var (
+		src    proofSource
+		seq    uint64
+		size   uint64
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "prove (--data DIR | --server URL) --seq N [--size M]",
+		Short: "Print and check the inclusion proof of entry N 打印並校驗包含性證明",
+		Long: `Print the RFC 6962 (SM3) inclusion proof of the entry at seq N in the tree of M
+entries (default: the newest checkpoint's size), and check it: against the signed
+checkpoint when M is its size, else against the root computed from the stored tree.
+
+Exit 0: the proof verifies. Exit 1: it does not (the store or server is inconsistent).
+Exit 2: usage or I/O error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := src.check("prove"); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("seq") {
+				return usage("prove: --seq N is required (需要 --seq 參數)")
+			}
+			ctx := cmd.Context()
+			var p api.InclusionProof
+			var origin string
+			var key *crypto.PublicKey
+			if src.server != "" {
+				var err error
+				if origin, key, _, err = src.serverKey(ctx); err != nil {
+					return err
+				}
+				q := fmt.Sprintf("/v1/proofs/inclusion?seq=%d", seq)
+				if cmd.Flags().Changed("size") {
+					q += fmt.Sprintf("&size=%d", size)
+				}
+				if _, err := getServer(ctx, src.server, q, &p); err != nil {
+					return err
+				}
+			} else {
+				ll, done, err := src.openLocal(ctx, "prove")
+				if err != nil {
+					return err
+				}
+				defer done()
+				origin, key = ll.origin, ll.key
+				p.Seq, p.Size = seq, ll.size(size, cmd.Flags().Changed("size"))
+				if p.InclusionProof, err = ledger.InclusionProof(ctx, ll.st, seq, p.Size); err != nil {
+					return usage("prove: %v", err)
+				}
+				if p.Root, err = ledger.RootAt(ctx, ll.st, p.Size); err != nil {
+					return usage("prove: %v", err)
+				}
+				if err := ll.st.Entries(ctx, seq, seq+1, func(r ledger.RawEntry) error {
+					p.Entry, p.Hash = bytes.Clone(r.Bytes), r.Hash
+					return nil
+				}); err != nil {
+					return usage("prove: reading entry %d: %v", seq, err)
+				}
+				p.Checkpoint = ll.checkpointFor(p.Size)
+			}
+			if p.InclusionProof == nil {
+				p.InclusionProof = []ledger.Hash{}
+			}
+			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
+				fmt.Fprintf(w, "entry 記錄:      seq %d, hash %s\n", p.Seq, p.Hash)
+				fmt.Fprintf(w, "tree 樹:         size %d, root %s\n", p.Size, p.Root)
+				fmt.Fprintf(w, "proof 證明:      %d hashes\n", len(p.InclusionProof))
+				for _, h := range p.InclusionProof {
+					fmt.Fprintf(w, "  %s\n", h)
+				}
+			}); err != nil {
+				return usage("prove: %v", err)
+			}
+			root := p.Root
+			signed := false
+			if p.Checkpoint != "" {
+				c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
+				if err != nil {
+					return tampered(fmt.Errorf("prove: the checkpoint does not verify: %w", err))
+				}
+				if c.Size != p.Size || c.Root != p.Root {
+					return tampered(fmt.Errorf("prove: the signed checkpoint (size %d) disagrees with the tree given (size %d)", c.Size, p.Size))
+				}
+				root, signed = c.Root, true
+			}
+			if ledger.SumEntry(p.Entry) != p.Hash {
+				return tampered(fmt.Errorf("prove: entry %d does not hash to its recorded hash", p.Seq))
+			}
+			if err := ledger.VerifyInclusion(p.Entry, p.Seq, p.Size, p.InclusionProof, root); err != nil {
+				return tampered(fmt.Errorf("prove: seq %d: the inclusion proof does not verify: %w", p.Seq, err))
+			}
+			if !asJSON {
+				what := "the root of the stored tree 存儲樹的根"
+				if signed {
+					what = "the signed checkpoint 簽名檢查點"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "verified 已驗證: entry %d is in the tree of %d against %s\n", p.Seq, p.Size, what)
+			}
+			return nil
+		},
+	}
+	src.flags(c)
+	c.Flags().Uint64Var(&seq, "seq", 0, "position of the entry")
+	c.Flags().Uint64Var(&size, "size", 0, "tree size (default: the newest checkpoint's)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the proof as JSON (the GET /v1/proofs/inclusion shape)")
+	return c
+}
+
+func newConsistencyCmd() *cobra.Command {
+	var (
+		src      proofSource
+		from, to uint64
+		asJSON   bool
+	)
+	c := &cobra.Command{
+		Use:   "consistency (--data DIR | --server URL) --from A [--to B]",
+		Short: "Print and check the consistency proof between tree sizes A and B 打印並校驗一致性證明",
+		Long: `Print the RFC 6962 (SM3) proof that the tree of A entries is a prefix of the tree
+of B entries (default B: the newest checkpoint's size), and check it. With --data, the
+roots are also compared with every published checkpoint of size A or B.
+
+Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := src.check("consistency"); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("from") {
+				return usage("consistency: --from A is required (需要 --from 參數)")
+			}
+			ctx := cmd.Context()
+			var p api.ConsistencyProof
+			var origin string
+			var key *crypto.PublicKey
+			published := map[uint64]ledger.Hash{}
+			if src.server != "" {
+				var err error
+				if origin, key, _, err = src.serverKey(ctx); err != nil {
+					return err
+				}
+				q := fmt.Sprintf("/v1/proofs/consistency?from=%d", from)
+				if cmd.Flags().Changed("to") {
+					q += fmt.Sprintf("&to=%d", to)
+				}
+				if _, err := getServer(ctx, src.server, q, &p); err != nil {
+					return err
+				}
+			} else {
+				ll, done, err := src.openLocal(ctx, "consistency")
+				if err != nil {
+					return err
+				}
+				defer done()
+				origin, key = ll.origin, ll.key
+				p.From, p.To = from, ll.size(to, cmd.Flags().Changed("to"))
+				if p.From > p.To {
+					return usage("consistency: --from %d is larger than --to %d", p.From, p.To)
+				}
+				if p.Proof, err = ledger.ConsistencyProof(ctx, ll.st, p.From, p.To); err != nil {
+					return usage("consistency: %v", err)
+				}
+				if p.FromRoot, err = ledger.RootAt(ctx, ll.st, p.From); err == nil {
+					p.ToRoot, err = ledger.RootAt(ctx, ll.st, p.To)
+				}
+				if err != nil {
+					return usage("consistency: %v", err)
+				}
+				p.Checkpoint = ll.checkpointFor(p.To)
+				if pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: src.dir}.Checkpoints()); err == nil {
+					for _, size := range []uint64{p.From, p.To} {
+						if c, err := pub.Get(size); err == nil {
+							if oc, _, err := ledger.OpenCheckpoint(c.Note, origin, key); err == nil {
+								published[size] = oc.Root
+							}
+						}
+					}
+				}
+			}
+			if p.Proof == nil {
+				p.Proof = []ledger.Hash{}
+			}
+			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
+				fmt.Fprintf(w, "from 自:   size %d, root %s\n", p.From, p.FromRoot)
+				fmt.Fprintf(w, "to 至:     size %d, root %s\n", p.To, p.ToRoot)
+				fmt.Fprintf(w, "proof 證明: %d hashes\n", len(p.Proof))
+				for _, h := range p.Proof {
+					fmt.Fprintf(w, "  %s\n", h)
+				}
+			}); err != nil {
+				return usage("consistency: %v", err)
+			}
+			if p.Checkpoint != "" {
+				c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
+				if err != nil {
+					return tampered(fmt.Errorf("consistency: the checkpoint does not verify: %w", err))
+				}
+				published[c.Size] = c.Root
+			}
+			for size, root := range published {
+				if (size == p.From && root != p.FromRoot) || (size == p.To && root != p.ToRoot) {
+					return tampered(fmt.Errorf("consistency: the tree of %d entries does not have the root its signed checkpoint names: history was rewritten", size))
+				}
+			}
+			if err := ledger.VerifyConsistency(p.From, p.To, p.Proof, p.FromRoot, p.ToRoot); err != nil {
+				return tampered(fmt.Errorf("consistency: %d→%d does not verify: %w", p.From, p.To, err))
+			}
+			if !asJSON {
+				fmt.Fprintf(cmd.OutOrStdout(), "consistent 一致: the tree of %d entries is a prefix of the tree of %d\n", p.From, p.To)
+			}
+			return nil
+		},
+	}
+	src.flags(c)
+	c.Flags().Uint64Var(&from, "from", 0, "the older tree size")
+	c.Flags().Uint64Var(&to, "to", 0, "the newer tree size (default: the newest checkpoint's)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the proof as JSON (the GET /v1/proofs/consistency shape)")
+	return c
+}

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/docs"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -50,7 +52,15 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := f.Open(t, st, ledger.Options{Limits: testLimits, OnCommit: m.ObserveBatch})
+	// Wired as ledgerd wires it: the event catalogue's checker admits submissions.
+	chk := commands.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
+	l := f.Open(t, st, ledger.Options{Limits: testLimits, Check: chk.Check, OnCommit: func(es []*ledger.Entry) {
+		chk.OnCommit(es)
+		m.ObserveBatch(es)
+	}})
+	if err := chk.Attach(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
 	a, err := api.New(api.Config{Ledger: l, Metrics: m, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +151,14 @@ func TestBadInputWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A recorded event whose id and stream the conflict cases reuse.
-	orig := e.f.Event(t, "county-health", "dataset/health/r-0001", 1)
+	orig := e.f.Event(t, "county-health", "resource/r-0002", 1)
 	if resp, b := e.post(body(orig)); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("setup post: %d %s", resp.StatusCode, b)
 	}
 
 	healthSub := func(mod func(*ledger.Submission)) ledger.Submission {
-		s := ledgertest.Submission("county-health", health.Public().ID(), "dataset/health/r-0002", "data.collected.v1",
-			map[string]any{"resource": "R-0002", "records": 10, "purpose": "年度統計"})
+		s := ledgertest.Submission("county-health", health.Public().ID(), "resource/r-0002", "data.collected.v1",
+			map[string]any{"resource": "r-0002", "records": 10, "purpose": "年度統計", "legal_basis": "《中华人民共和国统计法》"})
 		if mod != nil {
 			mod(&s)
 		}
@@ -221,7 +231,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			s.OccurredAt = time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
 		})))), status: 400, code: "future_time", field: "submission.occurred_at"},
 		{name: "registry act on a data stream", body: raw(body(sign(t, e.f.RootKey, ledgertest.Submission(ledgertest.Authority,
-			e.f.RootKey.Public().ID(), "dataset/health/r-0002", ledger.TypeKeyRevoked, ledger.KeyRevokedPayload{KeyID: health.Public().ID(), Reason: "x"})))),
+			e.f.RootKey.Public().ID(), "resource/r-0002", ledger.TypeKeyRevoked, ledger.KeyRevokedPayload{KeyID: health.Public().ID(), Reason: "x"})))),
 			status: 400, code: "bad_stream", field: "submission.stream"},
 		{name: "unknown key", body: raw(body(sign(t, stranger, healthSub(func(s *ledger.Submission) { s.Actor.KeyID = stranger.Public().ID() })))),
 			status: 403, code: "unknown_key", field: "submission.actor.key_id"},
@@ -312,7 +322,7 @@ func TestAppendDuplicateAndProof(t *testing.T) {
 	var last *ledger.Signed
 	var first receipt
 	for i := range 5 {
-		s := e.f.Event(t, "county-health", "dataset/health/r-0001", i)
+		s := e.f.Event(t, "county-health", "resource/r-0001", i)
 		resp, b := e.post(body(s))
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("post %d: %d %s", i, resp.StatusCode, b)
@@ -467,14 +477,14 @@ func TestDrainAndHealth(t *testing.T) {
 	check("/readyz", 503)
 	check("/healthz", 200)
 	// Draining still takes submissions until the listener closes: in-flight clients finish.
-	if resp, b := e.post(body(e.f.Event(t, "county-health", "dataset/h", 1))); resp.StatusCode != 201 {
+	if resp, b := e.post(body(e.f.Event(t, "county-health", "resource/h", 1))); resp.StatusCode != 201 {
 		t.Fatalf("post while draining: %d %s", resp.StatusCode, b)
 	}
 	if err := e.l.Close(); err != nil {
 		t.Fatal(err)
 	}
 	size := e.l.Size()
-	resp, b := e.post(body(e.f.Event(t, "county-health", "dataset/h", 2)))
+	resp, b := e.post(body(e.f.Event(t, "county-health", "resource/h", 2)))
 	var eb api.ErrorBody
 	if resp.StatusCode != 503 || json.Unmarshal(b, &eb) != nil || eb.Error.Code != "unavailable" || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("post after close: %d %s", resp.StatusCode, b)
@@ -503,7 +513,7 @@ func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	e.f.Register(t, e.l, "county-health")
 	for i := range 3 {
-		e.post(body(e.f.Event(t, "county-health", "dataset/h", i)))
+		e.post(body(e.f.Event(t, "county-health", "resource/h", i)))
 	}
 	e.post([]byte(`{}`))
 	e.do(http.MethodGet, "/v1/checkpoint", "", nil)

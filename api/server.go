@@ -96,6 +96,8 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/proofs/inclusion", s.getInclusionProof, http.MethodGet, http.MethodHead)
 	v1("/v1/proofs/consistency", s.getConsistencyProof, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint/cosignatures", s.postCosignature, http.MethodPost)
+	v1("/v1/event-types", s.getEventTypes, http.MethodGet, http.MethodHead)
+	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
 	s.mux.Handle("/healthz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.healthz)))
 	s.mux.Handle("/readyz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.readyz)))
 	s.mux.Handle("/openapi.yaml", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.openapi)))

@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/client"
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -52,9 +53,10 @@ func newLoadCmd() *cobra.Command {
 		Use:   "load --server URL --events N [--acked FILE]",
 		Short: "Send N signed submissions to a running ledgerd concurrently 并发压测",
 		Long: `Register a fresh load institution and its SM2 key with the ledger (a key.registered.v1
-act signed by the authority's root key), then sign N realistic submissions (collections,
-aggregations, exports, desensitisations of the Aba catalog's resources) on every core and
-send them concurrently. Each id the server acknowledges (201, or 200 for a re-sent one)
+act and an institution.registered.v1 act, both signed by the authority's root key) and
+catalog three of its data resources, then sign N realistic submissions valid for the event
+catalogue (collections with their legal basis, aggregations, storage, processing and
+transmission of those resources) on every core and send them concurrently. Each id the server acknowledges (201, or 200 for a re-sent one)
 is appended to --acked as soon as its answer arrives, one per line, so the file stays
 correct if the server is killed mid-run.
 
@@ -77,7 +79,7 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 				return usage("load: --concurrency must be positive, got %d", o.concurrency)
 			}
 			if o.institution != "" && !institutionRE(o.institution) {
-				return usage("load: --institution %q must be 1–100 characters of [a-z0-9._:-]", o.institution)
+				return usage("load: --institution %q must be 1–64 characters of [a-z0-9._:-]", o.institution)
 			}
 			update, finish := progress(cmd, "load 压测", "events")
 			r, err := runLoad(cmd.Context(), o, update)
@@ -101,7 +103,7 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 }
 
 func institutionRE(s string) bool {
-	if len(s) == 0 || len(s) > 100 {
+	if len(s) == 0 || len(s) > 64 { // resource ids <institution>.<name> stay within 100
 		return false
 	}
 	for i, c := range []byte(s) {
@@ -154,6 +156,11 @@ func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)
 		return res, usage("load: registering the load institution %s: %v", inst, err)
 	}
 
+	g := &loadGen{inst: inst, key: key}
+	if err := g.setup(ctx, c, root, info.Authority); err != nil {
+		return res, usage("load: registering the load institution %s and its catalog: %v", inst, err)
+	}
+
 	var ackw *ackWriter
 	if o.acked != "" {
 		if ackw, err = openAckWriter(o.acked); err != nil {
@@ -162,7 +169,7 @@ func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)
 	}
 
 	start := time.Now()
-	acked, dups, err := sendAll(ctx, c, &loadGen{inst: inst, key: key}, o, ackw, update)
+	acked, dups, err := sendAll(ctx, c, g, o, ackw, update)
 	if ackw != nil {
 		if cerr := ackw.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("writing --acked: %w", cerr)
@@ -286,8 +293,10 @@ func (a *ackWriter) Close() error {
 	return a.f.Close()
 }
 
-// loadGen makes realistic submissions for one institution: the everyday acts of the Aba
-// catalog's resources, with plausible figures.
+// loadGen makes realistic submissions for one institution: the everyday acts on the data
+// resources it catalogs (collection, aggregation, storage, processing, transmission),
+// each valid for the event catalogue, so that a ledgerd checking every payload admits
+// them.
 type loadGen struct {
 	inst string
 	key  crypto.Signer
@@ -301,46 +310,101 @@ var loadPeople = func() []string {
 	return p
 }()
 
+// loadResource is one catalog entry of the load institution.
+type loadResource struct {
+	suffix, zh, en, class, purpose, basis string
+	items                                 []events.DataItem
+}
+
+var loadResources = []loadResource{
+	{"water-meter-readings", "居民用水抄表数据", "Residential water meter readings", "能源/供水", "水费核算与漏损监测", "《城市供水条例》第二十六条",
+		[]events.DataItem{{Name: "户号", Format: "string"}, {Name: "抄表日期", Format: "date"}, {Name: "用水量", Format: "number"}}},
+	{"service-tickets", "供水服务工单", "Water service tickets", "公共服务", "报修受理与回访", "《城市供水条例》第二十五条",
+		[]events.DataItem{{Name: "工单号", Format: "string"}, {Name: "地址", Format: "string"}, {Name: "处理状态", Format: "string"}}},
+	{"pipe-network", "供水管网设施信息", "Water pipe network assets", "城乡建设", "管网维护与应急抢修", "《城镇供水管网运行、维护及安全技术规程》",
+		[]events.DataItem{{Name: "管段编号", Format: "string"}, {Name: "管径", Format: "number"}, {Name: "敷设年份", Format: "integer"}}},
+}
+
+func (g *loadGen) resource(r *loadResource) string { return g.inst + "." + r.suffix }
+
+// setup registers the load institution (institution.registered.v1, signed by the root
+// key) and catalogs its resources, so that its acts are acts of a known institution on
+// resources in its catalog rather than findings. A catalog entry already registered by an
+// earlier run with the same --institution is kept.
+func (g *loadGen) setup(ctx context.Context, c *client.Client, root crypto.Signer, authority string) error {
+	raw, err := events.Encode(&events.InstitutionRegistered{Institution: g.inst, NameZH: "压测机构 " + g.inst, NameEN: "Load-test institution " + g.inst,
+		Level: domain.LevelPrefecture, Kind: domain.KindPublicServiceOperator})
+	if err != nil {
+		return err
+	}
+	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: "institution/" + g.inst, Type: "institution.registered.v1",
+		Actor: ledger.Actor{Institution: authority, Person: "ledgerctl-load"}, Payload: raw}); err != nil {
+		return err
+	}
+	for i := range loadResources {
+		r := &loadResources[i]
+		raw, err := events.Encode(&events.CatalogEntryRegistered{CatalogEntry: events.CatalogEntry{
+			Resource: g.resource(r), TitleZH: r.zh, TitleEN: r.en, Classification: r.class, Responsible: g.inst,
+			Formats: []string{"json", "csv"}, Items: r.items, UpdatePeriod: domain.PeriodDaily,
+			Sharing:           events.Sharing{Attribute: domain.SharingUnconditional, Method: domain.MethodAPI},
+			UsageRequirements: "仅用于履行法定职责，不得向第三方提供", Opening: events.Opening{Attribute: domain.OpeningNone, Reason: "含用户地址等个人信息"},
+		}})
+		if err != nil {
+			return err
+		}
+		_, _, err = c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "resource/" + g.resource(r), Type: "catalog.entry_registered.v1",
+			Actor: ledger.Actor{Institution: g.inst, Person: loadPeople[0]}, Payload: raw})
+		if ce, ok := errors.AsType[*client.Error](err); ok && ce.Code == "resource_exists" {
+			err = nil
+		}
+		if err != nil {
+			return fmt.Errorf("cataloging %s: %w", g.resource(r), err)
+		}
+	}
+	return nil
+}
+
 func (g *loadGen) sign(r *rand.Rand) (*ledger.Signed, error) {
-	res := &scenario.Resources[r.IntN(len(scenario.Resources))]
+	res := &loadResources[r.IntN(len(loadResources))]
+	id := g.resource(res)
+	records := int64(1 + r.IntN(5000))
+	system := g.inst + ".business-system"
 	var typ string
-	var payload map[string]any
+	var p events.Payload
 	switch w := r.IntN(100); {
 	case w < 45:
-		typ = scenario.TypeDataCollected
-		payload = map[string]any{"resource": res.ID, "records": 1 + r.IntN(5000), "purpose": "履行法定职责：" + res.NameZH + "更新",
-			"basis": "catalog", "channel": []string{"window", "online", "system"}[r.IntN(3)], "identity_verification": "id_document"}
+		typ = "data.collected.v1"
+		p = &events.DataCollected{Resource: id, Records: records, Purpose: res.purpose, LegalBasis: res.basis,
+			Verification: []domain.Verification{domain.VerifyIDDocument}}
 	case w < 70:
-		typ = scenario.TypeDataAggregated
-		payload = map[string]any{"resource": res.ID, "records": 1 + r.IntN(20000), "platform": scenario.Platform,
-			"batch": fmt.Sprintf("agg-%08x", r.Uint32()), "mode": "incremental"}
-	case w < 85:
-		typ = scenario.TypeDataExported
-		payload = map[string]any{"approval": fmt.Sprintf("exa-%08x", r.Uint32()), "resource": res.ID, "records": 1 + r.IntN(5000),
-			"destination": "政务外网文件交换", "format": "csv"}
+		typ = "data.aggregated.v1"
+		p = &events.DataAggregated{Resource: id, Records: records, Target: domain.TargetTheme, Database: "theme.public-utilities"}
+	case w < 80:
+		typ = "data.stored.v1"
+		p = &events.DataStored{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: "集中存储 (central storage)"}}
+	case w < 90:
+		typ = "data.processed.v1"
+		p = &events.DataProcessed{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: res.purpose},
+			Operation: "按片区汇总 (aggregate by district)"}
 	default:
-		typ = scenario.TypeDataDesensitised
-		fields := res.Fields
-		if len(fields) > 2 {
-			fields = fields[:2]
-		}
-		payload = map[string]any{"resource": res.ID, "method": []string{"masking", "generalisation", "pseudonymisation"}[r.IntN(3)],
-			"fields": fields, "records": 1 + r.IntN(10000), "approval": fmt.Sprintf("dsa-%08x", r.Uint32())}
+		typ = "data.transmitted.v1"
+		p = &events.DataTransmitted{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: "归集至州大数据平台"},
+			To: "aba-public-data-platform", Encrypted: true}
 	}
-	p, err := json.Marshal(payload)
+	raw, err := events.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	id, err := uuid.NewV7()
+	uid, err := uuid.NewV7()
 	if err != nil {
 		return nil, err
 	}
 	// Acts are recorded a little after they happen.
 	at := time.Now().Add(-time.Duration(r.IntN(3600)) * time.Second).UTC()
 	return ledger.SignSubmission(g.key, ledger.Submission{
-		ID: id.String(), Stream: "resource/" + res.ID, Type: typ, OccurredAt: at.Format(time.RFC3339Nano),
+		ID: uid.String(), Stream: "resource/" + id, Type: typ, OccurredAt: at.Format(time.RFC3339Nano),
 		Actor:   ledger.Actor{Institution: g.inst, Person: loadPeople[r.IntN(len(loadPeople))], KeyID: g.key.Public().ID()},
-		Payload: p,
+		Payload: raw,
 	})
 }
 

@@ -12,10 +12,12 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/api"
+	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // loadServer runs a real ledger behind the real HTTP API. devRoot says whether it offers
@@ -30,7 +32,12 @@ func loadServer(t *testing.T, devRoot bool) (url string, f *ledgertest.Fixture, 
 	t.Cleanup(func() { st.Close() })
 	f = ledgertest.New(t)
 	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{})
+	// Checked as ledgerd checks: load must send catalogue-valid acts.
+	chk := domaincmd.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
+	l := f.Open(t, st, ledger.Options{Check: chk.Check, OnCommit: chk.OnCommit})
+	if err := chk.Attach(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
 	rootFile = filepath.Join(dir, "root.key")
 	pem, err := crypto.MarshalPrivateKeyPEM(f.RootKey)
 	if err != nil {

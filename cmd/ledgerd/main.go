@@ -39,9 +39,11 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -222,18 +224,31 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The domain's admission rule: every payload is decoded against the event catalogue,
+	// the actor authorised against the registry folded from the log, and acts of
+	// suspended parties refused (Art. 42), each refusal recorded under the ledger key.
+	chk := commands.NewChecker(registry.New(), lk, log)
 	d.l, err = ledger.Open(ctx, st, ledger.Options{
 		Signer:          lk,
 		Limits:          ledger.Limits{MaxRequestBytes: c.maxRequest, MaxPayloadBytes: c.maxPayload},
 		MaxSkew:         c.maxSkew,
 		MaxBatch:        c.maxBatch,
 		CheckpointEvery: c.checkpointEvery,
-		OnCommit:        m.ObserveBatch,
-		Logger:          log,
-		Publisher:       pub,
+		Check:           chk.Check,
+		OnCommit: func(es []*ledger.Entry) {
+			chk.OnCommit(es)
+			m.ObserveBatch(es)
+		},
+		Logger:    log,
+		Publisher: pub,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)
+	}
+	// Fold what the store holds before the listener opens: nothing is admitted until the
+	// registry is current.
+	if err := chk.Attach(ctx, d.l); err != nil {
+		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
 	reg1 := d.l.Registry()
 	if err := checkCreationFlags(c, reg1, rootPub); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,15 +114,24 @@ func (f *Fixture) Key(inst string) *crypto.PrivateKey {
 	return f.keys[inst]
 }
 
-// Event signs a data event by inst on stream with its registered key.
+// Event signs a data.collected.v1 event by inst on stream with its registered key. The
+// payload is valid for the event catalogue (domain/events), so a ledger opened with
+// commands.Checker admits it too: on a "resource/R" stream it collects R (a stream the
+// checker accepts); on any other stream it names resource r-NNNN, which only a ledger
+// without the checker admits.
 func (f *Fixture) Event(t testing.TB, inst, stream string, n int) *ledger.Signed {
 	t.Helper()
 	k := f.Key(inst)
 	if k == nil {
 		t.Fatalf("no key registered for %s", inst)
 	}
+	resource := fmt.Sprintf("r-%04d", n%100)
+	if r, ok := strings.CutPrefix(stream, "resource/"); ok && r != "" {
+		resource = r
+	}
 	return Sign(t, k, Submission(inst, k.Public().ID(), stream, "data.collected.v1", map[string]any{
-		"resource": fmt.Sprintf("R-%04d", n%100), "records": n, "purpose": "年度統計",
+		"resource": resource, "records": max(n, 1), "purpose": "年度統計",
+		"legal_basis": "《中华人民共和国统计法》第七条", "verification": []string{"id_document"},
 	}))
 }
 

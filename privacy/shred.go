@@ -1,0 +1,385 @@
+package privacy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+)
+
+// Rule says which ledger entries destroy which subjects' keys. A rule matches entries of
+// Type whose payload has every When field equal to its value (top-level fields, in clear;
+// strings compared as written, other values as their JSON text). The subjects are
+// Subject expanded over the payload ("emergency/{emergency}/{resource}": each {field} is
+// that top-level clear string field), and/or the subjects of every encrypted field in the
+// events of stream EnvelopesIn (expanded the same way) whose payloads match
+// EnvelopesWhen.
+type Rule struct {
+	Type          string            `json:"type"`
+	Article       string            `json:"article"`
+	When          map[string]string `json:"when,omitempty"`
+	Subject       string            `json:"subject,omitempty"`
+	EnvelopesIn   string            `json:"envelopes_in,omitempty"`
+	EnvelopesWhen map[string]string `json:"envelopes_when,omitempty"`
+}
+
+// DefaultRules are the destruction and deletion acts of the Measures, by their types in
+// the event catalogue (domain/events):
+//
+//   - Art. 21 para 2: emergency.data_destroyed.v1 destroys subject
+//     "emergency/<emergency>/<resource>": encrypt personal fields of data collected under
+//     an emergency under that subject.
+//   - Art. 22: subject_request.answered.v1 with outcome "granted", for a request whose
+//     subject_request.received.v1 has kind "deletion", destroys every subject whose
+//     encrypted fields appear in that request's stream: encrypt the request's party
+//     field under the data subject's own subject id (the one used for that person's
+//     fields elsewhere).
+//   - Art. 39 para 2: outsourcing.provider_deletion_evidenced.v1 destroys subject
+//     "contract/<contract>": encrypt commercially confidential fields of the contract's
+//     events under it.
+var DefaultRules = []Rule{
+	{Type: "emergency.data_destroyed.v1", Article: "21", Subject: "emergency/{emergency}/{resource}"},
+	{Type: "subject_request.answered.v1", Article: "22", When: map[string]string{"outcome": "granted"},
+		EnvelopesIn: "subject_request/{request}", EnvelopesWhen: map[string]string{"kind": "deletion"}},
+	{Type: "outsourcing.provider_deletion_evidenced.v1", Article: "39", Subject: "contract/{contract}"},
+}
+
+// ReadRules loads rules from a JSON file (an array of Rule), checking each.
+func ReadRules(path string) ([]Rule, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading shredding rules: %w", err)
+	}
+	var rs []Rule
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rs); err != nil {
+		return nil, fmt.Errorf("shredding rules %s: %w", path, err)
+	}
+	for i, r := range rs {
+		if err := r.check(); err != nil {
+			return nil, fmt.Errorf("shredding rules %s: rule %d: %w", path, i, err)
+		}
+	}
+	return rs, nil
+}
+
+var placeholderRE = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
+
+func (r Rule) check() error {
+	if r.Type == "" {
+		return errors.New("no type")
+	}
+	if r.Subject == "" && r.EnvelopesIn == "" {
+		return fmt.Errorf("%s: neither subject nor envelopes_in", r.Type)
+	}
+	for _, t := range []string{r.Subject, r.EnvelopesIn} {
+		if strings.Count(t, "{") != len(placeholderRE.FindAllString(t, -1)) {
+			return fmt.Errorf("%s: template %q has a malformed {field}", r.Type, t)
+		}
+	}
+	return nil
+}
+
+// expand fills a template from the top-level clear string fields of payload.
+func expand(tmpl string, payload map[string]any) (string, error) {
+	var missing []string
+	out := placeholderRE.ReplaceAllStringFunc(tmpl, func(m string) string {
+		f := m[1 : len(m)-1]
+		s, ok := payload[f].(string)
+		if !ok || s == "" {
+			missing = append(missing, f)
+		}
+		return s
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("payload field %s is missing, encrypted or not a string", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+func matches(payload map[string]any, when map[string]string) bool {
+	for k, want := range when {
+		v, ok := payload[k]
+		if !ok {
+			return false
+		}
+		if s, isStr := v.(string); isStr {
+			if s != want {
+				return false
+			}
+			continue
+		}
+		b, _ := json.Marshal(v)
+		if string(b) != want {
+			return false
+		}
+	}
+	return true
+}
+
+// ShredderConfig wires a Shredder.
+type ShredderConfig struct {
+	Keys  KeyStore
+	Store ledger.Store // the ledger's entries, read by position
+	Rules []Rule       // default DefaultRules
+	// PositionFile keeps the next seq to examine, so that a restart resumes and a
+	// rebuild from zero (delete the file) repeats only idempotent work.
+	PositionFile string
+	Logger       *slog.Logger
+	// Every is how often Run looks for new entries without being notified (default 2 s).
+	Every time.Duration
+}
+
+// Shredder applies destruction acts to the key store: it reads committed entries in
+// order from its position, and for each entry a Rule matches it destroys the named
+// subjects' keys. It is a consumer of the ledger, never a writer: the destruction act is
+// itself the ledger's record of the shredding.
+type Shredder struct {
+	cfg    ShredderConfig
+	notify chan struct{}
+	mu     sync.Mutex // one pass at a time
+	types  map[string]bool
+}
+
+// NewShredder checks the configuration.
+func NewShredder(cfg ShredderConfig) (*Shredder, error) {
+	if cfg.Keys == nil || cfg.Store == nil || cfg.PositionFile == "" {
+		return nil, errors.New("a shredder needs a key store, a ledger store and a position file")
+	}
+	if cfg.Rules == nil {
+		cfg.Rules = DefaultRules
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Every <= 0 {
+		cfg.Every = 2 * time.Second
+	}
+	s := &Shredder{cfg: cfg, notify: make(chan struct{}, 1), types: map[string]bool{}}
+	for _, r := range cfg.Rules {
+		if err := r.check(); err != nil {
+			return nil, err
+		}
+		s.types[r.Type] = true
+	}
+	return s, nil
+}
+
+// OnCommit is a ledger.Options.OnCommit hook: it never blocks, only wakes Run when a
+// committed batch holds an entry of a rule's type.
+func (s *Shredder) OnCommit(es []*ledger.Entry) {
+	for _, e := range es {
+		if s.types[e.Submission.Type] {
+			select {
+			case s.notify <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
+// Run applies new entries until ctx ends: at once when OnCommit signals, and every
+// cfg.Every in any case (so a missed signal delays shredding, never loses it).
+func (s *Shredder) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Every)
+	defer t.Stop()
+	for {
+		if _, err := s.RunToEnd(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("shredder pass failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.notify:
+		case <-t.C:
+		}
+	}
+}
+
+type position struct {
+	Next uint64 `json:"next"`
+}
+
+func (s *Shredder) load() (uint64, error) {
+	b, err := os.ReadFile(s.cfg.PositionFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var p position
+	if err := json.Unmarshal(b, &p); err != nil {
+		return 0, fmt.Errorf("shredder position %s: %w", s.cfg.PositionFile, err)
+	}
+	return p.Next, nil
+}
+
+// RunToEnd examines every entry from the saved position to the store's head, applies
+// the rules, saves the new position and returns how many subjects it shredded.
+func (s *Shredder) RunToEnd(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from, err := s.load()
+	if err != nil {
+		return 0, err
+	}
+	h, err := s.cfg.Store.Head(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("reading the ledger head: %w", err)
+	}
+	if from >= h.Size {
+		return 0, nil
+	}
+	n := 0
+	var hits []*ledger.Entry
+	err = s.cfg.Store.Entries(ctx, from, h.Size, func(re ledger.RawEntry) error {
+		if !s.mayMatch(re.Bytes) {
+			return nil
+		}
+		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", re.Seq, err)
+		}
+		if s.types[e.Submission.Type] {
+			hits = append(hits, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reading entries %d..%d: %w", from, h.Size, err)
+	}
+	for _, e := range hits {
+		k, err := s.apply(ctx, e)
+		n += k
+		if err != nil {
+			return n, err // position not advanced: the pass is retried, Shred is idempotent
+		}
+	}
+	b, _ := json.Marshal(position{Next: h.Size})
+	if err := writeFileAtomic(s.cfg.PositionFile, append(b, '\n')); err != nil {
+		return n, fmt.Errorf("saving the shredder position: %w", err)
+	}
+	return n, nil
+}
+
+// mayMatch is a cheap filter on raw bytes before parsing.
+func (s *Shredder) mayMatch(b []byte) bool {
+	for t := range s.types {
+		if bytes.Contains(b, []byte(`"type":"`+t+`"`)) {
+			return true
+		}
+	}
+	return false
+}
+
+func payloadMap(raw json.RawMessage) (map[string]any, error) {
+	v, err := decodeTree(raw)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("payload is not an object")
+	}
+	return m, nil
+}
+
+// apply runs every rule matching e.
+func (s *Shredder) apply(ctx context.Context, e *ledger.Entry) (int, error) {
+	p, err := payloadMap(e.Submission.Payload)
+	if err != nil {
+		s.cfg.Logger.Error("destruction act has an unreadable payload; nothing shredded", "seq", e.Seq, "id", e.Submission.ID, "err", err)
+		return 0, nil
+	}
+	n := 0
+	for _, r := range s.cfg.Rules {
+		if r.Type != e.Submission.Type || !matches(p, r.When) {
+			continue
+		}
+		subjects, applies, err := s.subjects(ctx, r, p)
+		if err == nil && !applies {
+			continue // e.g. an answered request that was not a deletion request
+		}
+		if err != nil {
+			// The act is recorded but names no subject this rule can find: an operator
+			// must look. It is logged, not retried forever.
+			s.cfg.Logger.Error("destruction act names no subject; nothing shredded for this rule",
+				"seq", e.Seq, "id", e.Submission.ID, "type", r.Type, "article", r.Article, "err", err)
+			continue
+		}
+		if len(subjects) == 0 {
+			s.cfg.Logger.Warn("destruction act found no encrypted subject to shred", "seq", e.Seq, "id", e.Submission.ID, "type", r.Type, "article", r.Article)
+		}
+		by := Destruction{EventID: e.Submission.ID, Seq: e.Seq, Type: e.Submission.Type, Article: r.Article,
+			Institution: e.Submission.Actor.Institution, RecordedAt: e.RecordedAt}
+		for _, sub := range subjects {
+			if err := s.cfg.Keys.Shred(ctx, sub, by); err != nil {
+				return n, fmt.Errorf("shredding %s for entry %d: %w", sub, e.Seq, err)
+			}
+			n++
+			s.cfg.Logger.Info("data key destroyed", "subject", sub, "by_event", e.Submission.ID, "seq", e.Seq, "type", r.Type, "article", r.Article)
+		}
+	}
+	return n, nil
+}
+
+// subjects resolves a rule for a matching entry's payload. applies is false when the
+// rule's EnvelopesWhen matched no event of the stream (the act was not of the kind the
+// rule is about).
+func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out []string, applies bool, err error) {
+	applies = true
+	if r.Subject != "" {
+		sub, err := expand(r.Subject, p)
+		if err != nil {
+			return nil, true, err
+		}
+		if err := ValidSubject(sub); err != nil {
+			return nil, true, err
+		}
+		out = append(out, sub)
+	}
+	if r.EnvelopesIn != "" {
+		stream, err := expand(r.EnvelopesIn, p)
+		if err != nil {
+			return nil, true, err
+		}
+		matched := false
+		err = s.cfg.Store.Stream(ctx, stream, 1, func(re ledger.RawEntry) error {
+			e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", re.Seq, err)
+			}
+			sp, err := payloadMap(e.Submission.Payload)
+			if err != nil || !matches(sp, r.EnvelopesWhen) {
+				return nil
+			}
+			matched = true
+			walk(sp, "", func(_ string, m map[string]any) {
+				if sub, ok := m["subject"].(string); ok && ValidSubject(sub) == nil && !slices.Contains(out, sub) {
+					out = append(out, sub)
+				}
+			})
+			return nil
+		})
+		if err != nil {
+			return nil, true, fmt.Errorf("reading stream %s: %w", stream, err)
+		}
+		if !matched && r.Subject == "" {
+			return nil, false, nil
+		}
+	}
+	return out, true, nil
+}

@@ -22,6 +22,9 @@ var (
 	// ErrRateLimited: the client sent more than its share; it should retry after the
 	// Retry-After header. Reserved for the per-client limiter middleware.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrUnauthenticated: the request needs a credential and carries none, or one that is
+	// not accepted (401, with WWW-Authenticate). Added with access control (api/auth.go).
+	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrUnavailable: the server is draining or not ready; retrying elsewhere or later
 	// is safe because submissions are idempotent by id.
 	ErrUnavailable = errors.New("unavailable")
@@ -43,6 +46,7 @@ var statusOf = []struct {
 	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType},
 	{ErrMethodNotAllowed, http.StatusMethodNotAllowed},
 	{ErrRateLimited, http.StatusTooManyRequests},
+	{ErrUnauthenticated, http.StatusUnauthorized},
 }
 
 // ErrorBody is the JSON shape of every error response:

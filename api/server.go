@@ -16,6 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/docs"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/privacy"
 	"github.com/aba-prefecture/dataledger/witness"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,9 @@ type Config struct {
 	// (single-operator mode), so that ledgerctl load needs no key flags. Production
 	// (--root-pub) leaves it empty and the field absent.
 	DevRootKeyFile string
+	// KeyStore, if set, serves GET /v1/events/{id}/plaintext: the entry's payload with
+	// its protected fields decrypted (api/privacy.go), for the roles Access lets decrypt.
+	KeyStore privacy.KeyStore
 	// CheckpointWait bounds how long GET /v1/events/{id} waits for a checkpoint covering
 	// a just-committed entry (default 2 s).
 	CheckpointWait time.Duration
@@ -98,6 +102,9 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/checkpoint/cosignatures", s.postCosignature, http.MethodPost)
 	v1("/v1/event-types", s.getEventTypes, http.MethodGet, http.MethodHead)
 	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
+	if cfg.KeyStore != nil {
+		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
+	}
 	s.mux.Handle("/healthz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.healthz)))
 	s.mux.Handle("/readyz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.readyz)))
 	s.mux.Handle("/openapi.yaml", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.openapi)))

@@ -1,0 +1,456 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/privacy"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// accessEnv is a real ledger on boltstore served with access control: tokens for every
+// role, a key store, an audit log.
+type accessEnv struct {
+	t       *testing.T
+	f       *ledgertest.Fixture
+	st      *boltstore.Store
+	l       *ledger.Ledger
+	ks      *privacy.DirStore
+	srv     *httptest.Server
+	tokens  map[string]string // who → bearer token
+	audit   *auth.AuditLog
+	auditAt string
+	dir     string
+}
+
+type accessOpts struct {
+	writeToken bool
+	readRate   float64
+	readBurst  int
+	dev        bool
+}
+
+// cheapKDF keeps tests fast; the cost parameters are stored per credential.
+var cheapKDF = auth.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+func newAccessEnv(t *testing.T, o accessOpts) *accessEnv {
+	t.Helper()
+	e := &accessEnv{t: t, dir: t.TempDir(), tokens: map[string]string{}}
+	var err error
+	e.st, err = boltstore.Open(filepath.Join(e.dir, "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.st.Close() })
+	e.f = ledgertest.New(t)
+	e.f.Init(t, e.st)
+	e.l = e.f.Open(t, e.st, ledger.Options{Limits: testLimits})
+	e.f.Register(t, e.l, "aba-health")
+	e.f.Register(t, e.l, "aba-transport")
+
+	kek, err := privacy.GenerateKEKFile(filepath.Join(e.dir, "kek"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ks, err = privacy.OpenDirStore(filepath.Join(e.dir, "keystore"), kek); err != nil {
+		t.Fatal(err)
+	}
+
+	credPath := filepath.Join(e.dir, "tokens.json")
+	file := &auth.File{}
+	for _, c := range []struct {
+		who        string
+		role       auth.Role
+		inst       string
+		expiresAgo time.Duration
+	}{
+		{"authority", auth.RoleAuthority, "", 0},
+		{"officer", auth.RoleSecurityOfficer, "", 0},
+		{"reviewer", auth.RoleReviewer, "", 0},
+		{"health", auth.RoleInstitution, "aba-health", 0},
+		{"transport", auth.RoleInstitution, "aba-transport", 0},
+		{"submitter", auth.RoleSubmitter, "aba-health", 0},
+		{"expired", auth.RoleSecurityOfficer, "", time.Hour},
+	} {
+		var exp time.Time
+		if c.expiresAgo > 0 {
+			exp = time.Now().Add(-c.expiresAgo)
+		}
+		tok, cred, err := auth.NewToken(c.role, c.inst, "p-"+c.who, exp, cheapKDF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := file.Add(cred); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[c.who] = tok
+	}
+	e.tokens["forged"] = e.tokens["officer"][:len(e.tokens["officer"])-4] + "AAAA"
+	if err := auth.WriteFile(credPath, file); err != nil {
+		t.Fatal(err)
+	}
+	authn, err := auth.OpenAuthenticator(credPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auditAt = filepath.Join(e.dir, "audit.jsonl")
+	if e.audit, err = auth.OpenAuditLog(e.auditAt, auth.AuditOptions{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.audit.Close() })
+	rate, burst := o.readRate, o.readBurst
+	if rate == 0 {
+		rate, burst = 1e6, 1e6
+	}
+	mw, err := api.NewAccess(api.Access{
+		Ledger: e.l, Authenticator: authn, Audit: e.audit, Dev: o.dev, RequireWriteToken: o.writeToken,
+		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(1e6, 1e6),
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	a, err := api.New(api.Config{Ledger: e.l, Gatherer: reg, Logger: slog.New(slog.DiscardHandler),
+		Middleware: []api.Middleware{mw}, KeyStore: e.ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(a)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// record appends an event by inst, encrypting "note" under subject if given.
+func (e *accessEnv) record(inst, stream, typ string, payload map[string]any, subject string) *ledger.Signed {
+	e.t.Helper()
+	k := e.f.Key(inst)
+	sub := ledgertest.Submission(inst, k.Public().ID(), stream, typ, payload)
+	if subject != "" {
+		var err error
+		sub.Payload, err = privacy.EncryptPayload(context.Background(), e.ks, sub.ID, sub.Payload, []privacy.Field{{Path: "note", Subject: subject}})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	s := sign(e.t, k, sub)
+	if _, err := e.l.Append(context.Background(), s); err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func (e *accessEnv) do(who, method, path string, body []byte) (*http.Response, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok, ok := e.tokens[who]; ok {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+const secretNote = "张三 身份证 513200199001011234"
+
+// TestAuthorisationMatrix: every role (and no or a bad credential) against every
+// endpoint, over real HTTP on a real ledger.
+func TestAuthorisationMatrix(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	evA := e.record("aba-health", "resource/health.appointments", "data.collected.v1",
+		map[string]any{"resource": "health.appointments", "records": 3, "note": secretNote}, "person/zs-1")
+	evB := e.record("aba-transport", "resource/transport.flows", "data.collected.v1",
+		map[string]any{"resource": "transport.flows", "records": 9, "note": "李四"}, "person/ls-1")
+	e.record("aba-health", "share/sa-1", "share.applied.v1", map[string]any{"application": "sa-1", "resource": "transport.flows"}, "")
+	evC := e.record("aba-transport", "share/sa-1", "share.granted.v1", map[string]any{"application": "sa-1"}, "")
+	unknown := uuid.Must(uuid.NewV7()).String()
+	pos, err := e.st.Lookup(context.Background(), []string{evA.Submission.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqA := strconv.FormatUint(pos[evA.Submission.ID], 10)
+
+	who := []string{"none", "forged", "expired", "authority", "officer", "reviewer", "health", "transport", "submitter"}
+	type row struct {
+		name, method, path string
+		want               map[string]int // by who; missing → def
+		def                int
+	}
+	open200 := map[string]int{}
+	auth401 := map[string]int{"none": 401, "forged": 401, "expired": 401}
+	with := func(m map[string]int) map[string]int {
+		out := map[string]int{}
+		for k, v := range auth401 {
+			out[k] = v
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	rows := []row{
+		{"event of A", "GET", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 403, "submitter": 403}), 200},
+		{"event of B", "GET", "/v1/events/" + evB.Submission.ID, with(map[string]int{"health": 403, "submitter": 403}), 200},
+		{"B's entry on A's stream", "GET", "/v1/events/" + evC.Submission.ID, with(map[string]int{"submitter": 403}), 200},
+		{"HEAD event of A", "HEAD", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 403, "submitter": 403}), 200},
+		{"unknown event", "GET", "/v1/events/" + unknown, with(map[string]int{"submitter": 403}), 404},
+		{"bad id", "GET", "/v1/events/NOT-A-UUID", with(map[string]int{"submitter": 403}), 400},
+		{"plaintext of A", "GET", "/v1/events/" + evA.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "transport": 403, "submitter": 403}), 200},
+		{"plaintext of B", "GET", "/v1/events/" + evB.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "health": 403, "submitter": 403}), 200},
+		{"inclusion proof of A", "GET", "/v1/proofs/inclusion?seq=" + seqA, with(map[string]int{"transport": 403, "submitter": 403}), 200},
+		{"inclusion proof without seq", "GET", "/v1/proofs/inclusion", with(map[string]int{"submitter": 403}), 400},
+		{"consistency proof (public)", "GET", "/v1/proofs/consistency?from=1", open200, 200},
+		{"cosignature (public; witness-signed)", "POST", "/v1/checkpoint/cosignatures", open200, 404},
+		{"checkpoint (public)", "GET", "/v1/checkpoint", open200, 200},
+		{"ledger info (public)", "GET", "/v1/ledger", open200, 200},
+		{"healthz", "GET", "/healthz", open200, 200},
+		{"readyz", "GET", "/readyz", open200, 200},
+		{"metrics", "GET", "/metrics", open200, 200},
+		{"openapi", "GET", "/openapi.yaml", open200, 200},
+		{"wrong method stays 405", "DELETE", "/v1/events/" + evA.Submission.ID, open200, 405},
+	}
+	audited := 0
+	for _, r := range rows {
+		for _, w := range who {
+			want, ok := r.want[w]
+			if !ok {
+				want = r.def
+			}
+			t.Run(r.name+"/"+w, func(t *testing.T) {
+				var body []byte
+				if r.method == "POST" {
+					body = []byte("not a checkpoint\n")
+				}
+				resp, b := e.do(w, r.method, r.path, body)
+				if resp.StatusCode != want {
+					t.Fatalf("%s %s as %s: %d, want %d: %s", r.method, r.path, w, resp.StatusCode, want, b)
+				}
+				if r.method == "HEAD" {
+					return
+				}
+				switch want {
+				case 401:
+					var eb api.ErrorBody
+					if json.Unmarshal(b, &eb) != nil || !strings.HasPrefix(eb.Error.Code, "") || eb.Error.Message == "" || eb.Error.MessageZH == "" ||
+						resp.Header.Get("WWW-Authenticate") == "" {
+						t.Fatalf("401 body/header: %s %v", b, resp.Header)
+					}
+				case 403:
+					var eb api.ErrorBody
+					if json.Unmarshal(b, &eb) != nil || eb.Error.Code != "forbidden" || eb.Error.MessageZH == "" {
+						t.Fatalf("403 body: %s", b)
+					}
+					// Nothing about the entry is disclosed.
+					for _, leak := range []string{"resource/", "share/", "aba-", "seq", "hash", "note"} {
+						if strings.Contains(string(b), leak) {
+							t.Fatalf("403 discloses %q: %s", leak, b)
+						}
+					}
+				}
+			})
+			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion")) && r.method != "DELETE" {
+				audited++
+			}
+		}
+	}
+
+	// What each role sees of the protected field.
+	_, b := e.do("reviewer", "GET", "/v1/events/"+evA.Submission.ID, nil)
+	if bytes.Contains(b, []byte("513200199001011234")) || !bytes.Contains(b, []byte("sm4-gcm/v1")) {
+		t.Fatalf("the reviewer's event read is not ciphertext: %s", b)
+	}
+	audited++
+	_, b = e.do("health", "GET", "/v1/events/"+evA.Submission.ID+"/plaintext", nil)
+	var pt struct {
+		Payload map[string]any
+		Fields  []privacy.FieldStatus
+	}
+	if json.Unmarshal(b, &pt) != nil || pt.Payload["note"] != secretNote || len(pt.Fields) != 1 || pt.Fields[0].Status != privacy.StatusDecrypted {
+		t.Fatalf("plaintext for the owner: %s", b)
+	}
+	audited++
+
+	// The audit log has one verifying record per read of event data, with who and what,
+	// and no payload or token.
+	n, _, err := auth.VerifyAuditFile(e.auditAt)
+	if err != nil || int(n) != audited {
+		t.Fatalf("audit log: %d records (want %d), %v", n, audited, err)
+	}
+	raw, _ := os.ReadFile(e.auditAt)
+	for _, leak := range []string{"513200199001011234", "张三", "李四", "sm4-gcm"} {
+		if bytes.Contains(raw, []byte(leak)) {
+			t.Fatalf("the audit log holds payload data %q", leak)
+		}
+	}
+	for w, tok := range e.tokens {
+		if _, secret, _ := strings.Cut(strings.TrimPrefix(tok, "dlt1_"), "_"); bytes.Contains(raw, []byte(secret)) {
+			t.Fatalf("the audit log holds %s's token secret", w)
+		}
+	}
+	var sawDenied, sawDecrypt, sawUnauth bool
+	for line := range bytes.SplitSeq(bytes.TrimSpace(raw), []byte("\n")) {
+		var rec auth.AuditRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Time == "" || rec.Route == "" || rec.Status == 0 || rec.Outcome == "" {
+			t.Fatalf("incomplete audit record %s", line)
+		}
+		if rec.Person == "p-transport" && rec.Outcome == auth.OutcomeDenied && len(rec.IDs) == 1 && rec.IDs[0] == evA.Submission.ID &&
+			len(rec.Seqs) == 1 && rec.Streams[0] == "resource/health.appointments" && rec.Institution == "aba-transport" {
+			sawDenied = true
+		}
+		if rec.Person == "p-health" && rec.Outcome == auth.OutcomeAllowed && len(rec.Decrypted) == 1 && rec.Decrypted[0] == "note" {
+			sawDecrypt = true
+		}
+		if rec.Outcome == auth.OutcomeUnauthenticated && rec.Status == 401 && rec.Remote != "" {
+			sawUnauth = true
+		}
+	}
+	if !sawDenied || !sawDecrypt || !sawUnauth {
+		t.Fatalf("audit log lacks a denied read (%v), a decrypting read (%v) or an unauthenticated attempt (%v)", sawDenied, sawDecrypt, sawUnauth)
+	}
+	// Tampering with one line is detected at that line.
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	lines[3] = bytes.Replace(lines[3], []byte(`"outcome":"`), []byte(`"outcome":"x`), 1)
+	os.WriteFile(e.auditAt+".tampered", bytes.Join(lines, nil), 0o600)
+	_, _, err = auth.VerifyAuditFile(e.auditAt + ".tampered")
+	var ae *auth.AuditError
+	if !errors.As(err, &ae) || ae.Line != 4 {
+		t.Fatalf("tampered audit log: %v", err)
+	}
+}
+
+// TestWriteTokenMatrix: with --write-token, submissions need a token of a submitting role
+// bound to the actor's institution; refusals write nothing.
+func TestWriteTokenMatrix(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{writeToken: true})
+	cases := []struct {
+		who  string
+		want int
+		code string
+	}{
+		{"none", 401, "unauthenticated"},
+		{"forged", 401, "bad_credentials"},
+		{"officer", 403, "forbidden"},
+		{"reviewer", 403, "forbidden"},
+		{"transport", 403, "token_institution_mismatch"},
+		{"health", 201, ""},
+		{"submitter", 201, ""},
+		{"authority", 201, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.who, func(t *testing.T) {
+			before := e.l.Size()
+			k := e.f.Key("aba-health")
+			s := sign(t, k, ledgertest.Submission("aba-health", k.Public().ID(), "resource/health.appointments", "data.collected.v1", map[string]any{"n": 1}))
+			resp, b := e.do(c.who, "POST", "/v1/events", body(s))
+			if resp.StatusCode != c.want {
+				t.Fatalf("%d, want %d: %s", resp.StatusCode, c.want, b)
+			}
+			if c.code != "" {
+				var eb api.ErrorBody
+				if json.Unmarshal(b, &eb) != nil || eb.Error.Code != c.code || eb.Error.MessageZH == "" {
+					t.Fatalf("body %s", b)
+				}
+				if e.l.Size() != before {
+					t.Fatal("a refused submission was written")
+				}
+			}
+		})
+	}
+	// Without --write-token the signature alone is enough (ledgerctl load works).
+	open := newAccessEnv(t, accessOpts{})
+	k := open.f.Key("aba-transport")
+	s := sign(t, k, ledgertest.Submission("aba-transport", k.Public().ID(), "resource/transport.flows", "data.collected.v1", map[string]any{"n": 1}))
+	if resp, b := open.do("none", "POST", "/v1/events", body(s)); resp.StatusCode != 201 {
+		t.Fatalf("signed submission without a token: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestReadRateLimit(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{readRate: 0.5, readBurst: 2})
+	ev := e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"n": 1}, "")
+	path := "/v1/events/" + ev.Submission.ID
+	for i := range 2 {
+		if resp, b := e.do("officer", "GET", path, nil); resp.StatusCode != 200 {
+			t.Fatalf("request %d within the burst: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	resp, b := e.do("officer", "GET", path, nil)
+	var eb api.ErrorBody
+	if resp.StatusCode != 429 || json.Unmarshal(b, &eb) != nil || eb.Error.Code != "rate_limited" || eb.Error.MessageZH == "" {
+		t.Fatalf("over the limit: %d %s", resp.StatusCode, b)
+	}
+	if ra := resp.Header.Get("Retry-After"); ra != "1" && ra != "2" {
+		t.Fatalf("Retry-After %q, want 1 or 2 seconds at 0.5/s", ra)
+	}
+	// Another client has its own bucket.
+	if resp, _ := e.do("reviewer", "GET", path, nil); resp.StatusCode != 200 {
+		t.Fatalf("another client limited: %d", resp.StatusCode)
+	}
+	// Rate-limited requests are not audited as reads (nothing was resolved or served).
+	if n, _, err := auth.VerifyAuditFile(e.auditAt); err != nil || n != 3 {
+		t.Fatalf("audit: %d %v", n, err)
+	}
+}
+
+func TestAuditFailureDisclosesNothing(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	ev := e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"resource": "health.appointments"}, "")
+	e.audit.Close()
+	resp, b := e.do("officer", "GET", "/v1/events/"+ev.Submission.ID, nil)
+	var eb api.ErrorBody
+	if resp.StatusCode != 503 || json.Unmarshal(b, &eb) != nil || eb.Error.Code != "audit_unavailable" || bytes.Contains(b, []byte("health.appointments")) {
+		t.Fatalf("read with a broken audit log: %d %s", resp.StatusCode, b)
+	}
+	// Public endpoints and writes are unaffected.
+	if resp, _ := e.do("none", "GET", "/v1/checkpoint", nil); resp.StatusCode != 200 {
+		t.Fatal("checkpoint")
+	}
+}
+
+func TestDevModeIsOpen(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{dev: true})
+	ev := e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"n": 1}, "")
+	if resp, b := e.do("none", "GET", "/v1/events/"+ev.Submission.ID, nil); resp.StatusCode != 200 {
+		t.Fatalf("dev mode: %d %s", resp.StatusCode, b)
+	}
+	if _, err := api.NewAccess(api.Access{Ledger: e.l}); err == nil {
+		t.Fatal("access control without an audit log was accepted")
+	}
+	_ = crypto.SM4KeySize
+}

@@ -1,0 +1,540 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/google/uuid"
+)
+
+// Access configures read authorisation, per-client rate limits and the read-audit log
+// for a Server. NewAccess turns it into a Middleware for Config.Middleware.
+//
+// The policy, route by route (docs/access.md has the full matrix):
+//
+//   - public, no credential: GET /v1/checkpoint and GET /v1/proofs/consistency (tree
+//     hashes, published for witnesses by design), GET /v1/ledger (the ledger's identity
+//     and public keys), POST /v1/checkpoint/cosignatures (a witness's signature is its
+//     credential); and, outside /v1, /healthz, /readyz, /metrics and /openapi.yaml;
+//   - POST /v1/events: the SM2 signature of a registered key is the credential; with
+//     RequireWriteToken also a token of role institution, submitter or authority, whose
+//     institution (if bound) must be the submission's actor.institution;
+//   - every other /v1 route reads event data: it needs a credential whose role may read
+//     what the route names ({id}: the event, {seq} or ?seq= on /v1/proofs/inclusion: the
+//     entry, {stream}: the stream); a
+//     route that names none of these (a range, an export) is for the roles that read
+//     everything. Every such request is written to the audit log before its answer is
+//     sent; if the audit log cannot be written, the answer is 503 and nothing is served.
+type Access struct {
+	// Ledger is the ledger whose entries the policy looks at. Required.
+	Ledger *ledger.Ledger
+	// Authenticator checks credentials; nil means no credential is valid (every read
+	// answers 401) unless Dev.
+	Authenticator *auth.Authenticator
+	// Audit records every read of event data. Required unless Dev.
+	Audit *auth.AuditLog
+	// Dev serves every route without credentials (reads are audited as person
+	// "anonymous" if Audit is set). Only for development: ledgerd requires --auth=dev to
+	// say so explicitly.
+	Dev bool
+	// RequireWriteToken makes POST /v1/events need a token too.
+	RequireWriteToken bool
+	// ReadLimit bounds reads per client (credential, or address when there is none);
+	// WriteLimit bounds submissions per client; FailLimit bounds failed credential checks
+	// per address, so that guessing costs the guesser, not the server's KDF. nil: no limit.
+	ReadLimit, WriteLimit, FailLimit *auth.Limiter
+	// Logger receives refusals (never payloads or tokens).
+	Logger *slog.Logger
+}
+
+// NewAccess checks a and returns the middleware.
+func NewAccess(a Access) (Middleware, error) {
+	if a.Ledger == nil {
+		return nil, errors.New("api: Access.Ledger is required")
+	}
+	if !a.Dev && a.Audit == nil {
+		return nil, errors.New("api: Access.Audit is required unless Dev: every read of event data must be recorded")
+	}
+	if a.Logger == nil {
+		a.Logger = slog.Default()
+	}
+	ac := &access{Access: a}
+	return ac.wrap, nil
+}
+
+type access struct{ Access }
+
+// publicRoutes need no credential: checkpoints and consistency proofs carry only tree
+// hashes and are published for witnesses by design; the ledger's identity carries public
+// keys; a cosignature is authenticated by the witness's own signature in its handler.
+var publicRoutes = map[string]bool{
+	"/v1/checkpoint": true, "/v1/ledger": true,
+	"/v1/proofs/consistency": true, "/v1/checkpoint/cosignatures": true,
+}
+
+// seqQueryRoutes name an entry by the query parameter seq.
+var seqQueryRoutes = map[string]bool{"/v1/proofs/inclusion": true}
+
+// decryptRoutes serve protected fields in clear.
+var decryptRoutes = map[string]bool{"/v1/events/{id}/plaintext": true}
+
+var (
+	errNoCredential = problem(ErrUnauthenticated, "unauthenticated", "",
+		"this endpoint needs a credential: an Authorization: Bearer token or a registered client certificate",
+		"此接口需要凭据：Authorization: Bearer 令牌或已登记的客户端证书")
+	errBadCredential = problem(ErrUnauthenticated, "bad_credentials", "",
+		"the credential presented is not accepted (unknown, revoked, expired or wrong)",
+		"所提供的凭据不被接受（未知、已吊销、已过期或错误）")
+	errAuditDown = problem(ErrUnavailable, "audit_unavailable", "",
+		"the read-audit log cannot be written, so no event data is served; the operator has been told",
+		"读取审计日志无法写入，因此不提供事件数据；已通知运维人员")
+)
+
+func forbidden(p *auth.Principal, what string) *ledger.Problem {
+	return problem(ledger.ErrUnauthorized, "forbidden", "",
+		fmt.Sprintf("role %s may not %s", p.Role, what),
+		fmt.Sprintf("角色“%s”无权%s", p.Role.ZH(), zhWhat(what)))
+}
+
+func zhWhat(what string) string {
+	switch what {
+	case "read this":
+		return "读取此数据"
+	case "read protected fields of this entry in clear":
+		return "查看此条目中受保护字段的明文"
+	case "submit events":
+		return "提交事件"
+	case "read event data":
+		return "读取事件数据"
+	}
+	return what
+}
+
+func rateLimited(w http.ResponseWriter, wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	WriteError(w, problem(ErrRateLimited, "rate_limited", "",
+		fmt.Sprintf("too many requests from this client; retry after %d s", secs),
+		fmt.Sprintf("该客户端请求过于频繁，请 %d 秒后重试", secs)))
+}
+
+func unauthenticated(w http.ResponseWriter, p *ledger.Problem) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="dataledger"`)
+	WriteError(w, p)
+}
+
+// remoteIP is the client's address. X-Forwarded-For is not trusted: behind a proxy every
+// client shares the proxy's bucket unless the proxy authenticates them itself.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (a *access) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case publicRoutes[r.Pattern]:
+			if ok, wait := a.ReadLimit.Allow("ip:" + remoteIP(r)); !ok {
+				rateLimited(w, wait)
+				return
+			}
+			next.ServeHTTP(w, r)
+		case r.Method == http.MethodPost && r.Pattern == "/v1/events":
+			a.write(w, r, next)
+		default:
+			a.read(w, r, next)
+		}
+	})
+}
+
+// authenticate applies the failure budget around the KDF.
+func (a *access) authenticate(r *http.Request) (*auth.Principal, *ledger.Problem, time.Duration) {
+	if a.Authenticator == nil {
+		if r.Header.Get("Authorization") == "" && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+			return nil, errNoCredential, 0
+		}
+		return nil, errBadCredential, 0
+	}
+	ip := "ip:" + remoteIP(r)
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && a.Authenticator.NeedsKDF(strings.TrimSpace(tok)) {
+		// Charge the expensive check before doing it.
+		if ok, wait := a.FailLimit.Allow(ip); !ok {
+			return nil, nil, wait
+		}
+	}
+	p, err := a.Authenticator.Authenticate(r)
+	switch {
+	case err == nil:
+		return p, nil, 0
+	case errors.Is(err, auth.ErrNoCredentials):
+		return nil, errNoCredential, 0
+	default:
+		a.FailLimit.Allow(ip)
+		a.Logger.Info("credential refused", "remote", remoteIP(r), "path", r.URL.Path, "reason", err.Error())
+		return nil, errBadCredential, 0
+	}
+}
+
+func (a *access) write(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if !a.RequireWriteToken || a.Dev {
+		if ok, wait := a.WriteLimit.Allow("ip:" + remoteIP(r)); !ok {
+			rateLimited(w, wait)
+			return
+		}
+		next.ServeHTTP(w, r)
+		return
+	}
+	p, prob, wait := a.authenticate(r)
+	if wait > 0 {
+		rateLimited(w, wait)
+		return
+	}
+	if prob != nil {
+		unauthenticated(w, prob)
+		return
+	}
+	if ok, wait := a.WriteLimit.Allow(p.ClientKey()); !ok {
+		rateLimited(w, wait)
+		return
+	}
+	switch p.Role {
+	case auth.RoleInstitution, auth.RoleSubmitter, auth.RoleAuthority:
+	default:
+		WriteError(w, forbidden(p, "submit events"))
+		return
+	}
+	if p.Institution != "" {
+		inst, err := peekActor(r, int64(a.Ledger.Limits().MaxRequestBytes))
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		if inst != "" && inst != p.Institution {
+			WriteError(w, problem(ledger.ErrUnauthorized, "token_institution_mismatch", "submission.actor.institution",
+				fmt.Sprintf("this token submits for %s, not for %s", p.Institution, inst),
+				fmt.Sprintf("此令牌只能代表 %s 提交，不能代表 %s", p.Institution, inst)))
+			return
+		}
+	}
+	next.ServeHTTP(w, r)
+}
+
+// peekActor reads the body (up to limit) to learn submission.actor.institution and puts
+// it back for the handler. A body it cannot read as JSON yields "" and is left for the
+// handler to refuse with its precise error.
+func peekActor(r *http.Request, limit int64) (string, error) {
+	if r.ContentLength > limit {
+		return "", nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return "", problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body", "无法读取请求体")
+	}
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(buf), r.Body))
+	var v struct {
+		Submission struct {
+			Actor struct {
+				Institution string `json:"institution"`
+			} `json:"actor"`
+		} `json:"submission"`
+	}
+	if json.Unmarshal(buf, &v) != nil {
+		return "", nil
+	}
+	return v.Submission.Actor.Institution, nil
+}
+
+// auditNote is what a read touched, filled by the policy check and by handlers (through
+// noteRead), and written to the audit log.
+type auditNote struct {
+	ids, streams, decrypted []string
+	seqs                    []uint64
+}
+
+type auditKey struct{}
+
+// noteRead adds to the audit record of the current request, if it is audited.
+func noteRead(ctx context.Context, fn func(n *auditNote)) {
+	if n, ok := ctx.Value(auditKey{}).(*auditNote); ok {
+		fn(n)
+	}
+}
+
+var anonymous = &auth.Principal{Role: auth.RoleAuthority, Person: "anonymous", Method: "dev"}
+
+func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	note := &auditNote{}
+	rec := auth.AuditRecord{Method: r.Method, Route: r.Pattern, Path: r.URL.Path, Remote: remoteIP(r)}
+	var p *auth.Principal
+	if a.Dev {
+		p = anonymous
+	} else {
+		var prob *ledger.Problem
+		var wait time.Duration
+		p, prob, wait = a.authenticate(r)
+		if wait > 0 {
+			rateLimited(w, wait)
+			return
+		}
+		if prob != nil {
+			rec.Person, rec.Outcome, rec.Status = "", auth.OutcomeUnauthenticated, http.StatusUnauthorized
+			if !a.audit(w, rec, note) {
+				return
+			}
+			unauthenticated(w, prob)
+			return
+		}
+	}
+	rec.Person, rec.Role, rec.Institution, rec.Credential = p.Person, p.Role, p.Institution, p.Credential
+	client := p.ClientKey()
+	if p.Credential == "" {
+		client = "ip:" + rec.Remote
+	}
+	if ok, wait := a.ReadLimit.Allow(client); !ok {
+		rateLimited(w, wait)
+		return
+	}
+	if prob, err := a.authorise(r, p, note); err != nil || prob != nil {
+		if err != nil {
+			a.Logger.Error("authorising a read", "path", r.URL.Path, "err", err)
+			rec.Outcome, rec.Status = auth.OutcomeFailed, http.StatusInternalServerError
+			if a.audit(w, rec, note) {
+				WriteError(w, err)
+			}
+			return
+		}
+		rec.Outcome, rec.Status = auth.OutcomeDenied, http.StatusForbidden
+		if a.audit(w, rec, note) {
+			a.Logger.Info("read refused", "person", p.Person, "role", p.Role, "institution", p.Institution, "path", r.URL.Path)
+			WriteError(w, prob)
+		}
+		return
+	}
+	// Serve into a buffer, record the read, then release the answer: a read that could
+	// not be recorded discloses nothing.
+	buf := &bufferedResponse{header: http.Header{}}
+	next.ServeHTTP(buf, r.WithContext(context.WithValue(r.Context(), auditKey{}, note)))
+	rec.Status = buf.code()
+	rec.Outcome = outcomeOf(rec.Status)
+	if !a.audit(w, rec, note) {
+		return
+	}
+	buf.flushTo(w)
+}
+
+func outcomeOf(status int) string {
+	switch {
+	case status < 400:
+		return auth.OutcomeAllowed
+	case status == http.StatusNotFound:
+		return auth.OutcomeNotFound
+	case status == http.StatusUnauthorized:
+		return auth.OutcomeUnauthenticated
+	case status == http.StatusForbidden:
+		return auth.OutcomeDenied
+	case status < 500:
+		return auth.OutcomeInvalid
+	}
+	return auth.OutcomeFailed
+}
+
+// audit writes the record; on failure it answers 503 and returns false.
+func (a *access) audit(w http.ResponseWriter, rec auth.AuditRecord, n *auditNote) bool {
+	if a.Audit == nil {
+		return true // Dev without an audit log
+	}
+	rec.IDs, rec.Seqs, rec.Streams, rec.Decrypted = n.ids, n.seqs, n.streams, n.decrypted
+	if err := a.Audit.Append(rec); err != nil {
+		a.Logger.Error("read-audit log write failed; refusing reads", "err", err)
+		WriteError(w, errAuditDown)
+		return false
+	}
+	return true
+}
+
+// target is what a route names, resolved from the store.
+type target struct {
+	found       bool
+	institution string // actor.institution of the entry; "" for a stream
+	stream      string
+}
+
+// authorise decides whether p may read what r names. It returns a 403 problem, or an
+// error when the store fails; (nil, nil) means go ahead. Invalid or unknown ids pass, so
+// the handler answers them (400, 404) as it would for anyone allowed to ask.
+func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*ledger.Problem, error) {
+	decrypt := decryptRoutes[r.Pattern]
+	if p.Role == auth.RoleSubmitter {
+		return forbidden(p, "read event data"), nil
+	}
+	if decrypt && !p.Role.Decrypts() {
+		return forbidden(p, "read protected fields of this entry in clear"), nil
+	}
+	t, named, err := a.resolve(r, n)
+	if err != nil {
+		return nil, err
+	}
+	if !named {
+		if p.Role.ReadsAll() && (!decrypt || p.Role.Decrypts()) {
+			return nil, nil
+		}
+		return forbidden(p, "read this"), nil
+	}
+	if !t.found {
+		return nil, nil
+	}
+	if p.Role.ReadsAll() {
+		return nil, nil
+	}
+	owner := ""
+	if t.institution != p.Institution {
+		if owner, err = a.streamOwner(r.Context(), t.stream); err != nil {
+			return nil, err
+		}
+	}
+	if decrypt && !p.CanDecrypt(t.institution, owner) {
+		return forbidden(p, "read protected fields of this entry in clear"), nil
+	}
+	if !p.CanRead(t.institution, owner) {
+		return forbidden(p, "read this"), nil
+	}
+	return nil, nil
+}
+
+// resolve finds the event, entry or stream the route names. named is false for routes
+// that name none of them.
+func (a *access) resolve(r *http.Request, n *auditNote) (target, bool, error) {
+	ctx := r.Context()
+	st := a.Ledger.Store()
+	var t target
+	if id := r.PathValue("id"); id != "" {
+		n.ids = append(n.ids, id)
+		if u, err := uuid.Parse(id); err != nil || u.String() != id {
+			return t, true, nil
+		}
+		pos, err := st.Lookup(ctx, []string{id})
+		if err != nil {
+			return t, true, fmt.Errorf("looking up %s: %w", id, err)
+		}
+		seq, ok := pos[id]
+		if !ok {
+			return t, true, nil
+		}
+		return a.entryTarget(ctx, seq, n)
+	}
+	s := r.PathValue("seq")
+	if seqQueryRoutes[r.Pattern] {
+		if s = r.URL.Query().Get("seq"); s == "" {
+			return t, true, nil // the handler refuses the missing parameter
+		}
+	}
+	if s != "" {
+		seq, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return t, true, nil
+		}
+		return a.entryTarget(ctx, seq, n)
+	}
+	if s := r.PathValue("stream"); s != "" {
+		n.streams = append(n.streams, s)
+		owner, err := a.streamOwner(ctx, s)
+		if err != nil {
+			return t, true, err
+		}
+		// A stream is read as a whole: its owner may, others may not.
+		return target{found: owner != "", institution: owner, stream: s}, true, nil
+	}
+	return t, false, nil
+}
+
+func (a *access) entryTarget(ctx context.Context, seq uint64, n *auditNote) (target, bool, error) {
+	var t target
+	err := a.Ledger.Store().Entries(ctx, seq, seq+1, func(re ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
+		if err != nil {
+			return fmt.Errorf("parsing entry %d: %w", seq, err)
+		}
+		t = target{found: true, institution: e.Submission.Actor.Institution, stream: e.Submission.Stream}
+		n.seqs = append(n.seqs, seq)
+		n.streams = append(n.streams, e.Submission.Stream)
+		return nil
+	})
+	return t, true, err
+}
+
+var errStop = errors.New("stop")
+
+// streamOwner is the institution that wrote a stream's first entry: the stream's holder
+// for access control ("" if the stream is empty).
+func (a *access) streamOwner(ctx context.Context, stream string) (string, error) {
+	owner := ""
+	err := a.Ledger.Store().Stream(ctx, stream, 1, func(re ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
+		if err != nil {
+			return fmt.Errorf("parsing entry %d: %w", re.Seq, err)
+		}
+		owner = e.Submission.Actor.Institution
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return "", fmt.Errorf("reading stream %s: %w", stream, err)
+	}
+	return owner, nil
+}
+
+// bufferedResponse holds an answer until the read is audited.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedResponse) code() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
+}
+
+func (b *bufferedResponse) flushTo(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range b.header {
+		h[k] = v
+	}
+	w.WriteHeader(b.code())
+	_, _ = w.Write(b.body.Bytes())
+}

@@ -235,6 +235,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"consistency proof (public)", "GET", "/v1/proofs/consistency?from=1", open200, 200},
 		{"cosignature (public; witness-signed)", "POST", "/v1/checkpoint/cosignatures", open200, 404},
 		{"checkpoint (public)", "GET", "/v1/checkpoint", open200, 200},
+		{"event catalogue (public)", "GET", "/v1/event-types", open200, 200},
 		{"ledger info (public)", "GET", "/v1/ledger", open200, 200},
 		{"healthz", "GET", "/healthz", open200, 200},
 		{"readyz", "GET", "/readyz", open200, 200},

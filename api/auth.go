@@ -83,6 +83,8 @@ type access struct{ Access }
 var publicRoutes = map[string]bool{
 	"/v1/checkpoint": true, "/v1/ledger": true,
 	"/v1/proofs/consistency": true, "/v1/checkpoint/cosignatures": true,
+	// The event catalogue and its schemas describe types, not events.
+	"/v1/event-types": true, "/v1/event-types/{type}/schema": true,
 }
 
 // seqQueryRoutes name an entry by the query parameter seq.

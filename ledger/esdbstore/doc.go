@@ -1,0 +1,49 @@
+// Package esdbstore is the EventStoreDB / KurrentDB ledger.Store
+// (github.com/EventStore/EventStore-Client-Go/v4), for when one machine is outgrown and
+// the log should live in a replicated cluster.
+//
+// It guarantees, through the server's optimistic concurrency and not through process
+// memory, that writers extend one chain: every append names the revision it expects
+// the entries stream to be at, so a second writer's batch for the same position is
+// refused (ledger.ErrHeadMoved) and the sequencer catches up and re-seals.
+//
+// # Basics
+//
+// Streams, under a prefix (default "ledger"; esdb://…?prefix=NAME or Options.Prefix):
+//
+//	PREFIX-entries      one event per entry; event number = seq; event id = the
+//	                    submission's UUID; data = the canonical entry bytes (binary
+//	                    content type, stored verbatim); metadata = JSON {seq, hash, id,
+//	                    stream, stream_version, nodes}, where nodes are the Merkle nodes
+//	                    this entry completes (its leaf and each perfect subtree it closes)
+//	PREFIX-checkpoints  one event per signed checkpoint, in growing size (appended with
+//	                    an expected revision, so the stream is monotonic)
+//
+// A batch is one AppendToStream call (atomic on the server) with ExpectedRevision =
+// first seq − 1 (NoStream for seq 0), so entries and their nodes arrive together. The
+// node scheme needs no second stream: node (level L, index I) is completed by the entry
+// with seq (I+1)·2^L − 1, and is read from that event's metadata.
+//
+// Lookups by event id and by application stream use an index the Store builds in memory
+// by reading PREFIX-entries from the start, and extends by reading from where it stopped
+// before each use (one round trip when nothing is new). Idempotency by event id is
+// checked there before appending; a concurrent writer of the same id is caught by the
+// expected revision, and the server itself makes a retried identical append (same
+// event ids, same expected revision) a no-op.
+//
+// # Caveats
+//
+//   - The in-memory index costs about 100 bytes per entry and a full read of the entries
+//     stream at Open: size a node's memory for the log (10 M entries ≈ 1 GB).
+//   - Reading an application stream reads its entries one by one (point reads grouped
+//     into runs); the ledger does this for the key registry at Open.
+//   - A batch larger than MaxAppend bytes (the server's MaxAppendSize is 1 MiB by
+//     default) is written as consecutive appends, each atomic: a failure between them
+//     leaves a shorter, valid log, and nothing of the batch is acknowledged. Run ledgerd
+//     with a --max-batch that keeps batches under it (RecommendedMaxBatch).
+//   - There is no lock to queue writers on (unlike pgstore's HeadLocker): several
+//     ledgerd on one cluster race on the expected revision and re-seal, and under heavy
+//     load one can lose often enough to fail a batch: run one ledgerd per cluster.
+//   - EventStoreDB can truncate ($tb) or delete streams; ledger.Verify reports what
+//     went missing, and signed checkpoints kept elsewhere prove the truncation.
+package esdbstore

@@ -1,0 +1,171 @@
+package esdbstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/ledger/storetest"
+)
+
+// TestContract runs the shared contract suite against a real server, each case on
+// streams of its own prefix. It needs LEDGER_ESDB_URL.
+func TestContract(t *testing.T) {
+	url := os.Getenv("LEDGER_ESDB_URL")
+	if url == "" {
+		t.Skip("EventStoreDB contract tests skipped: set LEDGER_ESDB_URL (e.g. esdb://127.0.0.1:2113?tls=false; deploy/compose/esdb.yml starts a three-node cluster, docs/esdb.md says how) to run them")
+	}
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		var b [6]byte
+		rand.Read(b[:])
+		prefix := "ledgertest-" + hex.EncodeToString(b[:])
+		return func() (ledger.Store, error) { return Open(context.Background(), url, Options{Prefix: prefix}) }
+	})
+}
+
+func TestNodeSeq(t *testing.T) {
+	cases := []struct {
+		level uint8
+		index uint64
+		seq   uint64
+	}{
+		{0, 0, 0}, {0, 7, 7}, {1, 0, 1}, {1, 3, 7}, {2, 0, 3}, {2, 1, 7}, {3, 0, 7}, {3, 2, 23},
+	}
+	for _, c := range cases {
+		if got := nodeSeq(ledger.NodeID{Level: c.level, Index: c.index}); got != c.seq {
+			t.Errorf("node (%d,%d) completed by %d, want %d", c.level, c.index, got, c.seq)
+		}
+	}
+}
+
+// recorder keeps every batch a ledger appends.
+type recorder struct {
+	ledger.Store
+	batches []*ledger.Batch
+}
+
+func (r *recorder) Append(ctx context.Context, b *ledger.Batch) error {
+	r.batches = append(r.batches, b)
+	return r.Store.Append(ctx, b)
+}
+
+// TestEntryEvents checks the node scheme on real batches: every node a batch carries is
+// completed by one of its entries and lands in that entry's metadata, the leaf first.
+func TestEntryEvents(t *testing.T) {
+	bs, err := boltstore.Open(filepath.Join(t.TempDir(), "l.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	rec := &recorder{Store: bs}
+	f := ledgertest.New(t)
+	f.Init(t, rec)
+	l := f.Open(t, rec, ledger.Options{MaxBatch: 7})
+	f.Register(t, l, "county-00")
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 25 {
+				if _, err := l.Append(context.Background(), f.Event(t, "county-00", "resource/r", g*100+i)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	total := 0
+	for _, b := range rec.batches {
+		evs, err := entryEvents(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range evs {
+			m, err := decodeMeta(&esdb.RecordedEvent{EventNumber: b.Entries[i].Seq, UserMetadata: ev.Metadata})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := b.Entries[i]
+			if m.Seq != e.Seq || m.Hash != e.Hash || m.Stream != e.Stream || m.StreamVersion != e.StreamVersion || ev.EventID.String() != e.ID || string(ev.Data) != string(e.Bytes) {
+				t.Fatalf("entry %d: metadata %+v", e.Seq, m)
+			}
+			if len(m.Nodes) == 0 || m.Nodes[0].Level != 0 || m.Nodes[0].Index != e.Seq || m.Nodes[0].Hash != ledger.LeafHash(e.Bytes) {
+				t.Fatalf("entry %d: nodes %+v do not start with its leaf", e.Seq, m.Nodes)
+			}
+			for _, n := range m.Nodes {
+				if nodeSeq(ledger.NodeID{Level: n.Level, Index: n.Index}) != e.Seq {
+					t.Fatalf("entry %d carries node (%d,%d)", e.Seq, n.Level, n.Index)
+				}
+			}
+			total += len(m.Nodes)
+		}
+	}
+	if h, _ := bs.Head(context.Background()); uint64(total) != 2*h.Size-uint64(popcount(h.Size)) {
+		t.Fatalf("%d nodes for %d entries", total, h.Size)
+	}
+}
+
+func popcount(x uint64) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
+
+func TestChunks(t *testing.T) {
+	ev := func(n int) esdb.EventData { return esdb.EventData{Data: make([]byte, n)} }
+	cases := []struct {
+		name  string
+		sizes []int
+		want  []int
+	}{
+		{"one small", []int{10}, []int{1}},
+		{"fits", []int{MaxAppend / 2, MaxAppend / 2}, []int{2}},
+		{"splits", []int{MaxAppend / 2, MaxAppend / 2, 1}, []int{2, 1}},
+		{"oversized alone", []int{10, MaxAppend + 1, 10}, []int{1, 1, 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var evs []esdb.EventData
+			for _, n := range c.sizes {
+				evs = append(evs, ev(n))
+			}
+			var got []int
+			for _, ch := range chunks(evs) {
+				got = append(got, len(ch))
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("chunks %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("chunks %v, want %v", got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestSplitPrefix(t *testing.T) {
+	cases := []struct{ in, conn, prefix string }{
+		{"esdb://a:2113", "esdb://a:2113", ""},
+		{"esdb://a:2113?tls=false&prefix=prov", "esdb://a:2113?tls=false", "prov"},
+		{"esdb+discover://a:2113,b:2113?prefix=x", "esdb+discover://a:2113,b:2113", "x"},
+	}
+	for _, c := range cases {
+		conn, prefix, err := splitPrefix(c.in)
+		if err != nil || conn != c.conn || prefix != c.prefix {
+			t.Errorf("splitPrefix(%q) = %q, %q, %v", c.in, conn, prefix, err)
+		}
+	}
+}

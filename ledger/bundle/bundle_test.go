@@ -40,7 +40,7 @@ var (
 	fix     fixture
 )
 
-func getFixture(t *testing.T) fixture {
+func getFixture(t testing.TB) fixture {
 	t.Helper()
 	fixOnce.Do(func() { fix = buildFixture(t) })
 	if fix.b == nil {
@@ -49,7 +49,7 @@ func getFixture(t *testing.T) fixture {
 	return fix
 }
 
-func buildFixture(t *testing.T) fixture {
+func buildFixture(t testing.TB) fixture {
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -467,4 +467,16 @@ func TestExportRefusals(t *testing.T) {
 	if err != nil || len(rep.Selected) != 1 {
 		t.Fatalf("stream export: %+v, %v", rep, err)
 	}
+}
+
+// BenchmarkVerify verifies the 1,000-event bundle; entries/s is dominated by SM2
+// verification (compare with ledgerctl bench's sm2_verify_per_s).
+func BenchmarkVerify(b *testing.B) {
+	fx := getFixture(b)
+	for b.Loop() {
+		if _, err := bundle.Verify(fx.b, bundle.VerifyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(fx.b.Entries)*b.N)/b.Elapsed().Seconds(), "entries/s")
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -69,6 +70,7 @@ type config struct {
 	logFormat, logLevel                      string
 	checkpointEvery                          time.Duration
 	shutdownTimeout, drainDelay, maxSkew     time.Duration
+	trimEvery                                time.Duration
 	maxRequest, maxPayload, maxBatch         int
 	witnesses                                witnessFlags
 }
@@ -92,6 +94,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.maxPayload, "max-payload-bytes", ledger.DefaultLimits.MaxPayloadBytes, "largest canonical payload")
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
+	fs.DurationVar(&c.trimEvery, "trim-interval", 10*time.Second, "drop the store file's mapped pages from the resident set this often (Linux; 0: never); see docs/operations.md, Memory")
 
 	// The environment supplies defaults; the command line overrides them.
 	var envErr error
@@ -120,8 +123,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if c.maxRequest <= 0 || c.maxPayload <= 0 || c.maxPayload >= c.maxRequest {
 		return nil, fmt.Errorf("need 0 < --max-payload-bytes (%d) < --max-request-bytes (%d)", c.maxPayload, c.maxRequest)
 	}
-	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 {
-		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay not negative")
+	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 {
+		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay and --trim-interval not negative")
 	}
 	return c, nil
 }
@@ -334,6 +337,13 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
+	stopTrim := make(chan struct{})
+	trimDone := make(chan struct{})
+	go func() {
+		defer close(trimDone)
+		d.trimLoop(stopTrim)
+	}()
+
 	code := exitOK
 	select {
 	case <-ctx.Done():
@@ -353,11 +363,35 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 		d.srv.Close()
 		code = exitFailure
 	}
+	close(stopTrim)
+	<-trimDone
 	if err := d.closeLedger(); err != nil {
 		d.log.Error("closing the ledger", "err", err)
 		code = exitFailure
 	}
 	return code
+}
+
+// trimLoop keeps the store file's mapped pages out of the resident set (trim_linux.go
+// says why and why it is safe).
+func (d *daemon) trimLoop(stop <-chan struct{}) {
+	bs, ok := d.st.(interface{ DB() *bolt.DB })
+	if !ok || d.c.trimEvery <= 0 {
+		<-stop
+		return
+	}
+	t := time.NewTicker(d.c.trimEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if _, err := trimMapped(bs.DB()); err != nil {
+				d.log.Warn("trimming mapped store pages", "err", err)
+			}
+		}
+	}
 }
 
 // closeLedger commits everything queued, signs and publishes a final checkpoint (the

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
@@ -23,6 +25,12 @@ import (
 // loadServer runs a real ledger behind the real HTTP API. devRoot says whether it offers
 // its root key file as a single-operator ledgerd does.
 func loadServer(t *testing.T, devRoot bool) (url string, f *ledgertest.Fixture, st *boltstore.Store, rootFile string) {
+	t.Helper()
+	srv, f, st, rootFile := loadHTTPServer(t, devRoot)
+	return srv.URL, f, st, rootFile
+}
+
+func loadHTTPServer(t *testing.T, devRoot bool) (srv *httptest.Server, f *ledgertest.Fixture, st *boltstore.Store, rootFile string) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := boltstore.Open(filepath.Join(dir, "ledger.db"))
@@ -54,9 +62,9 @@ func loadServer(t *testing.T, devRoot bool) (url string, f *ledgertest.Fixture, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a)
+	srv = httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return srv.URL, f, st, rootFile
+	return srv, f, st, rootFile
 }
 
 func TestLoadAcknowledgesEveryEvent(t *testing.T) {
@@ -143,5 +151,43 @@ func TestLoadRefusals(t *testing.T) {
 	// The production server works with the right --root-key.
 	if code, _, e := ledgerctl(t, "load", "--server", prodURL, "--events", "5", "--root-key", rootFile); code != 0 {
 		t.Fatalf("with --root-key: exit %d: %s", code, e)
+	}
+}
+
+// A server that dies mid-run and stays away: load gives up after --retry-for, exits 2
+// saying how many were acknowledged, and the acked file holds exactly those, all stored.
+func TestLoadServerGoneForGood(t *testing.T) {
+	srv, _, st, _ := loadHTTPServer(t, true)
+	acked := filepath.Join(t.TempDir(), "acked")
+	type res struct {
+		code   int
+		errOut string
+	}
+	done := make(chan res, 1)
+	go func() {
+		code, _, errOut := ledgerctl(t, "load", "--server", srv.URL, "--events", "100000", "--acked", acked, "--retry-for", "300ms", "--concurrency", "8")
+		done <- res{code, errOut}
+	}()
+	for {
+		b, _ := os.ReadFile(acked)
+		if strings.Count(string(b), "\n") >= 50 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.CloseClientConnections()
+	srv.Close()
+	r := <-done
+	if r.code != exitUsage || !strings.Contains(r.errOut, "of 100000 acknowledged") {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	b, _ := os.ReadFile(acked)
+	ids := strings.Fields(string(b))
+	if !strings.Contains(r.errOut, fmt.Sprintf("%d of 100000", len(ids))) {
+		t.Errorf("message does not give the acked count %d: %s", len(ids), r.errOut)
+	}
+	pos, err := st.Lookup(context.Background(), ids)
+	if err != nil || len(pos) != len(ids) {
+		t.Fatalf("%d of %d acked ids stored (%v)", len(pos), len(ids), err)
 	}
 }

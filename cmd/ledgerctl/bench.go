@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/spf13/cobra"
 )
@@ -257,8 +259,19 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, say func(stri
 		return 0, 0, nil, err
 	}
 	var batches atomic.Uint64
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, CheckpointEvery: -1, OnCommit: func([]*ledger.Entry) { batches.Add(1) }})
+	// Production ingest checks every payload against the event catalogue (ledgerd wires
+	// the same checker), so the benchmark does too.
+	chk := domaincmd.NewChecker(registry.New(), lk, nil)
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, CheckpointEvery: -1, Check: chk.Check, OnCommit: func(es []*ledger.Entry) {
+		chk.OnCommit(es)
+		batches.Add(1)
+	}})
 	if err != nil {
+		st.Close()
+		return 0, 0, nil, err
+	}
+	if err := chk.Attach(ctx, l); err != nil {
+		l.Close()
 		st.Close()
 		return 0, 0, nil, err
 	}
@@ -279,7 +292,7 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, say func(stri
 		signers.inst[in.ID] = k
 		insts = append(insts, in.ID)
 		reg := scenario.Event{Type: ledger.TypeKeyRegistered, Stream: ledger.RegistryStream, Institution: scenario.Authority,
-			Person: scenario.Institutions[0].Responsible, At: time.Now().Add(-time.Second), Root: true,
+			Person: scenario.Institutions[0].Responsible(), At: time.Now().Add(-time.Second), Root: true,
 			Payload: map[string]any{"key_id": k.Public().ID(), "institution": in.ID, "public_key": string(crypto.MarshalPublicKeyPEM(k.Public()))}}
 		s, err := signers.sign(&reg)
 		if err != nil {
@@ -290,17 +303,15 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, say func(stri
 		}
 	}
 
-	// Realistic submissions, re-assigned round-robin to the registered institutions.
+	// Realistic submissions, round-robin from the registered institutions, each valid for
+	// the checker in any order.
 	say("pre-signing %d submissions from %d institutions", cfg.events, cfg.insts)
-	tl := scenario.Generate(scenario.Config{Events: cfg.events, Seed: 42, End: time.Now()})
+	evs := scenario.Ingest(cfg.events, 42, insts, time.Now())
 	subs := make([]*ledger.Signed, cfg.events)
 	var perr error
 	var pmu sync.Mutex
 	parallelFor(cfg.events, runtime.GOMAXPROCS(0), func(i int) {
-		e := tl.Events[i]
-		e.Institution = insts[i%len(insts)]
-		e.Person = "bench-" + strconv.Itoa(i%97)
-		s, err := signers.sign(&e)
+		s, err := signers.sign(&evs[i])
 		if err != nil {
 			pmu.Lock()
 			perr = err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,9 +16,11 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 )
@@ -49,15 +52,21 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo --data DIR [--events N]",
 		Short: "Fill DIR with a realistic signed scenario of Aba institutions 生成阿坝州演示数据",
 		Long: `Create a ledger in DIR (single-operator mode: the ledger and root keys are kept in
-DIR/keys/) and fill it with a realistic, signed scenario: the data authority and the
-prefecture and county institutions of Aba, one registered SM2 key each (private keys in
-DIR/keys/institutions/<id>.key, so that other tools can sign as them), their data catalog,
-collections, aggregation, share applications, grants and uses, exports with approvals,
-desensitisation, an emergency with its collections and sealing, an outsourcing contract
-from signing to deletion, security duties, and obligations met on time and late.
+DIR/keys/) and fill it with a realistic, signed scenario of Aba Prefecture, checked at the
+door exactly as ledgerd checks it (the event catalogue's commands.Checker): the data
+authorities and the prefecture and county institutions of every kind, one registered SM2
+key each (private keys in DIR/keys/institutions/<id>.key, so that other tools can sign as
+them), their people, security posts and catalog; then every act of the event catalogue:
+collections, aggregation, sharing (answered on time, late, refused, never), opening and
+development, corrections and data-subject requests, supervised copying, export and
+desensitisation, two emergencies (one sealed on time, one overdue), two outsourcing
+contracts (one terminated with accounts revoked late), security duties, rectification
+orders, a party whose access is suspended and whose attempt is refused and recorded, and
+a key rotation. Deadlines are met or missed in working days of the PRC calendar under the
+policy in force.
 
 N scales the routine volume; the fixed storyline is always included. The same --seed
-gives the same scenario (event ids, keys and signatures differ).`,
+gives the same scenario (keys and signatures differ).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -91,22 +100,64 @@ gives the same scenario (event ids, keys and signatures differ).`,
 }
 
 // demoSigners holds the keys the demo signs with: the root for registry acts, one key
-// per institution for everything else.
+// per institution for everything else, and the key an institution rotated to.
 type demoSigners struct {
-	root *crypto.PrivateKey
-	inst map[string]*crypto.PrivateKey
+	root    *crypto.PrivateKey
+	inst    map[string]*crypto.PrivateKey
+	rotated map[string]*crypto.PrivateKey
+}
+
+func (s *demoSigners) key(e *scenario.Event) (*crypto.PrivateKey, error) {
+	if e.Root {
+		return s.root, nil
+	}
+	k := s.inst[e.Institution]
+	if e.KeyGen > 0 {
+		k = s.rotated[e.Institution]
+	}
+	if k == nil {
+		return nil, fmt.Errorf("no key for %s (generation %d)", e.Institution, e.KeyGen)
+	}
+	return k, nil
 }
 
 func (s *demoSigners) sign(e *scenario.Event) (*ledger.Signed, error) {
-	k := s.root
-	if !e.Root {
-		k = s.inst[e.Institution]
+	k, err := s.key(e)
+	if err != nil {
+		return nil, err
 	}
-	sub, err := e.Submission(uuid.Must(uuid.NewV7()).String(), k.Public().ID())
+	if e.Type == scenario.TypeKeyRotated && e.Payload == nil {
+		old, next := s.inst[e.Rotates], s.rotated[e.Rotates]
+		if old == nil || next == nil {
+			return nil, fmt.Errorf("no keys to rotate for %s", e.Rotates)
+		}
+		p := *e
+		p.Payload = ledger.KeyRotatedPayload{KeyID: old.Public().ID(), NewKeyID: next.Public().ID(), NewPublicKey: string(crypto.MarshalPublicKeyPEM(next.Public()))}
+		e = &p
+	}
+	id := e.ID
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	}
+	sub, err := e.Submission(id, k.Public().ID())
 	if err != nil {
 		return nil, err
 	}
 	return ledger.SignSubmission(k, sub)
+}
+
+// demoTally counts what the ledger recorded, by type.
+type demoTally struct {
+	mu    sync.Mutex
+	types map[string]int
+	n     int
+}
+
+func (t *demoTally) add(typ string) {
+	t.mu.Lock()
+	t.types[typ]++
+	t.n++
+	t.mu.Unlock()
 }
 
 func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, update func(done, total uint64)) (demoResult, error) {
@@ -131,63 +182,107 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	if err != nil {
 		return demoResult{}, err
 	}
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub})
+	// The ledger is opened exactly as ledgerd opens it: every submission is checked against
+	// the event catalogue and the registry folded from the log, and the act the storyline
+	// has a suspended party attempt is refused and the refusal recorded.
+	chk := domaincmd.NewChecker(registry.New(), lk, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, Check: chk.Check, OnCommit: chk.OnCommit})
 	if err != nil {
 		return demoResult{}, fmt.Errorf("opening the ledger: %w", err)
 	}
 	defer l.Close()
+	if err := chk.Attach(ctx, l); err != nil {
+		return demoResult{}, err
+	}
 
 	tl := scenario.Generate(scenario.Config{Events: n, Seed: seed, End: time.Now()})
-	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}}
-	total := uint64(len(tl.Registry) + len(scenario.Institutions) + len(tl.Events))
+	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}}
+	for _, in := range scenario.Institutions {
+		k, err := crypto.GenerateKey()
+		if err != nil {
+			return demoResult{}, err
+		}
+		signers.inst[in.ID] = k
+	}
+	for _, e := range tl.Events {
+		if e.Rotates != "" {
+			k, err := crypto.GenerateKey()
+			if err != nil {
+				return demoResult{}, err
+			}
+			signers.rotated[e.Rotates] = k
+		}
+	}
+	total := uint64(len(tl.Registry) + len(scenario.Institutions) + len(tl.Setup) + len(tl.Events))
 	var done atomic.Uint64
 	step := func() {
 		if d := done.Add(1); update != nil && (d%256 == 0 || d == total) {
 			update(d, total)
 		}
 	}
-
-	// The registry first: institutions, then one key each, written where tools find them.
-	if err := appendAll(ctx, l, len(tl.Registry), workers, func(i int) (*ledger.Signed, error) {
-		defer step()
-		return signers.sign(&tl.Registry[i])
-	}); err != nil {
-		return demoResult{}, fmt.Errorf("registering institutions: %w", err)
+	tally := &demoTally{types: map[string]int{}}
+	phase := func(what string, evs []scenario.Event, idx []int) error {
+		if idx == nil {
+			idx = make([]int, len(evs))
+			for i := range idx {
+				idx[i] = i
+			}
+		}
+		err := appendAll(ctx, l, len(idx), workers, func(i int) (*ledger.Signed, string, error) {
+			defer step()
+			e := &evs[idx[i]]
+			s, err := signers.sign(e)
+			return s, e.Refused, err
+		}, func(i int, refused bool) {
+			if refused {
+				tally.add(domaincmd.TypeAccessRefused) // the checker recorded the refusal
+				return
+			}
+			tally.add(evs[idx[i]].Type)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
 	}
+
+	// The registry first: institutions, then one key each, then each institution's people,
+	// posts and catalog; then the timeline, wave by wave. Within a wave every event is
+	// signed and appended concurrently (the sequencer group-commits them); a wave never
+	// holds an event and the one it depends on, and a key rotation has a wave of its own.
+	if err := phase("registering institutions", tl.Registry, nil); err != nil {
+		return demoResult{}, err
+	}
+	keyRegs := make([]scenario.Event, len(scenario.Institutions))
+	for i, in := range scenario.Institutions {
+		k := signers.inst[in.ID]
+		keyRegs[i] = scenario.Event{Type: scenario.TypeKeyRegistered, Stream: ledger.RegistryStream, Institution: scenario.Authority,
+			Person: scenario.Institutions[0].Responsible(), At: time.Now().Add(-time.Second), Root: true, Parent: -1,
+			Payload: ledger.KeyRegisteredPayload{KeyID: k.Public().ID(), Institution: in.ID, PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public()))}}
+	}
+	if err := phase("registering keys", keyRegs, nil); err != nil {
+		return demoResult{}, err
+	}
+	if err := phase("registering people and the catalog", tl.Setup, nil); err != nil {
+		return demoResult{}, err
+	}
+	for _, wave := range scenario.Waves(tl.Events, 1024) {
+		if err := phase("the timeline", tl.Events, wave); err != nil {
+			return demoResult{}, err
+		}
+	}
+
+	// Each institution's current key, where other tools (ledgerctl submit, load) find it.
 	keyDir := filepath.Join(datadir.Paths{Dir: dir}.Keys(), "institutions")
 	if err := os.MkdirAll(keyDir, 0o700); err != nil {
 		return demoResult{}, fmt.Errorf("creating %s: %w", keyDir, err)
 	}
 	for _, in := range scenario.Institutions {
-		k, err := crypto.GenerateKey()
-		if err != nil {
-			return demoResult{}, err
+		k := signers.inst[in.ID]
+		if r := signers.rotated[in.ID]; r != nil {
+			k = r
 		}
 		if err := crypto.WriteKeyPair(filepath.Join(keyDir, in.ID), k); err != nil {
-			return demoResult{}, err
-		}
-		signers.inst[in.ID] = k
-	}
-	if err := appendAll(ctx, l, len(scenario.Institutions), workers, func(i int) (*ledger.Signed, error) {
-		defer step()
-		in := scenario.Institutions[i]
-		k := signers.inst[in.ID]
-		e := scenario.Event{Type: ledger.TypeKeyRegistered, Stream: ledger.RegistryStream, Institution: scenario.Authority,
-			Person: scenario.Institutions[0].Responsible, At: time.Now().Add(-time.Second), Root: true,
-			Payload: map[string]any{"key_id": k.Public().ID(), "institution": in.ID, "public_key": string(crypto.MarshalPublicKeyPEM(k.Public()))}}
-		return signers.sign(&e)
-	}); err != nil {
-		return demoResult{}, fmt.Errorf("registering keys: %w", err)
-	}
-
-	// Then the timeline, wave by wave: within a wave every event is signed and appended
-	// concurrently (the sequencer group-commits them); a wave never holds an event and
-	// the one it refers to.
-	for _, wave := range scenario.Waves(tl.Events, 1024) {
-		if err := appendAll(ctx, l, len(wave), workers, func(i int) (*ledger.Signed, error) {
-			defer step()
-			return signers.sign(&tl.Events[wave[i]])
-		}); err != nil {
 			return demoResult{}, err
 		}
 	}
@@ -199,8 +294,8 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 		return demoResult{}, fmt.Errorf("closing the ledger: %w", err)
 	}
 	el := time.Since(start)
-	res := demoResult{Dir: dir, Institutions: len(scenario.Institutions), Events: len(tl.Events), Entries: c.Size, Root: c.Root.String(),
-		ElapsedS: el.Seconds(), PerS: float64(len(tl.Events)) / el.Seconds(), Types: tl.Summary()}
+	res := demoResult{Dir: dir, Institutions: len(scenario.Institutions), Events: tally.n, Entries: c.Size, Root: c.Root.String(),
+		ElapsedS: el.Seconds(), PerS: float64(tally.n) / el.Seconds(), Types: tally.types}
 	for _, v := range tl.Violations {
 		res.Violations = append(res.Violations, v.Finding+": "+v.Note)
 	}
@@ -208,8 +303,10 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 }
 
 // appendAll signs and appends n submissions on up to workers goroutines and returns the
-// first error.
-func appendAll(ctx context.Context, l *ledger.Ledger, n, workers int, sign func(i int) (*ledger.Signed, error)) error {
+// first error. sign returns, beside the submission, the refusal code the ledger is
+// expected to answer with ("" if it must admit it); an expected refusal is not an error,
+// but an admitted act that should have been refused is. done is told of each outcome.
+func appendAll(ctx context.Context, l *ledger.Ledger, n, workers int, sign func(i int) (*ledger.Signed, string, error), done func(i int, refused bool)) error {
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup
@@ -225,9 +322,19 @@ func appendAll(ctx context.Context, l *ledger.Ledger, n, workers int, sign func(
 				if i >= n {
 					return
 				}
-				s, err := sign(i)
+				s, want, err := sign(i)
 				if err == nil {
 					_, err = l.Append(ctx, s)
+					p, isProblem := errors.AsType[*ledger.Problem](err)
+					switch {
+					case want == "" && err == nil:
+						done(i, false)
+					case want != "" && isProblem && p.Code == want:
+						done(i, true)
+						err = nil
+					case want != "" && err == nil:
+						err = fmt.Errorf("%s %s was admitted; the ledger should have refused it (%s)", s.Submission.Type, s.Submission.ID, want)
+					}
 				}
 				if err != nil {
 					mu.Lock()

@@ -1,30 +1,42 @@
 // Package scenario generates the demonstration timeline of `ledgerctl demo` and the
-// realistic submissions `ledgerctl bench` ingests: public institutions of Aba Prefecture
-// and the acts the Measures turn into events (catalog entries, collections, aggregation,
-// share applications, grants and uses, exports with approvals, desensitisation, an
-// emergency and its sealing, an outsourcing contract, security duties), with deadlines
-// met and missed.
+// realistic submissions `ledgerctl bench` ingests: the public institutions of Aba
+// Prefecture (organs at prefecture and county level, public-service operators, a
+// dispatched national agency, an authorised organisation, the prefecture and a county data
+// authority) and the acts the Measures turn into events, as the payload structs of the
+// event catalogue (domain/events).
 //
-// It guarantees that a timeline is reproducible from its seed (apart from event ids,
-// which the caller assigns), that every event's occurred_at lies in the past of the end
-// time it was given, and that an event that refers to another (a grant to its
-// application, a use to its grant) comes after it: [Waves] splits the timeline so that a
-// parent is always committed in an earlier wave than its children, while events within a
-// wave may be appended concurrently.
+// It guarantees that
+//
+//   - every event's type is a catalogue type (or the key registry's), its payload is
+//     accepted by the catalogue on its own and it lies on the stream the catalogue
+//     derives, so that a ledger opened with commands.Checker, as ledgerd opens it, admits
+//     the whole timeline when it is appended wave by wave ([Waves]);
+//   - together, the registry, the setup and the storyline use every type of the
+//     catalogue (ledger.access_refused.v1 is written by the checker itself, when the
+//     storyline's suspended party acts: that event carries Refused);
+//   - deadlines are met or missed in working days of the PRC calendar
+//     (projections/calendar) under the policy version in force on the trigger day
+//     (policy), not in calendar days; [Timeline.Violations] lists every deliberate breach,
+//     at least one per finding rule F1–F18;
+//   - a timeline is reproducible from its seed, event ids included (UUIDv7 with the
+//     event's time and seeded random bits), so acts can name each other (an update its
+//     trigger, a reclassification its desensitisation record);
+//   - an event that depends on another comes after it in time and in a later wave; a key
+//     rotation is a barrier: nothing after it is sent before it is committed, and the
+//     rotating institution's later acts carry KeyGen 1.
 //
 // # Basics
 //
-// The event vocabulary is one table, [Types]: type names, streams, the article each
-// implements. The domain catalogue (package domain) is the authority on payloads; this
-// table is kept aligned with it so that the demo exercises the same types.
-//
 //	tl := scenario.Generate(scenario.Config{Events: 10000, Seed: 1, End: time.Now()})
-//	for _, wave := range scenario.Waves(tl.Events, 1024) { ... }
+//	// append tl.Registry, then register one key per institution, then tl.Setup,
+//	// then for _, wave := range scenario.Waves(tl.Events, 1024) { ... concurrently ... }
+//
+// [Ingest] is the benchmark's variant: acts that need no state, valid in any order.
 //
 // # Caveats
 //
-// The figures (record counts, purposes, delays) are invented but plausible; person ids
-// are pseudonyms. Deliberate violations (a late answer, an export without approval, a
-// use outside the granted purpose) are part of the scenario so that findings have
-// something to find: see [Timeline.Violations].
+// The figures (record counts, delays) are invented but plausible; people and parties
+// are pseudonyms (the names in person.registered.v1 are invented too). Outside the
+// calendar's data (after 2027-10) deadlines are approximated rather than refused, since a
+// demonstration must run; the projections refuse instead.
 package scenario

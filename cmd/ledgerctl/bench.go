@@ -23,6 +23,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/ledger/storeurl"
 	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/spf13/cobra"
@@ -53,6 +54,10 @@ type benchResult struct {
 	PeerPerS           float64 `json:"peer_per_s,omitempty"`
 	IngestPeerRatio    float64 `json:"ingest_peer_ratio,omitempty"`
 	BatchesCommitted   uint64  `json:"batches_committed"`
+	Store              string  `json:"store,omitempty"`              // --store's kind
+	StoreIngestPerS    float64 `json:"store_ingest_per_s,omitempty"` // the same ingest on --store
+	StoreIngestRatio   float64 `json:"store_ingest_ratio,omitempty"` // store_ingest_per_s / ingest_per_s
+	StoreVerifyPerS    float64 `json:"store_verify_per_s,omitempty"` // full verification read from --store
 	ElapsedS           float64 `json:"elapsed_s"`
 }
 
@@ -64,6 +69,7 @@ type benchConfig struct {
 	insts      int
 	peer       string
 	keep       bool
+	store      string    // an empty external store to measure beside the embedded one
 	log        io.Writer // progress lines (stderr)
 }
 
@@ -123,6 +129,7 @@ ingest_peer_ratio compares the two.`,
 	f.IntVar(&cfg.insts, "institutions", 8, "institutions (registered keys) signing the submissions")
 	f.StringVar(&cfg.peer, "peer", "", "source directory of the Tessera peer benchmark to run in the same run")
 	f.BoolVar(&cfg.keep, "keep", false, "keep the benchmark store instead of removing it")
+	f.StringVar(&cfg.store, "store", "", "also measure ingest and verification on this empty store (postgres://…, esdb://…), in the same run, as a ratio of the embedded store's")
 	return c
 }
 
@@ -210,7 +217,7 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	if !cfg.keep {
 		defer os.RemoveAll(work)
 	}
-	ingest, batches, st, err := benchIngest(ctx, cfg, filepath.Join(work, "ledger"), say)
+	ingest, batches, st, err := benchIngest(ctx, cfg, filepath.Join(work, "ledger"), nil, say)
 	if err != nil {
 		return res, err
 	}
@@ -223,6 +230,26 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 		return res, fmt.Errorf("verifying the benchmark store: %w", err)
 	}
 	res.VerifyPerS = float64(rep.Entries) / rep.Elapsed.Seconds()
+
+	if cfg.store != "" {
+		res.Store = storeurl.Kind(cfg.store)
+		ext, err := openEmptyStore(ctx, cfg.store)
+		if err != nil {
+			return res, err
+		}
+		say("the same ingest on %s", storeurl.Redact(cfg.store))
+		if res.StoreIngestPerS, _, _, err = benchIngest(ctx, cfg, filepath.Join(work, "ledger-"+res.Store), ext, say); err != nil {
+			ext.Close()
+			return res, err
+		}
+		res.StoreIngestRatio = res.StoreIngestPerS / res.IngestPerS
+		rep, err := ledger.Verify(ctx, ext, ledger.VerifyOptions{})
+		ext.Close()
+		if err != nil {
+			return res, fmt.Errorf("verifying %s: %w", storeurl.Redact(cfg.store), err)
+		}
+		res.StoreVerifyPerS = float64(rep.Entries) / rep.Elapsed.Seconds()
+	}
 
 	if cfg.peer != "" {
 		say("Tessera peer from %s", cfg.peer)
@@ -239,11 +266,12 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	return res, nil
 }
 
-// benchIngest creates a ledger in dir, registers cfg.insts institution keys, pre-signs
-// cfg.events scenario submissions and appends them from cfg.submitters goroutines. It
-// returns the rate, the number of group commits, and the (still open) store.
-func benchIngest(ctx context.Context, cfg benchConfig, dir string, say func(string, ...any)) (float64, uint64, ledger.Store, error) {
-	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority}); err != nil {
+// benchIngest creates a ledger in dir (or, with ext, keys in dir and entries in the empty
+// store ext), registers cfg.insts institution keys, pre-signs cfg.events scenario
+// submissions and appends them from cfg.submitters goroutines. It returns the rate, the
+// number of group commits, and the (still open) store.
+func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.Store, say func(string, ...any)) (float64, uint64, ledger.Store, error) {
+	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority, Store: ext}); err != nil {
 		return 0, 0, nil, err
 	}
 	lk, err := datadir.LedgerKey(dir)
@@ -254,9 +282,11 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, say func(stri
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	st, err := datadir.OpenStore(dir)
-	if err != nil {
-		return 0, 0, nil, err
+	st := ext
+	if st == nil {
+		if st, err = datadir.OpenStore(dir); err != nil {
+			return 0, 0, nil, err
+		}
 	}
 	var batches atomic.Uint64
 	// Production ingest checks every payload against the event catalogue (ledgerd wires
@@ -410,6 +440,9 @@ func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "SM3 MB/s (1 core, 16 KiB):         %.0f\n", r.SM3MBPerS)
 	fmt.Fprintf(w, "ingest/s 写入 (%d events):         %.0f  = %.2f × ceiling %.0f (%d group commits)\n", r.Events, r.IngestPerS, r.IngestRatio, r.Ceiling, r.BatchesCommitted)
 	fmt.Fprintf(w, "verify/s 全量校验:                 %.0f  = %.2f × ceiling\n", r.VerifyPerS, r.VerifyRatio)
+	if r.StoreIngestPerS > 0 {
+		fmt.Fprintf(w, "%s ingest/s 写入:             %.0f  = %.2f × embedded (verify/s 校验 %.0f)\n", r.Store, r.StoreIngestPerS, r.StoreIngestRatio, r.StoreVerifyPerS)
+	}
 	if r.PeerPerS > 0 {
 		fmt.Fprintf(w, "peer/s Tessera 对照:               %.0f  (ingest/peer = %.2f)\n", r.PeerPerS, r.IngestPeerRatio)
 	}

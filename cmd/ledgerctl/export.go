@@ -55,9 +55,10 @@ func defaultExporter() string {
 func newExportCmd() *cobra.Command {
 	var (
 		dir, out, stream, seqs, reason, by string
+		store                              string
 	)
 	c := &cobra.Command{
-		Use:   "export --data DIR --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
+		Use:   "export --data DIR [--store URL] --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
 		Short: "Write an evidence bundle that verifies offline 導出可離線驗證的證據包",
 		Long: `Write an evidence bundle (JSON, docs/formats.md): the selected entries, the key
 registry acts before them, their inclusion proofs, a signed checkpoint and the public
@@ -97,7 +98,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			if err != nil {
 				return usage("export: %v", err)
 			}
-			st, err := datadir.OpenStore(dir)
+			st, err := openLedgerStore(ctx, dir, store)
 			if err != nil {
 				return usage("export: %v (is ledgerd running on it? 賬本是否正在運行？)", err)
 			}
@@ -139,6 +140,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	}
 	f := c.Flags()
 	f.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	storeFlag(f, &store)
 	f.StringVar(&out, "out", "", "bundle file to write (must not exist)")
 	f.StringVar(&stream, "stream", "", "export every entry of this stream")
 	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")

@@ -35,11 +35,12 @@ type verifyResult struct {
 func newVerifyCmd() *cobra.Command {
 	var (
 		dir, ledgerPub, rootPub string
+		store                   string
 		asJSON                  bool
 		workers                 int
 	)
 	c := &cobra.Command{
-		Use:   "verify --data DIR",
+		Use:   "verify --data DIR | --store URL",
 		Short: "Check every hash, signature, chain link, tree root and checkpoint 校验账本完整性",
 		Long: `Re-check the whole ledger from its stored bytes: every entry hash and canonical form,
 the chain links, positions and stream versions, the key registry rule in force at each
@@ -53,8 +54,8 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 "tampered: seq N: <reason>: <detail>". Exit 2: usage or I/O error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return usage("verify: --data DIR is required (需要 --data 参数)")
+			if dir == "" && store == "" {
+				return usage("verify: --data DIR or --store URL is required (需要 --data 或 --store 参数)")
 			}
 			opts := ledger.VerifyOptions{Workers: workers}
 			var err error
@@ -68,12 +69,14 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 					return usage("verify: --root-pub: %v", err)
 				}
 			}
-			published, err := readPublishedCheckpoints(datadir.Paths{Dir: dir}.Checkpoints())
-			if err != nil {
-				return usage("verify: %v", err)
+			var published [][]byte
+			if dir != "" {
+				if published, err = readPublishedCheckpoints(datadir.Paths{Dir: dir}.Checkpoints()); err != nil {
+					return usage("verify: %v", err)
+				}
 			}
 			opts.Checkpoints = published
-			st, err := datadir.OpenStore(dir)
+			st, err := openLedgerStore(cmd.Context(), dir, store)
 			if err != nil {
 				return usage("verify: %v", err)
 			}
@@ -115,6 +118,7 @@ Exit 0: intact. Exit 1: tampered; the first bad position is named as
 	}
 	f := c.Flags()
 	f.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	storeFlag(f, &store)
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on standard output")
 	f.StringVar(&ledgerPub, "ledger-pub", "", "PKIX PEM file of the ledger key the genesis must name")
 	f.StringVar(&rootPub, "root-pub", "", "PKIX PEM file of the root key the genesis must name")

@@ -73,6 +73,7 @@ type config struct {
 	trimEvery                                time.Duration
 	maxRequest, maxPayload, maxBatch         int
 	witnesses                                witnessFlags
+	store, bus, consume                      string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -93,6 +94,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.maxRequest, "max-request-bytes", ledger.DefaultLimits.MaxRequestBytes, "largest POST /v1/events body")
 	fs.IntVar(&c.maxPayload, "max-payload-bytes", ledger.DefaultLimits.MaxPayloadBytes, "largest canonical payload")
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
+	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
+	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
+	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 	fs.DurationVar(&c.trimEvery, "trim-interval", 10*time.Second, "drop the store file's mapped pages from the resident set this often (Linux; 0: never); see docs/operations.md, Memory")
 
@@ -144,6 +148,9 @@ func newLogger(c *config, w io.Writer) (*slog.Logger, error) {
 // run is main without the process: ctx's end is the shutdown signal, and listening (if
 // not nil) is told the bound address once the server accepts connections.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening func(addr string)) int {
+	if len(args) > 0 && args[0] == "consume" {
+		return runConsume(ctx, args[1:], getenv, os.Stdout, stderr)
+	}
 	c, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -171,6 +178,7 @@ type daemon struct {
 	log    *slog.Logger
 	st     ledger.Store
 	l      *ledger.Ledger
+	bus    *busWiring // nil without --bus/--consume
 	api    *api.Server
 	srv    *http.Server
 	ln     net.Listener
@@ -188,23 +196,14 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		}
 		rootPub = k
 	}
-	if !datadir.Exists(c.data) {
-		if err := datadir.Create(ctx, c.data, datadir.InitOptions{Authority: c.authority, Origin: c.origin, RootPub: rootPub}); err != nil {
-			return nil, fmt.Errorf("creating a ledger in %s: %w", c.data, err)
-		}
-		mode := "production: root key held by the authority"
-		if rootPub == nil {
-			mode = "single-operator: root key generated in " + datadir.Paths{Dir: c.data}.RootKey()
-		}
-		log.Info("created a new ledger", "data", c.data, "mode", mode)
+	st, err := openStore(ctx, c, rootPub, log)
+	if err != nil {
+		return nil, err
 	}
 	lk, err := datadir.LedgerKey(c.data)
 	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("loading the ledger key: %w", err)
-	}
-	st, err := datadir.OpenStore(c.data)
-	if err != nil {
-		return nil, err
 	}
 	d := &daemon{c: c, log: log, st: st}
 	ok := false
@@ -219,6 +218,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	// that is what catches truncation and rewriting, not only flipped bytes.
 	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: c.data}.Checkpoints())
 	if err != nil {
+		return nil, err
+	}
+	if d.bus, err = startBus(ctx, c, st, log); err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
@@ -241,6 +243,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		OnCommit: func(es []*ledger.Entry) {
 			chk.OnCommit(es)
 			m.ObserveBatch(es)
+			d.bus.OnCommit(es)
 		},
 		Logger:    log,
 		Publisher: pub,
@@ -406,6 +409,9 @@ func (d *daemon) closeLedger() error {
 		if err := d.l.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("final checkpoint: %w", err))
 		}
+	}
+	if err := d.bus.close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))

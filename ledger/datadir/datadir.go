@@ -34,6 +34,16 @@ type InitOptions struct {
 	Origin    string            // log name; default derived from the ledger key
 	RootPub   *crypto.PublicKey // the authority's root key; nil: generate one in keys/
 	Now       time.Time
+	// Store, if set, receives the genesis entry instead of DIR/ledger.db: an empty
+	// external store named by --store (PostgreSQL, EventStoreDB). DIR then holds the
+	// keys and published checkpoints only.
+	Store ledger.Store
+}
+
+// HasKeys reports whether dir holds a ledger key (the ledger was created there).
+func HasKeys(dir string) bool {
+	_, err := os.Stat(Paths{dir}.LedgerKey())
+	return err == nil
 }
 
 // Exists reports whether dir holds an initialised ledger store.
@@ -46,7 +56,7 @@ func Exists(dir string) bool {
 // holds a store.
 func Create(ctx context.Context, dir string, o InitOptions) error {
 	p := Paths{dir}
-	if Exists(dir) {
+	if Exists(dir) || (o.Store != nil && HasKeys(dir)) {
 		return fmt.Errorf("%s already holds a ledger", dir)
 	}
 	if err := os.MkdirAll(p.Keys(), 0o700); err != nil {
@@ -78,6 +88,9 @@ func Create(ctx context.Context, dir string, o InitOptions) error {
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
+	}
+	if o.Store != nil {
+		return ledger.Initialize(ctx, o.Store, lk, root, o.Authority, o.Origin, o.Now)
 	}
 	st, err := boltstore.Open(p.Store())
 	if err != nil {

@@ -24,6 +24,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,6 +75,7 @@ type config struct {
 	maxRequest, maxPayload, maxBatch         int
 	witnesses                                witnessFlags
 	store, bus, consume                      string
+	access                                   accessConfig // access.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -97,6 +99,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
 	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
 	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
+	c.access.register(fs)
+	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 	fs.DurationVar(&c.trimEvery, "trim-interval", 10*time.Second, "drop the store file's mapped pages from the resident set this often (Linux; 0: never); see docs/operations.md, Memory")
 
@@ -129,6 +133,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 {
 		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay and --trim-interval not negative")
+	}
+	if err := c.access.check(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -183,6 +190,7 @@ type daemon struct {
 	srv    *http.Server
 	ln     net.Listener
 	closed bool
+	access *accessRuntime // access.go
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -233,6 +241,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	// the actor authorised against the registry folded from the log, and acts of
 	// suspended parties refused (Art. 42), each refusal recorded under the ledger key.
 	chk := commands.NewChecker(registry.New(), lk, log)
+	if d.access, err = openPrivacy(c, st, log); err != nil {
+		return nil, err
+	}
 	d.l, err = ledger.Open(ctx, st, ledger.Options{
 		Signer:          lk,
 		Limits:          ledger.Limits{MaxRequestBytes: c.maxRequest, MaxPayloadBytes: c.maxPayload},
@@ -244,6 +255,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 			chk.OnCommit(es)
 			m.ObserveBatch(es)
 			d.bus.OnCommit(es)
+			d.access.onCommit(es)
 		},
 		Logger:    log,
 		Publisher: pub,
@@ -265,13 +277,20 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc})
+	if err := d.access.openAccess(c, d.l); err != nil {
+		return nil, err
+	}
+	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
+		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks})
 	if err != nil {
 		return nil, err
 	}
 	d.ln, err = net.Listen("tcp", c.listen)
 	if err != nil {
 		return nil, fmt.Errorf("--listen %s: %w", c.listen, err)
+	}
+	if d.access.tls != nil {
+		d.ln = tls.NewListener(d.ln, d.access.tls)
 	}
 	d.srv = &http.Server{
 		Handler:           d.api,
@@ -413,6 +432,7 @@ func (d *daemon) closeLedger() error {
 	if err := d.bus.close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
+	d.access.close()
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))
 	}

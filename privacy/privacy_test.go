@@ -247,7 +247,7 @@ func TestDefaultRulesMatchTheCatalogue(t *testing.T) {
 		ex, _ := json.Marshal(typ.Example)
 		var p map[string]any
 		json.Unmarshal(ex, &p)
-		for _, tmpl := range []string{r.Subject, r.EnvelopesIn} {
+		for _, tmpl := range []string{r.Subject, r.In} {
 			for _, f := range strings.FieldsFunc(tmpl, func(c rune) bool { return c == '{' || c == '}' || c == '/' }) {
 				if strings.Contains(tmpl, "{"+f+"}") {
 					if _, ok := p[f]; !ok {
@@ -259,6 +259,36 @@ func TestDefaultRulesMatchTheCatalogue(t *testing.T) {
 		for f := range r.When {
 			if _, ok := p[f]; !ok {
 				t.Errorf("%s: condition on %s, which its payload lacks", r.Type, f)
+			}
+		}
+		if r.In == "" {
+			continue
+		}
+		// The stream's events the rule reads: the types whose stream template is In's.
+		var inTypes []map[string]any
+		for _, name := range []string{"subject_request.received.v1"} {
+			it, _ := events.Lookup(name)
+			if it.Stream == r.In {
+				b, _ := json.Marshal(it.Example)
+				var ip map[string]any
+				json.Unmarshal(b, &ip)
+				inTypes = append(inTypes, ip)
+			}
+		}
+		if len(inTypes) == 0 {
+			t.Fatalf("%s: no catalogue type writes stream %s", r.Type, r.In)
+		}
+		for _, ip := range inTypes {
+			for f := range r.InWhen {
+				if _, ok := ip[f]; !ok {
+					t.Errorf("%s: in_when on %s, which the stream's events lack", r.Type, f)
+				}
+			}
+			if r.InSubject != "" {
+				f := strings.Trim(r.InSubject[strings.Index(r.InSubject, "{"):], "{}")
+				if _, ok := ip[f]; !ok {
+					t.Errorf("%s: in_subject names %s, which the stream's events lack", r.Type, f)
+				}
 			}
 		}
 	}
@@ -513,6 +543,23 @@ func TestCryptoShreddingSubjectDeletionRequest(t *testing.T) {
 	}
 	if _, err := e.ks.GetOrCreate(ctx, "person/np-99-k"); err != nil {
 		t.Fatalf("an access request shredded its party's key: %v", err)
+	}
+	// A request naming its party in clear: the key of subject party/<party> goes.
+	rec3 := e.append(t, "data.collected.v1", "resource/population.households", map[string]any{"resource": "population.households", "records": 1, "note": "赵六"},
+		[]privacy.Field{{Path: "note", Subject: "party/np-77"}})
+	e.append(t, "subject_request.received.v1", "subject_request/sr-3", map[string]any{"request": "sr-3", "kind": "deletion", "party": "np-77", "party_kind": "natural_person"}, nil)
+	e.append(t, "subject_request.answered.v1", "subject_request/sr-3", map[string]any{"request": "sr-3", "outcome": "refused", "measures": "法定保存期内"}, nil)
+	if n, err := e.sh.RunToEnd(ctx); err != nil || n != 0 {
+		t.Fatalf("a refused deletion request shredded: %d %v", n, err)
+	}
+	ans3 := e.append(t, "subject_request.answered.v1", "subject_request/sr-3", map[string]any{"request": "sr-3", "outcome": "granted", "measures": "复核后删除"}, nil)
+	if n, err := e.sh.RunToEnd(ctx); err != nil || n != 1 {
+		t.Fatalf("granted deletion with a clear party: %d %v", n, err)
+	}
+	env3 := mustEnvelope(t, e.read(t, rec3.Submission.ID).Submission.Payload, "note")
+	_, err = privacy.DecryptField(ctx, e.ks, rec3.Submission.ID, "note", env3)
+	if se, ok := errors.AsType[*privacy.ShreddedError](err); !ok || se.By.EventID != ans3.Submission.ID {
+		t.Fatalf("party/np-77 after its deletion request: %v", err)
 	}
 	ledgertest.MustVerify(t, e.st)
 }

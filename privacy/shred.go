@@ -19,18 +19,25 @@ import (
 
 // Rule says which ledger entries destroy which subjects' keys. A rule matches entries of
 // Type whose payload has every When field equal to its value (top-level fields, in clear;
-// strings compared as written, other values as their JSON text). The subjects are
-// Subject expanded over the payload ("emergency/{emergency}/{resource}": each {field} is
-// that top-level clear string field), and/or the subjects of every encrypted field in the
-// events of stream EnvelopesIn (expanded the same way) whose payloads match
-// EnvelopesWhen.
+// strings compared as written, other values as their JSON text). The subjects it destroys
+// are:
+//
+//   - Subject expanded over the act's payload ("emergency/{emergency}/{resource}": each
+//     {field} is that top-level clear string field of the payload);
+//   - for a rule with In (a stream template expanded the same way, e.g.
+//     "subject_request/{request}"): from each event of that stream whose payload matches
+//     InWhen, InSubject expanded over that event's payload, and, with InEnvelopes, the
+//     subject of every encrypted field in it. A rule with In whose InWhen matches no event
+//     of the stream does not apply (the act was not of the kind the rule is about).
 type Rule struct {
-	Type          string            `json:"type"`
-	Article       string            `json:"article"`
-	When          map[string]string `json:"when,omitempty"`
-	Subject       string            `json:"subject,omitempty"`
-	EnvelopesIn   string            `json:"envelopes_in,omitempty"`
-	EnvelopesWhen map[string]string `json:"envelopes_when,omitempty"`
+	Type        string            `json:"type"`
+	Article     string            `json:"article"`
+	When        map[string]string `json:"when,omitempty"`
+	Subject     string            `json:"subject,omitempty"`
+	In          string            `json:"in,omitempty"`
+	InWhen      map[string]string `json:"in_when,omitempty"`
+	InSubject   string            `json:"in_subject,omitempty"`
+	InEnvelopes bool              `json:"in_envelopes,omitempty"`
 }
 
 // DefaultRules are the destruction and deletion acts of the Measures, by their types in
@@ -40,17 +47,17 @@ type Rule struct {
 //     "emergency/<emergency>/<resource>": encrypt personal fields of data collected under
 //     an emergency under that subject.
 //   - Art. 22: subject_request.answered.v1 with outcome "granted", for a request whose
-//     subject_request.received.v1 has kind "deletion", destroys every subject whose
-//     encrypted fields appear in that request's stream: encrypt the request's party
-//     field under the data subject's own subject id (the one used for that person's
-//     fields elsewhere).
+//     subject_request.received.v1 has kind "deletion", destroys subject "party/<party>"
+//     (the data subject's pseudonymous party id, from the received request) and every
+//     subject whose encrypted fields appear in that request's events: encrypt a data
+//     subject's personal fields anywhere under "party/<party id>".
 //   - Art. 39 para 2: outsourcing.provider_deletion_evidenced.v1 destroys subject
 //     "contract/<contract>": encrypt commercially confidential fields of the contract's
 //     events under it.
 var DefaultRules = []Rule{
 	{Type: "emergency.data_destroyed.v1", Article: "21", Subject: "emergency/{emergency}/{resource}"},
 	{Type: "subject_request.answered.v1", Article: "22", When: map[string]string{"outcome": "granted"},
-		EnvelopesIn: "subject_request/{request}", EnvelopesWhen: map[string]string{"kind": "deletion"}},
+		In: "subject_request/{request}", InWhen: map[string]string{"kind": "deletion"}, InSubject: "party/{party}", InEnvelopes: true},
 	{Type: "outsourcing.provider_deletion_evidenced.v1", Article: "39", Subject: "contract/{contract}"},
 }
 
@@ -80,10 +87,13 @@ func (r Rule) check() error {
 	if r.Type == "" {
 		return errors.New("no type")
 	}
-	if r.Subject == "" && r.EnvelopesIn == "" {
-		return fmt.Errorf("%s: neither subject nor envelopes_in", r.Type)
+	if r.Subject == "" && r.In == "" {
+		return fmt.Errorf("%s: neither subject nor in", r.Type)
 	}
-	for _, t := range []string{r.Subject, r.EnvelopesIn} {
+	if r.In != "" && r.InSubject == "" && !r.InEnvelopes {
+		return fmt.Errorf("%s: in %q names no subjects (in_subject or in_envelopes)", r.Type, r.In)
+	}
+	for _, t := range []string{r.Subject, r.In, r.InSubject} {
 		if strings.Count(t, "{") != len(placeholderRE.FindAllString(t, -1)) {
 			return fmt.Errorf("%s: template %q has a malformed {field}", r.Type, t)
 		}
@@ -337,10 +347,13 @@ func (s *Shredder) apply(ctx context.Context, e *ledger.Entry) (int, error) {
 }
 
 // subjects resolves a rule for a matching entry's payload. applies is false when the
-// rule's EnvelopesWhen matched no event of the stream (the act was not of the kind the
-// rule is about).
+// rule's InWhen matched no event of its stream.
 func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out []string, applies bool, err error) {
-	applies = true
+	add := func(sub string) {
+		if ValidSubject(sub) == nil && !slices.Contains(out, sub) {
+			out = append(out, sub)
+		}
+	}
 	if r.Subject != "" {
 		sub, err := expand(r.Subject, p)
 		if err != nil {
@@ -349,37 +362,45 @@ func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out 
 		if err := ValidSubject(sub); err != nil {
 			return nil, true, err
 		}
-		out = append(out, sub)
+		add(sub)
 	}
-	if r.EnvelopesIn != "" {
-		stream, err := expand(r.EnvelopesIn, p)
+	if r.In == "" {
+		return out, true, nil
+	}
+	stream, err := expand(r.In, p)
+	if err != nil {
+		return nil, true, err
+	}
+	matched := false
+	err = s.cfg.Store.Stream(ctx, stream, 1, func(re ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
 		if err != nil {
-			return nil, true, err
+			return fmt.Errorf("entry %d: %w", re.Seq, err)
 		}
-		matched := false
-		err = s.cfg.Store.Stream(ctx, stream, 1, func(re ledger.RawEntry) error {
-			e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
-			if err != nil {
-				return fmt.Errorf("entry %d: %w", re.Seq, err)
+		sp, err := payloadMap(e.Submission.Payload)
+		if err != nil || !matches(sp, r.InWhen) {
+			return nil
+		}
+		matched = true
+		if r.InSubject != "" {
+			if sub, err := expand(r.InSubject, sp); err == nil {
+				add(sub)
 			}
-			sp, err := payloadMap(e.Submission.Payload)
-			if err != nil || !matches(sp, r.EnvelopesWhen) {
-				return nil
-			}
-			matched = true
+		}
+		if r.InEnvelopes {
 			walk(sp, "", func(_ string, m map[string]any) {
-				if sub, ok := m["subject"].(string); ok && ValidSubject(sub) == nil && !slices.Contains(out, sub) {
-					out = append(out, sub)
+				if sub, ok := m["subject"].(string); ok {
+					add(sub)
 				}
 			})
-			return nil
-		})
-		if err != nil {
-			return nil, true, fmt.Errorf("reading stream %s: %w", stream, err)
 		}
-		if !matched && r.Subject == "" {
-			return nil, false, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, true, fmt.Errorf("reading stream %s: %w", stream, err)
+	}
+	if !matched && r.Subject == "" {
+		return nil, false, nil
 	}
 	return out, true, nil
 }

@@ -129,6 +129,10 @@ func getServer(ctx context.Context, base, path string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, usage("%v", err)
 	}
+	// Inclusion proofs carry entry bytes: ledgerd wants a credential for them (docs/access.md).
+	if tok := os.Getenv("LEDGER_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		return nil, usage("%v", err)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -141,12 +142,29 @@ func TestCrashRecovery(t *testing.T) {
 // from the data directory, trusting nothing the server says.
 func checkProof(t *testing.T, url, data, id string) {
 	t.Helper()
-	c := client.New(url)
+	// Reads of event data need a credential (docs/access.md): a reviewer's token, added to
+	// the credentials file the running server re-reads.
+	tok, cred, err := auth.NewToken(auth.RoleReviewer, "", "crash-test", time.Time{}, auth.DefaultKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := &auth.File{}
+	creds.Add(cred)
+	if err := auth.WriteFile(filepath.Join(data, "access", "credentials.json"), creds); err != nil {
+		t.Fatal(err)
+	}
+	c := &client.Client{BaseURL: url, HTTP: &http.Client{Transport: bearerTransport(tok)}}
 	info, err := c.Ledger(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := c.Event(context.Background(), id)
+	var ev *client.Event
+	for range 50 { // the server notices the new file within a second
+		if ev, err = c.Event(context.Background(), id); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,4 +303,13 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a positive integer", name, v)
 	}
 	return n
+}
+
+// bearerTransport adds a bearer token to every request.
+type bearerTransport string
+
+func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 )
@@ -153,7 +154,7 @@ func (s Selection) String() string {
 	if len(parts) == 0 {
 		return "all entries"
 	}
-	return fmt.Sprint(parts)
+	return strings.Join(parts, " ")
 }
 
 // ExportPayload is the payload of ledger.bundle_exported.v1.

@@ -30,6 +30,11 @@ type Entry struct {
 	SubmissionRaw []byte // the canonical submission bytes the actor signed
 	Bytes         []byte // the canonical entry bytes
 	Hash          Hash   // SM3(Bytes)
+
+	// sealedLayout: Bytes are exactly appendEntry's output for the fields above (read by
+	// the layout scanner with a canonical base64 signature), so Canonical need not
+	// re-encode them.
+	sealedLayout bool
 }
 
 // entryJSON mirrors the canonical entry for decoding.
@@ -88,7 +93,19 @@ const maxSafeSeq = maxSafeInteger
 // ParseEntry decodes canonical entry bytes as stored or exported. It checks structure,
 // not trust: the hash chain, signatures and key registry are verification's job. The
 // returned entry aliases b.
+//
+// Entries in the exact layout the ledger seals (with plain ASCII envelope strings) are
+// read by a scanner that does no reflection; anything else takes the general JSON path.
+// Both give the same result for every input (FuzzParseEntry checks it).
 func ParseEntry(b []byte) (*Entry, error) {
+	if e := parseSealedLayout(b); e != nil {
+		return e, nil
+	}
+	return parseEntryJSON(b)
+}
+
+// parseEntryJSON is the general decoder: any JSON spelling of an entry.
+func parseEntryJSON(b []byte) (*Entry, error) {
 	var ej entryJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -128,6 +145,237 @@ func (e *Entry) Canonical() bool {
 	if _, err := time.Parse(time.RFC3339Nano, e.RecordedAt); err != nil {
 		return false
 	}
+	if e.sealedLayout {
+		return true
+	}
 	re, _ := appendEntry(make([]byte, 0, len(e.Bytes)), e.Seq, e.RecordedAt, e.StreamVersion, e.PrevHash, e.Signature, e.SubmissionRaw)
 	return bytes.Equal(re, e.Bytes)
 }
+
+// parseSealedLayout reads b if it is laid out exactly as appendEntry writes it, around a
+// submission laid out as RFC 8785 orders a Submission's members, with every envelope
+// string plain printable ASCII (no escapes). It returns nil for anything else, including
+// invalid input, which the general decoder then handles or refuses. Verification spends
+// most of its non-signature time here, so it allocates only the entry, the signature and
+// the envelope strings.
+func parseSealedLayout(b []byte) *Entry {
+	c := cursor{b: b}
+	e := &Entry{Bytes: b}
+	if !c.lit(`{"prev_hash":"`) || !c.hexHash(&e.PrevHash) || !c.lit(`","recorded_at":"`) {
+		return nil
+	}
+	var ok bool
+	if e.RecordedAt, ok = c.str(); !ok || e.RecordedAt == "" || !c.lit(`,"seq":`) {
+		return nil
+	}
+	if e.Seq, ok = c.uint(); !ok || e.Seq > maxSafeSeq || !c.lit(`,"signature":"`) {
+		return nil
+	}
+	sig, ok := c.until('"')
+	if !ok || len(sig) == 0 || !isBase64(sig) {
+		return nil
+	}
+	// Padded standard base64 with zero trailing bits has one spelling per byte string:
+	// if the strict decoder takes it, every member is as appendEntry writes it.
+	e.Signature = make([]byte, base64.StdEncoding.DecodedLen(len(sig)))
+	n, err := base64.StdEncoding.Strict().Decode(e.Signature, sig)
+	e.sealedLayout = err == nil
+	if err != nil {
+		n, err = base64.StdEncoding.Decode(e.Signature, sig)
+	}
+	if err != nil || n == 0 {
+		return nil
+	}
+	e.Signature = e.Signature[:n]
+	if !c.lit(`,"stream_version":`) {
+		return nil
+	}
+	if e.StreamVersion, ok = c.uint(); !ok || e.StreamVersion > maxSafeSeq || !c.lit(`,"submission":`) {
+		return nil
+	}
+	if len(b) < c.i+2 || b[len(b)-1] != '}' {
+		return nil
+	}
+	e.SubmissionRaw = b[c.i : len(b)-1 : len(b)-1]
+	if !parseSealedSubmission(e.SubmissionRaw, &e.Submission) {
+		return nil
+	}
+	e.Hash = SumEntry(b)
+	return e
+}
+
+// parseSealedSubmission reads a canonical submission:
+//
+//	{"actor":{"institution":S,"key_id":S,"person":S},["expected_version":N,]"id":S,
+//	 "occurred_at":S,"payload":<JSON>,"stream":S,"type":S}
+//
+// The payload is found between its key and the last two members (whose plain strings
+// cannot hide a quote) and checked to be valid JSON.
+func parseSealedSubmission(b []byte, s *Submission) bool {
+	c := cursor{b: b}
+	var ok bool
+	if !c.lit(`{"actor":{"institution":"`) {
+		return false
+	}
+	if s.Actor.Institution, ok = c.str(); !ok || !c.lit(`,"key_id":"`) {
+		return false
+	}
+	if s.Actor.KeyID, ok = c.str(); !ok || !c.lit(`,"person":"`) {
+		return false
+	}
+	if s.Actor.Person, ok = c.str(); !ok || !c.lit(`},`) {
+		return false
+	}
+	if c.lit(`"expected_version":`) {
+		v, ok := c.uint()
+		if !ok || !c.lit(`,`) {
+			return false
+		}
+		s.ExpectedVersion = &v
+	}
+	if !c.lit(`"id":"`) {
+		return false
+	}
+	if s.ID, ok = c.str(); !ok || !c.lit(`,"occurred_at":"`) {
+		return false
+	}
+	if s.OccurredAt, ok = c.str(); !ok || !c.lit(`,"payload":`) {
+		return false
+	}
+	// From the end: ,"stream":"S","type":"S"}
+	end := len(b)
+	if end < c.i+2 || b[end-1] != '}' || b[end-2] != '"' {
+		return false
+	}
+	typ, j := plainBefore(b, end-2)
+	if j < 0 || !bytes.HasSuffix(b[:j+1], []byte(`","type":"`)) {
+		return false
+	}
+	stream, k := plainBefore(b, j+1-len(`","type":"`))
+	if k < 0 || !bytes.HasSuffix(b[:k+1], []byte(`,"stream":"`)) {
+		return false
+	}
+	k = k + 1 - len(`,"stream":"`)
+	if k <= c.i {
+		return false
+	}
+	payload := b[c.i:k]
+	if isSpace(payload[0]) || isSpace(payload[len(payload)-1]) || !json.Valid(payload) {
+		return false
+	}
+	s.Stream, s.Type = string(stream), string(typ)
+	s.Payload = json.RawMessage(payload)
+	return true
+}
+
+// plainBefore returns the plain string that ends just before b[end] (a closing quote)
+// and the index of its opening quote, or -1 if the bytes are not a plain string.
+func plainBefore(b []byte, end int) ([]byte, int) {
+	for i := end - 1; i >= 0; i-- {
+		switch c := b[i]; {
+		case c == '"':
+			return b[i+1 : end], i
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return nil, -1
+		}
+	}
+	return nil, -1
+}
+
+// cursor scans the fixed layout of sealed records.
+type cursor struct {
+	b []byte
+	i int
+}
+
+func (c *cursor) lit(s string) bool {
+	if len(c.b)-c.i < len(s) || string(c.b[c.i:c.i+len(s)]) != s {
+		return false
+	}
+	c.i += len(s)
+	return true
+}
+
+// until returns the bytes up to the delimiter and moves past it.
+func (c *cursor) until(d byte) ([]byte, bool) {
+	j := bytes.IndexByte(c.b[c.i:], d)
+	if j < 0 {
+		return nil, false
+	}
+	out := c.b[c.i : c.i+j]
+	c.i += j + 1
+	return out, true
+}
+
+// str reads a plain string (printable ASCII, no quote or backslash) and its closing
+// quote; the opening quote is part of the preceding literal.
+func (c *cursor) str() (string, bool) {
+	for j := c.i; j < len(c.b); j++ {
+		switch ch := c.b[j]; {
+		case ch == '"':
+			s := string(c.b[c.i:j])
+			c.i = j + 1
+			return s, true
+		case ch < 0x20 || ch > 0x7e || ch == '\\':
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// uint reads a JSON non-negative integer without leading zeros, up to 16 digits.
+func (c *cursor) uint() (uint64, bool) {
+	j := c.i
+	for j < len(c.b) && j-c.i <= 16 && '0' <= c.b[j] && c.b[j] <= '9' {
+		j++
+	}
+	d := c.b[c.i:j]
+	if len(d) == 0 || len(d) > 16 || (len(d) > 1 && d[0] == '0') {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(d), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	c.i = j
+	return v, true
+}
+
+// hexHash reads 64 lowercase hex digits.
+func (c *cursor) hexHash(h *Hash) bool {
+	if len(c.b)-c.i < 2*len(h) {
+		return false
+	}
+	for k := range h {
+		hi, lo := unhex(c.b[c.i+2*k]), unhex(c.b[c.i+2*k+1])
+		if hi > 15 || lo > 15 {
+			return false
+		}
+		h[k] = hi<<4 | lo
+	}
+	c.i += 2 * len(h)
+	return true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 255
+}
+
+// isBase64 reports whether b holds only standard base64 characters: the decoder itself
+// skips newlines, which a JSON string cannot hold raw.
+func isBase64(b []byte) bool {
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -35,7 +35,15 @@ type VerifyReport struct {
 	Elapsed     time.Duration
 }
 
-const verifyChunk = 4096
+// The walk reads verifyChunk entries per store transaction and hands verifyTask entries
+// at a time to the workers; at most verifyAhead chunks are in flight, which bounds memory
+// to a few MiB whatever the log's size.
+var (
+	verifyChunk uint64 = 1024
+	verifyTask         = 64
+)
+
+const verifyAhead = 4
 
 // Verify re-checks the whole log from its stored bytes: every entry's hash and canonical
 // form, position, chain link, stream version, id uniqueness, the key registry rule in
@@ -63,17 +71,8 @@ func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, er
 	if ckpts, err = v.openCheckpoints(ctx, ckpts); err != nil {
 		return VerifyReport{}, err
 	}
-	for from := uint64(0); from < h.Size; from += verifyChunk {
-		if err := ctx.Err(); err != nil {
-			return VerifyReport{}, err
-		}
-		to := min(from+verifyChunk, h.Size)
-		if err := v.chunk(ctx, from, to); err != nil {
-			return VerifyReport{}, err
-		}
-		if opts.Progress != nil {
-			opts.Progress(to, h.Size)
-		}
+	if err := v.walk(ctx); err != nil {
+		return VerifyReport{}, err
 	}
 	if h.Size > 0 && v.prev != h.LastHash {
 		return VerifyReport{}, &ChainError{Seq: h.Size - 1, Reason: "bad_head", Detail: "the stored head hash is not the last entry's hash"}
@@ -111,36 +110,218 @@ type slot struct {
 	err  *ChainError
 }
 
-func (v *verifier) chunk(ctx context.Context, from, to uint64) error {
-	slots := make([]slot, 0, to-from)
+// vchunk is one range of entries on its way through the walk.
+type vchunk struct {
+	from    uint64
+	slots   []slot
+	readErr error // what stopped reading after the last slot (a *ChainError or an I/O error)
+	parsed  sync.WaitGroup
+	pending atomic.Int64 // signature tasks not yet finished
+}
+
+// walk checks every entry in a pipeline that keeps all cores busy: a reader copies
+// chunks out of the store; workers parse, hash and compare them with the stored leaves;
+// this goroutine applies the sequential rules (position, chain, registry, streams, ids,
+// tree) in order; workers then check the signatures of everything the sequential rules
+// passed. Reading, parsing and the sequential rules of later chunks overlap the signature
+// checks of earlier ones, which are most of the work.
+//
+// The first bad position is the smaller of the first entry the sequential rules refuse
+// and the first entry before it whose signature fails; nothing after a refused entry is
+// checked (its keys and positions are no longer known).
+func (v *verifier) walk(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tasks := make(chan func(), 8*v.opts.Workers)
+	var workers sync.WaitGroup
+	for range v.opts.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for t := range tasks {
+				t()
+			}
+		}()
+	}
+	chunks := make(chan *vchunk, verifyAhead)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		defer close(chunks)
+		for from := uint64(0); from < v.size && ctx.Err() == nil; from += verifyChunk {
+			c := v.read(ctx, from, min(from+verifyChunk, v.size))
+			for i := 0; i < len(c.slots); i += verifyTask {
+				j := min(i+verifyTask, len(c.slots))
+				c.parsed.Add(1)
+				tasks <- func() { defer c.parsed.Done(); v.parse(c, i, j) }
+			}
+			select {
+			case chunks <- c:
+			case <-ctx.Done():
+				return
+			}
+			if c.readErr != nil {
+				return
+			}
+		}
+	}()
+
+	var (
+		sigBad   atomic.Int64 // 1 + the smallest seq whose signature failed; 0: none
+		inFlight = make(chan struct{}, verifyAhead)
+		checked  atomic.Uint64
+		first    *ChainError
+		ioErr    error
+		stepped  uint64
+	)
+	for c := range chunks {
+		c.parsed.Wait()
+		if b := sigBad.Load(); b > 0 && uint64(b-1) < c.from {
+			break // an earlier signature failure already decides the answer
+		}
+		stop := len(c.slots)
+		for i := range c.slots {
+			s := &c.slots[i]
+			if s.err == nil {
+				s.err = v.step(s)
+			}
+			if s.err != nil {
+				first, stop = s.err, i
+				break
+			}
+		}
+		stepped += uint64(stop)
+		if first == nil && c.readErr != nil {
+			if ce, ok := c.readErr.(*ChainError); ok {
+				first = ce
+			} else {
+				ioErr = c.readErr
+			}
+		}
+		inFlight <- struct{}{}
+		c.pending.Store(int64((stop + verifyTask - 1) / verifyTask))
+		if stop == 0 {
+			<-inFlight
+		}
+		for i := 0; i < stop; i += verifyTask {
+			j := min(i+verifyTask, stop)
+			tasks <- func() {
+				for k := i; k < j; k++ {
+					s := &c.slots[k]
+					if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
+						for seq := int64(s.raw.Seq) + 1; ; {
+							b := sigBad.Load()
+							if (b != 0 && b <= seq) || sigBad.CompareAndSwap(b, seq) {
+								break
+							}
+						}
+						break
+					}
+				}
+				checked.Add(uint64(j - i))
+				if c.pending.Add(-1) == 0 {
+					c.slots = nil
+					<-inFlight
+				}
+			}
+		}
+		if v.opts.Progress != nil {
+			v.opts.Progress(checked.Load(), v.size)
+		}
+		if first != nil || ioErr != nil {
+			break
+		}
+	}
+	cancel()
+	<-readerDone
+	close(tasks)
+	workers.Wait()
+
+	if ioErr != nil {
+		return ioErr
+	}
+	if b := sigBad.Load(); b > 0 && (first == nil || uint64(b-1) < first.Seq) {
+		return &ChainError{Seq: uint64(b - 1), Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
+	}
+	if first != nil {
+		return first
+	}
+	if stepped != v.size {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("verification stopped after %d of %d entries", stepped, v.size)
+	}
+	if v.opts.Progress != nil {
+		v.opts.Progress(v.size, v.size)
+	}
+	return nil
+}
+
+// read copies entries [from, to) and their stored leaves out of the store. Entry bytes
+// share one buffer per chunk. A gap, a missing leaf or a read failure ends the chunk at
+// that position, with readErr saying why.
+func (v *verifier) read(ctx context.Context, from, to uint64) *vchunk {
+	c := &vchunk{from: from, slots: make([]slot, 0, to-from)}
+	var buf []byte
+	var ends []int
 	next := from
 	err := v.st.Entries(ctx, from, to, func(r RawEntry) error {
 		if r.Seq != next {
 			return &ChainError{Seq: next, Reason: "missing_entry", Detail: fmt.Sprintf("the store skips from %d to %d", next, r.Seq)}
 		}
-		r.Bytes = append([]byte(nil), r.Bytes...)
-		slots = append(slots, slot{raw: r})
+		buf = append(buf, r.Bytes...)
+		ends = append(ends, len(buf))
+		c.slots = append(c.slots, slot{raw: RawEntry{Seq: r.Seq, Hash: r.Hash}})
 		next++
 		return nil
 	})
-	if err != nil {
-		return err
+	if err == nil && next != to {
+		err = &ChainError{Seq: next, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head says %d entries but reading stops at %d", v.size, next)}
 	}
-	if next != to {
-		return &ChainError{Seq: next, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head says %d entries but reading stops at %d", v.size, next)}
+	c.readErr = err
+	start := 0
+	for i := range c.slots {
+		c.slots[i].raw.Bytes = buf[start:ends[i]:ends[i]]
+		start = ends[i]
 	}
-	ids := make([]NodeID, len(slots))
-	for i := range slots {
+	if len(c.slots) == 0 {
+		return c
+	}
+	ids := make([]NodeID, len(c.slots))
+	for i := range c.slots {
 		ids[i] = NodeID{Level: 0, Index: from + uint64(i)}
 	}
 	stored, err := v.st.Nodes(ctx, ids)
 	if err != nil {
-		return &ChainError{Seq: from, Reason: "missing_node", Detail: err.Error()}
+		// Find the first missing leaf, so that the finding names its position.
+		for i, id := range ids {
+			if _, nerr := v.st.Nodes(ctx, []NodeID{id}); nerr != nil {
+				c.slots = c.slots[:i]
+				c.readErr = &ChainError{Seq: id.Index, Reason: "missing_node", Detail: nerr.Error()}
+				break
+			}
+		}
+		if len(c.slots) == len(ids) { // every leaf reads alone: a transient failure
+			c.slots, c.readErr = nil, fmt.Errorf("reading Merkle leaves from %d: %w", from, err)
+		}
+		ids = ids[:len(c.slots)]
+		if stored, err = v.st.Nodes(ctx, ids); err != nil {
+			c.slots, c.readErr = nil, fmt.Errorf("reading Merkle leaves from %d: %w", from, err)
+		}
 	}
+	for i := range c.slots {
+		c.slots[i].leaf = stored[i]
+	}
+	return c
+}
 
-	// Parallel: decode, hash, canonical form.
-	parallel(len(slots), v.opts.Workers, func(i int) {
-		s := &slots[i]
+// parse decodes slots [i, j) and checks what needs no order: the recorded hash, the
+// canonical form and the stored Merkle leaf.
+func (v *verifier) parse(c *vchunk, i, j int) {
+	for k := i; k < j; k++ {
+		s := &c.slots[k]
+		stored := s.leaf
 		e, err := ParseEntry(s.raw.Bytes)
 		switch {
 		case err != nil:
@@ -152,47 +333,11 @@ func (v *verifier) chunk(ctx context.Context, from, to uint64) error {
 		default:
 			s.e = e
 			s.leaf = LeafHash(s.raw.Bytes)
-			if s.leaf != stored[i] {
+			if s.leaf != stored {
 				s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_leaf_hash", Detail: "the entry does not match its stored Merkle leaf"}
 			}
 		}
-	})
-
-	// Sequential: position, chain, registry, streams, ids, tree.
-	first := &ChainError{Seq: to}
-	stop := len(slots)
-	for i := range slots {
-		s := &slots[i]
-		if s.err == nil {
-			s.err = v.step(s)
-		}
-		if s.err != nil {
-			first, stop = s.err, i
-			break
-		}
 	}
-
-	// Parallel: signatures of everything before the first structural failure.
-	var sigBad atomic.Int64
-	sigBad.Store(-1)
-	var mu sync.Mutex
-	parallel(stop, v.opts.Workers, func(i int) {
-		s := &slots[i]
-		if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
-			mu.Lock()
-			if b := sigBad.Load(); b < 0 || int64(i) < b {
-				sigBad.Store(int64(i))
-			}
-			mu.Unlock()
-		}
-	})
-	if b := sigBad.Load(); b >= 0 {
-		return &ChainError{Seq: slots[b].raw.Seq, Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
-	}
-	if first.Seq < to {
-		return first
-	}
-	return nil
 }
 
 // step applies the sequential rules to one decoded entry.
@@ -334,30 +479,4 @@ func compactSorted(s []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// parallel runs fn(0..n-1) on up to w goroutines.
-func parallel(n, w int, fn func(i int)) {
-	if n == 0 {
-		return
-	}
-	if w > n {
-		w = n
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range w {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

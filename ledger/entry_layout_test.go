@@ -1,0 +1,57 @@
+package ledger
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestParseEntryLayouts pins which inputs the sealed-layout scanner takes and that the
+// general decoder gives the same entry for each (FuzzParseEntry explores the rest).
+func TestParseEntryLayouts(t *testing.T) {
+	s, err := DecodeSubmission([]byte(seedSubmission), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Signature = []byte{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01}
+	sealed := sealEntry(7, time.Date(2026, 3, 2, 0, 15, 0, 123, time.UTC), 3, Hash{0xab}, s).Bytes
+	s2, err := DecodeSubmission([]byte(strings.Replace(seedSubmission, `"id":`, `"expected_version":4,"id":`, 1)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Signature = s.Signature
+	withEV := sealEntry(7, time.Date(2026, 3, 2, 0, 15, 0, 123, time.UTC), 3, Hash{0xab}, s2).Bytes
+	cases := []struct {
+		name      string
+		b         []byte
+		fast      bool
+		canonical bool // Entry.Canonical: the entry members as sealed (the submission is taken verbatim)
+	}{
+		{"sealed", sealed, true, true},
+		{"sealed_expected_version", withEV, true, true},
+		{"signature_base64_nonzero_padding_bits", bytes.Replace(sealed, []byte(`"MAYCAQECAQE="`), []byte(`"MAYCAQECAQF="`), 1), true, false},
+		{"spaced", bytes.Replace(sealed, []byte(`"seq":7`), []byte(`"seq": 7`), 1), false, false},
+		{"escaped_envelope_string", bytes.Replace(sealed, []byte(`"person":"p-0001"`), []byte(`"person":"p-\u0030001"`), 1), false, true},
+		{"payload_members_reordered", bytes.Replace(sealed, []byte(`"purpose":"年度統計","ratio":0.25`), []byte(`"ratio":0.25,"purpose":"年度統計"`), 1), true, true},
+		{"extra_submission_member", bytes.Replace(sealed, []byte(`"stream":`), []byte(`"zz":1,"stream":`), 1), false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := parseSealedLayout(c.b) != nil; got != c.fast {
+				t.Fatalf("scanner took it: %v, want %v\n%s", got, c.fast, c.b)
+			}
+			e, err := ParseEntry(c.b)
+			slow, serr := parseEntryJSON(c.b)
+			if err != nil || serr != nil {
+				t.Fatalf("refused: %v / %v", err, serr)
+			}
+			if e.Canonical() != c.canonical || e.Canonical() != slow.Canonical() {
+				t.Fatalf("canonical: %v (scanner) / %v (decoder)", e.Canonical(), slow.Canonical())
+			}
+			if e.Submission.Actor.Person != slow.Submission.Actor.Person || !bytes.Equal(e.SubmissionRaw, slow.SubmissionRaw) || e.Seq != 7 || e.StreamVersion != 3 {
+				t.Fatalf("decoders disagree: %+v / %+v", e, slow)
+			}
+		})
+	}
+}

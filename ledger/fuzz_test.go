@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"reflect"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gowebpki/jcs"
 )
 
@@ -155,4 +158,38 @@ func normalise(e *Entry) Entry {
 		c.Signature = nil
 	}
 	return c
+}
+
+// FuzzEnvelopeSyntax holds the hand-written syntax checks equal to the regular
+// expressions (and the UUID library) they replace.
+func FuzzEnvelopeSyntax(f *testing.F) {
+	for _, s := range []string{"", "a", "data.collected.v1", "a.v0", "a.v10", "a..v1", "A.v1", "x.y_z9.v2", ".v1", "v1",
+		"dataset/aba-stats-bureau/population", "ledger/keys", "0123456789abcdef0123456789abcdef", "p-0001", "a@b.c:d_e-f",
+		"01900000-0000-7000-8000-000000000001", "01900000-0000-4000-8000-000000000001", "01900000-0000-7000-8000-00000000000A",
+		"{01900000-0000-7000-8000-000000000001}", "é.v1", strings.Repeat("a", 200), strings.Repeat("a", 201)} {
+		f.Add(s)
+	}
+	streamRE := regexp.MustCompile(`^[a-z0-9][a-z0-9._:/-]{0,199}$`)
+	typeRE := regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.v[1-9][0-9]*$`)
+	keyIDRE := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	nameRE := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range []struct {
+			name      string
+			got, want bool
+		}{
+			{"stream", isStream(s), streamRE.MatchString(s)},
+			{"type", isType(s), typeRE.MatchString(s)},
+			{"key id", isKeyID(s), keyIDRE.MatchString(s)},
+			{"name", isName(s), nameRE.MatchString(s)},
+		} {
+			if c.got != c.want {
+				t.Fatalf("%s %q: hand-written %v, regexp %v", c.name, s, c.got, c.want)
+			}
+		}
+		u, err := uuid.Parse(s)
+		if want := err == nil && u.Version() == 7 && u.String() == s; isUUIDv7(s) != want {
+			t.Fatalf("uuid %q: hand-written %v, library %v", s, isUUIDv7(s), want)
+		}
+	})
 }

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/gowebpki/jcs"
 )
 
@@ -63,12 +61,6 @@ type Limits struct {
 // KiB); bulk data never enters the ledger, only its description.
 var DefaultLimits = Limits{MaxRequestBytes: 256 << 10, MaxPayloadBytes: 64 << 10}
 
-var (
-	streamRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._:/-]{0,199}$`)
-	typeRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.v[1-9][0-9]*$`)
-	keyIDRE  = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
-)
 
 // maxSafeInteger is 2^53: integers beyond it do not survive RFC 8785's IEEE 754 numbers.
 const maxSafeInteger = 1 << 53
@@ -150,19 +142,19 @@ func (s *Submission) Validate() error {
 	var errs []error
 	if s.ID == "" {
 		errs = append(errs, missing("submission.id"))
-	} else if u, err := uuid.Parse(s.ID); err != nil || u.Version() != 7 || u.String() != s.ID {
+	} else if !isUUIDv7(s.ID) {
 		errs = append(errs, invalid("bad_id", "submission.id",
 			"id must be a lowercase hyphenated UUIDv7", "id 必須是小寫、帶連字符的 UUIDv7"))
 	}
 	if s.Stream == "" {
 		errs = append(errs, missing("submission.stream"))
-	} else if !streamRE.MatchString(s.Stream) {
+	} else if !isStream(s.Stream) {
 		errs = append(errs, invalid("bad_stream", "submission.stream",
 			"stream must match [a-z0-9][a-z0-9._:/-]{0,199}", "stream 必須匹配 [a-z0-9][a-z0-9._:/-]{0,199}"))
 	}
 	if s.Type == "" {
 		errs = append(errs, missing("submission.type"))
-	} else if !typeRE.MatchString(s.Type) {
+	} else if !isType(s.Type) {
 		errs = append(errs, invalid("bad_type", "submission.type",
 			"type must be dotted lowercase words ending in a version, e.g. data.collected.v1",
 			"type 必須是以版本結尾的小寫點分名稱，如 data.collected.v1"))
@@ -177,7 +169,7 @@ func (s *Submission) Validate() error {
 		validName(s.Actor.Person, "submission.actor.person"))
 	if s.Actor.KeyID == "" {
 		errs = append(errs, missing("submission.actor.key_id"))
-	} else if !keyIDRE.MatchString(s.Actor.KeyID) {
+	} else if !isKeyID(s.Actor.KeyID) {
 		errs = append(errs, invalid("bad_key_id", "submission.actor.key_id",
 			"key_id must be 32 lowercase hex digits", "key_id 必須是 32 位小寫十六進制"))
 	}
@@ -194,7 +186,7 @@ func validName(v, field string) error {
 	if v == "" {
 		return missing(field)
 	}
-	if !nameRE.MatchString(v) {
+	if !isName(v) {
 		return invalid("bad_name", field, "must be 1–128 characters of [A-Za-z0-9._:@-], starting with a letter or digit",
 			"必須為 1–128 個 [A-Za-z0-9._:@-] 字符，以字母或數字開頭")
 	}

@@ -234,10 +234,21 @@ func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[strin
 func (s *Store) Nodes(ctx context.Context, ids []ledger.NodeID) ([]ledger.Hash, error) {
 	out := make([]ledger.Hash, len(ids))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bNodes)
+		// Verification asks for runs of consecutive leaves: walk those with the cursor
+		// instead of one tree descent per node.
+		c := tx.Bucket(bNodes).Cursor()
+		var k, v []byte
 		for i, id := range ids {
-			v := b.Get(nodeKey(id))
-			if len(v) != 32 {
+			want := nodeKey(id)
+			if i > 0 && k != nil && id.Level == ids[i-1].Level && id.Index == ids[i-1].Index+1 {
+				k, v = c.Next()
+			} else {
+				k, v = c.Seek(want)
+			}
+			if !bytes.Equal(k, want) {
+				k, v = c.Seek(want) // not the next key after all: search
+			}
+			if !bytes.Equal(k, want) || len(v) != 32 {
 				return fmt.Errorf("%w: Merkle node level %d index %d", ledger.ErrNotFound, id.Level, id.Index)
 			}
 			copy(out[i][:], v)

@@ -61,7 +61,6 @@ type Limits struct {
 // KiB); bulk data never enters the ledger, only its description.
 var DefaultLimits = Limits{MaxRequestBytes: 256 << 10, MaxPayloadBytes: 64 << 10}
 
-
 // maxSafeInteger is 2^53: integers beyond it do not survive RFC 8785's IEEE 754 numbers.
 const maxSafeInteger = 1 << 53
 

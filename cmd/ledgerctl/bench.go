@@ -12,10 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
@@ -54,11 +56,19 @@ type benchResult struct {
 	PeerPerS           float64 `json:"peer_per_s,omitempty"`
 	IngestPeerRatio    float64 `json:"ingest_peer_ratio,omitempty"`
 	BatchesCommitted   uint64  `json:"batches_committed"`
-	Store              string  `json:"store,omitempty"`              // --store's kind
-	StoreIngestPerS    float64 `json:"store_ingest_per_s,omitempty"` // the same ingest on --store
-	StoreIngestRatio   float64 `json:"store_ingest_ratio,omitempty"` // store_ingest_per_s / ingest_per_s
-	StoreVerifyPerS    float64 `json:"store_verify_per_s,omitempty"` // full verification read from --store
-	ElapsedS           float64 `json:"elapsed_s"`
+	// CPU time per operation (user + system, all threads): on a machine shared with
+	// other work, wall-clock rates fall with every neighbour but CPU per operation does
+	// not, so the cpu ratios say what the ledger would reach with the cores to itself.
+	CeilingCPUMicros float64 `json:"ceiling_cpu_us_per_op"`
+	IngestCPUMicros  float64 `json:"ingest_cpu_us_per_event"`
+	VerifyCPUMicros  float64 `json:"verify_cpu_us_per_entry"`
+	IngestCPURatio   float64 `json:"ingest_cpu_ratio"`
+	VerifyCPURatio   float64 `json:"verify_cpu_ratio"`
+	Store            string  `json:"store,omitempty"`              // --store's kind
+	StoreIngestPerS  float64 `json:"store_ingest_per_s,omitempty"` // the same ingest on --store
+	StoreIngestRatio float64 `json:"store_ingest_ratio,omitempty"` // store_ingest_per_s / ingest_per_s
+	StoreVerifyPerS  float64 `json:"store_verify_per_s,omitempty"` // full verification read from --store
+	ElapsedS         float64 `json:"elapsed_s"`
 }
 
 type benchConfig struct {
@@ -69,7 +79,9 @@ type benchConfig struct {
 	insts      int
 	peer       string
 	keep       bool
-	store      string    // an empty external store to measure beside the embedded one
+	store      string // an empty external store to measure beside the embedded one
+	cpuprofile string
+	profile    io.Writer // open cpuprofile file: ingest and verification of the embedded store
 	log        io.Writer // progress lines (stderr)
 }
 
@@ -129,6 +141,7 @@ ingest_peer_ratio compares the two.`,
 	f.IntVar(&cfg.insts, "institutions", 8, "institutions (registered keys) signing the submissions")
 	f.StringVar(&cfg.peer, "peer", "", "source directory of the Tessera peer benchmark to run in the same run")
 	f.BoolVar(&cfg.keep, "keep", false, "keep the benchmark store instead of removing it")
+	f.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the embedded store's ingest and verification to this file (go tool pprof)")
 	f.StringVar(&cfg.store, "store", "", "also measure ingest and verification on this empty store (postgres://…, esdb://…), in the same run, as a ratio of the embedded store's")
 	return c
 }
@@ -175,11 +188,38 @@ func newCeilingKit() (*ceilingKit, error) {
 }
 
 func (k *ceilingKit) verify(d time.Duration, workers int) float64 {
-	return rate(d, workers, func() {
+	r, _ := k.verifyCPU(d, workers)
+	return r
+}
+
+// verifyCPU also returns the CPU time spent per verification.
+func (k *ceilingKit) verifyCPU(d time.Duration, workers int) (float64, time.Duration) {
+	var n atomic.Int64
+	c0 := cpuTime()
+	r := rate(d, workers, func() {
+		n.Add(1)
 		if !sm2.VerifyASN1WithSM2(&k.key.PublicKey, nil, k.msg, k.sig) {
 			panic("bench: SM2 verification of a good signature failed")
 		}
 	})
+	return r, (cpuTime() - c0) / time.Duration(max(n.Load(), 1))
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// ingestStats is what one ingest run measured besides its rate.
+type ingestStats struct {
+	batches uint64        // group commits
+	cpu     time.Duration // process CPU time while ingesting
 }
 
 func (k *ceilingKit) sign(d time.Duration, workers int) float64 {
@@ -204,7 +244,8 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	res.SM2SignPerS1Core = kit.sign(cfg.dur, 1)
 	res.SM2SignPerS = kit.sign(cfg.dur, cores)
 	res.SM2VerifyPerS1Core = kit.verify(cfg.dur, 1)
-	res.SM2VerifyPerS = kit.verify(cfg.dur, cores)
+	var ceilCPU time.Duration
+	res.SM2VerifyPerS, ceilCPU = kit.verifyCPU(cfg.dur, cores)
 	pk, _ := crypto.NewPublicKey(&kit.key.PublicKey)
 	res.SM2VerifyZAPerS = rate(cfg.dur, cores, func() { pk.Verify(kit.msg, kit.sig) })
 	buf := make([]byte, 16<<10)
@@ -217,19 +258,34 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	if !cfg.keep {
 		defer os.RemoveAll(work)
 	}
-	ingest, batches, st, err := benchIngest(ctx, cfg, filepath.Join(work, "ledger"), nil, say)
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		cfg.profile = f
+	}
+	ingest, stats, st, err := benchIngest(ctx, cfg, filepath.Join(work, "ledger"), nil, say)
 	if err != nil {
 		return res, err
 	}
-	res.IngestPerS, res.BatchesCommitted = ingest, batches
+	res.IngestPerS, res.BatchesCommitted = ingest, stats.batches
+	res.IngestCPUMicros = micros(stats.cpu / time.Duration(cfg.events))
 
 	say("full verification of %d entries", cfg.events)
+	runtime.GC()
+	c0 := cpuTime()
 	rep, err := ledger.Verify(ctx, st, ledger.VerifyOptions{})
+	verifyCPU := cpuTime() - c0
+	pprof.StopCPUProfile() // started with the ingest; a no-op without --cpuprofile
+	cfg.profile = nil
 	st.Close()
 	if err != nil {
 		return res, fmt.Errorf("verifying the benchmark store: %w", err)
 	}
 	res.VerifyPerS = float64(rep.Entries) / rep.Elapsed.Seconds()
+	res.VerifyCPUMicros = micros(verifyCPU / time.Duration(max(rep.Entries, 1)))
 
 	if cfg.store != "" {
 		res.Store = storeurl.Kind(cfg.store)
@@ -258,7 +314,11 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 		}
 		res.IngestPeerRatio = res.IngestPerS / res.PeerPerS
 	}
-	res.SM2VerifyAfterPerS = kit.verify(cfg.dur, cores)
+	var ceilCPU2 time.Duration
+	res.SM2VerifyAfterPerS, ceilCPU2 = kit.verifyCPU(cfg.dur, cores)
+	res.CeilingCPUMicros = micros((ceilCPU + ceilCPU2) / 2)
+	res.IngestCPURatio = res.CeilingCPUMicros / res.IngestCPUMicros
+	res.VerifyCPURatio = res.CeilingCPUMicros / res.VerifyCPUMicros
 	res.Ceiling = (res.SM2VerifyPerS + res.SM2VerifyAfterPerS) / 2
 	res.IngestRatio = res.IngestPerS / res.Ceiling
 	res.VerifyRatio = res.VerifyPerS / res.Ceiling
@@ -270,22 +330,22 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 // store ext), registers cfg.insts institution keys, pre-signs cfg.events scenario
 // submissions and appends them from cfg.submitters goroutines. It returns the rate, the
 // number of group commits, and the (still open) store.
-func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.Store, say func(string, ...any)) (float64, uint64, ledger.Store, error) {
+func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.Store, say func(string, ...any)) (float64, ingestStats, ledger.Store, error) {
 	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority, Store: ext}); err != nil {
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
 	lk, err := datadir.LedgerKey(dir)
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
 	rk, err := datadir.RootKey(dir)
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
 	st := ext
 	if st == nil {
 		if st, err = datadir.OpenStore(dir); err != nil {
-			return 0, 0, nil, err
+			return 0, ingestStats{}, nil, err
 		}
 	}
 	var batches atomic.Uint64
@@ -298,17 +358,17 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.St
 	}})
 	if err != nil {
 		st.Close()
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
 	if err := chk.Attach(ctx, l); err != nil {
 		l.Close()
 		st.Close()
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
-	fail := func(err error) (float64, uint64, ledger.Store, error) {
+	fail := func(err error) (float64, ingestStats, ledger.Store, error) {
 		l.Close()
 		st.Close()
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
 
 	// Keys for the first cfg.insts institutions, registered by the root key.
@@ -361,6 +421,12 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.St
 	var bad atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
+	if cfg.profile != nil {
+		if err := pprof.StartCPUProfile(cfg.profile); err != nil {
+			return fail(err)
+		}
+	}
+	c0 := cpuTime()
 	t0 := time.Now()
 	for range cfg.submitters {
 		wg.Add(1)
@@ -380,15 +446,16 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.St
 	}
 	wg.Wait()
 	el := time.Since(t0)
+	cpu := cpuTime() - c0
 	if bad.Load() > 0 {
 		return fail(fmt.Errorf("%d submissions refused; first: %v", bad.Load(), firstErr.Load()))
 	}
 	n := batches.Load() - before
 	if err := l.Close(); err != nil {
 		st.Close()
-		return 0, 0, nil, err
+		return 0, ingestStats{}, nil, err
 	}
-	return float64(cfg.events) / el.Seconds(), n, st, nil
+	return float64(cfg.events) / el.Seconds(), ingestStats{batches: n, cpu: cpu}, st, nil
 }
 
 // parallelFor runs fn(0..n-1) on w goroutines.
@@ -440,6 +507,8 @@ func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "SM3 MB/s (1 core, 16 KiB):         %.0f\n", r.SM3MBPerS)
 	fmt.Fprintf(w, "ingest/s 写入 (%d events):         %.0f  = %.2f × ceiling %.0f (%d group commits)\n", r.Events, r.IngestPerS, r.IngestRatio, r.Ceiling, r.BatchesCommitted)
 	fmt.Fprintf(w, "verify/s 全量校验:                 %.0f  = %.2f × ceiling\n", r.VerifyPerS, r.VerifyRatio)
+	fmt.Fprintf(w, "CPU µs/op (ceiling, ingest, verify): %.1f, %.1f, %.1f  (cpu ratios %.2f, %.2f)\n",
+		r.CeilingCPUMicros, r.IngestCPUMicros, r.VerifyCPUMicros, r.IngestCPURatio, r.VerifyCPURatio)
 	if r.StoreIngestPerS > 0 {
 		fmt.Fprintf(w, "%s ingest/s 写入:             %.0f  = %.2f × embedded (verify/s 校验 %.0f)\n", r.Store, r.StoreIngestPerS, r.StoreIngestRatio, r.StoreVerifyPerS)
 	}

@@ -25,10 +25,16 @@
 // shutdown call Server.Drain (readiness goes 503), shut the http.Server down, then close
 // the ledger, which commits everything queued and signs a final checkpoint.
 //
+// # Access control
+//
+// NewAccess (auth.go) is the Middleware that authorises reads by role, limits each
+// client's rate and writes every read of event data to the read-audit log before the
+// answer leaves; Config.KeyStore adds GET /v1/events/{id}/plaintext (privacy.go). The
+// policy and its matrix are in docs/access.md.
+//
 // # Caveats
 //
-// Reads are not yet authorised by role: until that lands (a Middleware in Config), put
-// ledgerd behind an authenticating proxy wherever payloads are confidential. Per-client
-// rate limits plug in the same way, refusing with a *ledger.Problem of kind
-// ErrRateLimited.
+// A new /v1 route is, by default, a read of event data for the roles that read everything
+// (authority, security officer, reviewer): an institution is refused until the route names
+// an {id}, {seq} or {stream} the policy can scope, or is listed as public in auth.go.
 package api

@@ -117,6 +117,7 @@ func EncryptPayload(ctx context.Context, ks KeyStore, eventID string, payload js
 	if _, ok := root.(map[string]any); !ok {
 		return nil, errors.New("the payload must be a JSON object")
 	}
+	keys := map[string]DataKey{} // one key store lookup per subject, not per field
 	for _, f := range fields {
 		if err := ValidSubject(f.Subject); err != nil {
 			return nil, err
@@ -124,9 +125,13 @@ func EncryptPayload(ctx context.Context, ks KeyStore, eventID string, payload js
 		if err := validPattern(f.Path); err != nil {
 			return nil, err
 		}
-		dk, err := ks.GetOrCreate(ctx, f.Subject)
-		if err != nil {
-			return nil, fmt.Errorf("the data key of %s: %w", f.Subject, err)
+		dk, ok := keys[f.Subject]
+		if !ok {
+			var err error
+			if dk, err = ks.GetOrCreate(ctx, f.Subject); err != nil {
+				return nil, fmt.Errorf("the data key of %s: %w", f.Subject, err)
+			}
+			keys[f.Subject] = dk
 		}
 		root, err = rewrite(root, strings.Split(f.Path, "."), "", f.Path, func(path string, v any) (any, error) {
 			if isEnvelope(v) {
@@ -306,7 +311,24 @@ func parseEnvelope(m map[string]any) (*Envelope, error) {
 // DecryptField opens one envelope found at path in event eventID. A destroyed key gives
 // a *ShreddedError naming the field and the destruction event.
 func DecryptField(ctx context.Context, ks KeyStore, eventID, path string, e *Envelope) (json.RawMessage, error) {
-	dk, err := ks.Get(ctx, e.Subject, e.KID)
+	return decryptField(ctx, ks, eventID, path, e, nil)
+}
+
+type keyResult struct {
+	dk  DataKey
+	err error
+}
+
+func decryptField(ctx context.Context, ks KeyStore, eventID, path string, e *Envelope, cache map[[2]string]keyResult) (json.RawMessage, error) {
+	ck := [2]string{e.Subject, e.KID}
+	kr, ok := cache[ck]
+	if !ok {
+		kr.dk, kr.err = ks.Get(ctx, e.Subject, e.KID)
+		if cache != nil {
+			cache[ck] = kr
+		}
+	}
+	dk, err := kr.dk, kr.err
 	if err != nil {
 		if se, ok := errors.AsType[*ShreddedError](err); ok {
 			return nil, &ShreddedError{Subject: se.Subject, By: se.By, EventID: eventID, Field: path}
@@ -342,6 +364,7 @@ func DecryptPayload(ctx context.Context, ks KeyStore, eventID string, payload js
 	sort.Slice(all, func(i, j int) bool { return all[i].path < all[j].path })
 	var statuses []FieldStatus
 	opened := map[string]json.RawMessage{}
+	cache := map[[2]string]keyResult{}
 	for _, f := range all {
 		fs := FieldStatus{Path: f.path}
 		fs.Subject, _ = f.m["subject"].(string)
@@ -352,7 +375,7 @@ func DecryptPayload(ctx context.Context, ks KeyStore, eventID string, payload js
 			statuses = append(statuses, fs)
 			continue
 		}
-		plain, err := DecryptField(ctx, ks, eventID, f.path, e)
+		plain, err := decryptField(ctx, ks, eventID, f.path, e, cache)
 		switch se, isShred := errors.AsType[*ShreddedError](err); {
 		case err == nil:
 			fs.Status = StatusDecrypted

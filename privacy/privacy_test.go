@@ -25,7 +25,7 @@ import (
 
 var ctx = context.Background()
 
-func newStore(t *testing.T) (*privacy.DirStore, string) {
+func newStore(t testing.TB) (*privacy.DirStore, string) {
 	t.Helper()
 	dir := t.TempDir()
 	kek, err := privacy.GenerateKEKFile(filepath.Join(dir, "kek"))

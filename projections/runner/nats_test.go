@@ -165,7 +165,12 @@ func TestConsumerProcessRestart(t *testing.T) {
 	for l.Size() < 300 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	killedAt, _ := restarted.Position(ctx)
+	// Kill it once it is under way (on a loaded machine it may start slowly).
+	var killedAt uint64
+	for deadline := time.Now().Add(15 * time.Second); killedAt == 0 && time.Now().Before(deadline); {
+		killedAt, _ = restarted.Position(ctx)
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := proc.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

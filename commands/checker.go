@@ -70,7 +70,11 @@ func (c *Checker) Check(s *ledger.Signed) error {
 		return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "unknown_type", Field: "submission.type",
 			Message: "not a type of the event catalogue (docs/events.md)", MessageZH: "不是事件目录中的类型（见 docs/events.md）"}
 	}
-	p, err := events.Decode(t, sub.Payload)
+	raw, err := maskEncrypted(t, sub.Payload) // privacy.go: protected fields may be encrypted
+	if err != nil {
+		return err
+	}
+	p, err := events.Decode(t, raw)
 	if err != nil {
 		return toProblems(err, PayloadPrefix)
 	}

@@ -434,3 +434,57 @@ func replaceOpened(v any, at string, opened map[string]json.RawMessage) (any, er
 	}
 	return v, nil
 }
+
+// MalformedError is an object that claims to be an encrypted field ("enc") but is not a
+// well-formed Envelope.
+type MalformedError struct {
+	Path string
+	Err  error
+}
+
+func (e *MalformedError) Error() string { return fmt.Sprintf("field %s: %v", e.Path, e.Err) }
+
+// Unwrap returns the reason.
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+// ReplaceEnvelopes returns payload with every encrypted field replaced by what fn returns
+// for it (path as in FieldStatus); a malformed envelope is a *MalformedError. Validators use it to check a payload's shape with a
+// placeholder where a protected value stands encrypted; fn refuses a field by returning an
+// error, which is returned as is. A payload without envelopes is returned unchanged.
+func ReplaceEnvelopes(payload json.RawMessage, fn func(path, subject, kid string) (any, error)) (json.RawMessage, error) {
+	if !bytes.Contains(payload, []byte(`"enc"`)) {
+		return payload, nil
+	}
+	root, err := decodeTree(payload)
+	if err != nil {
+		return nil, err
+	}
+	var all []string
+	envs := map[string]map[string]any{}
+	walk(root, "", func(path string, m map[string]any) { all = append(all, path); envs[path] = m })
+	if len(all) == 0 {
+		return payload, nil
+	}
+	sort.Strings(all)
+	repl := map[string]json.RawMessage{}
+	for _, p := range all {
+		e, err := parseEnvelope(envs[p])
+		if err != nil {
+			return nil, &MalformedError{Path: p, Err: err}
+		}
+		v, err := fn(p, e.Subject, e.KID)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		repl[p] = b
+	}
+	root, err = replaceOpened(root, "", repl)
+	if err != nil {
+		return nil, err
+	}
+	return canonical(root)
+}

@@ -53,9 +53,10 @@ the ledger never sees the plaintext), sign it with SM2 and send it to ledgerd (-
 or append it to a local data directory (--data, with the same catalogue checks ledgerd
 makes; ledgerd must not be running on it).
 
---encrypt-fields is a comma-separated list of payload paths ("party", "evidence.id",
-"items.*.name"), each optionally with its own subject ("party=person/7f3a"). Subjects are
-opaque ids, never names: they are stored in clear (docs/privacy.md).
+--encrypt-fields is a comma-separated list of payload paths ("description", "name",
+"items.*.name"), each optionally with its own subject ("description=party/np-81aa"). Only
+fields the catalogue marks personal may be encrypted, never "party". Subjects are
+pseudonymous ids, never names: they are stored in clear (docs/privacy.md).
 
 Exit 0 recorded (or already recorded: the same id and body again); 2 refused, with the
 server's code, field and message in English and Chinese, or bad input. Nothing is written

@@ -15,12 +15,14 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
+	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 )
 
@@ -156,9 +158,12 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	f := ledgertest.New(t)
 	f.Init(t, st)
-	// No catalogue checker: the catalogue does not yet accept encrypted values in its
-	// typed fields (docs/privacy.md, "Coordination"); the transport path is what is tested.
-	l := f.Open(t, st, ledger.Options{})
+	// Checked as ledgerd checks: the catalogue admits protected fields encrypted.
+	chk := domaincmd.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
+	l := f.Open(t, st, ledger.Options{Check: chk.Check, OnCommit: chk.OnCommit})
+	if err := chk.Attach(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
 	k := f.Register(t, l, "aba-health")
 	pem, _ := crypto.MarshalPrivateKeyPEM(k)
 	keyFile := filepath.Join(tmp, "health.key")
@@ -196,9 +201,9 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 
-	payload := writeJSON(t, tmp, "p.json", map[string]any{"resource": "r-0001", "records": 1, "note": "张三 513200199001011234"})
+	payload := writeJSON(t, tmp, "p.json", map[string]any{"person": "p-zhang-san", "name": "张三 513200199001011234", "title": "科员"})
 	base := []string{"submit", "--server", srv.URL, "--key", keyFile, "--institution", "aba-health", "--person", "clerk-1",
-		"--type", "data.collected.v1", "--stream", "resource/r-0001", "--payload", payload}
+		"--type", "person.registered.v1", "--stream", "institution/aba-health", "--payload", payload}
 	t.Setenv("LEDGER_TOKEN", "")
 	if code, _, e := ledgerctl(t, base...); code != 2 || !strings.Contains(e, "401 unauthenticated") || !strings.Contains(e, "凭据") {
 		t.Fatalf("without a token: %d %s", code, e)
@@ -207,10 +212,10 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 		!strings.Contains(e, "token_institution_mismatch") || !strings.Contains(e, "field submission.actor.institution") {
 		t.Fatalf("another institution: %d %s", code, e)
 	}
-	code, out, e := ledgerctl(t, append(base, "--token", tokHealth, "--encrypt-fields", "note", "--subject", "person/zs-1",
+	code, out, e := ledgerctl(t, append(base, "--token", tokHealth, "--encrypt-fields", "name", "--subject", "person/p-zhang-san",
 		"--keystore", ksDir, "--kek-file", kekFile, "--json")...)
 	var res submitResult
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Encrypted) != 1 || res.Encrypted[0] != "note" {
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Encrypted) != 1 || res.Encrypted[0] != "name" {
 		t.Fatalf("encrypted submission: %d %s %s", code, out, e)
 	}
 	// The ledger holds ciphertext; an officer reads the plaintext through the key store.

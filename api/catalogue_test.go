@@ -139,6 +139,28 @@ func TestCheckerRefusalsOverHTTP(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every problem listed", func(t *testing.T) {
+		resp, b := e.post(sub("resource/r-1", "data.collected.v1", map[string]any{"resource": "r-1", "records": 0, "purpose": ""}))
+		var eb api.ErrorBody
+		if err := json.Unmarshal(b, &eb); err != nil || resp.StatusCode != 400 {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+		fields := map[string]bool{}
+		for _, p := range eb.Error.Problems {
+			if p.Message == "" || p.MessageZH == "" || !strings.Contains(p.MessageZH, "第十七條") {
+				t.Errorf("problem %+v", p)
+			}
+			fields[p.Field] = true
+		}
+		for _, f := range []string{"submission.payload.records", "submission.payload.purpose", "submission.payload.legal_basis"} {
+			if !fields[f] {
+				t.Errorf("no problem for %s in %s", f, b)
+			}
+		}
+		if eb.Error.Field != eb.Error.Problems[0].Field {
+			t.Errorf("the error is not its first problem: %s", b)
+		}
+	})
 	if resp, b := e.post(sub("resource/r-1", "data.collected.v1", map[string]any{"resource": "r-1", "records": 3, "purpose": "年度统计", "legal_basis": "《统计法》"})); resp.StatusCode != 201 {
 		t.Fatalf("a valid act: %d %s", resp.StatusCode, b)
 	}

@@ -65,6 +65,10 @@ type ErrorDetail struct {
 	Field     string `json:"field"`
 	Message   string `json:"message"`
 	MessageZH string `json:"message_zh"`
+	// Problems lists every problem when a submission has several (a payload checked
+	// against the event catalogue reports each field at fault); the first is also the
+	// error itself.
+	Problems []ErrorDetail `json:"problems,omitempty"`
 }
 
 // problem builds a refusal of the transport's own.
@@ -120,6 +124,10 @@ func WriteError(w http.ResponseWriter, err error) {
 }
 
 func writeProblem(w http.ResponseWriter, status int, p *ledger.Problem) {
+	writeDetail(w, status, detailOf(p))
+}
+
+func writeDetail(w http.ResponseWriter, status int, d ErrorDetail) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -127,7 +135,40 @@ func writeProblem(w http.ResponseWriter, status int, p *ledger.Problem) {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(ErrorBody{Error: ErrorDetail{Code: p.Code, Field: p.Field, Message: p.Message, MessageZH: p.MessageZH}})
+	_ = json.NewEncoder(w).Encode(ErrorBody{Error: d})
+}
+
+func detailOf(p *ledger.Problem) ErrorDetail {
+	return ErrorDetail{Code: p.Code, Field: p.Field, Message: p.Message, MessageZH: p.MessageZH}
+}
+
+// writeProblems is writeProblem for an error that may join several problems of the same
+// kind (the event catalogue's checker reports every field at fault): all of them are
+// listed under problems.
+func writeProblems(w http.ResponseWriter, status int, p *ledger.Problem, err error) {
+	var all []*ledger.Problem
+	var walk func(error)
+	walk = func(e error) {
+		if q, ok := e.(*ledger.Problem); ok {
+			all = append(all, q)
+			return
+		}
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	if len(all) < 2 {
+		writeProblem(w, status, p)
+		return
+	}
+	d := detailOf(p)
+	for _, q := range all {
+		d.Problems = append(d.Problems, detailOf(q))
+	}
+	writeDetail(w, status, d)
 }
 
 // logRefusal records a refusal without the request body: bodies carry personal data.

@@ -174,7 +174,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 		}
 		s.cfg.Metrics.observeAppend(outcome, p.Code, time.Since(start))
 		logRefusal(s.log, r, status, p, err)
-		writeProblem(w, status, p)
+		writeProblems(w, status, p, err)
 	}
 	if err := requireJSON(r); err != nil {
 		fail(err)

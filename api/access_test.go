@@ -30,7 +30,7 @@ import (
 // accessEnv is a real ledger on boltstore served with access control: tokens for every
 // role, a key store, an audit log.
 type accessEnv struct {
-	t       *testing.T
+	t       testing.TB
 	f       *ledgertest.Fixture
 	st      *boltstore.Store
 	l       *ledger.Ledger
@@ -52,7 +52,7 @@ type accessOpts struct {
 // cheapKDF keeps tests fast; the cost parameters are stored per credential.
 var cheapKDF = auth.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
-func newAccessEnv(t *testing.T, o accessOpts) *accessEnv {
+func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	t.Helper()
 	e := &accessEnv{t: t, dir: t.TempDir(), tokens: map[string]string{}}
 	var err error
@@ -152,7 +152,7 @@ func (e *accessEnv) record(inst, stream, typ string, payload map[string]any, sub
 			e.t.Fatal(err)
 		}
 	}
-	s := sign(e.t, k, sub)
+	s := ledgertest.Sign(e.t, k, sub)
 	if _, err := e.l.Append(context.Background(), s); err != nil {
 		e.t.Fatal(err)
 	}

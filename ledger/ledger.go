@@ -37,6 +37,11 @@ type Options struct {
 	// OnCommit is called, in order, with each durably committed batch (the event bus
 	// hangs here). It must not block for long: the sequencer waits for it.
 	OnCommit func([]*Entry)
+	// OnCatchUp is called, in order, with entries other writers committed (several
+	// ledgerd on one database), when the sequencer folds them in before sealing its next
+	// batch. An in-process read model that must see the whole log in order (the domain
+	// checker) takes both hooks; the bus takes OnCommit only (each writer publishes its own).
+	OnCatchUp func([]*Entry)
 	// Logger receives operational logs (default slog.Default()). Payloads never reach it.
 	Logger *slog.Logger
 	// Publisher, if set, receives every new checkpoint after it is stored (publish.go),
@@ -596,8 +601,13 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	}
 	reg, tr := l.reg.Load().clone(), l.tree.clone()
 	size, prev := l.size, l.last
+	var caught []*Entry
 	err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error {
-		e, err := ParseEntry(r.Bytes)
+		b := r.Bytes
+		if l.opts.OnCatchUp != nil {
+			b = append([]byte(nil), b...) // kept past the callback
+		}
+		e, err := ParseEntry(b)
 		if err != nil {
 			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
 		}
@@ -614,6 +624,9 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 		if t, err := time.Parse(time.RFC3339Nano, e.RecordedAt); err == nil && t.After(l.lastRecorded) {
 			l.lastRecorded = t
 		}
+		if l.opts.OnCatchUp != nil {
+			caught = append(caught, e)
+		}
 		return nil
 	})
 	if err != nil {
@@ -622,6 +635,9 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	l.size, l.last, l.tree = size, prev, tr
 	l.reg.Store(reg)
 	l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})
+	if len(caught) > 0 {
+		l.opts.OnCatchUp(caught)
+	}
 	return nil
 }
 

@@ -257,6 +257,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 			d.bus.OnCommit(es)
 			d.access.onCommit(es)
 		},
+		// With several ledgerd on one database (--store postgres://…), the checker must
+		// also fold what the others committed, in order, or it would skip it.
+		OnCatchUp: chk.OnCommit,
 		Logger:    log,
 		Publisher: pub,
 	})

@@ -50,12 +50,23 @@ func TestFourWriters(t *testing.T) {
 	f.Init(t, st0)
 	const writers = 4
 	ls := make([]*ledger.Ledger, writers)
-	ls[0] = f.Open(t, st0, ledger.Options{})
+	// What each ledger hands to in-process read models: its own batches (OnCommit) and the
+	// others' (OnCatchUp). Together they must be the log, in order, without a gap.
+	seen := make([][]uint64, writers)
+	hooks := func(w int) ledger.Options {
+		rec := func(es []*ledger.Entry) {
+			for _, e := range es {
+				seen[w] = append(seen[w], e.Seq)
+			}
+		}
+		return ledger.Options{OnCommit: rec, OnCatchUp: rec}
+	}
+	ls[0] = f.Open(t, st0, hooks(0))
 	for w := range writers {
 		f.Register(t, ls[0], fmt.Sprintf("county-%02d", w))
 	}
 	for w := 1; w < writers; w++ {
-		ls[w] = f.Open(t, open(t, url), ledger.Options{})
+		ls[w] = f.Open(t, open(t, url), hooks(w))
 	}
 
 	type ack struct {
@@ -133,6 +144,16 @@ func TestFourWriters(t *testing.T) {
 	for _, a := range acks {
 		if seq, ok := stored[a.id]; !ok || seq != a.seq {
 			t.Fatalf("acknowledged id %s at seq %d: stored %d, %v", a.id, a.seq, seq, ok)
+		}
+	}
+	for w, seqs := range seen {
+		if len(seqs) == 0 {
+			t.Errorf("writer %d's hooks saw nothing", w)
+		}
+		for i := 1; i < len(seqs); i++ {
+			if seqs[i] != seqs[i-1]+1 {
+				t.Fatalf("writer %d's hooks jump from %d to %d", w, seqs[i-1], seqs[i])
+			}
 		}
 	}
 	rep := ledgertest.MustVerify(t, st0)

@@ -191,6 +191,7 @@ type daemon struct {
 	ln     net.Listener
 	closed bool
 	access *accessRuntime // access.go
+	trim   *trimmer
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -214,6 +215,13 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		return nil, fmt.Errorf("loading the ledger key: %w", err)
 	}
 	d := &daemon{c: c, log: log, st: st}
+	// Opening reads the whole file (bbolt rebuilds its free list by walking every page; the
+	// registry fold reads the log), so trimming starts now, once a second until serving.
+	var db *bolt.DB // only the embedded store maps a file
+	if bs, ok := st.(interface{ DB() *bolt.DB }); ok {
+		db = bs.DB()
+	}
+	d.trim = startTrimmer(db, c.trimEvery, log)
 	ok := false
 	defer func() {
 		if !ok {
@@ -271,6 +279,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err := chk.Attach(ctx, d.l); err != nil {
 		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
+	d.trim.started() // opening read the whole file; from now on trim at the normal pace
 	reg1 := d.l.Registry()
 	if err := checkCreationFlags(c, reg1, rootPub); err != nil {
 		return nil, err
@@ -362,13 +371,6 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
-	stopTrim := make(chan struct{})
-	trimDone := make(chan struct{})
-	go func() {
-		defer close(trimDone)
-		d.trimLoop(stopTrim)
-	}()
-
 	code := exitOK
 	select {
 	case <-ctx.Done():
@@ -388,35 +390,11 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 		d.srv.Close()
 		code = exitFailure
 	}
-	close(stopTrim)
-	<-trimDone
 	if err := d.closeLedger(); err != nil {
 		d.log.Error("closing the ledger", "err", err)
 		code = exitFailure
 	}
 	return code
-}
-
-// trimLoop keeps the store file's mapped pages out of the resident set (trim_linux.go
-// says why and why it is safe).
-func (d *daemon) trimLoop(stop <-chan struct{}) {
-	bs, ok := d.st.(interface{ DB() *bolt.DB })
-	if !ok || d.c.trimEvery <= 0 {
-		<-stop
-		return
-	}
-	t := time.NewTicker(d.c.trimEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-			if _, err := trimMapped(bs.DB()); err != nil {
-				d.log.Warn("trimming mapped store pages", "err", err)
-			}
-		}
-	}
 }
 
 // closeLedger commits everything queued, signs and publishes a final checkpoint (the
@@ -436,6 +414,7 @@ func (d *daemon) closeLedger() error {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
 	d.access.close()
+	d.trim.stop()
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))
 	}

@@ -29,7 +29,8 @@
 // before each use (one round trip when nothing is new). Idempotency by event id is
 // checked there before appending; a concurrent writer of the same id is caught by the
 // expected revision, and the server itself makes a retried identical append (same
-// event ids, same expected revision) a no-op.
+// event ids, same expected revision) a no-op — which is why Append sends a batch again
+// after a transient failure (leader change, timeout) without risk of writing it twice.
 //
 // # Caveats
 //

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -335,7 +336,7 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	}
 	at := first
 	for i, ch := range chunks(evs) {
-		_, err := s.c.AppendToStream(ctx, s.entries, esdb.AppendToStreamOptions{ExpectedRevision: expected(at)}, ch...)
+		err := s.appendRetrying(ctx, at, ch)
 		if err != nil {
 			var e *esdb.Error
 			if errors.As(err, &e) && e.Code() == esdb.ErrorCodeWrongExpectedVersion {
@@ -388,6 +389,41 @@ func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.Raw
 }
 
 var errStop = errors.New("stop")
+
+// transient says whether an append may have failed only on the way (leader change,
+// timeout, node going down) and can be sent again.
+func transient(err error) bool {
+	var e *esdb.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() {
+	case esdb.ErrorUnavailable, esdb.ErrorCodeDeadlineExceeded, esdb.ErrorCodeNotLeader, esdb.ErrorAborted:
+		return true
+	}
+	return false
+}
+
+// appendRetrying appends events at seq at, resending them after a transient failure. That
+// is safe because the server treats the same event ids appended at the same expected
+// revision as one write: if the first attempt did commit, the resend succeeds without
+// writing again, and the batch is never doubled.
+func (s *Store) appendRetrying(ctx context.Context, at uint64, evs []esdb.EventData) error {
+	var err error
+	for attempt := range 3 {
+		_, err = s.c.AppendToStream(ctx, s.entries, esdb.AppendToStreamOptions{ExpectedRevision: expected(at), RequiresLeader: true}, evs...)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		s.log.Warn("esdb: append failed in transit; sending it again", "seq", at, "attempt", attempt+1, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+	return err
+}
 
 // readSeqs reads the entry events at the given positions (sorted, distinct), grouping
 // consecutive positions into one read.

@@ -13,9 +13,11 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/aba-prefecture/dataledger/bus"
+	"github.com/aba-prefecture/dataledger/bus/bustest"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
 )
 
 // committed returns n real committed entries, as OnCommit hands them over.
@@ -172,5 +174,69 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := bus.Open(context.Background(), "kafka://x", bus.Options{}); err == nil {
 		t.Fatal("an unknown bus URL was accepted")
+	}
+}
+
+// TestPubSubRoundTrip sends a batch through each pub/sub that crosses processes (the real
+// servers) and through GoChannel, to two named consumers: each gets every entry.
+func TestPubSubRoundTrip(t *testing.T) {
+	cases := []struct {
+		name string
+		url  func(t *testing.T) (string, string)
+	}{
+		{"gochannel", func(t *testing.T) (string, string) { return "gochannel:", "t-" + t.Name() }},
+		{"postgres", func(t *testing.T) (string, string) { return pgtest.NewDatabase(t), bus.Topic }},
+		{"nats", func(t *testing.T) (string, string) { u := bustest.NATSURL(t); return u, bustest.Topic(t, u) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url, topic := c.url(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			b, err := bus.Open(ctx, url, bus.Options{Topic: topic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			var chans []<-chan *message.Message
+			for _, name := range []string{"c1", "c2"} {
+				sub, err := b.Subscriber(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sub.Close()
+				ch, err := sub.Subscribe(ctx, topic)
+				if err != nil {
+					t.Fatal(err)
+				}
+				chans = append(chans, ch)
+			}
+			time.Sleep(300 * time.Millisecond) // subscriptions in place
+			es := committed(t, 40)
+			p := bus.NewPublisher(b.Publisher(), bus.PublisherOptions{Topic: topic})
+			p.OnCommit(es[:25])
+			p.OnCommit(es[25:])
+			if err := p.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, ch := range chans {
+				got := map[uint64]bool{}
+				for len(got) < len(es) {
+					select {
+					case m := <-ch:
+						d, err := bus.Decode(m)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, e := range d {
+							got[e.Seq] = true
+						}
+						m.Ack()
+					case <-ctx.Done():
+						t.Fatalf("consumer %d got %d of %d entries", i, len(got), len(es))
+					}
+				}
+			}
+		})
 	}
 }

@@ -39,12 +39,29 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, err := DecodeRequest(body, DefaultLimits)
+		var req Request
+		slow, serr := (*Signed)(nil), decodeTopLevel(body, map[string]any{"submission": &req.Submission, "signature": &req.Signature})
+		if serr == nil && len(body) <= DefaultLimits.MaxRequestBytes {
+			slow, serr = decodeRequest(req.Submission, req.Signature, DefaultLimits)
+		}
+		if len(body) <= DefaultLimits.MaxRequestBytes {
+			if (err == nil) != (serr == nil) || (err != nil && err.Error() != serr.Error()) {
+				t.Fatalf("the fast and general request decoders disagree: %v vs %v", err, serr)
+			}
+			if err == nil && (!bytes.Equal(s.Canonical, slow.Canonical) || !bytes.Equal(s.Signature, slow.Signature)) {
+				t.Fatal("the fast and general request decoders read different submissions")
+			}
+		}
 		if err != nil {
 			var p *Problem
 			if !errors.As(err, &p) || p.Kind == nil || p.Code == "" || p.Message == "" || p.MessageZH == "" {
 				t.Fatalf("refusal is not a complete *Problem: %#v", err)
 			}
 			return
+		}
+		var ref Submission
+		if err := strictUnmarshal(s.Canonical, &ref, "submission."); err != nil || !reflect.DeepEqual(normaliseSub(ref), normaliseSub(s.Submission)) {
+			t.Fatalf("the scanner and the strict decoder read different submissions (%v):\n%+v\n%+v", err, ref, s.Submission)
 		}
 		if c, err := jcs.Transform(s.Canonical); err != nil || !bytes.Equal(c, s.Canonical) {
 			t.Fatalf("accepted submission bytes are not canonical:\n%s\n%s", s.Canonical, c)
@@ -190,6 +207,32 @@ func FuzzEnvelopeSyntax(f *testing.F) {
 		u, err := uuid.Parse(s)
 		if want := err == nil && u.Version() == 7 && u.String() == s; isUUIDv7(s) != want {
 			t.Fatalf("uuid %q: hand-written %v, library %v", s, isUUIDv7(s), want)
+		}
+	})
+}
+
+func normaliseSub(s Submission) Submission {
+	if len(s.Payload) == 0 {
+		s.Payload = nil
+	}
+	return s
+}
+
+// FuzzCanonicalCheck: whatever isCanonicalJSON accepts, the general canonicaliser leaves
+// byte for byte unchanged.
+func FuzzCanonicalCheck(f *testing.F) {
+	for _, s := range []string{seedSubmission, `{}`, `[]`, `0`, `-0`, `-12`, `1.5`, `1e3`, `"a\u001fb\u00e9"`, `"\u0008"`,
+		`{"a":1,"b":[true,false,null,"\\\"\b\f\n\r\t"]}`, `{"b":1,"a":2}`, `{"a":1,"a":1}`, `"\ud83d\ude00"`, "\"\xff\"",
+		"\"\xed\xa0\x80\"", `"é😀"`, `{"a":{"b":{"c":[[]]}}}`, `123456789012345`, `1234567890123456`, `{"é":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !isCanonicalJSON(b) {
+			return
+		}
+		c, err := jcs.Transform(b)
+		if err != nil || !bytes.Equal(c, b) {
+			t.Fatalf("judged canonical but the canonicaliser gives %q (%v) for %q", c, err, b)
 		}
 	})
 }

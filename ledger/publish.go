@@ -50,7 +50,15 @@ type Cosigned interface {
 type DirPublisher struct {
 	dir string
 	mu  sync.Mutex
+	// Keep is how many <size>.ckpt files to retain (0: DefaultKeep; negative: all). The
+	// newest published checkpoint alone anchors everything before it (the store must be
+	// consistent with it), and the store keeps every checkpoint; without a bound, a busy
+	// ledger signing every second would write 86,400 files a day for verify to re-read.
+	Keep int
 }
+
+// DefaultKeep is the number of published checkpoint files a DirPublisher retains.
+const DefaultKeep = 256
 
 var (
 	_ Publisher = (*DirPublisher)(nil)
@@ -104,7 +112,34 @@ func (p *DirPublisher) Publish(ctx context.Context, c Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
-	return writeAtomic(p.dir, latestName, text)
+	if err := writeAtomic(p.dir, latestName, text); err != nil {
+		return err
+	}
+	return p.prune()
+}
+
+// prune removes the oldest checkpoint files beyond Keep. latest and the newest files
+// always stay.
+func (p *DirPublisher) prune() error {
+	keep := p.Keep
+	if keep == 0 {
+		keep = DefaultKeep
+	}
+	if keep < 0 {
+		return nil
+	}
+	sizes, err := p.sizes()
+	if err != nil || len(sizes) <= keep {
+		return err
+	}
+	for _, s := range sizes[:len(sizes)-keep] {
+		for _, name := range []string{ckptName(s), fmt.Sprintf("%012d.checkpoint", s)} {
+			if err := os.Remove(filepath.Join(p.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("pruning published checkpoints: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Latest implements Publisher. It takes the larger of latest and the largest

@@ -388,3 +388,30 @@ func TestDirPublisher(t *testing.T) {
 		}
 	}
 }
+
+func TestDirPublisherKeepsTheNewest(t *testing.T) {
+	h := newHistory(t)
+	h.pub.Keep = 3
+	var sizes []uint64
+	for range 6 {
+		h.append(1)
+		sizes = append(sizes, h.checkpoint().Size)
+	}
+	all, err := h.pub.All()
+	if err != nil || len(all) != 3 {
+		t.Fatalf("retained %d checkpoint files, %v; want 3", len(all), err)
+	}
+	if _, err := h.pub.Get(sizes[2]); err == nil {
+		t.Fatalf("checkpoint %d survived pruning", sizes[2])
+	}
+	for _, s := range sizes[3:] {
+		if _, err := h.pub.Get(s); err != nil {
+			t.Fatalf("newest checkpoint %d pruned: %v", s, err)
+		}
+	}
+	// The newest still anchors the store: a restart checks against it.
+	h.stop()
+	h.st = h.openStore()
+	h.l = h.open(true)
+	h.stop()
+}

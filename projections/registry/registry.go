@@ -1,11 +1,14 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/events"
@@ -81,18 +84,41 @@ func (s *State) CatchUp(ctx context.Context, st ledger.Store) error {
 	if err != nil {
 		return fmt.Errorf("registry: reading head: %w", err)
 	}
-	from := s.Position()
-	if from >= h.Size {
-		return nil
-	}
-	return st.Entries(ctx, from, h.Size, func(r ledger.RawEntry) error {
-		e, err := ledger.ParseEntry(r.Bytes)
-		if err != nil {
-			return fmt.Errorf("registry: entry %d: %w", r.Seq, err)
+	// Parsing dominates a catch-up over a long log, and entries parse independently:
+	// read a chunk, parse it on every core, fold it in order.
+	const chunk = 4096
+	workers := runtime.GOMAXPROCS(0)
+	for from := s.Position(); from < h.Size; from += chunk {
+		to := min(from+chunk, h.Size)
+		raws := make([][]byte, 0, to-from)
+		if err := st.Entries(ctx, from, to, func(r ledger.RawEntry) error {
+			raws = append(raws, bytes.Clone(r.Bytes))
+			return nil
+		}); err != nil {
+			return fmt.Errorf("registry: reading entries from %d: %w", from, err)
 		}
-		s.Apply(e)
-		return nil
-	})
+		es := make([]*ledger.Entry, len(raws))
+		errs := make([]error, len(raws))
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)) - 1; i < len(raws); i = int(next.Add(1)) - 1 {
+					es[i], errs[i] = ledger.ParseEntry(raws[i])
+				}
+			}()
+		}
+		wg.Wait()
+		for i, e := range es {
+			if errs[i] != nil {
+				return fmt.Errorf("registry: entry %d: %w", from+uint64(i), errs[i])
+			}
+			s.Apply(e)
+		}
+	}
+	return nil
 }
 
 // ApplyBatch folds committed entries in order (the ledger's OnCommit signature).

@@ -1,6 +1,21 @@
 package ledger
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+
+	"github.com/gowebpki/jcs"
+)
+
+// submissionCanonical reports whether b is exactly its RFC 8785 encoding: the quick scan
+// settles the usual case, the general canonicaliser the rest.
+func submissionCanonical(b []byte) bool {
+	if isCanonicalJSON(b) {
+		return true
+	}
+	t, err := jcs.Transform(b)
+	return err == nil && bytes.Equal(t, b)
+}
 
 // isCanonicalJSON reports whether b is already in RFC 8785 canonical form, for the subset
 // of JSON that signing tools produce: no whitespace, object keys plain ASCII in strictly

@@ -330,6 +330,10 @@ func (v *verifier) parse(c *vchunk, i, j int) {
 			s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_entry_hash", Detail: "the entry bytes do not hash to the hash recorded at append time"}
 		case !e.Canonical():
 			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the entry bytes are not in the sealed canonical form"}
+		case !submissionCanonical(e.SubmissionRaw):
+			// Ingest always canonicalises before verifying, so a signed submission that
+			// is not RFC 8785 could only come from someone crafting the log itself.
+			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the signed submission is not in RFC 8785 canonical form"}
 		default:
 			s.e = e
 			s.leaf = LeafHash(s.raw.Bytes)

@@ -158,7 +158,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 
 	healthSub := func(mod func(*ledger.Submission)) ledger.Submission {
 		s := ledgertest.Submission("county-health", health.Public().ID(), "resource/r-0002", "data.collected.v1",
-			map[string]any{"resource": "r-0002", "records": 10, "purpose": "年度統計", "legal_basis": "《中华人民共和国统计法》"})
+			map[string]any{"resource": "r-0002", "records": 10, "purpose": "年度统计", "legal_basis": "《中华人民共和国统计法》"})
 		if mod != nil {
 			mod(&s)
 		}
@@ -208,7 +208,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			status: 400, code: "missing_field", field: "submission.actor.key_id"},
 		{name: "malformed key_id", body: raw(mutate(t, valid, func(m map[string]any) { m["actor"].(map[string]any)["key_id"] = "ABC" })),
 			status: 400, code: "bad_key_id", field: "submission.actor.key_id"},
-		{name: "bad person name", body: raw(mutate(t, valid, func(m map[string]any) { m["actor"].(map[string]any)["person"] = "張 三" })),
+		{name: "bad person name", body: raw(mutate(t, valid, func(m map[string]any) { m["actor"].(map[string]any)["person"] = "张 三" })),
 			status: 400, code: "bad_name", field: "submission.actor.person"},
 		{name: "bad uuid", body: raw(mutate(t, valid, func(m map[string]any) { m["id"] = "not-a-uuid" })),
 			status: 400, code: "bad_id", field: "submission.id"},

@@ -108,16 +108,16 @@ func TestCheckerRefusalsOverHTTP(t *testing.T) {
 		field  string
 		art    string
 	}{
-		{"no legal basis", sub("resource/r-1", "data.collected.v1", collected), 400, "required", "submission.payload.legal_basis", "第十七條"},
+		{"no legal basis", sub("resource/r-1", "data.collected.v1", collected), 400, "required", "submission.payload.legal_basis", "第十七条"},
 		{"unknown payload field", sub("resource/r-1", "data.collected.v1", map[string]any{"resource": "r-1", "records": 3, "purpose": "p", "legal_basis": "b", "colour": "red"}),
-			400, "unknown_field", "submission.payload.colour", "第十七條"},
+			400, "unknown_field", "submission.payload.colour", "第十七条"},
 		{"type not in the catalogue", sub("resource/r-1", "data.teleported.v1", collected), 400, "unknown_type", "submission.type", ""},
 		{"wrong stream for the type", sub("resource/r-2", "data.collected.v1", map[string]any{"resource": "r-1", "records": 3, "purpose": "p", "legal_basis": "b"}),
 			400, "bad_stream", "submission.stream", ""},
 		{"authority-only act by an institution", sub("access/org-1", "access.suspended.v1", map[string]any{"suspension": "sus-1", "party": "org-1",
-			"party_kind": "legal_person", "ground": "no_security_measures", "reason": "r", "correction": "c"}), 403, "not_authority", "submission.actor.institution", "第四十二條"},
+			"party_kind": "legal_person", "ground": "no_security_measures", "reason": "r", "correction": "c"}), 403, "not_authority", "submission.actor.institution", "第四十二条"},
 		{"answer to an unknown share application", sub("share/shr-404", "share.refused.v1", map[string]any{"application": "shr-404", "reason": "r"}),
-			400, "unknown_share", "submission.payload.application", "第二十五條"},
+			400, "unknown_share", "submission.payload.application", "第二十五条"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -147,7 +147,7 @@ func TestCheckerRefusalsOverHTTP(t *testing.T) {
 		}
 		fields := map[string]bool{}
 		for _, p := range eb.Error.Problems {
-			if p.Message == "" || p.MessageZH == "" || !strings.Contains(p.MessageZH, "第十七條") {
+			if p.Message == "" || p.MessageZH == "" || !strings.Contains(p.MessageZH, "第十七条") {
 				t.Errorf("problem %+v", p)
 			}
 			fields[p.Field] = true

@@ -45,7 +45,7 @@ func uintParam(r *http.Request, name string) (v uint64, ok bool, err error) {
 	v, err = strconv.ParseUint(s, 10, 64)
 	if err != nil || strconv.FormatUint(v, 10) != s {
 		return 0, false, problem(ledger.ErrInvalid, "bad_parameter", name,
-			name+" must be a non-negative decimal integer", name+" 必須是非負十進制整數")
+			name+" must be a non-negative decimal integer", name+" 必须是非负十进制整数")
 	}
 	return v, true, nil
 }
@@ -69,7 +69,7 @@ func (s *Server) treeSize(r *http.Request, name string) (uint64, *ledger.Checkpo
 	if v > s.l.Size() {
 		return 0, nil, problem(ledger.ErrNotFound, "beyond_log", name,
 			fmt.Sprintf("%s %d is beyond the log's %d entries", name, v, s.l.Size()),
-			fmt.Sprintf("%s %d 超出日誌的 %d 條記錄", name, v, s.l.Size()))
+			fmt.Sprintf("%s %d 超出日志的 %d 条记录", name, v, s.l.Size()))
 	}
 	if v == c.Size {
 		return v, &c, nil
@@ -81,7 +81,7 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	seq, ok, err := uintParam(r, "seq")
 	if err == nil && !ok {
-		err = problem(ledger.ErrInvalid, "missing_parameter", "seq", "seq is required", "缺少 seq 參數")
+		err = problem(ledger.ErrInvalid, "missing_parameter", "seq", "seq is required", "缺少 seq 参数")
 	}
 	if err != nil {
 		s.refuse(w, r, err)
@@ -94,7 +94,7 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) {
 	}
 	if seq >= size {
 		s.refuse(w, r, problem(ledger.ErrInvalid, "seq_not_below_size", "seq",
-			fmt.Sprintf("seq %d is not below the tree size %d", seq, size), fmt.Sprintf("seq %d 不小於樹大小 %d", seq, size)))
+			fmt.Sprintf("seq %d is not below the tree size %d", seq, size), fmt.Sprintf("seq %d 不小于树大小 %d", seq, size)))
 		return
 	}
 	out := InclusionProof{Seq: seq, Size: size}
@@ -126,7 +126,7 @@ func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	from, ok, err := uintParam(r, "from")
 	if err == nil && !ok {
-		err = problem(ledger.ErrInvalid, "missing_parameter", "from", "from is required", "缺少 from 參數")
+		err = problem(ledger.ErrInvalid, "missing_parameter", "from", "from is required", "缺少 from 参数")
 	}
 	if err != nil {
 		s.refuse(w, r, err)
@@ -139,7 +139,7 @@ func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) {
 	}
 	if from > to {
 		s.refuse(w, r, problem(ledger.ErrInvalid, "sizes_out_of_order", "from",
-			fmt.Sprintf("from %d is larger than to %d", from, to), fmt.Sprintf("from %d 大於 to %d", from, to)))
+			fmt.Sprintf("from %d is larger than to %d", from, to), fmt.Sprintf("from %d 大于 to %d", from, to)))
 		return
 	}
 	out := ConsistencyProof{From: from, To: to}

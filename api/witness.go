@@ -24,7 +24,7 @@ func (s *Server) postCosignature(w http.ResponseWriter, r *http.Request) {
 	col := s.cfg.Witnesses
 	if col == nil {
 		s.refuse(w, r, problem(ledger.ErrNotFound, "no_witnesses", "",
-			"this ledger accepts no cosignatures: no witness keys are configured", "本賬本未配置見證者公鑰，不接收聯署"))
+			"this ledger accepts no cosignatures: no witness keys are configured", "本账本未配置见证者公钥，不接收联署"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, witness.MaxRequestBytes))
@@ -39,13 +39,13 @@ func (s *Server) postCosignature(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, witness.ErrNoWitness):
 		s.refuse(w, r, problem(ledger.ErrUnauthorized, "no_known_witness", "",
 			"the note carries no valid cosignature by a configured witness ("+strings.Join(col.Witnesses(), ", ")+")",
-			"該檢查點不含已配置見證者的有效聯署"))
+			"该检查点不含已配置见证者的有效联署"))
 	case errors.Is(err, ledger.ErrInvalid):
-		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_checkpoint", "", err.Error(), "檢查點格式錯誤或未經本賬本簽名"))
+		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_checkpoint", "", err.Error(), "检查点格式错误或未经本账本签名"))
 	case errors.Is(err, ledger.ErrNotFound):
-		s.refuse(w, r, problem(ledger.ErrNotFound, "checkpoint_not_published", "", err.Error(), "未發布該大小的檢查點"))
+		s.refuse(w, r, problem(ledger.ErrNotFound, "checkpoint_not_published", "", err.Error(), "未发布该大小的检查点"))
 	case errors.Is(err, ledger.ErrConflict):
-		s.refuse(w, r, problem(ledger.ErrConflict, "checkpoint_conflict", "", err.Error(), "已發布的同大小檢查點內容不同"))
+		s.refuse(w, r, problem(ledger.ErrConflict, "checkpoint_conflict", "", err.Error(), "已发布的同大小检查点内容不同"))
 	default:
 		s.refuse(w, r, err)
 	}

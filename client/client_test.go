@@ -58,7 +58,7 @@ func TestSubmitDuplicateAndVerify(t *testing.T) {
 	signed, r, err := c.SignAndSubmit(ctx, k, ledger.Submission{
 		Stream: "data/county-health/res-0001", Type: "data.collected.v1",
 		Actor:   ledger.Actor{Institution: "county-health", Person: "p-0001"},
-		Payload: []byte(`{"resource":"res-0001","records":12,"purpose":"年度統計","legal_basis":"統計法"}`),
+		Payload: []byte(`{"resource":"res-0001","records":12,"purpose":"年度统计","legal_basis":"统计法"}`),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func ExampleClient_SignAndSubmit() {
 	signed, r, err := c.SignAndSubmit(ctx, key, ledger.Submission{
 		Stream: "data/county-health/res-0001", Type: "data.collected.v1",
 		Actor:   ledger.Actor{Institution: "county-health", Person: "p-0007"},
-		Payload: []byte(`{"resource":"res-0001","records":1200,"purpose":"疫苗接種統計","legal_basis":"疫苗管理法"}`),
+		Payload: []byte(`{"resource":"res-0001","records":1200,"purpose":"疫苗接种统计","legal_basis":"疫苗管理法"}`),
 	})
 	fmt.Println("recorded:", err == nil, "duplicate:", r.Duplicate)
 

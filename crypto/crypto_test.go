@@ -179,7 +179,7 @@ func TestOpenSSLInterop(t *testing.T) {
 	if err := crypto.WriteKeyPair(prefix, k); err != nil {
 		t.Fatal(err)
 	}
-	msg := []byte(`{"actor":{"institution":"aba-stats-bureau","key_id":"x","person":"p-1"},"payload":{"用途":"統計"}}`)
+	msg := []byte(`{"actor":{"institution":"aba-stats-bureau","key_id":"x","person":"p-1"},"payload":{"用途":"统计"}}`)
 	msgFile, sigFile := filepath.Join(dir, "msg"), filepath.Join(dir, "sig")
 	os.WriteFile(msgFile, msg, 0o644)
 

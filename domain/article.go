@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// Article cites the Measures: article N, optionally item Item (第四十一條第(二)項) or
-// paragraph Para (第十七條第三款). Zero Item and Para cite the whole article.
+// Article cites the Measures: article N, optionally item Item (第四十一条第(二)项) or
+// paragraph Para (第十七条第三款). Zero Item and Para cite the whole article.
 type Article struct {
 	N    int
 	Para int
@@ -16,21 +16,21 @@ type Article struct {
 // Art cites article n.
 func Art(n int) Article { return Article{N: n} }
 
-// ItemOf cites item i of the article (第(i)項).
+// ItemOf cites item i of the article (第(i)项).
 func (a Article) ItemOf(i int) Article { a.Item = i; return a }
 
 // ParaOf cites paragraph p of the article (第p款).
 func (a Article) ParaOf(p int) Article { a.Para = p; return a }
 
-// String is the citation as the Measures print it: 第四十一條第(二)項.
+// String is the citation as the Measures print it: 第四十一条第(二)项.
 func (a Article) String() string {
 	var b strings.Builder
-	b.WriteString("第" + numeral(a.N) + "條")
+	b.WriteString("第" + numeral(a.N) + "条")
 	if a.Para > 0 {
 		b.WriteString("第" + numeral(a.Para) + "款")
 	}
 	if a.Item > 0 {
-		b.WriteString("第(" + numeral(a.Item) + ")項")
+		b.WriteString("第(" + numeral(a.Item) + ")项")
 	}
 	return b.String()
 }
@@ -50,7 +50,7 @@ func (a Article) EN() string {
 // MarshalText writes the Chinese citation, the form findings and documents use.
 func (a Article) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
-// Cite joins citations: 第二十四條、第二十五條.
+// Cite joins citations: 第二十四条、第二十五条.
 func Cite(arts ...Article) string {
 	s := make([]string, len(arts))
 	for i, a := range arts {

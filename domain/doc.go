@@ -11,7 +11,7 @@
 // # Basics
 //
 //	var a domain.SharingAttribute
-//	err := a.UnmarshalText([]byte("sometimes")) // *EnumError citing 第二十四條
+//	err := a.UnmarshalText([]byte("sometimes")) // *EnumError citing 第二十四条
 //	domain.SharingConditional.String()         // "conditional"
 //
 // Validation collects every problem (Problems, then Err joins them with errors.Join);
@@ -20,7 +20,7 @@
 //
 // # Caveats
 //
-// Article citations use the Measures' own numbering as printed (第二十四條, with 條), so
+// Article citations use the Measures' own numbering as printed (第二十四条, with 条), so
 // that a citation can be searched for in the text; messages are otherwise in Simplified
 // Chinese.
 package domain

@@ -14,13 +14,13 @@ func TestArticle(t *testing.T) {
 		a      domain.Article
 		zh, en string
 	}{
-		{domain.Art(3), "第三條", "Art. 3"},
-		{domain.Art(10), "第十條", "Art. 10"},
-		{domain.Art(14).ParaOf(2), "第十四條第二款", "Art. 14 para 2"},
-		{domain.Art(24), "第二十四條", "Art. 24"},
-		{domain.Art(41).ItemOf(2), "第四十一條第(二)項", "Art. 41(2)"},
-		{domain.Art(41).ItemOf(11), "第四十一條第(十一)項", "Art. 41(11)"},
-		{domain.Art(44), "第四十四條", "Art. 44"},
+		{domain.Art(3), "第三条", "Art. 3"},
+		{domain.Art(10), "第十条", "Art. 10"},
+		{domain.Art(14).ParaOf(2), "第十四条第二款", "Art. 14 para 2"},
+		{domain.Art(24), "第二十四条", "Art. 24"},
+		{domain.Art(41).ItemOf(2), "第四十一条第(二)项", "Art. 41(2)"},
+		{domain.Art(41).ItemOf(11), "第四十一条第(十一)项", "Art. 41(11)"},
+		{domain.Art(44), "第四十四条", "Art. 44"},
 	}
 	for _, tt := range tests {
 		if tt.a.String() != tt.zh || tt.a.EN() != tt.en {
@@ -36,7 +36,7 @@ func TestEnumCannotBeBuiltInvalid(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Article != domain.Art(24) || !a.IsZero() {
 		t.Fatalf("UnmarshalText(sometimes) = %v, value %q", err, a)
 	}
-	if !strings.Contains(err.Error(), "第二十四條") || !strings.Contains(ee.ZH(), "第二十四條") {
+	if !strings.Contains(err.Error(), "第二十四条") || !strings.Contains(ee.ZH(), "第二十四条") {
 		t.Errorf("error does not cite the article: %v / %s", err, ee.ZH())
 	}
 	if err := a.UnmarshalText([]byte("conditional")); err != nil || a != domain.SharingConditional {
@@ -66,5 +66,5 @@ func TestProblems(t *testing.T) {
 
 func ExampleArticle() {
 	fmt.Println(domain.Art(41).ItemOf(10), domain.Art(41).ItemOf(10).EN())
-	// Output: 第四十一條第(十)項 Art. 41(10)
+	// Output: 第四十一条第(十)项 Art. 41(10)
 }

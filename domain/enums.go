@@ -26,7 +26,7 @@ func (kindSpec) enumSpec() enumSpec {
 		[]string{"行政机关", "法律法规授权组织", "公共服务运营单位", "国家派驻管理机构"}}
 }
 
-// InstitutionKind is what makes a body a public institution (公共機構, Art. 3).
+// InstitutionKind is what makes a body a public institution (公共机构, Art. 3).
 type InstitutionKind = Enum[kindSpec]
 
 // Institution kinds.
@@ -112,7 +112,7 @@ func (periodSpec) enumSpec() enumSpec {
 		[]string{"实时", "每日", "每周", "每月", "每季度", "每年", "变更时"}}
 }
 
-// UpdatePeriod is a resource's update time limit (更新時限, Art. 14), against which
+// UpdatePeriod is a resource's update time limit (更新时限, Art. 14), against which
 // aggregation is judged (Art. 18).
 type UpdatePeriod = Enum[periodSpec]
 

@@ -33,7 +33,7 @@ func TestParseEntryLayouts(t *testing.T) {
 		{"signature_base64_nonzero_padding_bits", bytes.Replace(sealed, []byte(`"MAYCAQECAQE="`), []byte(`"MAYCAQECAQF="`), 1), true, false},
 		{"spaced", bytes.Replace(sealed, []byte(`"seq":7`), []byte(`"seq": 7`), 1), false, false},
 		{"escaped_envelope_string", bytes.Replace(sealed, []byte(`"person":"p-0001"`), []byte(`"person":"p-\u0030001"`), 1), false, true},
-		{"payload_members_reordered", bytes.Replace(sealed, []byte(`"purpose":"年度統計","ratio":0.25`), []byte(`"ratio":0.25,"purpose":"年度統計"`), 1), true, true},
+		{"payload_members_reordered", bytes.Replace(sealed, []byte(`"purpose":"年度统计","ratio":0.25`), []byte(`"ratio":0.25,"purpose":"年度统计"`), 1), true, true},
 		{"extra_submission_member", bytes.Replace(sealed, []byte(`"stream":`), []byte(`"zz":1,"stream":`), 1), false, true},
 	}
 	for _, c := range cases {

@@ -20,7 +20,7 @@ const (
 	seedSubmission = `{"id":"01900000-0000-7000-8000-000000000001","stream":"dataset/aba-stats-bureau/population",` +
 		`"type":"data.collected.v1","occurred_at":"2026-03-02T08:15:00.123+08:00",` +
 		`"actor":{"institution":"aba-stats-bureau","person":"p-0001","key_id":"0123456789abcdef0123456789abcdef"},` +
-		`"payload":{"purpose":"年度統計","records":1200,"resource":"R-0001","fields":["name","id_no"],"ratio":0.25}}`
+		`"payload":{"purpose":"年度统计","records":1200,"resource":"R-0001","fields":["name","id_no"],"ratio":0.25}}`
 	seedSignature = "MEUCIQDx7bPrWQhZcI2eFvLHV1Sk0cGQ3qf2sdoK8I3u0Pf3lgIgQm2v3N5ZcA8Yx5x4cO1nJX0D8bH4tFv8a1zE3t2oXHw="
 )
 
@@ -83,7 +83,7 @@ func FuzzDecodeRequest(f *testing.F) {
 // canonicaliser's output over itself), and ParseEntry gives back every sealed field and
 // the exact submission bytes.
 func FuzzCanonicalEntry(f *testing.F) {
-	f.Add([]byte(`{"purpose":"年度統計","records":1200}`), "p-0001", uint64(0), int64(1767225600123456789), uint64(1), []byte{}, []byte{0x30, 0x44, 0x02})
+	f.Add([]byte(`{"purpose":"年度统计","records":1200}`), "p-0001", uint64(0), int64(1767225600123456789), uint64(1), []byte{}, []byte{0x30, 0x44, 0x02})
 	f.Add([]byte(`{"n":[1e21,-0,5e-324,0.1,1e-7,123456789012345],"s":"\u0000\"\\/\ud83d\ude00<>&\u2028"}`), "a@b", uint64(1<<53), int64(0), uint64(1<<53), bytes.Repeat([]byte{0xff}, 32), bytes.Repeat([]byte{0xfb}, 72))
 	f.Fuzz(func(t *testing.T, payload []byte, person string, seq uint64, ns int64, version uint64, prev, sig []byte) {
 		raw := append([]byte(`{"id":"01900000-0000-7000-8000-000000000001","stream":"dataset/x","type":"data.collected.v1",`+

@@ -367,12 +367,12 @@ func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
 func (l *Ledger) admit(s *Signed) error {
 	sub := &s.Submission
 	if sub.Type == TypeInitialized {
-		return unauthorized("type_not_allowed", "submission.type", "the genesis entry is written once, at initialisation", "創世記錄只能在初始化時寫入一次")
+		return unauthorized("type_not_allowed", "submission.type", "the genesis entry is written once, at initialisation", "创世记录只能在初始化时写入一次")
 	}
 	if t := sub.Time(); t.After(l.opts.Now().Add(l.opts.MaxSkew)) {
 		return invalid("future_time", "submission.occurred_at",
 			fmt.Sprintf("occurred_at is more than %v in the future", l.opts.MaxSkew),
-			fmt.Sprintf("occurred_at 晚於當前時間超過 %v", l.opts.MaxSkew))
+			fmt.Sprintf("occurred_at 晚于当前时间超过 %v", l.opts.MaxSkew))
 	}
 	if l.opts.Check != nil {
 		if err := l.opts.Check(s); err != nil {
@@ -381,11 +381,11 @@ func (l *Ledger) admit(s *Signed) error {
 	}
 	k, ok := l.reg.Load().Key(sub.Actor.KeyID)
 	if !ok {
-		return unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "該密鑰未登記")
+		return unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "该密钥未登记")
 	}
 	if !k.Key.Verify(s.Canonical, s.Signature) {
 		return unauthorized("bad_signature", "signature", "the signature does not verify with the actor's key over the canonical submission",
-			"簽名無法用提交者密鑰對規範化提交內容驗證通過")
+			"签名无法用提交者密钥对规范化提交内容验证通过")
 	}
 	return nil
 }
@@ -564,7 +564,7 @@ func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
 		if ev := sub.ExpectedVersion; ev != nil && *ev != cur {
 			p.res, p.final = result{err: conflict("wrong_expected_version", "submission.expected_version",
 				fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
-				fmt.Sprintf("流 %s 當前版本為 %d，而非 %d", sub.Stream, cur, *ev))}, true
+				fmt.Sprintf("流 %s 当前版本为 %d，而非 %d", sub.Stream, cur, *ev))}, true
 			continue
 		}
 		if sub.Stream == RegistryStream {
@@ -639,7 +639,7 @@ func (l *Ledger) duplicate(ctx context.Context, seq uint64, s *Signed) result {
 func idConflict(seq uint64) *Problem {
 	return conflict("id_conflict", "submission.id",
 		fmt.Sprintf("this id was already recorded at seq %d with a different submission", seq),
-		fmt.Sprintf("該 id 已於第 %d 條記錄用於不同的提交內容", seq))
+		fmt.Sprintf("该 id 已于第 %d 条记录用于不同的提交内容", seq))
 }
 
 // catchUp folds in entries another writer appended: registry, chain and tree.

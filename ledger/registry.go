@@ -109,7 +109,7 @@ func genesisRegistry(s *Submission) (*Registry, *crypto.PublicKey, error) {
 	if s.Type != TypeInitialized || s.Stream != RegistryStream {
 		return nil, nil, invalid("bad_genesis", "submission.type",
 			"entry 0 must be "+TypeInitialized+" on stream "+RegistryStream,
-			"第 0 條記錄必須是 "+RegistryStream+" 流上的 "+TypeInitialized)
+			"第 0 条记录必须是 "+RegistryStream+" 流上的 "+TypeInitialized)
 	}
 	var p GenesisPayload
 	if err := strictUnmarshal(s.Payload, &p, "submission.payload."); err != nil {
@@ -117,23 +117,23 @@ func genesisRegistry(s *Submission) (*Registry, *crypto.PublicKey, error) {
 	}
 	lk, err := crypto.ParsePublicKeyPEM([]byte(p.LedgerKey))
 	if err != nil {
-		return nil, nil, invalid("bad_key", "submission.payload.ledger_key", err.Error(), "賬本公鑰無法解析")
+		return nil, nil, invalid("bad_key", "submission.payload.ledger_key", err.Error(), "账本公钥无法解析")
 	}
 	rk, err := crypto.ParsePublicKeyPEM([]byte(p.RootKey))
 	if err != nil {
-		return nil, nil, invalid("bad_key", "submission.payload.root_key", err.Error(), "根公鑰無法解析")
+		return nil, nil, invalid("bad_key", "submission.payload.root_key", err.Error(), "根公钥无法解析")
 	}
 	if p.Origin == "" || strings.ContainsAny(p.Origin, "\n\r\t ") {
-		return nil, nil, invalid("bad_origin", "submission.payload.origin", "origin must be one line without spaces", "origin 必須是不含空格的一行")
+		return nil, nil, invalid("bad_origin", "submission.payload.origin", "origin must be one line without spaces", "origin 必须是不含空格的一行")
 	}
 	if err := validName(p.Authority, "submission.payload.authority"); err != nil {
 		return nil, nil, err
 	}
 	if lk.ID() == rk.ID() {
-		return nil, nil, invalid("bad_key", "submission.payload.root_key", "the root key must differ from the ledger key", "根密鑰必須與賬本密鑰不同")
+		return nil, nil, invalid("bad_key", "submission.payload.root_key", "the root key must differ from the ledger key", "根密钥必须与账本密钥不同")
 	}
 	if s.Actor.KeyID != lk.ID() || s.Actor.Institution != p.Authority {
-		return nil, nil, unauthorized("wrong_signer", "submission.actor", "genesis must be signed by the ledger key on behalf of the authority", "創世記錄必須由賬本密鑰代表主管部門簽名")
+		return nil, nil, unauthorized("wrong_signer", "submission.actor", "genesis must be signed by the ledger key on behalf of the authority", "创世记录必须由账本密钥代表主管部门签名")
 	}
 	r := &Registry{Origin: p.Origin, Authority: p.Authority, LedgerKey: lk.ID(), RootKey: rk.ID(), keys: map[string]*KeyInfo{
 		lk.ID(): {Key: lk, Institution: p.Authority, Role: RoleLedger},
@@ -148,21 +148,21 @@ func genesisRegistry(s *Submission) (*Registry, *crypto.PublicKey, error) {
 func (r *Registry) authorize(s *Submission) (*KeyInfo, error) {
 	k, ok := r.Key(s.Actor.KeyID)
 	if !ok {
-		return nil, unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "該密鑰未登記")
+		return nil, unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "该密钥未登记")
 	}
 	if k.Revoked {
 		return nil, unauthorized("key_revoked", "submission.actor.key_id",
-			fmt.Sprintf("the key was revoked at seq %d", k.RevokedAt), fmt.Sprintf("該密鑰已於第 %d 條記錄吊銷", k.RevokedAt))
+			fmt.Sprintf("the key was revoked at seq %d", k.RevokedAt), fmt.Sprintf("该密钥已于第 %d 条记录吊销", k.RevokedAt))
 	}
 	if k.Institution != s.Actor.Institution {
 		return nil, unauthorized("key_not_bound", "submission.actor.institution",
-			"the key is registered to another institution", "該密鑰登記於其他機構")
+			"the key is registered to another institution", "该密钥登记于其他机构")
 	}
 	registryType := s.Type == TypeInitialized || strings.HasPrefix(s.Type, "key.")
 	if registryType != (s.Stream == RegistryStream) {
 		return nil, invalid("bad_stream", "submission.stream",
 			"key registry acts, and only they, go on stream "+RegistryStream,
-			"密鑰登記行為必須且只能記錄在 "+RegistryStream+" 流")
+			"密钥登记行为必须且只能记录在 "+RegistryStream+" 流")
 	}
 	allowed := false
 	switch k.Role {
@@ -175,7 +175,7 @@ func (r *Registry) authorize(s *Submission) (*KeyInfo, error) {
 	}
 	if !allowed {
 		return nil, unauthorized("type_not_allowed", "submission.type",
-			fmt.Sprintf("a %s key may not sign %s", k.Role, s.Type), fmt.Sprintf("%s 角色的密鑰不得簽署 %s", k.Role, s.Type))
+			fmt.Sprintf("a %s key may not sign %s", k.Role, s.Type), fmt.Sprintf("%s 角色的密钥不得签署 %s", k.Role, s.Type))
 	}
 	return k, nil
 }
@@ -204,10 +204,10 @@ func (r *Registry) apply(seq uint64, s *Submission) error {
 		}
 		old, ok := r.keys[p.KeyID]
 		if !ok || old.Revoked {
-			return invalid("unknown_key", "submission.payload.key_id", "no active key with this id", "無此有效密鑰")
+			return invalid("unknown_key", "submission.payload.key_id", "no active key with this id", "无此有效密钥")
 		}
 		if old.Role == RoleLedger {
-			return invalid("bad_key", "submission.payload.key_id", "the ledger key is not rotated through the registry", "賬本密鑰不經登記簿輪換")
+			return invalid("bad_key", "submission.payload.key_id", "the ledger key is not rotated through the registry", "账本密钥不经登记簿轮换")
 		}
 		k, err := r.newKey(p.NewKeyID, p.NewPublicKey, "submission.payload.new_")
 		if err != nil {
@@ -225,10 +225,10 @@ func (r *Registry) apply(seq uint64, s *Submission) error {
 		}
 		k, ok := r.keys[p.KeyID]
 		if !ok || k.Revoked {
-			return invalid("unknown_key", "submission.payload.key_id", "no active key with this id", "無此有效密鑰")
+			return invalid("unknown_key", "submission.payload.key_id", "no active key with this id", "无此有效密钥")
 		}
 		if k.Role != RoleInstitution {
-			return invalid("bad_key", "submission.payload.key_id", "the root and ledger keys are rotated, not revoked", "根密鑰和賬本密鑰只能輪換，不能吊銷")
+			return invalid("bad_key", "submission.payload.key_id", "the root and ledger keys are rotated, not revoked", "根密钥和账本密钥只能轮换，不能吊销")
 		}
 		if strings.TrimSpace(p.Reason) == "" {
 			return missing("submission.payload.reason")
@@ -241,13 +241,13 @@ func (r *Registry) apply(seq uint64, s *Submission) error {
 func (r *Registry) newKey(id, pemText, field string) (*crypto.PublicKey, error) {
 	k, err := crypto.ParsePublicKeyPEM([]byte(pemText))
 	if err != nil {
-		return nil, invalid("bad_key", field+"public_key", err.Error(), "公鑰無法解析")
+		return nil, invalid("bad_key", field+"public_key", err.Error(), "公钥无法解析")
 	}
 	if k.ID() != id {
-		return nil, invalid("key_id_mismatch", field+"key_id", "key_id does not match the public key ("+k.ID()+")", "key_id 與公鑰不符")
+		return nil, invalid("key_id_mismatch", field+"key_id", "key_id does not match the public key ("+k.ID()+")", "key_id 与公钥不符")
 	}
 	if _, exists := r.keys[id]; exists {
-		return nil, conflict("key_exists", field+"key_id", "a key with this id is already registered", "該密鑰已登記")
+		return nil, conflict("key_exists", field+"key_id", "a key with this id is already registered", "该密钥已登记")
 	}
 	return k, nil
 }

@@ -71,7 +71,7 @@ func DecodeRequest(body []byte, lim Limits) (*Signed, error) {
 	if lim.MaxRequestBytes > 0 && len(body) > lim.MaxRequestBytes {
 		return nil, &Problem{Kind: ErrTooLarge, Code: "request_too_large",
 			Message:   fmt.Sprintf("request body is %d bytes; the limit is %d", len(body), lim.MaxRequestBytes),
-			MessageZH: fmt.Sprintf("請求體為 %d 字節，超過上限 %d 字節", len(body), lim.MaxRequestBytes)}
+			MessageZH: fmt.Sprintf("请求体为 %d 字节，超过上限 %d 字节", len(body), lim.MaxRequestBytes)}
 	}
 	// The body clients send, {"submission":<object>,"signature":"<base64>"}, is split
 	// without a tokenizer; whatever that path refuses is decoded again the general way,
@@ -122,12 +122,12 @@ func decodeRequest(rawSub []byte, sigText string, lim Limits) (*Signed, error) {
 	if err != nil {
 		return nil, invalid("bad_signature_encoding", "signature",
 			"signature must be standard base64 of a DER SM2 signature",
-			"簽名必須是 DER 編碼 SM2 簽名的標準 base64")
+			"签名必须是 DER 编码 SM2 签名的标准 base64")
 	}
 	if len(sig) < 8 || len(sig) > 80 || sig[0] != 0x30 {
 		return nil, invalid("bad_signature_encoding", "signature",
 			"signature is not a DER SM2 signature (SEQUENCE of two INTEGERs)",
-			"簽名不是 DER 編碼的 SM2 簽名")
+			"签名不是 DER 编码的 SM2 签名")
 	}
 	s, err := DecodeSubmission(req.Submission, lim)
 	if err != nil {
@@ -157,9 +157,9 @@ func DecodeSubmission(raw []byte, lim Limits) (*Signed, error) {
 		canon, err = jcs.Transform(raw)
 	}
 	if err != nil {
-		code, en, zh := "malformed_json", "submission is not valid JSON: "+err.Error(), "提交內容不是合法的 JSON："+err.Error()
+		code, en, zh := "malformed_json", "submission is not valid JSON: "+err.Error(), "提交内容不是合法的 JSON："+err.Error()
 		if strings.Contains(err.Error(), "Duplicate key") {
-			code, en, zh = "duplicate_key", "an object key appears twice: "+err.Error(), "JSON 對象含重複的鍵："+err.Error()
+			code, en, zh = "duplicate_key", "an object key appears twice: "+err.Error(), "JSON 对象含重复的键："+err.Error()
 		}
 		return nil, invalid(code, "submission", en, zh)
 	}
@@ -178,7 +178,7 @@ func DecodeSubmission(raw []byte, lim Limits) (*Signed, error) {
 	if lim.MaxPayloadBytes > 0 && len(sub.Payload) > lim.MaxPayloadBytes {
 		return nil, &Problem{Kind: ErrTooLarge, Code: "payload_too_large", Field: "submission.payload",
 			Message:   fmt.Sprintf("payload is %d bytes; the limit is %d", len(sub.Payload), lim.MaxPayloadBytes),
-			MessageZH: fmt.Sprintf("載荷為 %d 字節，超過上限 %d 字節", len(sub.Payload), lim.MaxPayloadBytes)}
+			MessageZH: fmt.Sprintf("载荷为 %d 字节，超过上限 %d 字节", len(sub.Payload), lim.MaxPayloadBytes)}
 	}
 	return &Signed{Submission: sub, Canonical: canon}, nil
 }
@@ -191,26 +191,26 @@ func (s *Submission) Validate() error {
 		errs = append(errs, missing("submission.id"))
 	} else if !isUUIDv7(s.ID) {
 		errs = append(errs, invalid("bad_id", "submission.id",
-			"id must be a lowercase hyphenated UUIDv7", "id 必須是小寫、帶連字符的 UUIDv7"))
+			"id must be a lowercase hyphenated UUIDv7", "id 必须是小写、带连字符的 UUIDv7"))
 	}
 	if s.Stream == "" {
 		errs = append(errs, missing("submission.stream"))
 	} else if !isStream(s.Stream) {
 		errs = append(errs, invalid("bad_stream", "submission.stream",
-			"stream must match [a-z0-9][a-z0-9._:/-]{0,199}", "stream 必須匹配 [a-z0-9][a-z0-9._:/-]{0,199}"))
+			"stream must match [a-z0-9][a-z0-9._:/-]{0,199}", "stream 必须匹配 [a-z0-9][a-z0-9._:/-]{0,199}"))
 	}
 	if s.Type == "" {
 		errs = append(errs, missing("submission.type"))
 	} else if !isType(s.Type) {
 		errs = append(errs, invalid("bad_type", "submission.type",
 			"type must be dotted lowercase words ending in a version, e.g. data.collected.v1",
-			"type 必須是以版本結尾的小寫點分名稱，如 data.collected.v1"))
+			"type 必须是以版本结尾的小写点分名称，如 data.collected.v1"))
 	}
 	if s.OccurredAt == "" {
 		errs = append(errs, missing("submission.occurred_at"))
 	} else if _, err := time.Parse(time.RFC3339Nano, s.OccurredAt); err != nil {
 		errs = append(errs, invalid("bad_time", "submission.occurred_at",
-			"occurred_at must be an RFC 3339 timestamp", "occurred_at 必須是 RFC 3339 時間"))
+			"occurred_at must be an RFC 3339 timestamp", "occurred_at 必须是 RFC 3339 时间"))
 	}
 	errs = append(errs, validName(s.Actor.Institution, "submission.actor.institution"),
 		validName(s.Actor.Person, "submission.actor.person"))
@@ -218,13 +218,13 @@ func (s *Submission) Validate() error {
 		errs = append(errs, missing("submission.actor.key_id"))
 	} else if !isKeyID(s.Actor.KeyID) {
 		errs = append(errs, invalid("bad_key_id", "submission.actor.key_id",
-			"key_id must be 32 lowercase hex digits", "key_id 必須是 32 位小寫十六進制"))
+			"key_id must be 32 lowercase hex digits", "key_id 必须是 32 位小写十六进制"))
 	}
 	if len(s.Payload) == 0 || bytes.Equal(s.Payload, []byte("null")) {
 		errs = append(errs, missing("submission.payload"))
 	} else if s.Payload[0] != '{' {
 		errs = append(errs, invalid("bad_payload", "submission.payload",
-			"payload must be a JSON object", "payload 必須是 JSON 對象"))
+			"payload must be a JSON object", "payload 必须是 JSON 对象"))
 	}
 	return firstProblem(errs)
 }
@@ -235,7 +235,7 @@ func validName(v, field string) error {
 	}
 	if !isName(v) {
 		return invalid("bad_name", field, "must be 1–128 characters of [A-Za-z0-9._:@-], starting with a letter or digit",
-			"必須為 1–128 個 [A-Za-z0-9._:@-] 字符，以字母或數字開頭")
+			"必须为 1–128 个 [A-Za-z0-9._:@-] 字符，以字母或数字开头")
 	}
 	return nil
 }
@@ -265,7 +265,7 @@ func strictUnmarshal(b []byte, v any, prefix string) error {
 		return decodeProblem(err, prefix)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "trailing data after the JSON value", "JSON 值之後有多餘數據")
+		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "trailing data after the JSON value", "JSON 值之后有多余数据")
 	}
 	return nil
 }
@@ -276,12 +276,12 @@ func decodeProblem(err error, prefix string) *Problem {
 	case errors.As(err, &te):
 		return invalid("wrong_type", prefix+te.Field,
 			fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value),
-			fmt.Sprintf("類型錯誤：應為 %s，實為 JSON %s", te.Type, te.Value))
+			fmt.Sprintf("类型错误：应为 %s，实为 JSON %s", te.Type, te.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return invalid("unknown_field", prefix+f, "unknown field", "未知字段")
 	default:
-		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "malformed JSON: "+err.Error(), "JSON 格式錯誤："+err.Error())
+		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "malformed JSON: "+err.Error(), "JSON 格式错误："+err.Error())
 	}
 }
 
@@ -292,16 +292,16 @@ func decodeTopLevel(b []byte, fields map[string]any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil {
-		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return invalid("malformed_json", "", "body must be a JSON object", "請求體必須是 JSON 對象")
+		return invalid("malformed_json", "", "body must be a JSON object", "请求体必须是 JSON 对象")
 	}
 	seen := make(map[string]bool, len(fields))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+			return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
 		}
 		key, _ := tok.(string)
 		dst, known := fields[key]
@@ -309,7 +309,7 @@ func decodeTopLevel(b []byte, fields map[string]any) error {
 			return invalid("unknown_field", key, "unknown field", "未知字段")
 		}
 		if seen[key] {
-			return invalid("duplicate_key", key, "key appears twice", "鍵重複出現")
+			return invalid("duplicate_key", key, "key appears twice", "键重复出现")
 		}
 		seen[key] = true
 		if err := dec.Decode(dst); err != nil {
@@ -321,10 +321,10 @@ func decodeTopLevel(b []byte, fields map[string]any) error {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "請求體不是合法的 JSON")
+		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return invalid("malformed_json", "", "trailing data after the JSON value", "JSON 值之後有多餘數據")
+		return invalid("malformed_json", "", "trailing data after the JSON value", "JSON 值之后有多余数据")
 	}
 	return nil
 }
@@ -357,7 +357,7 @@ func checkNumbers(raw []byte) error {
 			return nil
 		}
 		if err != nil {
-			return invalid("malformed_json", "submission", "submission is not valid JSON: "+err.Error(), "提交內容不是合法的 JSON")
+			return invalid("malformed_json", "submission", "submission is not valid JSON: "+err.Error(), "提交内容不是合法的 JSON")
 		}
 		n, ok := tok.(json.Number)
 		if !ok {
@@ -381,5 +381,5 @@ func checkNumbers(raw []byte) error {
 func unsafeNumber(n json.Number) *Problem {
 	return invalid("unsafe_number", "submission",
 		fmt.Sprintf("number %s cannot be represented exactly in RFC 8785 JSON; send it as a string", n),
-		fmt.Sprintf("數值 %s 無法在 RFC 8785 JSON 中精確表示，請以字符串發送", n))
+		fmt.Sprintf("数值 %s 无法在 RFC 8785 JSON 中精确表示，请以字符串发送", n))
 }

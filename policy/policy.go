@@ -377,5 +377,5 @@ func merge(t, p any) any {
 	return tm
 }
 
-// Cite formats a list of citations for messages: "第四十一條第(一)項、第十六條".
+// Cite formats a list of citations for messages: "第四十一条第(一)项、第十六条".
 func Cite(arts []string) string { return strings.Join(arts, "、") }

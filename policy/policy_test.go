@@ -25,15 +25,15 @@ func TestEmbeddedPolicy(t *testing.T) {
 		}
 	}
 	if d := v.Deadline("D3"); d.ExtendedWorkdays == nil || *d.ExtendedWorkdays != 10 {
-		t.Error("D3 extension is not 10 working days (第二十條)")
+		t.Error("D3 extension is not 10 working days (第二十条)")
 	}
 	if d := v.Deadline("D11"); d.Workdays != nil || d.FromAct == "" {
 		t.Error("D11 must come from the rectification order")
 	}
-	if got := v.Finding("F2").Cites; strings.Join(got, ",") != "第四十一條第(一)項,第十二條,第十三條" {
+	if got := v.Finding("F2").Cites; strings.Join(got, ",") != "第四十一条第(一)项,第十二条,第十三条" {
 		t.Errorf("F2 cites %v", got)
 	}
-	if got := v.Finding("F18").Cites; got[0] != "第四十二條" {
+	if got := v.Finding("F18").Cites; got[0] != "第四十二条" {
 		t.Errorf("F18 cites %v", got)
 	}
 	for _, id := range policy.FindingIDs {
@@ -51,7 +51,7 @@ func TestEffectiveRange(t *testing.T) {
 		{"2024-12-30", ""},
 		{"2024-12-31", "aba-2024-trial"},
 		{"2026-12-30", "aba-2024-trial"},
-		{"2026-12-31", ""}, // two years (第四十四條) are over
+		{"2026-12-31", ""}, // two years (第四十四条) are over
 	}
 	for _, tt := range tests {
 		t.Run(tt.day, func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestOperatorVersion(t *testing.T) {
 		if v.ID != tc.id || *v.Deadline("D9").Workdays != tc.d9 {
 			t.Errorf("At(%s) = %s with D9 %d; want %s with %d", tc.day, v.ID, *v.Deadline("D9").Workdays, tc.id, tc.d9)
 		}
-		if v.Deadline("D9").Articles[0] != "第三十九條" {
+		if v.Deadline("D9").Articles[0] != "第三十九条" {
 			t.Errorf("merge lost D9's article: %v", v.Deadline("D9").Articles)
 		}
 	}
@@ -154,5 +154,5 @@ func ExampleAt() {
 	v, _ := policy.At(calendar.MustParse("2025-03-01"))
 	d5 := v.Deadline("D5")
 	fmt.Println(v.ID, *d5.Workdays, policy.Cite(d5.Articles))
-	// Output: aba-2024-trial 7 第二十五條
+	// Output: aba-2024-trial 7 第二十五条
 }

@@ -59,7 +59,7 @@ func newExportCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "export --data DIR [--store URL] --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
-		Short: "Write an evidence bundle that verifies offline 導出可離線驗證的證據包",
+		Short: "Write an evidence bundle that verifies offline 导出可离线验证的证据包",
 		Long: `Write an evidence bundle (JSON, docs/formats.md): the selected entries, the key
 registry acts before them, their inclusion proofs, a signed checkpoint and the public
 keys; "ledgerctl verify-bundle FILE" checks it with no server and no database.
@@ -78,7 +78,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" || out == "" {
-				return usage("export: --data DIR and --out FILE are required (需要 --data 與 --out 參數)")
+				return usage("export: --data DIR and --out FILE are required (需要 --data 与 --out 参数)")
 			}
 			req := bundle.Request{Selection: bundle.Selection{Stream: stream}, By: by, Reason: reason}
 			if seqs != "" {
@@ -91,7 +91,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 				return usage("export: %s already exists; refusing to overwrite (文件已存在)", out)
 			}
 			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-				return usage("export: directory %s does not exist (目錄不存在)", filepath.Dir(out))
+				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
 			}
 			ctx := cmd.Context()
 			lk, err := datadir.LedgerKey(dir)
@@ -100,7 +100,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			}
 			st, err := openLedgerStore(ctx, dir, store)
 			if err != nil {
-				return usage("export: %v (is ledgerd running on it? 賬本是否正在運行？)", err)
+				return usage("export: %v (is ledgerd running on it? 账本是否正在运行？)", err)
 			}
 			defer st.Close()
 			pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
@@ -132,9 +132,9 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 				}
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "exported 已導出: %d entries (with registry acts) to %s\n", len(b.Entries), out)
-			fmt.Fprintf(w, "recorded 已記錄: the export is entry %d (%s), by %s\n", b.ExportSeq, bundle.TypeExported, by)
-			fmt.Fprintf(w, "checkpoint 檢查點: %s\n", strings.SplitN(b.Checkpoint, "\n", 3)[1])
+			fmt.Fprintf(w, "exported 已导出: %d entries (with registry acts) to %s\n", len(b.Entries), out)
+			fmt.Fprintf(w, "recorded 已记录: the export is entry %d (%s), by %s\n", b.ExportSeq, bundle.TypeExported, by)
+			fmt.Fprintf(w, "checkpoint 检查点: %s\n", strings.SplitN(b.Checkpoint, "\n", 3)[1])
 			return nil
 		},
 	}
@@ -144,7 +144,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	f.StringVar(&out, "out", "", "bundle file to write (must not exist)")
 	f.StringVar(&stream, "stream", "", "export every entry of this stream")
 	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")
-	f.StringVar(&reason, "reason", "evidence export (no reason given 未說明理由)", "why the evidence is exported: case, request, legal basis")
+	f.StringVar(&reason, "reason", "evidence export (no reason given 未说明理由)", "why the evidence is exported: case, request, legal basis")
 	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person)")
 	return c
 }

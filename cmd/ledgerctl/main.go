@@ -46,7 +46,7 @@ func register(c func() *cobra.Command) { commands = append(commands, c) }
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ledgerctl",
-		Short:         "Operate and verify the Aba public-data audit ledger (阿壩州公共數據審計賬本)",
+		Short:         "Operate and verify the Aba public-data audit ledger (阿坝州公共数据审计账本)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -129,7 +129,7 @@ func TestExportAndVerifyBundle(t *testing.T) {
 		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "x.json"), "--stream", "dataset/none"},
 		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "y.json"), "--seq", "5-2"},
 		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "z.json"), "--seq", "abc"},
-		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "w.json"), "--by", "王 偉", "--seq", "1-2"},
+		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "w.json"), "--by", "王 伟", "--seq", "1-2"},
 		{"export", "--out", filepath.Join(dir, "v.json")},
 	} {
 		if code, _, stderr := ledgerctl(t, args...); code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {

@@ -199,7 +199,7 @@ func newProveCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "prove (--data DIR | --server URL) --seq N [--size M]",
-		Short: "Print and check the inclusion proof of entry N 打印並校驗包含性證明",
+		Short: "Print and check the inclusion proof of entry N 打印并校验包含性证明",
 		Long: `Print the RFC 6962 (SM3) inclusion proof of the entry at seq N in the tree of M
 entries (default: the newest checkpoint's size), and check it: against the signed
 checkpoint when M is its size, else against the root computed from the stored tree.
@@ -212,7 +212,7 @@ Exit 2: usage or I/O error.`,
 				return err
 			}
 			if !cmd.Flags().Changed("seq") {
-				return usage("prove: --seq N is required (需要 --seq 參數)")
+				return usage("prove: --seq N is required (需要 --seq 参数)")
 			}
 			ctx := cmd.Context()
 			var p api.InclusionProof
@@ -256,9 +256,9 @@ Exit 2: usage or I/O error.`,
 				p.InclusionProof = []ledger.Hash{}
 			}
 			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
-				fmt.Fprintf(w, "entry 記錄:      seq %d, hash %s\n", p.Seq, p.Hash)
-				fmt.Fprintf(w, "tree 樹:         size %d, root %s\n", p.Size, p.Root)
-				fmt.Fprintf(w, "proof 證明:      %d hashes\n", len(p.InclusionProof))
+				fmt.Fprintf(w, "entry 记录:      seq %d, hash %s\n", p.Seq, p.Hash)
+				fmt.Fprintf(w, "tree 树:         size %d, root %s\n", p.Size, p.Root)
+				fmt.Fprintf(w, "proof 证明:      %d hashes\n", len(p.InclusionProof))
 				for _, h := range p.InclusionProof {
 					fmt.Fprintf(w, "  %s\n", h)
 				}
@@ -284,11 +284,11 @@ Exit 2: usage or I/O error.`,
 				return tampered(fmt.Errorf("prove: seq %d: the inclusion proof does not verify: %w", p.Seq, err))
 			}
 			if !asJSON {
-				what := "the root of the stored tree 存儲樹的根"
+				what := "the root of the stored tree 存储树的根"
 				if signed {
-					what = "the signed checkpoint 簽名檢查點"
+					what = "the signed checkpoint 签名检查点"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "verified 已驗證: entry %d is in the tree of %d against %s\n", p.Seq, p.Size, what)
+				fmt.Fprintf(cmd.OutOrStdout(), "verified 已验证: entry %d is in the tree of %d against %s\n", p.Seq, p.Size, what)
 			}
 			return nil
 		},
@@ -308,7 +308,7 @@ func newConsistencyCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "consistency (--data DIR | --server URL) --from A [--to B]",
-		Short: "Print and check the consistency proof between tree sizes A and B 打印並校驗一致性證明",
+		Short: "Print and check the consistency proof between tree sizes A and B 打印并校验一致性证明",
 		Long: `Print the RFC 6962 (SM3) proof that the tree of A entries is a prefix of the tree
 of B entries (default B: the newest checkpoint's size), and check it. With --data, the
 roots are also compared with every published checkpoint of size A or B.
@@ -320,7 +320,7 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 				return err
 			}
 			if !cmd.Flags().Changed("from") {
-				return usage("consistency: --from A is required (需要 --from 參數)")
+				return usage("consistency: --from A is required (需要 --from 参数)")
 			}
 			ctx := cmd.Context()
 			var p api.ConsistencyProof
@@ -376,7 +376,7 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
 				fmt.Fprintf(w, "from 自:   size %d, root %s\n", p.From, p.FromRoot)
 				fmt.Fprintf(w, "to 至:     size %d, root %s\n", p.To, p.ToRoot)
-				fmt.Fprintf(w, "proof 證明: %d hashes\n", len(p.Proof))
+				fmt.Fprintf(w, "proof 证明: %d hashes\n", len(p.Proof))
 				for _, h := range p.Proof {
 					fmt.Fprintf(w, "  %s\n", h)
 				}

@@ -127,7 +127,7 @@ func buildTamperFixture() (tamperFixture, error) {
 		}
 		k := keys[n%2]
 		sub := ledgertest.Submission(insts[n%2], k.Public().ID(), tamperStream, "data.collected.v1",
-			map[string]any{"resource": "R-0001", "records": 1000 + n, "purpose": "年度統計"})
+			map[string]any{"resource": "R-0001", "records": 1000 + n, "purpose": "年度统计"})
 		s, err := ledger.SignSubmission(k, sub)
 		if err != nil {
 			return f, err

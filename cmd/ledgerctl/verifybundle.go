@@ -39,7 +39,7 @@ func newVerifyBundleCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "verify-bundle FILE",
-		Short: "Verify an evidence bundle offline 離線校驗證據包",
+		Short: "Verify an evidence bundle offline 离线校验证据包",
 		Long: `Verify an evidence bundle with no server and no database: every entry's SM3 hash
 and canonical form, its inclusion proof against the signed checkpoint, the checkpoint's
 SM2 signature (and any witness cosignatures), the key registry replayed from the genesis,
@@ -108,18 +108,18 @@ func printBundle(w io.Writer, r bundleResult) {
 		return
 	}
 	fmt.Fprintf(w, "intact 完好\n")
-	fmt.Fprintf(w, "log 日誌:              %s\n", r.Origin)
-	fmt.Fprintf(w, "checkpoint 檢查點:     size %d, root %s\n", r.Size, r.Root)
-	pin := "NOT pinned: compare with the published ledger key 未固定：請與公布的賬本公鑰核對"
+	fmt.Fprintf(w, "log 日志:              %s\n", r.Origin)
+	fmt.Fprintf(w, "checkpoint 检查点:     size %d, root %s\n", r.Size, r.Root)
+	pin := "NOT pinned: compare with the published ledger key 未固定：请与公布的账本公钥核对"
 	if r.Pinned {
 		pin = "pinned 已固定"
 	}
-	fmt.Fprintf(w, "ledger key 賬本公鑰:   %s (%s)\n", r.LedgerKey, pin)
+	fmt.Fprintf(w, "ledger key 账本公钥:   %s (%s)\n", r.LedgerKey, pin)
 	if len(r.Cosigners) > 0 {
-		fmt.Fprintf(w, "cosigned by 見證聯署:  %s\n", strings.Join(r.Cosigners, ", "))
+		fmt.Fprintf(w, "cosigned by 见证联署:  %s\n", strings.Join(r.Cosigners, ", "))
 	}
-	fmt.Fprintf(w, "entries 記錄:          %d (%d selected 選中)\n", r.Entries, r.Selected)
+	fmt.Fprintf(w, "entries 记录:          %d (%d selected 选中)\n", r.Entries, r.Selected)
 	e := r.Export
-	fmt.Fprintf(w, "exported 導出:         seq %d at %s by %s (%s): %s\n", e.Seq, e.At, e.By, e.Institution, e.Selection)
+	fmt.Fprintf(w, "exported 导出:         seq %d at %s by %s (%s): %s\n", e.Seq, e.At, e.By, e.Institution, e.Selection)
 	fmt.Fprintf(w, "reason 理由:           %s\n", e.Reason)
 }

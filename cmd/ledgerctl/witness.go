@@ -27,7 +27,7 @@ func newWitnessCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "witness --key K --state F --server URL --log-pub LEDGER.pub [--name NAME]",
-		Short: "Check that the ledger only grows and cosign its checkpoint 見證並聯署檢查點",
+		Short: "Check that the ledger only grows and cosign its checkpoint 见证并联署检查点",
 		Long: `Run by a second party (another bureau, an auditor): fetch the ledger's latest
 checkpoint and the consistency proof from the size this witness last cosigned, check the
 ledger's SM2 signature (with --log-pub, the ledger's public key obtained out of band) and
@@ -41,7 +41,7 @@ Exit 2: usage, network or I/O error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if keyFile == "" || state == "" || server == "" || logPub == "" {
-				return usage("witness: --key, --state, --server and --log-pub are required (需要 --key、--state、--server、--log-pub 參數)")
+				return usage("witness: --key, --state, --server and --log-pub are required (需要 --key、--state、--server、--log-pub 参数)")
 			}
 			k, err := crypto.ReadPrivateKeyFile(keyFile)
 			if err != nil {
@@ -88,8 +88,8 @@ Exit 2: usage, network or I/O error.`,
 			}
 			c, _ := ledger.ParseCheckpointBody(strings.SplitN(string(text), "\n\n", 2)[0] + "\n")
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "cosigned 已聯署: %s size %d (previously %d), root %s, as %s\n", origin, c.Size, prev.Size, c.Root, name)
-			fmt.Fprintf(out, "accepted by the ledger 賬本已接收: %s\n", strings.Join(accepted, ", "))
+			fmt.Fprintf(out, "cosigned 已联署: %s size %d (previously %d), root %s, as %s\n", origin, c.Size, prev.Size, c.Root, name)
+			fmt.Fprintf(out, "accepted by the ledger 账本已接收: %s\n", strings.Join(accepted, ", "))
 			return nil
 		},
 	}

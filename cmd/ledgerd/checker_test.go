@@ -61,7 +61,7 @@ func TestServesTheCatalogueAndChecksAtTheDoor(t *testing.T) {
 	}
 	err = act("data.collected.v1", &events.DataCollected{Resource: "aba-stats.county-economy", Records: 12, Purpose: "经济运行监测"})
 	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "submission.payload.legal_basis" || !strings.Contains(ce.MessageZH, "第十七條") {
+	if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "submission.payload.legal_basis" || !strings.Contains(ce.MessageZH, "第十七条") {
 		t.Fatalf("collection without a legal basis: %v", err)
 	}
 	entry := events.All()[6].Example.(*events.CatalogEntryRegistered)

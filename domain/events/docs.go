@@ -28,7 +28,7 @@ func Markdown() []byte {
 	w("suspended). %d types.\n\n", len(catalogue))
 	w("Columns: **signer** is the key role that signs it (`institution`, `root` = the data authority's\n")
 	w("root key, `ledger` = the ledger's own key); **stream** is where it is appended ({actor} = the acting\n")
-	w("institution); **access** = it reaches public data and is refused to a suspended party (第四十二條);\n")
+	w("institution); **access** = it reaches public data and is refused to a suspended party (第四十二条);\n")
 	w("**authority** = only a data authority may do it.\n\n")
 	w("| type | act | articles | signer | stream | access | authority |\n|---|---|---|---|---|---|---|\n")
 	for _, t := range catalogue {

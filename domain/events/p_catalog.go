@@ -52,7 +52,7 @@ func (o *Opening) validate(p *domain.Problems) {
 	}
 }
 
-// DataItem is one attribute (field) of a resource (屬性, Art. 14).
+// DataItem is one attribute (field) of a resource (属性, Art. 14).
 type DataItem struct {
 	Name      string             `json:"name"`
 	Format    string             `json:"format"`
@@ -64,10 +64,10 @@ type CatalogEntry struct {
 	Resource          string              `json:"resource" jsonschema:"description=resource identifier"`
 	TitleZH           string              `json:"title_zh"`
 	TitleEN           string              `json:"title_en,omitempty"`
-	Classification    string              `json:"classification" jsonschema:"description=classification (分類) code"`
-	Responsible       string              `json:"responsible" jsonschema:"description=responsible institution (責任主體)"`
+	Classification    string              `json:"classification" jsonschema:"description=classification (分类) code"`
+	Responsible       string              `json:"responsible" jsonschema:"description=responsible institution (责任主体)"`
 	Formats           []string            `json:"formats" jsonschema:"description=formats (格式); e.g. json; csv"`
-	Items             []DataItem          `json:"items" jsonschema:"description=attributes (屬性)"`
+	Items             []DataItem          `json:"items" jsonschema:"description=attributes (属性)"`
 	UpdatePeriod      domain.UpdatePeriod `json:"update_period"`
 	Sharing           Sharing             `json:"sharing"`
 	UsageRequirements string              `json:"usage_requirements" jsonschema:"description=usage requirements (使用要求)"`
@@ -117,7 +117,7 @@ type CatalogEntryRegistered struct{ CatalogEntry }
 type CatalogEntryUpdated struct {
 	CatalogEntry
 	Trigger string `json:"trigger,omitempty" jsonschema:"description=id of the catalog.update_triggered.v1 event this update answers"`
-	Change  string `json:"change" jsonschema:"description=what changed and why (變更依據)"`
+	Change  string `json:"change" jsonschema:"description=what changed and why (变更依据)"`
 }
 
 // Validate implements Payload.
@@ -130,7 +130,7 @@ func (x *CatalogEntryUpdated) Validate(p *domain.Problems) {
 // within 10 working days of the day it arose.
 type CatalogUpdateTriggered struct {
 	Trigger     domain.CatalogTrigger `json:"trigger"`
-	AroseOn     string                `json:"arose_on" jsonschema:"format=date,description=the day the situation arose (情形發生之日)"`
+	AroseOn     string                `json:"arose_on" jsonschema:"format=date,description=the day the situation arose (情形发生之日)"`
 	Description string                `json:"description"`
 	Resources   []string              `json:"resources,omitempty" jsonschema:"description=catalog entries expected to change"`
 }
@@ -189,7 +189,7 @@ func (x *OpeningReclassified) Validate(p *domain.Problems) {
 }
 
 // SourceDesignated is the authority's designation of the one collecting institution for
-// data cataloged twice (一數一源, Art. 14 para 2, Art. 17).
+// data cataloged twice (一数一源, Art. 14 para 2, Art. 17).
 type SourceDesignated struct {
 	Resource    string   `json:"resource" jsonschema:"description=the designated source's entry"`
 	Source      string   `json:"source" jsonschema:"description=the designated collecting institution"`

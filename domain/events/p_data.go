@@ -13,7 +13,7 @@ type DataCollected struct {
 	Resource     string                `json:"resource"`
 	Records      int64                 `json:"records"`
 	Purpose      string                `json:"purpose"`
-	LegalBasis   string                `json:"legal_basis" jsonschema:"description=the statutory duty collected under (法定職責)"`
+	LegalBasis   string                `json:"legal_basis" jsonschema:"description=the statutory duty collected under (法定职责)"`
 	Emergency    string                `json:"emergency,omitempty" jsonschema:"description=emergency collected under (Art. 17 para 3; Art. 21)"`
 	OutOfCatalog string                `json:"out_of_catalog_reason,omitempty" jsonschema:"description=special business or urgent need for data outside the catalog (Art. 17 para 3)"`
 	Verification []domain.Verification `json:"verification,omitempty" jsonschema:"description=how the persons' identity was verified (Art. 18)"`
@@ -28,7 +28,7 @@ func (x *DataCollected) Validate(p *domain.Problems) {
 	p.OptionalID("emergency", x.Emergency, art(21))
 }
 
-// DataAggregated records aggregation to the platform (歸集, Art. 18, 19).
+// DataAggregated records aggregation to the platform (归集, Art. 18, 19).
 type DataAggregated struct {
 	Resource string                   `json:"resource"`
 	Records  int64                    `json:"records"`
@@ -74,7 +74,7 @@ func (x *DataHandled) Validate(p *domain.Problems) {
 	p.Text("purpose", x.Purpose, art(2))
 }
 
-// DataStored records storage (存儲, Art. 2).
+// DataStored records storage (存储, Art. 2).
 type DataStored struct{ DataHandled }
 
 // DataProcessed records processing (加工, Art. 2).
@@ -89,7 +89,7 @@ func (x *DataProcessed) Validate(p *domain.Problems) {
 	p.Text("operation", x.Operation, art(2))
 }
 
-// DataTransmitted records transmission (傳輸, Art. 2, 37(1)).
+// DataTransmitted records transmission (传输, Art. 2, 37(1)).
 type DataTransmitted struct {
 	DataHandled
 	To        string `json:"to" jsonschema:"description=receiving institution or system"`
@@ -131,7 +131,7 @@ func (x *DataCopied) Validate(p *domain.Problems) {
 	p.Text("destination", x.Destination, art(37).ItemOf(5))
 }
 
-// DataExported records export (導出, Art. 37(5), 41(9)).
+// DataExported records export (导出, Art. 37(5), 41(9)).
 type DataExported struct {
 	Supervised
 	Destination string `json:"destination"`
@@ -145,7 +145,7 @@ func (x *DataExported) Validate(p *domain.Problems) {
 	p.Text("format", x.Format, art(37).ItemOf(5))
 }
 
-// DataDesensitised records desensitisation (脫敏, Art. 37(5), 30 para 2).
+// DataDesensitised records desensitisation (脱敏, Art. 37(5), 30 para 2).
 type DataDesensitised struct {
 	Supervised
 	Method string `json:"method"`
@@ -187,7 +187,7 @@ func (x *DataSealed) Validate(p *domain.Problems) {
 	p.Text("reason", x.Reason, art(21))
 }
 
-// DataDestroyed records destruction (銷毀, Art. 9, 21, 22).
+// DataDestroyed records destruction (销毁, Art. 9, 21, 22).
 type DataDestroyed struct {
 	Resource string `json:"resource"`
 	Records  int64  `json:"records"`

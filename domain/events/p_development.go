@@ -57,7 +57,7 @@ func (x *QualificationRefused) Validate(p *domain.Problems) {
 	p.Text("reason", x.Reason, art(35))
 }
 
-// DataDeveloped records development (開發) under a qualification; products must cite the
+// DataDeveloped records development (开发) under a qualification; products must cite the
 // data's source and date (Art. 35, 36).
 type DataDeveloped struct {
 	Application string `json:"application" jsonschema:"description=the qualification's application id"`

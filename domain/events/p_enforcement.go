@@ -35,7 +35,7 @@ func (x *RectificationOrdered) Validate(p *domain.Problems) {
 	if p.Required("items", len(x.Items) > 0, a) {
 		for i, it := range x.Items {
 			if it < 1 || it > 11 {
-				p.Add(fmt.Sprintf("items[%d]", i), "bad_item", a, "Art. 41 has items 1 to 11", "第四十一條共 11 项")
+				p.Add(fmt.Sprintf("items[%d]", i), "bad_item", a, "Art. 41 has items 1 to 11", "第四十一条共 11 项")
 			}
 		}
 	}
@@ -62,7 +62,7 @@ func (x *RectificationCompleted) Validate(p *domain.Problems) {
 }
 
 // RectificationEscalated refers a refused or serious case to the competent organs
-// (拒不整改或者情節嚴重, Art. 41).
+// (拒不整改或者情节严重, Art. 41).
 type RectificationEscalated struct {
 	Order  string `json:"order"`
 	To     string `json:"to" jsonschema:"description=the competent organ"`

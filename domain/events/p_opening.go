@@ -54,8 +54,8 @@ func (x *OpeningApplicationSubmitted) Validate(p *domain.Problems) {
 type OpeningGranted struct {
 	Application        string       `json:"application"`
 	Party              string       `json:"party" sensitive:"personal"`
-	SecurityCommitment *DocumentRef `json:"security_commitment,omitempty" jsonschema:"description=安全承諾書"`
-	UseAgreement       *DocumentRef `json:"use_agreement,omitempty" jsonschema:"description=開放利用協議"`
+	SecurityCommitment *DocumentRef `json:"security_commitment,omitempty" jsonschema:"description=安全承诺书"`
+	UseAgreement       *DocumentRef `json:"use_agreement,omitempty" jsonschema:"description=开放利用协议"`
 }
 
 // Validate implements Payload.

@@ -26,7 +26,7 @@ type ContractSigned struct {
 	Provider                 string       `json:"provider"`
 	Scope                    string       `json:"scope"`
 	Systems                  []string     `json:"systems"`
-	ConfidentialityAgreement *DocumentRef `json:"confidentiality_agreement,omitempty" jsonschema:"description=服務安全保護及保密協議 signed at the same time"`
+	ConfidentialityAgreement *DocumentRef `json:"confidentiality_agreement,omitempty" jsonschema:"description=服务安全保护及保密协议 signed at the same time"`
 	LiabilityDefined         bool         `json:"liability_defined" jsonschema:"description=liability for breach is defined"`
 }
 

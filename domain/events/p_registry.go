@@ -45,7 +45,7 @@ func (x *PersonRegistered) Validate(p *domain.Problems) {
 	p.Text("name", x.Name, art(7))
 }
 
-// ResponsibleDesignated names the institution's first responsible person (第一責任人:
+// ResponsibleDesignated names the institution's first responsible person (第一责任人:
 // its principal head, Art. 7, 37 para 1).
 type ResponsibleDesignated struct {
 	Person string `json:"person"`

@@ -2,7 +2,7 @@ package events
 
 import "github.com/aba-prefecture/dataledger/domain"
 
-// CorrectionRequested is a party's correction request (校核申請), received by the
+// CorrectionRequested is a party's correction request (校核申请), received by the
 // collecting institution or by the data authority (Art. 20 paras 2, 3).
 type CorrectionRequested struct {
 	Request  string `json:"request"`

@@ -62,7 +62,7 @@ func (x *BackupCompleted) Validate(p *domain.Problems) {
 
 // DrillHeld records an incident-response drill of the emergency plan (Art. 37(8)).
 type DrillHeld struct {
-	Plan         string `json:"plan" jsonschema:"description=the incident response plan (應急預案)"`
+	Plan         string `json:"plan" jsonschema:"description=the incident response plan (应急预案)"`
 	HeldOn       string `json:"held_on" jsonschema:"format=date"`
 	Scenario     string `json:"scenario"`
 	Participants int64  `json:"participants"`

@@ -92,7 +92,7 @@ func (x *ShareDataUsed) Validate(p *domain.Problems) {
 }
 
 // ShareVerificationRequested asks a provider to verify or compare data it does not share
-// (Art. 25 para 2: 核實、比對需求).
+// (Art. 25 para 2: 核实、比对需求).
 type ShareVerificationRequested struct {
 	Request  string `json:"request"`
 	Resource string `json:"resource"`

@@ -445,7 +445,7 @@ func TestExportRefusals(t *testing.T) {
 		{"reversed", bundle.Request{Selection: bundle.Selection{From: u(2), To: u(1)}, By: "p", Reason: "r"}, ledger.ErrInvalid},
 		{"beyond", bundle.Request{Selection: bundle.Selection{From: u(1), To: u(99)}, By: "p", Reason: "r"}, ledger.ErrInvalid},
 		{"no_reason", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p"}, ledger.ErrInvalid},
-		{"bad_person", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "王 偉", Reason: "r"}, ledger.ErrInvalid},
+		{"bad_person", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "王 伟", Reason: "r"}, ledger.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -130,7 +130,7 @@ func (f *Fixture) Event(t testing.TB, inst, stream string, n int) *ledger.Signed
 		resource = r
 	}
 	return Sign(t, k, Submission(inst, k.Public().ID(), stream, "data.collected.v1", map[string]any{
-		"resource": resource, "records": max(n, 1), "purpose": "年度統計",
+		"resource": resource, "records": max(n, 1), "purpose": "年度统计",
 		"legal_basis": "《中华人民共和国统计法》第七条", "verification": []string{"id_document"},
 	}))
 }

@@ -42,7 +42,7 @@ type Calendar struct {
 func Default() *Calendar { return &Calendar{years: map[int]bool{}, override: map[Date]bool{}} }
 
 // File is the operator's calendar file: one entry per year, transcribed from the State
-// Council's notice (國務院辦公廳關於 YYYY 年部分節假日安排的通知).
+// Council's notice (国务院办公厅关于 YYYY 年部分节假日安排的通知).
 type File struct {
 	Years []Year `json:"years"`
 }
@@ -51,9 +51,9 @@ type File struct {
 // Saturday and Sunday off.
 type Year struct {
 	Year        int      `json:"year"`
-	Source      string   `json:"source"`       // the notice, e.g. 國辦發明電〔2027〕7號
+	Source      string   `json:"source"`       // the notice, e.g. 国办发明电〔2027〕7号
 	DaysOff     []string `json:"days_off"`     // statutory days off (YYYY-MM-DD)
-	WorkingDays []string `json:"working_days"` // adjusted working days (調休), usually weekends
+	WorkingDays []string `json:"working_days"` // adjusted working days (调休), usually weekends
 }
 
 // LoadFile reads an operator calendar file and returns c extended with it.

@@ -1,5 +1,5 @@
 // Package calendar is the PRC working-day calendar the Measures' deadlines are counted in
-// (工作日: statutory days off and the adjusted working weekends, 調休).
+// (工作日: statutory days off and the adjusted working weekends, 调休).
 //
 // It guarantees that a working-day count is either computed from real schedule data or
 // refused: a date in a year for which neither the maintained library nor the operator's

@@ -26,10 +26,10 @@ type Institution struct {
 // Resource is a catalog entry's current custody and attributes.
 type Resource struct {
 	ID      string
-	Holder  string // responsible institution (責任主體)
+	Holder  string // responsible institution (责任主体)
 	Sharing domain.SharingAttribute
 	Opening domain.OpeningAttribute
-	Source  string // designated collecting institution, if designated (一數一源)
+	Source  string // designated collecting institution, if designated (一数一源)
 }
 
 // Case is an application or request someone must answer: who asked, who must answer,

@@ -79,7 +79,7 @@ func (g *gen) catalogUpdates() {
 	}
 }
 
-// designation: 一數一源 (Art. 14 para 2, 17): the authority names the police as the one
+// designation: 一数一源 (Art. 14 para 2, 17): the authority names the police as the one
 // collector of household data; civil affairs collects it anyway (F4).
 func (g *gen) designation() {
 	d := g.add(-1, g.at(0.10), Authority, head(Authority), "catalog.source_designated.v1", &events.SourceDesignated{

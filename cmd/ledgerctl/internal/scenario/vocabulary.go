@@ -29,7 +29,7 @@ type Person struct {
 }
 
 // Institution is one public institution of the scenario. People[0] is its head, the
-// first responsible person (第一責任人, Art. 7); People[1] holds the security-manager
+// first responsible person (第一责任人, Art. 7); People[1] holds the security-manager
 // post (Art. 37(3)); the rest are dedicated staff.
 type Institution struct {
 	ID            string

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/privacy"
-	"github.com/google/uuid"
 )
 
 // plaintextJSON is the body of GET /v1/events/{id}/plaintext: who did what, with the
@@ -30,25 +29,14 @@ type plaintextJSON struct {
 }
 
 func (s *Server) getPlaintext(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if u, err := uuid.Parse(id); err != nil || u.String() != id {
-		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_id", "id", "the event id must be a lowercase hyphenated UUID", "事件 id 必须是小写、带连字符的 UUID"))
+	seq, ok := s.eventSeq(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
 	st := s.l.Store()
-	pos, err := st.Lookup(ctx, []string{id})
-	if err != nil {
-		s.refuse(w, r, fmt.Errorf("looking up %s: %w", id, err))
-		return
-	}
-	seq, ok := pos[id]
-	if !ok {
-		s.refuse(w, r, problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未记录此 id 的事件"))
-		return
-	}
 	var e *ledger.Entry
-	err = st.Entries(ctx, seq, seq+1, func(re ledger.RawEntry) error {
+	err := st.Entries(ctx, seq, seq+1, func(re ledger.RawEntry) error {
 		var err error
 		e, err = ledger.ParseEntry(bytes.Clone(re.Bytes))
 		return err

@@ -253,26 +253,36 @@ type eventJSON struct {
 	Checkpoint     string          `json:"checkpoint"`
 }
 
-func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+// eventSeq resolves the {id} of an event route to its position, answering the request
+// itself (400 for a malformed id, 404 for an unknown one) when it cannot.
+func (s *Server) eventSeq(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 	id := r.PathValue("id")
 	if u, err := uuid.Parse(id); err != nil || u.String() != id {
 		s.refuse(w, r, problem(ledger.ErrInvalid, "bad_id", "id", "the event id must be a lowercase hyphenated UUID", "事件 id 必须是小写、带连字符的 UUID"))
-		return
+		return 0, false
 	}
-	ctx := r.Context()
-	st := s.l.Store()
-	pos, err := st.Lookup(ctx, []string{id})
+	pos, err := s.l.Store().Lookup(r.Context(), []string{id})
 	if err != nil {
 		s.refuse(w, r, fmt.Errorf("looking up %s: %w", id, err))
-		return
+		return 0, false
 	}
 	seq, ok := pos[id]
 	if !ok {
 		s.refuse(w, r, problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未记录此 id 的事件"))
+		return 0, false
+	}
+	return seq, true
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	seq, ok := s.eventSeq(w, r)
+	if !ok {
 		return
 	}
+	ctx := r.Context()
+	st := s.l.Store()
 	var out eventJSON
-	err = st.Entries(ctx, seq, seq+1, func(e ledger.RawEntry) error {
+	err := st.Entries(ctx, seq, seq+1, func(e ledger.RawEntry) error {
 		out.Seq, out.Hash = e.Seq, e.Hash
 		out.Entry = bytes.Clone(e.Bytes)
 		return nil

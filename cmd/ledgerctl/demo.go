@@ -20,6 +20,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/privacy"
 	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -38,6 +39,15 @@ type demoResult struct {
 	PerS         float64        `json:"events_per_s"`
 	Types        map[string]int `json:"types"`
 	Violations   []string       `json:"violations"`
+	// Access control and privacy: where ledgerd finds the credentials (its default) and
+	// the key store (its flags), the tokens (shown only here), the fields encrypted and
+	// the subjects whose keys destruction acts destroyed.
+	Credentials string      `json:"credentials"`
+	Tokens      []demoToken `json:"tokens"`
+	Keystore    string      `json:"keystore"`
+	KEKFile     string      `json:"kek_file"`
+	Encrypted   int64       `json:"encrypted_fields"`
+	Shredded    []string    `json:"shredded_subjects"`
 }
 
 func newDemoCmd() *cobra.Command {
@@ -105,6 +115,11 @@ type demoSigners struct {
 	root    *crypto.PrivateKey
 	inst    map[string]*crypto.PrivateKey
 	rotated map[string]*crypto.PrivateKey
+	// ks encrypts the personal fields demoEncryptSpec names before signing, as
+	// `ledgerctl submit --encrypt-fields` does; encrypted counts them.
+	ctx       context.Context
+	ks        privacy.KeyStore
+	encrypted atomic.Int64
 }
 
 func (s *demoSigners) key(e *scenario.Event) (*crypto.PrivateKey, error) {
@@ -142,6 +157,13 @@ func (s *demoSigners) sign(e *scenario.Event) (*ledger.Signed, error) {
 	sub, err := e.Submission(id, k.Public().ID())
 	if err != nil {
 		return nil, err
+	}
+	if spec := demoEncryptSpec(e); spec != "" && s.ks != nil {
+		paths, err := encryptFields(s.ctx, s.ks, &sub, spec, "")
+		if err != nil {
+			return nil, fmt.Errorf("encrypting %s %s: %w", e.Type, id, err)
+		}
+		s.encrypted.Add(int64(len(paths)))
 	}
 	return ledger.SignSubmission(k, sub)
 }
@@ -185,7 +207,8 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	// The ledger is opened exactly as ledgerd opens it: every submission is checked against
 	// the event catalogue and the registry folded from the log, and the act the storyline
 	// has a suspended party attempt is refused and the refusal recorded.
-	chk := domaincmd.NewChecker(registry.New(), lk, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	chk := domaincmd.NewChecker(registry.New(), lk, log)
 	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, Check: chk.Check, OnCommit: chk.OnCommit})
 	if err != nil {
 		return demoResult{}, fmt.Errorf("opening the ledger: %w", err)
@@ -196,7 +219,12 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	}
 
 	tl := scenario.Generate(scenario.Config{Events: n, Seed: seed, End: time.Now()})
-	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}}
+	paths := demoPathsOf(dir)
+	ks, err := openDemoKeystore(paths)
+	if err != nil {
+		return demoResult{}, fmt.Errorf("creating the key store: %w", err)
+	}
+	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}, ctx: ctx, ks: ks}
 	for _, in := range scenario.Institutions {
 		k, err := crypto.GenerateKey()
 		if err != nil {
@@ -293,9 +321,19 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	if err := l.Close(); err != nil {
 		return demoResult{}, fmt.Errorf("closing the ledger: %w", err)
 	}
+	shredded, err := shredDemo(ctx, st, ks, paths, log)
+	if err != nil {
+		return demoResult{}, err
+	}
+	tokens, err := issueDemoTokens(paths.credentials)
+	if err != nil {
+		return demoResult{}, err
+	}
 	el := time.Since(start)
 	res := demoResult{Dir: dir, Institutions: len(scenario.Institutions), Events: tally.n, Entries: c.Size, Root: c.Root.String(),
-		ElapsedS: el.Seconds(), PerS: float64(tally.n) / el.Seconds(), Types: tally.types}
+		ElapsedS: el.Seconds(), PerS: float64(tally.n) / el.Seconds(), Types: tally.types,
+		Credentials: paths.credentials, Tokens: tokens, Keystore: paths.keystore, KEKFile: paths.kek,
+		Encrypted: signers.encrypted.Load(), Shredded: shredded}
 	for _, v := range tl.Violations {
 		res.Violations = append(res.Violations, v.Finding+": "+v.Note)
 	}
@@ -383,5 +421,17 @@ func printDemo(w io.Writer, r demoResult, asJSON bool) error {
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "  %s\n", v)
 	}
+	fmt.Fprintf(w, "encrypted fields 加密字段:   %d (key store 密钥库 %s, KEK %s)\n", r.Encrypted, r.Keystore, r.KEKFile)
+	fmt.Fprintf(w, "shredded subjects 已销毁密钥的主体: %v\n", r.Shredded)
+	fmt.Fprintf(w, "credentials 凭据 (Argon2id hashes only 仅存哈希): %s\n", r.Credentials)
+	fmt.Fprintln(w, "tokens, shown only now 令牌仅显示这一次 (curl -H 'Authorization: Bearer TOKEN' …):")
+	for _, t := range r.Tokens {
+		who := t.Person
+		if t.Institution != "" {
+			who = t.Institution + "/" + t.Person
+		}
+		fmt.Fprintf(w, "  %-16s %-40s %s\n", t.Role, who, t.Token)
+	}
+	fmt.Fprintf(w, "serve it 启动服务: ledgerd --data %s --keystore %s --kek-file %s\n", r.Dir, r.Keystore, r.KEKFile)
 	return nil
 }

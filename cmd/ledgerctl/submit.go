@@ -128,20 +128,15 @@ func runSubmit(cmd *cobra.Command, o *submitOpts, expected *uint64) error {
 	}
 	var encrypted []string
 	if o.encryptFields != "" {
-		fields, err := privacy.ParseFields(o.encryptFields, o.subject)
-		if err != nil {
+		if _, err := privacy.ParseFields(o.encryptFields, o.subject); err != nil {
 			return usage("submit: --encrypt-fields: %v", err)
 		}
 		ks, err := o.ks.open("submit")
 		if err != nil {
 			return err
 		}
-		if sub.Payload, err = privacy.EncryptPayload(ctx, ks, id, sub.Payload, fields); err != nil {
+		if encrypted, err = encryptFields(ctx, ks, &sub, o.encryptFields, o.subject); err != nil {
 			return usage("submit: encrypting: %v", err)
-		}
-		envs, _ := privacy.Envelopes(sub.Payload)
-		for _, e := range envs {
-			encrypted = append(encrypted, e.Path)
 		}
 	}
 	signed, err := ledger.SignSubmission(k, sub)
@@ -168,6 +163,26 @@ func runSubmit(cmd *cobra.Command, o *submitOpts, expected *uint64) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: id %s seq %d stream_version %d hash %s\n", state, id, rc.Seq, rc.StreamVersion, rc.Hash)
 	return nil
+}
+
+// encryptFields replaces the payload fields spec names (--encrypt-fields syntax, with
+// subject for those naming none) by SM4-GCM envelopes under their subjects' data keys,
+// bound to sub.ID, and returns the paths encrypted. It runs before signing, so the
+// signature covers the ciphertext; submit and demo both encrypt through it.
+func encryptFields(ctx context.Context, ks privacy.KeyStore, sub *ledger.Submission, spec, subject string) ([]string, error) {
+	fields, err := privacy.ParseFields(spec, subject)
+	if err != nil {
+		return nil, err
+	}
+	if sub.Payload, err = privacy.EncryptPayload(ctx, ks, sub.ID, sub.Payload, fields); err != nil {
+		return nil, err
+	}
+	envs, _ := privacy.Envelopes(sub.Payload)
+	paths := make([]string, 0, len(envs))
+	for _, e := range envs {
+		paths = append(paths, e.Path)
+	}
+	return paths, nil
 }
 
 // readPayload reads a JSON object from a file or standard input.

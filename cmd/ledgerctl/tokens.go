@@ -110,12 +110,8 @@ func newTokensAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tok, cred, err := auth.NewToken(role, w.institution, w.person, exp, auth.DefaultKDF)
+			tok, cred, err := issueToken(f, role, w.institution, w.person, exp, w.note)
 			if err != nil {
-				return usage("tokens add: %v", err)
-			}
-			cred.Note = w.note
-			if err := f.Add(cred); err != nil {
 				return usage("tokens add: %v", err)
 			}
 			if err := auth.WriteFile(w.file, f); err != nil {
@@ -130,6 +126,21 @@ func newTokensAddCmd() *cobra.Command {
 	w.bind(c)
 	c.Flags().StringVar(&w.expires, "expires", "", "expiry: a duration from now (720h), a date or an RFC 3339 time (default never)")
 	return c
+}
+
+// issueToken makes a bearer token and adds only its Argon2id hash to f: the one way
+// tokens are made (tokens add, demo), so the demo's credentials are exactly what an
+// operator's would be. The caller writes f and shows the token once.
+func issueToken(f *auth.File, role auth.Role, institution, person string, expires time.Time, note string) (string, *auth.Credential, error) {
+	tok, cred, err := auth.NewToken(role, institution, person, expires, auth.DefaultKDF)
+	if err != nil {
+		return "", nil, err
+	}
+	cred.Note = note
+	if err := f.Add(cred); err != nil {
+		return "", nil, err
+	}
+	return tok, cred, nil
 }
 
 func newTokensAddCertCmd() *cobra.Command {

@@ -75,6 +75,15 @@ orders, a party whose access is suspended and whose attempt is refused and recor
 a key rotation. Deadlines are met or missed in working days of the PRC calendar under the
 policy in force.
 
+Access and privacy (docs/access.md, docs/privacy.md): a bearer token for every role
+(authority, security_officer, reviewer, institution, submitter) is added to ledgerd's
+default credentials file DIR/access/credentials.json (Argon2id hashes only) and printed
+once, here, on standard output; keep the ones you need. Correction descriptions and
+withdrawal grounds are encrypted before signing under the party's key in a key store in
+DIR/keystore (KEK in DIR/keys/keystore.kek), and the storyline's granted deletion request
+(Art. 22) destroys that party's key. Serve it all with
+  ledgerd --data DIR --keystore DIR/keystore --kek-file DIR/keys/keystore.kek
+
 N scales the routine volume; the fixed storyline is always included. The same --seed
 gives the same scenario (keys and signatures differ).`,
 		Args: cobra.NoArgs,

@@ -1,4 +1,3 @@
-// Command gen writes docs/events.md and docs/schemas/*.json from the event catalogue.
 package main
 
 import (

@@ -26,6 +26,9 @@ type Options struct {
 	MaxSkew time.Duration
 	// MaxBatch caps entries per group commit (default 4096).
 	MaxBatch int
+	// FollowEvery is how often an idle sequencer on a store shared with other writers
+	// (a HeadLocker) folds in their commits (default 100ms; negative disables).
+	FollowEvery time.Duration
 	// Linger is how long the sequencer may keep a busy batch open for submissions still
 	// arriving (default 2ms; negative disables). A commit has a fixed cost (page writes,
 	// two fsyncs), so bigger batches cost less per entry; the sequencer lingers only
@@ -67,6 +70,9 @@ func (o *Options) defaults() {
 	if o.Linger == 0 {
 		o.Linger = 2 * time.Millisecond
 	}
+	if o.FollowEvery == 0 {
+		o.FollowEvery = 100 * time.Millisecond
+	}
 	if o.CheckpointEvery == 0 {
 		o.CheckpointEvery = time.Second
 	}
@@ -100,6 +106,7 @@ type Ledger struct {
 	closed bool
 	reqs   chan *request
 	done   chan struct{}
+	shared bool // the store has other writers (it is a HeadLocker)
 
 	// sequencer-owned
 	size         uint64
@@ -121,7 +128,7 @@ type treeHead struct {
 }
 
 type request struct {
-	s    *Signed
+	s    *Signed // nil: a request to fold in what other writers committed
 	done chan result
 }
 
@@ -216,6 +223,7 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 	}
 	l := &Ledger{st: st, opts: opts, reqs: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}),
 		size: h.Size, last: h.LastHash, tree: t, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
+	_, l.shared = st.(HeadLocker)
 	l.reg.Store(reg)
 	l.head.Store(&treeHead{Size: h.Size, LastHash: h.LastHash, Root: t.root()})
 	if err := st.Entries(ctx, h.Size-1, h.Size, func(r RawEntry) error {
@@ -338,9 +346,14 @@ func (l *Ledger) AppendJSON(ctx context.Context, body []byte) (Receipt, error) {
 // already). Every refusal is a *Problem and writes nothing. Signature verification runs
 // in the caller's goroutine, so concurrent callers use every core.
 func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
-	if err := l.admit(s); err != nil {
+	if err := l.admit(ctx, s); err != nil {
 		return Receipt{}, err
 	}
+	return l.enqueue(ctx, s)
+}
+
+// enqueue hands a request to the sequencer and waits for its result.
+func (l *Ledger) enqueue(ctx context.Context, s *Signed) (Receipt, error) {
 	req := &request{s: s, done: make(chan result, 1)}
 	l.mu.RLock()
 	if l.closed {
@@ -364,7 +377,7 @@ func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
 
 // admit runs every check that needs no position: time skew, the domain rule, the key's
 // existence and the signature.
-func (l *Ledger) admit(s *Signed) error {
+func (l *Ledger) admit(ctx context.Context, s *Signed) error {
 	sub := &s.Submission
 	if sub.Type == TypeInitialized {
 		return unauthorized("type_not_allowed", "submission.type", "the genesis entry is written once, at initialisation", "创世记录只能在初始化时写入一次")
@@ -380,6 +393,14 @@ func (l *Ledger) admit(s *Signed) error {
 		}
 	}
 	k, ok := l.reg.Load().Key(sub.Actor.KeyID)
+	if !ok && l.shared {
+		// Another writer on the same store may have registered the key a moment ago:
+		// fold in what it committed before refusing.
+		if _, err := l.enqueue(ctx, nil); err != nil {
+			return err
+		}
+		k, ok = l.reg.Load().Key(sub.Actor.KeyID)
+	}
 	if !ok {
 		return unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "该密钥未登记")
 	}
@@ -411,15 +432,75 @@ func (l *Ledger) Close() error {
 
 func (l *Ledger) run() {
 	defer close(l.done)
+	// With other writers on the store, follow their commits even while idle, so that
+	// keys they register and parties they suspend are known here within FollowEvery.
+	var follow <-chan time.Time
+	if l.shared && l.opts.FollowEvery > 0 {
+		t := time.NewTicker(l.opts.FollowEvery)
+		defer t.Stop()
+		follow = t.C
+	}
 	batch := make([]*request, 0, l.opts.MaxBatch)
-	for req := range l.reqs {
+	for {
+		var req *request
+		select {
+		case r, ok := <-l.reqs:
+			if !ok {
+				return
+			}
+			req = r
+		case <-follow:
+			if err := l.follow(context.Background()); err != nil {
+				l.opts.Logger.Error("following other writers failed", "err", err)
+			}
+			continue
+		}
 		batch = append(batch[:0], req)
 		open := l.drain(&batch)
 		if open && len(batch) >= lingerBusy && l.opts.Linger > 0 {
 			l.linger(&batch)
 		}
-		l.commit(batch)
+		batch = l.answerSyncs(batch)
+		if len(batch) > 0 {
+			l.commit(batch)
+		}
+		if !open {
+			return
+		}
 	}
+}
+
+// follow folds in entries other writers committed since our last look.
+func (l *Ledger) follow(ctx context.Context) error {
+	h, err := l.st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("reading head: %w", err)
+	}
+	if h.Size == l.size {
+		return nil
+	}
+	return l.catchUp(ctx)
+}
+
+// answerSyncs removes the sync requests (nil submissions) from batch, answering them
+// after one catch-up with the store.
+func (l *Ledger) answerSyncs(batch []*request) []*request {
+	var syncs []*request
+	out := batch[:0]
+	for _, r := range batch {
+		if r.s == nil {
+			syncs = append(syncs, r)
+		} else {
+			out = append(out, r)
+		}
+	}
+	if len(syncs) > 0 {
+		err := l.follow(context.Background())
+		for _, r := range syncs {
+			r.done <- result{err: err}
+		}
+	}
+	return out
 }
 
 // lingerBusy is the queue depth that marks the sequencer as busy: below it submissions

@@ -159,3 +159,36 @@ func TestFourWriters(t *testing.T) {
 	rep := ledgertest.MustVerify(t, st0)
 	t.Logf("%d entries from 4 writers %v, one chain, verified in %v", rep.Entries, perWriter, rep.Elapsed)
 }
+
+// TestOtherWritersKeysAreKnown: a key registered through one ledgerd is usable through
+// another on the same database at once (the second folds in the first's commits before
+// refusing an unknown key), and an idle writer follows the others on its own.
+func TestOtherWritersKeysAreKnown(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	stA := open(t, url)
+	f.Init(t, stA)
+	a := f.Open(t, stA, ledger.Options{})
+	b := f.Open(t, open(t, url), ledger.Options{FollowEvery: 50 * time.Millisecond})
+
+	f.Register(t, a, "county-01")
+	if _, err := b.Append(ctx, f.Event(t, "county-01", "resource/r-1", 1)); err != nil {
+		t.Fatalf("a key registered through another writer was refused: %v", err)
+	}
+
+	k := f.Register(t, a, "county-02")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := b.Registry().Key(k.Public().ID()); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an idle writer did not follow the other writer's registration")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b.Size() != a.Size() {
+		t.Fatalf("idle writer at %d entries, the log has %d", b.Size(), a.Size())
+	}
+}

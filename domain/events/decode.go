@@ -22,6 +22,16 @@ var ErrUnknownType = errors.New("unknown event type")
 // payload's Validate. The error is nil or an errors.Join of *domain.FieldError.
 func Decode(t *Type, raw []byte) (Payload, error) {
 	pl := t.New()
+	if decodeFast(pl, raw) {
+		p := &domain.Problems{}
+		pl.Validate(p)
+		return pl, p.Err()
+	}
+	return decodeSlow(t, t.New(), raw)
+}
+
+// decodeSlow is Decode without the fast path: every structural problem is named.
+func decodeSlow(t *Type, pl Payload, raw []byte) (Payload, error) {
 	p := &domain.Problems{}
 	arts := t.Articles
 	art := domain.Article{}

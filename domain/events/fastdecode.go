@@ -1,18 +1,25 @@
 package events
 
 import (
+	"encoding"
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
-// The fast path of Decode: one json.Unmarshal straight into the payload struct, taken only
-// when a type-directed scan has shown that encoding/json and the named-problem decoder
-// (decodeValue) must agree. encoding/json matches keys case-insensitively, accepts
-// unknown fields, and treats null and "" differently from decodeValue; the scan refuses
-// every such input (and anything it is unsure of: escaped keys, duplicate keys, kinds it
-// does not know), so those take the slow path, which names each problem.
+// The fast path of Decode: one pass over the JSON text that checks it and fills the
+// payload struct directly, taken only where encoding/json and the named-problem decoder
+// (decodeValue) are known to agree. It refuses (and Decode starts again on the slow
+// path, which names each problem) anything outside the plain cases: keys not matching a
+// field exactly (encoding/json would match them case-insensitively), unknown or duplicate
+// keys, null (absent for decodeValue), "" for an enum (absent for decodeValue, an error for
+// encoding/json), strings with escapes or invalid UTF-8, numbers that are not plain
+// integers in range, a wrong JSON type, an enum value outside its set, and Go kinds it does
+// not know.
 
 // shape is what the scan needs of one Go type.
 type shape struct {
@@ -20,6 +27,7 @@ type shape struct {
 	text   bool              // implements encoding.TextUnmarshaler (an enum, a time)
 	fields map[string]*shape // struct: exact JSON names, embedded structs flattened
 	index  map[string]int    // struct: field number for the duplicate check
+	path   map[string][]int  // struct: reflect field index of each JSON name
 	elem   *shape            // slice or pointer
 	ok     bool              // false: never take the fast path for this type
 }
@@ -43,12 +51,12 @@ func buildShape(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 	}
 	s := &shape{kind: t.Kind(), ok: true}
 	seen[t] = s
-	if reflect.PointerTo(t).Implements(textUnmarshaler) {
-		s.text = true
-		return s
-	}
 	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		s.ok = false // its own JSON form: only decodeValue's rules are known to hold
+		return s
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		s.text = true
 		return s
 	}
 	switch t.Kind() {
@@ -58,9 +66,9 @@ func buildShape(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 	case reflect.Struct:
 		s.fields = map[string]*shape{}
 		s.index = map[string]int{}
-		s.ok = collectShapes(t, s, seen) && len(s.fields) <= 64
-	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		s.path = map[string][]int{}
+		s.ok = collectShapes(t, nil, s, seen) && len(s.fields) <= 64
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 	default:
 		s.ok = false
 	}
@@ -69,7 +77,7 @@ func buildShape(t reflect.Type, seen map[reflect.Type]*shape) *shape {
 
 // collectShapes mirrors collectFields; a name seen twice (where encoding/json's rules for
 // conflicts could differ from collectFields') disables the fast path for the type.
-func collectShapes(t reflect.Type, s *shape, seen map[reflect.Type]*shape) bool {
+func collectShapes(t reflect.Type, at []int, s *shape, seen map[reflect.Type]*shape) bool {
 	ok := true
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
@@ -78,7 +86,7 @@ func collectShapes(t reflect.Type, s *shape, seen map[reflect.Type]*shape) bool 
 			if sf.Type.Kind() != reflect.Struct {
 				return false
 			}
-			ok = collectShapes(sf.Type, s, seen) && ok
+			ok = collectShapes(sf.Type, append(slices.Clone(at), i), s, seen) && ok
 			continue
 		}
 		if tag == "" || tag == "-" || !sf.IsExported() {
@@ -96,6 +104,7 @@ func collectShapes(t reflect.Type, s *shape, seen map[reflect.Type]*shape) bool 
 		f := buildShape(sf.Type, seen)
 		ok = ok && f.ok
 		s.index[tag] = len(s.fields)
+		s.path[tag] = append(slices.Clone(at), i)
 		s.fields[tag] = f
 	}
 	return ok
@@ -139,38 +148,58 @@ func (sc *scanner) str() (raw []byte, escaped, ok bool) {
 	return nil, false, false
 }
 
-// skipScalar consumes a number, true or false (never null: decodeValue treats null as
-// absent, which encoding/json does not always do).
-func (sc *scanner) skipScalar() bool {
+// token consumes a number, true, false or null and returns it.
+func (sc *scanner) token() []byte {
 	start := sc.i
 	for sc.i < len(sc.b) {
-		switch c := sc.b[sc.i]; {
-		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E',
-			c >= 'a' && c <= 'z':
+		c := sc.b[sc.i]
+		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c >= 'a' && c <= 'z' || c == 'E' {
 			sc.i++
 			continue
 		}
 		break
 	}
-	if sc.i == start {
-		return false
-	}
-	return string(sc.b[start:sc.i]) != "null"
+	return sc.b[start:sc.i]
 }
 
-func (sc *scanner) value(s *shape) bool {
+// plainInt reports whether b is a JSON integer: -?(0|[1-9][0-9]*).
+func plainInt(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 1 && b[0] == '0' {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// value reads one JSON value of shape s into v (addressable, zero).
+func (sc *scanner) value(s *shape, v reflect.Value) bool {
 	sc.ws()
 	if sc.i >= len(sc.b) {
 		return false
 	}
 	c := sc.b[sc.i]
 	if s.text {
-		raw, _, ok := sc.str()
-		return ok && len(raw) > 0 // "" is absent for decodeValue, an error for encoding/json
+		raw, esc, ok := sc.str()
+		if !ok || esc || len(raw) == 0 || !utf8.Valid(raw) {
+			return false // "" is absent for decodeValue, an error for encoding/json
+		}
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(raw) == nil
 	}
 	switch s.kind {
 	case reflect.Pointer:
-		return sc.value(s.elem)
+		nv := reflect.New(v.Type().Elem())
+		if !sc.value(s.elem, nv.Elem()) {
+			return false
+		}
+		v.Set(nv)
+		return true
 	case reflect.Struct:
 		if c != '{' {
 			return false
@@ -202,7 +231,7 @@ func (sc *scanner) value(s *shape) bool {
 				return false
 			}
 			sc.i++
-			if !sc.value(f) {
+			if !sc.value(f, v.FieldByIndex(s.path[string(key)])) {
 				return false
 			}
 			sc.ws()
@@ -225,14 +254,18 @@ func (sc *scanner) value(s *shape) bool {
 		}
 		sc.i++
 		sc.ws()
+		out := reflect.MakeSlice(v.Type(), 0, 4)
 		if sc.i < len(sc.b) && sc.b[sc.i] == ']' {
 			sc.i++
+			v.Set(out)
 			return true
 		}
 		for {
-			if !sc.value(s.elem) {
+			e := reflect.New(v.Type().Elem()).Elem()
+			if !sc.value(s.elem, e) {
 				return false
 			}
+			out = reflect.Append(out, e)
 			sc.ws()
 			if sc.i >= len(sc.b) {
 				return false
@@ -242,22 +275,45 @@ func (sc *scanner) value(s *shape) bool {
 				sc.i++
 			case ']':
 				sc.i++
+				v.Set(out)
 				return true
 			default:
 				return false
 			}
 		}
 	case reflect.String:
-		_, _, ok := sc.str()
-		return ok
-	default:
-		return c != '"' && c != '{' && c != '[' && sc.skipScalar()
+		raw, esc, ok := sc.str()
+		if !ok || esc || !utf8.Valid(raw) {
+			return false
+		}
+		v.SetString(string(raw))
+		return true
+	case reflect.Bool:
+		switch string(sc.token()) {
+		case "true":
+			v.SetBool(true)
+		case "false":
+		default:
+			return false
+		}
+		return true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		tok := sc.token()
+		if !plainInt(tok) {
+			return false
+		}
+		n, err := strconv.ParseInt(string(tok), 10, 64)
+		if err != nil || v.OverflowInt(n) {
+			return false
+		}
+		v.SetInt(n)
+		return true
 	}
+	return false
 }
 
-// decodeFast fills pl (a fresh payload) from raw when the scan shows encoding/json and
-// decodeValue agree on it; false means pl may be half-filled and the caller must start
-// again on the slow path.
+// decodeFast fills pl (a fresh payload) from raw; false means pl may be half-filled and
+// the caller must start again on the slow path with a fresh one.
 func decodeFast(pl Payload, raw []byte) bool {
 	v := reflect.ValueOf(pl)
 	if v.Kind() != reflect.Pointer {
@@ -268,12 +324,9 @@ func decodeFast(pl Payload, raw []byte) bool {
 		return false
 	}
 	sc := scanner{b: raw}
-	if !sc.value(s) {
+	if !sc.value(s, v.Elem()) {
 		return false
 	}
 	sc.ws()
-	if sc.i != len(raw) {
-		return false
-	}
-	return json.Unmarshal(raw, pl) == nil
+	return sc.i == len(raw)
 }

@@ -20,6 +20,12 @@
 //
 // # Caveats
 //
+// Decode has two paths: a single type-directed scan that fills the struct directly for
+// plain input (exact keys, no null, no escapes, no empty enum), and the general decoder
+// that names every problem, taken for anything else. FuzzFastDecode holds them to the
+// same payload and the same problems; a new Go kind in a payload struct (a float, a map,
+// a type with its own UnmarshalJSON) simply sends its type down the general path.
+//
 // Fields tagged sensitive:"personal" carry personal or commercially confidential
 // information; they are the fields the privacy layer (SM4-GCM per-subject keys) must
 // encrypt. Parties are named by pseudonymous identifiers, never by name.

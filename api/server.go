@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aba-prefecture/dataledger/client"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -242,16 +243,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 // eventJSON is the body of GET /v1/events/{id}: the entry exactly as hashed (base64),
 // the same bytes as JSON for reading, and an inclusion proof against a signed
 // checkpoint that covers it.
-type eventJSON struct {
-	Seq            uint64          `json:"seq"`
-	Hash           ledger.Hash     `json:"hash"`
-	StreamVersion  uint64          `json:"stream_version"`
-	Entry          []byte          `json:"entry"`
-	Decoded        json.RawMessage `json:"decoded"`
-	TreeSize       uint64          `json:"tree_size"`
-	InclusionProof []ledger.Hash   `json:"inclusion_proof"`
-	Checkpoint     string          `json:"checkpoint"`
-}
+type eventJSON = client.Event
 
 // eventSeq resolves the {id} of an event route to its position, answering the request
 // itself (400 for a malformed id, 404 for an unknown one) when it cannot.
@@ -363,23 +355,13 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(note)
 }
 
-// LedgerInfo is the body of GET /v1/ledger: what a client needs to sign for and verify
-// this ledger.
-type LedgerInfo struct {
-	Origin    string  `json:"origin"`
-	Authority string  `json:"authority"`
-	Size      uint64  `json:"size"`
-	LedgerKey KeyInfo `json:"ledger_key"`
-	RootKey   KeyInfo `json:"root_key"`
-	// DevRootKeyFile is present only in single-operator mode (see Config.DevRootKeyFile).
-	DevRootKeyFile string `json:"dev_root_key_file,omitempty"`
-}
-
-// KeyInfo names a key and carries its PKIX PEM.
-type KeyInfo struct {
-	ID  string `json:"id"`
-	PEM string `json:"pem"`
-}
+// LedgerInfo is the body of GET /v1/ledger. The wire types are defined once, in the
+// client package that institutions embed (which must not pull in the server's
+// dependencies); the server speaks them through these aliases.
+type (
+	LedgerInfo = client.LedgerInfo
+	KeyInfo    = client.KeyInfo
+)
 
 func (s *Server) getLedger(w http.ResponseWriter, r *http.Request) {
 	reg := s.l.Registry()

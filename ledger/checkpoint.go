@@ -23,10 +23,17 @@ const sm2NoteAlg = "sm2-sm3/gmt-0009-default-uid"
 
 // NoteKeyHash is the signed-note key ID of an SM2 key under a name.
 func NoteKeyHash(name string, k *crypto.PublicKey) uint32 {
+	return OtherAlgKeyHash(name, sm2NoteAlg, k)
+}
+
+// OtherAlgKeyHash is the signed-note key ID for a scheme C2SP assigns no type byte to:
+// SHA-256(name ‖ 0x0A ‖ 0xff ‖ alg ‖ PKIX DER)[:4]. Checkpoint signatures and witness
+// cosignatures differ only in alg, so a key of one kind never passes for the other.
+func OtherAlgKeyHash(name, alg string, k *crypto.PublicKey) uint32 {
 	h := sha256.New()
 	h.Write([]byte(name))
 	h.Write([]byte{'\n', 0xff})
-	h.Write([]byte(sm2NoteAlg))
+	h.Write([]byte(alg))
 	h.Write(k.PKIX())
 	return binary.BigEndian.Uint32(h.Sum(nil))
 }

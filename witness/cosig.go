@@ -1,9 +1,9 @@
 package witness
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"github.com/aba-prefecture/dataledger/ledger"
 	"strconv"
 	"time"
 
@@ -22,12 +22,7 @@ const cosigAlg = "cosignature/v1-sm2-sm3/gmt-0009-default-uid"
 // The algorithm string differs from the checkpoint signature's, so a witness key can never
 // be mistaken for a log key even under the same name.
 func KeyHash(name string, k *crypto.PublicKey) uint32 {
-	h := sha256.New()
-	h.Write([]byte(name))
-	h.Write([]byte{'\n', 0xff})
-	h.Write([]byte(cosigAlg))
-	h.Write(k.PKIX())
-	return binary.BigEndian.Uint32(h.Sum(nil))
+	return ledger.OtherAlgKeyHash(name, cosigAlg, k)
 }
 
 // CosignedMessage is what a cosignature signs: the tlog-cosignature/v1 header with the

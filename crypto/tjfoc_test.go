@@ -42,10 +42,10 @@ func TestTjfocInterop(t *testing.T) {
 			t.Fatal(err)
 		}
 		tsig, _ := tjsm2.SignDigitToSignData(r, s)
-		if !pub.Verify(msg, tsig) {
+		if !verifyEveryWay(t, pub, msg, tsig) {
 			t.Fatalf("round %d: we did not verify tjfoc's signature", i)
 		}
-		if pub.Verify([]byte("other"), tsig) {
+		if verifyEveryWay(t, pub, []byte("other"), tsig) {
 			t.Fatal("a tjfoc signature verified over another message")
 		}
 	}

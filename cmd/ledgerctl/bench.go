@@ -43,20 +43,27 @@ type benchResult struct {
 	SM2VerifyPerS      float64 `json:"sm2_verify_per_s"`
 	SM2SignPerS1Core   float64 `json:"sm2_sign_per_s_1core"`
 	SM2VerifyPerS1Core float64 `json:"sm2_verify_per_s_1core"`
-	SM2VerifyZAPerS    float64 `json:"sm2_verify_cached_za_per_s"`
-	SM2VerifyAfterPerS float64 `json:"sm2_verify_per_s_after"`
-	SM3MBPerS          float64 `json:"sm3_mb_per_s"`
-	Events             int     `json:"events"`
-	Institutions       int     `json:"institutions"`
-	Submitters         int     `json:"submitters"`
-	IngestPerS         float64 `json:"ingest_per_s"`
-	VerifyPerS         float64 `json:"verify_per_s"`
-	Ceiling            float64 `json:"ceiling_per_s"`
-	IngestRatio        float64 `json:"ingest_ratio"`
-	VerifyRatio        float64 `json:"verify_ratio"`
-	PeerPerS           float64 `json:"peer_per_s,omitempty"`
-	IngestPeerRatio    float64 `json:"ingest_peer_ratio,omitempty"`
-	BatchesCommitted   uint64  `json:"batches_committed"`
+	// SM2VerifyLedgerPerS is the ledger's own verifier on all cores (ZA cached, the key's
+	// precomputed table; crypto/internal/sm2p256): what ingest and verification really
+	// spend per signature, reported beside the library ceiling the targets are set against.
+	SM2VerifyLedgerPerS float64 `json:"sm2_verify_ledger_per_s"`
+	SM2VerifyAfterPerS  float64 `json:"sm2_verify_per_s_after"`
+	SM3MBPerS           float64 `json:"sm3_mb_per_s"`
+	Events              int     `json:"events"`
+	Institutions        int     `json:"institutions"`
+	Submitters          int     `json:"submitters"`
+	IngestPerS          float64 `json:"ingest_per_s"`
+	VerifyPerS          float64 `json:"verify_per_s"`
+	Ceiling             float64 `json:"ceiling_per_s"`
+	IngestRatio         float64 `json:"ingest_ratio"`
+	VerifyRatio         float64 `json:"verify_ratio"`
+	// Ingest and verification as fractions of sm2_verify_ledger_per_s: how close each
+	// comes to doing nothing but verifying signatures the ledger's way.
+	IngestLedgerVerifyRatio float64 `json:"ingest_ledger_verify_ratio"`
+	VerifyLedgerVerifyRatio float64 `json:"verify_ledger_verify_ratio"`
+	PeerPerS                float64 `json:"peer_per_s,omitempty"`
+	IngestPeerRatio         float64 `json:"ingest_peer_ratio,omitempty"`
+	BatchesCommitted        uint64  `json:"batches_committed"`
 	// CPU time per operation (user + system, all threads): on a machine shared with
 	// other work, wall-clock rates fall with every neighbour but CPU per operation does
 	// not, so the cpu ratios say what the ledger would reach with the cores to itself.
@@ -248,7 +255,7 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	var ceilCPU time.Duration
 	res.SM2VerifyPerS, ceilCPU = kit.verifyCPU(cfg.dur, cores)
 	pk, _ := crypto.NewPublicKey(&kit.key.PublicKey)
-	res.SM2VerifyZAPerS = rate(cfg.dur, cores, func() { pk.Verify(kit.msg, kit.sig) })
+	res.SM2VerifyLedgerPerS = rate(cfg.dur, cores, func() { pk.Verify(kit.msg, kit.sig) })
 	buf := make([]byte, 16<<10)
 	res.SM3MBPerS = rate(cfg.dur, 1, func() { crypto.SM3(buf) }) * float64(len(buf)) / 1e6
 
@@ -323,6 +330,10 @@ func runBench(ctx context.Context, cfg benchConfig) (benchResult, error) {
 	res.Ceiling = (res.SM2VerifyPerS + res.SM2VerifyAfterPerS) / 2
 	res.IngestRatio = res.IngestPerS / res.Ceiling
 	res.VerifyRatio = res.VerifyPerS / res.Ceiling
+	if res.SM2VerifyLedgerPerS > 0 {
+		res.IngestLedgerVerifyRatio = res.IngestPerS / res.SM2VerifyLedgerPerS
+		res.VerifyLedgerVerifyRatio = res.VerifyPerS / res.SM2VerifyLedgerPerS
+	}
 	res.ElapsedS = time.Since(start).Seconds()
 	return res, nil
 }
@@ -508,7 +519,8 @@ func runPeer(ctx context.Context, src, work string, n int) (float64, error) {
 func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "cores 核数:                        %d\n", r.Cores)
 	fmt.Fprintf(w, "SM2 sign/s 签名 (1 core / all):    %.0f / %.0f\n", r.SM2SignPerS1Core, r.SM2SignPerS)
-	fmt.Fprintf(w, "SM2 verify/s 验签 (1 core / all):  %.0f / %.0f (after: %.0f; cached ZA: %.0f)\n", r.SM2VerifyPerS1Core, r.SM2VerifyPerS, r.SM2VerifyAfterPerS, r.SM2VerifyZAPerS)
+	fmt.Fprintf(w, "SM2 verify/s 验签 (1 core / all):  %.0f / %.0f (after: %.0f)\n", r.SM2VerifyPerS1Core, r.SM2VerifyPerS, r.SM2VerifyAfterPerS)
+	fmt.Fprintf(w, "ledger's verifier/s 本账本验签:    %.0f (per-key table; ingest %.2f, verify %.2f of it)\n", r.SM2VerifyLedgerPerS, r.IngestLedgerVerifyRatio, r.VerifyLedgerVerifyRatio)
 	fmt.Fprintf(w, "SM3 MB/s (1 core, 16 KiB):         %.0f\n", r.SM3MBPerS)
 	fmt.Fprintf(w, "ingest/s 写入 (%d events):         %.0f  = %.2f × ceiling %.0f (%d group commits)\n", r.Events, r.IngestPerS, r.IngestRatio, r.Ceiling, r.BatchesCommitted)
 	fmt.Fprintf(w, "verify/s 全量校验:                 %.0f  = %.2f × ceiling\n", r.VerifyPerS, r.VerifyRatio)

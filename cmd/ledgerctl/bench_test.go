@@ -22,14 +22,16 @@ func TestBenchSmall(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	for _, k := range []string{"cores", "sm2_sign_per_s", "sm2_verify_per_s", "sm2_sign_per_s_1core", "sm2_verify_per_s_1core",
-		"sm3_mb_per_s", "ingest_per_s", "verify_per_s", "ingest_ratio", "verify_ratio", "events"} {
+		"sm3_mb_per_s", "ingest_per_s", "verify_per_s", "ingest_ratio", "verify_ratio", "events",
+		"sm2_verify_ledger_per_s", "ingest_ledger_verify_ratio", "verify_ledger_verify_ratio"} {
 		if v, ok := raw[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, raw[k])
 		}
 	}
 	var r benchResult
 	_ = json.Unmarshal([]byte(out), &r)
-	if r.Events != 300 || math.Abs(r.IngestRatio-r.IngestPerS/r.Ceiling) > 1e-9 || math.Abs(r.VerifyRatio-r.VerifyPerS/r.Ceiling) > 1e-9 {
+	if r.Events != 300 || math.Abs(r.IngestRatio-r.IngestPerS/r.Ceiling) > 1e-9 || math.Abs(r.VerifyRatio-r.VerifyPerS/r.Ceiling) > 1e-9 ||
+		math.Abs(r.IngestLedgerVerifyRatio-r.IngestPerS/r.SM2VerifyLedgerPerS) > 1e-9 {
 		t.Fatalf("inconsistent figures: %+v", r)
 	}
 	if r.BatchesCommitted == 0 || r.BatchesCommitted > 300 {

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/policy"
+	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/projections/report"
+	"github.com/aba-prefecture/dataledger/projections/report/kinds"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newReportCmd) }
+
+// newReportCmd folds the ledger into one of the read models officials use and renders
+// it: the wiring of kinds to projections is projections/report/kinds.
+func newReportCmd() *cobra.Command {
+	var (
+		dir, store, format, lang, asOf, resource, calFile, polFile string
+	)
+	reg := kinds.Default()
+	c := &cobra.Command{
+		Use:   "report KIND --data DIR [--format table|json|csv|html] [--lang zh|en] [--as-of DATE]",
+		Short: "Render a report from the ledger 生成报告: " + strings.Join(reg.Names(), ", "),
+		Long: `Fold every entry of the ledger, in order, into a read model and render it.
+
+KIND: ` + strings.Join(reg.Names(), ", ") + `.
+  accountability  谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责 (第三十七条): per resource
+                  who collected, holds, uses and runs it; per institution its first
+                  responsible person and posts; with --resource, the custody timeline.
+  emergencies     emergency-data sealing register (第二十一条): data collected under each
+                  emergency, evaluation, sealing or destruction, application shutdown, D8.
+
+--as-of DATE (YYYY-MM-DD, default today in China) leaves out acts that happened after
+that day and judges deadlines on it. Formats: table (default), json, csv, html; languages
+zh (default) and en. See docs/reports.md.
+
+Exit 0: rendered. Exit 2: usage error (unknown kind, format or language, no ledger in
+--data) or a kind not available yet.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usage("report: give one KIND (%s) 请指定一种报告", strings.Join(reg.Names(), ", "))
+			}
+			k, err := reg.Lookup(args[0])
+			if err != nil {
+				return usage("report: %v", err)
+			}
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return usage("report: --format: %v", err)
+			}
+			l, err := report.ParseLang(lang)
+			if err != nil {
+				return usage("report: --lang: %v", err)
+			}
+			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource}
+			if asOf != "" {
+				if o.AsOf, err = calendar.Parse(asOf); err != nil {
+					return usage("report: --as-of: %v", err)
+				}
+			}
+			if calFile != "" {
+				if o.Calendar, err = o.Calendar.LoadFile(calFile); err != nil {
+					return usage("report: --calendar: %v", err)
+				}
+			}
+			if polFile != "" {
+				o.Policy, err = policy.Load(polFile)
+			} else {
+				o.Policy, err = policy.Default()
+			}
+			if err != nil {
+				return usage("report: --policy: %v", err)
+			}
+			if dir == "" && store == "" {
+				return usage("report: --data DIR or --store URL is required (需要 --data 或 --store 参数)")
+			}
+			st, err := openLedgerStore(cmd.Context(), dir, store)
+			if err != nil {
+				return usage("report: %v", err)
+			}
+			defer st.Close()
+			update, finish := progress(cmd, "folding 汇总中", "entries")
+			o.Progress = update
+			r, err := report.Build(cmd.Context(), st, k, o)
+			finish()
+			if errors.Is(err, report.ErrNotAvailable) {
+				return usage("report: %v", err)
+			}
+			if err != nil {
+				return usage("report: %v", err)
+			}
+			if err := report.Render(cmd.OutOrStdout(), r, f, l); err != nil {
+				return usage("report: writing output: %v", err)
+			}
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	storeFlag(fl, &store)
+	fl.StringVar(&format, "format", "table", "output format: table, json, csv or html")
+	fl.StringVar(&lang, "lang", "zh", "language: zh (简体中文) or en")
+	fl.StringVar(&asOf, "as-of", "", "judge the ledger as it stood at the end of this day (YYYY-MM-DD; default today, China time)")
+	fl.StringVar(&resource, "resource", "", "narrow to one data resource (accountability: adds its custody timeline)")
+	fl.StringVar(&calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
+	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
+	return c
+}
+

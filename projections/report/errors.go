@@ -1,0 +1,15 @@
+package report
+
+import "errors"
+
+// Sentinel errors; the CLI maps every one of them to a usage error (exit 2).
+var (
+	// ErrUnknownKind: no kind of that name is registered.
+	ErrUnknownKind = errors.New("unknown report kind")
+	// ErrNotAvailable: the kind is registered but its projection is not built yet.
+	ErrNotAvailable = errors.New("report kind not available yet")
+	// ErrBadFormat: an output format other than table, json, csv, html.
+	ErrBadFormat = errors.New("unknown report format")
+	// ErrBadLang: a language other than zh or en.
+	ErrBadLang = errors.New("unknown report language")
+)

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/policy"
+	"github.com/aba-prefecture/dataledger/projections/calendar"
+)
+
+// Options are what every kind is built with.
+type Options struct {
+	// AsOf is the day the report is judged on: acts after it are left out and deadlines
+	// are overdue when they fall before it.
+	AsOf calendar.Date
+	// Policy is the versioned policy (deadlines, parameters); an act is judged by the
+	// version in force on the day it happened.
+	Policy *policy.Set
+	// Calendar counts working days.
+	Calendar *calendar.Calendar
+	// Resource narrows a report to one data resource where the kind supports it (the
+	// accountability view then adds the resource's custody timeline).
+	Resource string
+	// Progress, if set, is told how many entries of how many have been folded.
+	Progress func(done, total uint64)
+}
+
+// Builder is one report kind's fold: Apply is called for every entry in seq order,
+// then Report once.
+type Builder interface {
+	Apply(e *ledger.Entry)
+	Report() (*Report, error)
+}
+
+// Kind is a registered report kind. Adding a kind is one Register call with a New that
+// returns the kind's fold.
+type Kind struct {
+	Name  string // what `ledgerctl report KIND` takes
+	Title Text
+	New   func(o Options) (Builder, error)
+}
+
+// Unavailable is a kind whose projection is not built yet: New fails with
+// ErrNotAvailable, so `ledgerctl report NAME` says so (exit 2) instead of "unknown".
+func Unavailable(name string, title Text) Kind {
+	return Kind{Name: name, Title: title, New: func(Options) (Builder, error) {
+		return nil, fmt.Errorf("%w: %s (%s) 该报告尚未提供", ErrNotAvailable, name, title.EN)
+	}}
+}
+
+// Registry is a set of kinds by name. Methods are safe for concurrent use.
+type Registry struct {
+	mu    sync.RWMutex
+	kinds map[string]Kind
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{kinds: map[string]Kind{}} }
+
+// Register adds k, or replaces a kind of the same name (so a placeholder can be swapped
+// for the real projection).
+func (r *Registry) Register(k Kind) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kinds[k.Name] = k
+}
+
+// Lookup returns the kind called name, or ErrUnknownKind naming the known ones.
+func (r *Registry) Lookup(name string) (Kind, error) {
+	r.mu.RLock()
+	k, ok := r.kinds[name]
+	r.mu.RUnlock()
+	if !ok {
+		return Kind{}, fmt.Errorf("%w: %q (one of %v)", ErrUnknownKind, name, r.Names())
+	}
+	return k, nil
+}
+
+// Names lists the registered kinds, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	names := make([]string, 0, len(r.kinds))
+	for n := range r.kinds {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Source is the part of ledger.Store a report reads.
+type Source interface {
+	Head(ctx context.Context) (ledger.Head, error)
+	Entries(ctx context.Context, from, to uint64, fn func(ledger.RawEntry) error) error
+}
+
+// Build folds every entry of src in seq order into k's builder and returns its report.
+// Entries whose act happened after o.AsOf (China day of occurred_at) are left out: the
+// report shows the ledger as it stood at the end of that day.
+func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) {
+	b, err := k.New(o)
+	if err != nil {
+		return nil, err
+	}
+	h, err := src.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: reading head: %w", k.Name, err)
+	}
+	if err := src.Entries(ctx, 0, h.Size, func(raw ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(raw.Bytes)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", raw.Seq, err)
+		}
+		if !o.AsOf.Before(calendar.DateOf(e.Submission.Time())) {
+			b.Apply(e)
+		}
+		if o.Progress != nil && (raw.Seq%4096 == 0 || raw.Seq+1 == h.Size) {
+			o.Progress(raw.Seq+1, h.Size)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("report %s: %w", k.Name, err)
+	}
+	r, err := b.Report()
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", k.Name, err)
+	}
+	if r.Kind == "" {
+		r.Kind = k.Name
+	}
+	r.AsOf = o.AsOf
+	return r, nil
+}

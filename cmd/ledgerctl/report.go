@@ -111,4 +111,3 @@ Exit 0: rendered. Exit 2: usage error (unknown kind, format or language, no ledg
 	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
 	return c
 }
-

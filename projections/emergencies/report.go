@@ -169,4 +169,3 @@ func (b *builder) Report() (*report.Report, error) {
 		"Evidence is given as ledger positions; ledgerctl prove --seq N gives an inclusion proof."))
 	return r, nil
 }
-

@@ -10,6 +10,8 @@ var (
 	ErrNotAvailable = errors.New("report kind not available yet")
 	// ErrBadFormat: an output format other than table, json, csv, html.
 	ErrBadFormat = errors.New("unknown report format")
+	// ErrNotFound: the report was narrowed to something the ledger does not name.
+	ErrNotFound = errors.New("not found in the ledger")
 	// ErrBadLang: a language other than zh or en.
 	ErrBadLang = errors.New("unknown report language")
 )

@@ -4,6 +4,7 @@
 package kinds
 
 import (
+	"github.com/aba-prefecture/dataledger/projections/accountability"
 	"github.com/aba-prefecture/dataledger/projections/emergencies"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
@@ -18,6 +19,7 @@ func Default() *report.Registry {
 	r.Register(report.Unavailable("obligations", report.T("义务与期限", "Obligations and deadlines")))
 	r.Register(report.Unavailable("assessment", report.T("年度考核（第四十三条）", "Annual assessment (Art. 43, 第四十三条)")))
 
+	r.Register(accountability.Kind)
 	r.Register(emergencies.Kind)
 	return r
 }

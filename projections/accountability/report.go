@@ -80,7 +80,7 @@ func (b *builder) Report() (*report.Report, error) {
 	if b.o.Resource != "" {
 		res, ok := b.View.Resource(b.o.Resource)
 		if !ok {
-			return nil, fmt.Errorf("%w: resource %q is not in the ledger", report.ErrNotFound, b.o.Resource)
+			return nil, fmt.Errorf("resource %q: %w (账本中没有该数据资源)", b.o.Resource, report.ErrNotFound)
 		}
 		resources = []*Resource{res}
 	} else {

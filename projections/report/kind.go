@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -47,7 +48,7 @@ type Kind struct {
 // ErrNotAvailable, so `ledgerctl report NAME` says so (exit 2) instead of "unknown".
 func Unavailable(name string, title Text) Kind {
 	return Kind{Name: name, Title: title, New: func(Options) (Builder, error) {
-		return nil, fmt.Errorf("%w: %s (%s) 该报告尚未提供", ErrNotAvailable, name, title.EN)
+		return nil, fmt.Errorf("%s: %w (该报告尚未提供)", name, ErrNotAvailable)
 	}}
 }
 
@@ -74,7 +75,7 @@ func (r *Registry) Lookup(name string) (Kind, error) {
 	k, ok := r.kinds[name]
 	r.mu.RUnlock()
 	if !ok {
-		return Kind{}, fmt.Errorf("%w: %q (one of %v)", ErrUnknownKind, name, r.Names())
+		return Kind{}, fmt.Errorf("%w: %q (one of: %s)", ErrUnknownKind, name, strings.Join(r.Names(), ", "))
 	}
 	return k, nil
 }
@@ -107,7 +108,7 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 	}
 	h, err := src.Head(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("report %s: reading head: %w", k.Name, err)
+		return nil, fmt.Errorf("%s: reading head: %w", k.Name, err)
 	}
 	if err := src.Entries(ctx, 0, h.Size, func(raw ledger.RawEntry) error {
 		e, err := ledger.ParseEntry(raw.Bytes)
@@ -122,11 +123,11 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("report %s: %w", k.Name, err)
+		return nil, fmt.Errorf("%s: %w", k.Name, err)
 	}
 	r, err := b.Report()
 	if err != nil {
-		return nil, fmt.Errorf("report %s: %w", k.Name, err)
+		return nil, fmt.Errorf("%s: %w", k.Name, err)
 	}
 	if r.Kind == "" {
 		r.Kind = k.Name

@@ -5,10 +5,10 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/policy"
 	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/internal/foldtest"
-	"github.com/aba-prefecture/dataledger/ledger"
 )
 
 const (

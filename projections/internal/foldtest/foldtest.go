@@ -1,5 +1,3 @@
-// Package foldtest builds ledger entries by hand for the report folds' tests: only the
-// fields a fold reads (seq, type, occurred_at, actor, payload) are set.
 package foldtest
 
 import (

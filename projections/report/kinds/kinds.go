@@ -1,6 +1,3 @@
-// Package kinds is the one place where report kinds are wired to their projections:
-// `ledgerctl report KIND` (and anything else that renders reports) takes its registry
-// from Default.
 package kinds
 
 import (

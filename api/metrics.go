@@ -23,7 +23,9 @@ import (
 //	ledger_checkpoint_size                       tree size of the latest signed checkpoint
 //	ledger_checkpoint_lag_entries                entries committed but not yet under a checkpoint
 //	ledger_http_requests_total{route,method,code}
+//	ledger_verify_failures_total{reason}         integrity failures found while running (page)
 type Metrics struct {
+	verify   *prometheus.CounterVec
 	appends  *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	batch    prometheus.Histogram
@@ -42,6 +44,10 @@ const (
 // NewMetrics creates the series and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
+		verify: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ledger_verify_failures_total",
+			Help: "Integrity failures found while running, by ChainError reason (rewritten, bad_prev_hash, …) or checkpoint_conflict (a presented checkpoint signed by the ledger key disagrees with the published one). Any increase means the log or its key must be investigated.",
+		}, []string{"reason"}),
 		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ledger_appends_total",
 			Help: "Submissions answered by POST /v1/events, by outcome and error code (ok for success).",
@@ -83,7 +89,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 		return 0
 	})
-	for _, c := range []prometheus.Collector{m.appends, m.latency, m.batch, m.requests, size, ckpt, lag} {
+	for _, c := range []prometheus.Collector{m.verify, m.appends, m.latency, m.batch, m.requests, size, ckpt, lag} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}
@@ -107,6 +113,15 @@ func (m *Metrics) ObserveBatch(entries []*ledger.Entry) {
 		return
 	}
 	m.batch.Observe(float64(len(entries)))
+}
+
+// VerifyFailure counts one integrity failure. It has the signature of
+// ledger.Options.OnCorrupt so that ledgerd can hang it there.
+func (m *Metrics) VerifyFailure(ce *ledger.ChainError) {
+	if m == nil {
+		return
+	}
+	m.verify.WithLabelValues(ce.Reason).Inc()
 }
 
 func (m *Metrics) observeAppend(outcome, code string, d time.Duration) {

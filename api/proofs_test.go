@@ -17,6 +17,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -55,7 +56,12 @@ func newProofEnv(t *testing.T, n int) *proofEnv {
 		t.Fatal(err)
 	}
 	col := witness.NewCollector(f.Origin, f.LedgerKey.Public(), pub, witness.WitnessKey{Name: w.Name(), Key: wk.Public()})
-	a, err := api.New(api.Config{Ledger: l, Logger: slog.New(slog.DiscardHandler), Witnesses: col})
+	reg := prometheus.NewRegistry()
+	m, err := api.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := api.New(api.Config{Ledger: l, Metrics: m, Gatherer: reg, Logger: slog.New(slog.DiscardHandler), Witnesses: col})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +177,28 @@ func TestCosignatureEndpoint(t *testing.T) {
 	n, err := note.Open(text, note.VerifierList(ledger.NewNoteVerifier(e.f.Origin, e.f.LedgerKey.Public()), witness.NewVerifier(e.w.Name(), e.wk.Public())))
 	if err != nil || len(n.Sigs) != 2 {
 		t.Fatalf("served checkpoint %q: %v", text, err)
+	}
+	// A fork: a checkpoint of the same size with another root, signed by the ledger key
+	// and cosigned by a witness that has not seen the real one. Refused, and counted as
+	// an integrity failure.
+	forged, err := ledger.SignCheckpoint(e.f.Origin, c.Size, ledger.Hash{1}, e.f.LedgerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := witness.New(e.w.Name(), e.wk, filepath.Join(t.TempDir(), "w2.json"), witness.Log{Origin: e.f.Origin, Key: e.f.LedgerKey.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line2, err := w2.AddCheckpoint(t.Context(), 0, nil, forged.Note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fork, _ := ledger.MergeSignatures(forged.Note, [][]byte{line2})
+	if code, out := post(fork); code != 409 {
+		t.Fatalf("fork: %d %s", code, out)
+	}
+	if _, m := e.do(http.MethodGet, "/metrics", "", nil); !strings.Contains(string(m), `ledger_verify_failures_total{reason="checkpoint_conflict"} 1`) {
+		t.Fatalf("fork not counted:\n%s", m)
 	}
 	// A server without witnesses refuses cosignatures.
 	plain := newEnv(t)

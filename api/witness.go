@@ -45,6 +45,8 @@ func (s *Server) postCosignature(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ledger.ErrNotFound):
 		s.refuse(w, r, problem(ledger.ErrNotFound, "checkpoint_not_published", "", err.Error(), "未发布该大小的检查点"))
 	case errors.Is(err, ledger.ErrConflict):
+		// Signed by the ledger key, yet not what was published for that size: a split view.
+		s.cfg.Metrics.VerifyFailure(&ledger.ChainError{Reason: "checkpoint_conflict"})
 		s.refuse(w, r, problem(ledger.ErrConflict, "checkpoint_conflict", "", err.Error(), "已发布的同大小检查点内容不同"))
 	default:
 		s.refuse(w, r, err)

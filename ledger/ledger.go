@@ -55,6 +55,12 @@ type Options struct {
 	// Publisher, if set, receives every new checkpoint after it is stored (publish.go),
 	// and Open refuses a store that is behind or disagrees with its newest checkpoint.
 	Publisher Publisher
+	// OnCorrupt, if set, is told of every integrity failure found while running: another
+	// writer's entries that do not extend the chain, or a publication that holds a
+	// different checkpoint of the same size. Open returns its refusals (and may also
+	// report them). Such a failure is never retried into success, so operators must be paged
+	// (ledgerd counts them as ledger_verify_failures_total). It must not block.
+	OnCorrupt func(*ChainError)
 }
 
 func (o *Options) defaults() {
@@ -723,6 +729,14 @@ func idConflict(seq uint64) *Problem {
 		fmt.Sprintf("该 id 已于第 %d 条记录用于不同的提交内容", seq))
 }
 
+// reportCorrupt hands an integrity failure in err to Options.OnCorrupt.
+func (l *Ledger) reportCorrupt(err error) {
+	var ce *ChainError
+	if l.opts.OnCorrupt != nil && errors.As(err, &ce) {
+		l.opts.OnCorrupt(ce)
+	}
+}
+
 // catchUp folds in entries another writer appended: registry, chain and tree.
 func (l *Ledger) catchUp(ctx context.Context) error {
 	h, err := l.st.Head(ctx)
@@ -760,6 +774,7 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
+		l.reportCorrupt(err)
 		return fmt.Errorf("catching up with other writers: %w", err)
 	}
 	l.size, l.last, l.tree = size, prev, tr

@@ -445,6 +445,7 @@ func (l *Ledger) publish(ctx context.Context, c Checkpoint) error {
 		return nil
 	}
 	if err := l.opts.Publisher.Publish(ctx, c); err != nil {
+		l.reportCorrupt(err)
 		return fmt.Errorf("publishing checkpoint of size %d: %w", c.Size, err)
 	}
 	l.pubSize = c.Size

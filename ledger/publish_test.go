@@ -415,3 +415,61 @@ func TestDirPublisherKeepsTheNewest(t *testing.T) {
 	h.l = h.open(true)
 	h.stop()
 }
+
+// TestOnCorruptReportsIntegrityFailures: a publication that already holds a different
+// checkpoint of the size being signed (the store was rewritten behind the ledger's back,
+// or the key signed a fork) is reported to OnCorrupt; a mere I/O failure is not.
+func TestOnCorruptReportsIntegrityFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		forge  bool // publish a different same-size checkpoint first
+		fail   bool // the publisher fails with a plain error
+		reason string
+	}{
+		{name: "rewritten", forge: true, reason: "rewritten"},
+		{name: "disk_full", fail: true},
+		{name: "healthy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHistory(t)
+			h.append(2)
+			first := h.checkpoint()
+			h.stop()
+
+			var got []*ledger.ChainError
+			fp := &failingPublisher{DirPublisher: h.pub, fail: tc.fail}
+			h.st = h.openStore()
+			l, err := ledger.Open(context.Background(), h.st, ledger.Options{Signer: h.f.LedgerKey, CheckpointEvery: -1,
+				Publisher: fp, OnCorrupt: func(ce *ledger.ChainError) { got = append(got, ce) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.l = l
+			h.append(1)
+			if tc.forge {
+				forged, err := ledger.SignCheckpoint(h.f.Origin, l.Size(), first.Root, h.f.LedgerKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := h.pub.Publish(context.Background(), forged); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = l.Checkpoint(context.Background())
+			if (err != nil) != (tc.forge || tc.fail) {
+				t.Fatalf("Checkpoint: %v", err)
+			}
+			switch {
+			case tc.reason == "" && len(got) != 0:
+				t.Fatalf("reported %v, want nothing", got)
+			case tc.reason != "" && (len(got) != 1 || got[0].Reason != tc.reason):
+				t.Fatalf("reported %v, want one %q", got, tc.reason)
+			}
+			fp.fail = false
+			l.Close() // fails again when forged: the publication still disagrees
+			if err := h.st.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

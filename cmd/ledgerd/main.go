@@ -248,6 +248,8 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		OnCatchUp: chk.OnCommit,
 		Logger:    log,
 		Publisher: pub,
+		// Integrity failures found while running page through ledger_verify_failures_total.
+		OnCorrupt: m.VerifyFailure,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/api"
@@ -17,32 +16,6 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// fixed is a Source whose answers the test sets.
-type fixed struct {
-	mu       sync.Mutex
-	overdue  []compliance.Overdue
-	findings []compliance.Finding
-	pos      uint64
-}
-
-func (f *fixed) Overdue() []compliance.Overdue {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.overdue
-}
-
-func (f *fixed) Findings() []compliance.Finding {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.findings
-}
-
-func (f *fixed) Position() uint64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.pos
-}
 
 // serve starts the ledger's real HTTP handler with the compliance collector registered
 // on the registry it serves, as ledgerd wires it, and returns a scrape function.
@@ -86,7 +59,7 @@ func serve(t *testing.T, src compliance.Source) func() string {
 }
 
 func TestScrape(t *testing.T) {
-	src := &fixed{}
+	src := &compliance.Static{}
 	scrape := serve(t, src)
 	for _, tc := range []struct {
 		name     string
@@ -133,9 +106,7 @@ func TestScrape(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src.mu.Lock()
-			src.overdue, src.findings, src.pos = tc.overdue, tc.findings, tc.pos
-			src.mu.Unlock()
+			src.Set(tc.overdue, tc.findings, tc.pos)
 			got := scrape()
 			for _, w := range tc.want {
 				if !strings.Contains(got, w+"\n") {
@@ -154,7 +125,8 @@ func TestScrape(t *testing.T) {
 // A label value Prometheus cannot carry fails the scrape with an error; it does not
 // crash the server.
 func TestInvalidLabelDoesNotPanic(t *testing.T) {
-	src := &fixed{overdue: []compliance.Overdue{{Deadline: "D1", Institution: "\xff", Article: "16", Count: 1}}}
+	src := &compliance.Static{}
+	src.Set([]compliance.Overdue{{Deadline: "D1", Institution: "\xff", Article: "16", Count: 1}}, nil, 0)
 	reg := prometheus.NewRegistry()
 	if err := compliance.Register(reg, src); err != nil {
 		t.Fatal(err)

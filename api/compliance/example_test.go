@@ -9,7 +9,8 @@ import (
 
 // A projection that knows of one overdue catalogue update (D1, 第16条) at county-health.
 func ExampleRegister() {
-	src := &fixed{overdue: []compliance.Overdue{{Deadline: "D1", Institution: "county-health", Article: "16", Count: 1}}, pos: 12}
+	src := &compliance.Static{}
+	src.Set([]compliance.Overdue{{Deadline: "D1", Institution: "county-health", Article: "16", Count: 1}}, nil, 12)
 	reg := prometheus.NewRegistry()
 	if err := compliance.Register(reg, src); err != nil {
 		fmt.Println(err)

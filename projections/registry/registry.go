@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -18,9 +19,15 @@ import (
 // Institution is a registered public institution.
 type Institution struct {
 	ID            string
+	NameZH        string
+	NameEN        string
 	Level         domain.Level
 	Kind          domain.InstitutionKind
+	County        string // county (city) code at county level; "" at prefecture level
 	DataAuthority bool
+	// Responsible is the first responsible person (第一责任人, Art. 7, 37) the institution
+	// last designated; findings name this person.
+	Responsible string
 }
 
 // Resource is a catalog entry's current custody and attributes.
@@ -170,7 +177,13 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 		s.authority = read[ledger.GenesisPayload](raw).Authority
 	case "institution.registered.v1", "institution.updated.v1":
 		p := read[events.InstitutionRegistered](raw)
-		s.institutions[p.Institution] = Institution{ID: p.Institution, Level: p.Level, Kind: p.Kind, DataAuthority: p.DataAuthority}
+		s.institutions[p.Institution] = Institution{ID: p.Institution, NameZH: p.NameZH, NameEN: p.NameEN, Level: p.Level, Kind: p.Kind,
+			County: p.County, DataAuthority: p.DataAuthority, Responsible: s.institutions[p.Institution].Responsible}
+	case "person.responsible_designated.v1":
+		if in, ok := s.institutions[actor]; ok {
+			in.Responsible = read[events.ResponsibleDesignated](raw).Person
+			s.institutions[actor] = in
+		}
 	case "catalog.entry_registered.v1", "catalog.entry_updated.v1":
 		p := read[events.CatalogEntry](raw)
 		r := s.resources[p.Resource]
@@ -269,6 +282,18 @@ func (s *State) Institution(id string) (Institution, bool) {
 	defer s.mu.RUnlock()
 	i, ok := s.institutions[id]
 	return i, ok
+}
+
+// Institutions lists every registered institution, ordered by id.
+func (s *State) Institutions() []Institution {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Institution, 0, len(s.institutions))
+	for _, in := range s.institutions {
+		out = append(out, in)
+	}
+	slices.SortFunc(out, func(a, b Institution) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // Resource returns a catalog entry's custody and attributes.

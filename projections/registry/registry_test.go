@@ -44,3 +44,23 @@ func TestCases(t *testing.T) {
 		t.Errorf("resource %+v %v", r, ok)
 	}
 }
+
+// TestResponsiblePerson: the first responsible person survives an update of the
+// institution's attributes, and the latest designation wins.
+func TestResponsiblePerson(t *testing.T) {
+	st := registry.New()
+	st.Apply(entry(0, "aba-data-bureau", "institution.registered.v1", map[string]any{"institution": "wc", "name_zh": "汶川县人民政府", "level": "county", "county": "wenchuan"}))
+	st.Apply(entry(1, "wc", "person.responsible_designated.v1", map[string]any{"person": "p-1", "since": "2026-01-02"}))
+	st.Apply(entry(2, "aba-data-bureau", "institution.updated.v1", map[string]any{"institution": "wc", "name_zh": "汶川县政府", "level": "county", "county": "wenchuan"}))
+	in, ok := st.Institution("wc")
+	if !ok || in.Responsible != "p-1" || in.County != "wenchuan" || in.NameZH != "汶川县政府" {
+		t.Fatalf("institution %+v %v", in, ok)
+	}
+	st.Apply(entry(3, "wc", "person.responsible_designated.v1", map[string]any{"person": "p-2", "since": "2026-03-02"}))
+	if in, _ := st.Institution("wc"); in.Responsible != "p-2" {
+		t.Errorf("responsible %q, want p-2", in.Responsible)
+	}
+	if l := st.Institutions(); len(l) != 1 || l[0].ID != "wc" {
+		t.Errorf("institutions %+v", l)
+	}
+}

@@ -28,6 +28,9 @@ func (g *gen) routine(budget int) {
 	recs := int64(1 + g.r.IntN(5000))
 	switch w := g.r.IntN(100); {
 	case w < 28 || budget < 4:
+		if r.ID == householdDuplicate {
+			return // the police are its designated source from early on: collecting it again is the storyline's F4
+		}
 		p := &events.DataCollected{Resource: r.ID, Records: recs, Purpose: collectPurposes[g.r.IntN(len(collectPurposes))], LegalBasis: r.LegalBasis}
 		if r.Personal() {
 			p.Verification = []domain.Verification{domain.VerifyIDDocument}

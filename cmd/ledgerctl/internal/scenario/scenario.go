@@ -167,6 +167,14 @@ func deadline(id string, t time.Time) int {
 	return fallbackWorkdays[id]
 }
 
+// deadlineParam is a policy parameter in force at t, or fallback outside every version.
+func deadlineParam(name string, t time.Time, fallback int) int {
+	if v, err := policy.AtTime(t); err == nil {
+		return v.Param(name)
+	}
+	return fallback
+}
+
 // wd is a moment in office hours n working days after t's day (by the PRC calendar with
 // its adjusted working days); n = 0 is later on the same day. Outside the calendar's data
 // it approximates (a demonstration must not stop for a missing year).

@@ -83,9 +83,9 @@ func (g *gen) catalogUpdates() {
 // collector of household data; civil affairs collects it anyway (F4).
 func (g *gen) designation() {
 	d := g.add(-1, g.at(0.10), Authority, head(Authority), "catalog.source_designated.v1", &events.SourceDesignated{
-		Resource: "aba-public-security.household-registration", Source: "aba-public-security", Duplicates: []string{"aba-civil-affairs.household-members"},
+		Resource: "aba-public-security.household-registration", Source: "aba-public-security", Duplicates: []string{householdDuplicate},
 		Description: "户籍人口基本信息以公安部门为唯一采集来源，其他部门通过共享获取"})
-	r := resource("aba-civil-affairs.household-members")
+	r := resource(householdDuplicate)
 	c := g.add(d, g.at(0.50), r.Holder, "", "data.collected.v1", &events.DataCollected{Resource: r.ID, Records: 412, Purpose: "救助对象家庭成员信息采集",
 		LegalBasis: r.LegalBasis, Verification: []domain.Verification{domain.VerifyIDDocument}})
 	g.violate(c, "F4", "household data collected again although the police are its designated source and share it")
@@ -259,7 +259,7 @@ func (g *gen) corrections() {
 		{"aba-hr-social-security", "aba-hr-social-security.social-insurance", false, 0, true, 8, false, "参保险种登记错误，需调取历史档案"},
 		{"aba-hr-social-security", "aba-hr-social-security.social-insurance", false, 0, false, 11, true, "参保状态应为在职"},
 		{"aba-health-commission", "aba-health-commission.vaccination-records", true, 1, false, 4, false, "接种剂次记录重复"},
-		{"aba-civil-affairs", "aba-civil-affairs.subsistence-allowance", true, 5, false, 2, true, "家庭人口数登记有误"},
+		{"aba-civil-affairs", "aba-civil-affairs.subsistence-allowance", true, 5, false, 7, true, "家庭人口数登记有误"},
 	} {
 		req := g.id("cor")
 		recorder := c.inst
@@ -284,7 +284,7 @@ func (g *gen) corrections() {
 		done := g.add(last, g.wd(start, c.done), c.inst, "", "correction.completed.v1", &events.CorrectionCompleted{Request: req, Outcome: domain.OutcomeGranted,
 			Result: "已核实并更正：" + c.description, Notified: true})
 		if c.late {
-			g.violate(done, "F7", fmt.Sprintf("correction finished %d working days after the request (D3: %d)", c.done, deadline("D3", start)))
+			g.violate(done, "F7", fmt.Sprintf("correction finished %d working days after it reached the institution (D3: %d)", c.done, deadline("D3", start)))
 		}
 		if i == 0 {
 			a, apv := g.approve(done, g.tl.Events[done].At.Add(10*time.Minute), c.inst, c.res, "校核更正 (correction)", domain.ActModify)
@@ -524,8 +524,16 @@ func (g *gen) duties() {
 	for i, in := range Institutions {
 		g.add(-1, g.at(0.15+0.01*float64(i)), in.ID, in.Security(), "security.training_held.v1", &events.TrainingHeld{HeldOn: date(g.at(0.15 + 0.01*float64(i))),
 			Topic: "数据分类分级与个人信息保护 (data classification and personal information protection)", Participants: int64(10 + g.r.IntN(60))})
-		g.add(-1, g.at(0.25+0.01*float64(i)), in.ID, in.Security(), "security.backup_completed.v1", &events.BackupCompleted{System: "sys." + in.ID,
-			Location: "阿坝州政务云异地灾备中心（成都）", Verified: true})
+		// Disaster backups (Art. 37(7)) throughout, never further apart than the policy allows.
+		gap := deadlineParam("backup_max_interval_days", g.start, 30)
+		for t := g.start.Add(time.Duration(1+g.r.IntN(max(gap/3, 1))) * 24 * time.Hour); t.Before(g.end); t = t.Add(time.Duration(gap/2+g.r.IntN(max(gap/3, 1))) * 24 * time.Hour) {
+			g.add(-1, g.clamp(t), in.ID, in.Security(), "security.backup_completed.v1", &events.BackupCompleted{System: "sys." + in.ID,
+				Location: "阿坝州政务云异地灾备中心（成都）", Verified: true})
+		}
+		if in.ID != Authority { // the authority stress-tests the platform below
+			g.add(-1, g.at(0.30+0.01*float64(i)), in.ID, in.Security(), "security.stress_tested.v1", &events.StressTested{System: "sys." + in.ID, Passed: true,
+				Result: "峰值并发 500，响应时间 P99 320ms (peak 500 concurrent, P99 320 ms)"})
+		}
 		if in.ID == "ruoergai-county" {
 			g.violate(-1, "F16", "ruoergai-county held no incident-response drill this year")
 			continue

@@ -20,6 +20,10 @@ const Authority = "aba-data-bureau"
 // CountyAuthority is Maerkang's own public data authority (Art. 6 para 2).
 const CountyAuthority = "maerkang-data-bureau"
 
+// householdDuplicate is catalogued by civil affairs although the police are the
+// designated source of the same data (一数一源, Art. 14 para 2, Art. 17).
+const householdDuplicate = "aba-civil-affairs.household-members"
+
 // Platform is where institutions aggregate their data (Art. 18).
 const Platform = "aba-public-data-platform"
 

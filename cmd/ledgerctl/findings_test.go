@@ -13,6 +13,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/policy"
+	"github.com/aba-prefecture/dataledger/projections/assessment"
 	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
@@ -43,7 +44,8 @@ func TestFindingsOfTheDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fold := findings.New(pol, calendar.Default())
+	scores := assessment.New(pol, calendar.Default())
+	fold := scores.Findings()
 	st, err := datadir.OpenStore(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func TestFindingsOfTheDemo(t *testing.T) {
 			}
 			seqOf[p.RefusedID] = e.Seq
 		}
-		if err := fold.Apply(e); err != nil {
+		if err := scores.Apply(e); err != nil {
 			t.Errorf("seq %d: %v", e.Seq, err)
 		}
 		return nil
@@ -169,6 +171,14 @@ func TestFindingsOfTheDemo(t *testing.T) {
 	for k, want := range map[string]findings.State{"F12/aba-civil-affairs": findings.Rectified, "F3/wenchuan-county": findings.Escalated, "F17/wenchuan-county": findings.Escalated} {
 		if states[k] != want {
 			t.Errorf("%s: state %q, want %q", k, states[k], want)
+		}
+	}
+	// The year's scorecard: only the institution that held no drill missed its duties.
+	for _, sc := range scores.Institutions(2025, asOf) {
+		for _, m := range sc.Measures {
+			if m.Key == "security_duties" && (m.Ratio == nil || (*m.Ratio == 0) != (sc.ID == "ruoergai-county")) {
+				t.Errorf("%s: security duties %+v", sc.ID, m)
+			}
 		}
 	}
 	t.Logf("%d findings, %d obligations, %d planted violations", len(got), len(obs), len(tl.Violations))

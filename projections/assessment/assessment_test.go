@@ -85,14 +85,14 @@ func TestScorecards(t *testing.T) {
 		return fmt.Sprintf("%.2f", *x)
 	}
 	cases := []struct {
-		inst, key                           string
+		inst, key                          string
 		total, onTime, late, missed, finds int
-		ratio                               string
+		ratio                              string
 	}{
-		{"wc-gov", "sharing", 3, 1, 1, 1, 2, "0.33"}, // two F9 (late, never)
+		{"wc-gov", "sharing", 3, 1, 1, 1, 2, "0.33"},    // two F9 (late, never)
 		{"wc-gov", "collection", 4, 3, 0, 1, 1, "0.75"}, // the act with a finding counts as missed
 		{"wc-gov", "security_duties", 0, 0, 0, 0, 1, "0.00"},
-		{"wc-water", "security_duties", 21, 0, 0, 0, 0, "1.00"}, // 3 duties and 18 backups
+		{"wc-water", "security_duties", 21, 0, 0, 0, 0, "1.00"},     // 3 duties and 18 backups
 		{"wc-gov", "findings_rectification", 4, 1, 0, 0, 4, "1.00"}, // F3 rectified; two F9 and F16 open
 		{"wc-water", "sharing", 0, 0, 0, 0, 0, "nil"},
 		{"bureau", "catalog", 0, 0, 0, 0, 0, "nil"},

@@ -206,6 +206,7 @@ func (f *Fold) apply(e *ledger.Entry) {
 	s := &e.Submission
 	ev := obligations.RefOf(e)
 	raw, actor := s.Payload, s.Actor.Institution
+	f.suspendedAct(ev, s.Type, raw)
 	if act, ok := supervised[s.Type]; ok {
 		p := decode[events.Supervised](raw)
 		a, found := f.approvals[p.Approval]
@@ -333,6 +334,34 @@ func (f *Fold) apply(e *ledger.Entry) {
 	case "rectification.escalated.v1":
 		if o := f.order(decode[events.RectificationEscalated](raw).Order); o != nil && o.Escalated == nil {
 			o.Escalated = &ev
+		}
+	}
+}
+
+// suspendedAct raises F18 for an access act admitted although its actor or party was
+// suspended when it was sealed: the window docs/storage.md describes, in which one
+// front-end has not yet folded a suspension another recorded (第四十二条). Acts the
+// checker refused are raised from their ledger.access_refused.v1 record instead.
+func (f *Fold) suspendedAct(ev Evidence, typ string, raw json.RawMessage) {
+	t, ok := events.Lookup(typ)
+	if !ok || !t.Access {
+		return
+	}
+	var fields map[string]any
+	_ = json.Unmarshal(raw, &fields)
+	str := func(k string) string { s, _ := fields[k].(string); return s }
+	resource := ""
+	if t.Resource != "" {
+		resource = str(t.Resource)
+	}
+	for _, party := range []string{ev.Institution, str(t.Party)} {
+		if party == "" {
+			continue
+		}
+		if sp, ok := f.reg.Suspended(party, resource); ok {
+			f.raise("F18", ev, sp.ID, fmt.Sprintf("已暂停获取权限的主体 %s 的 %s 被记录（暂停 %s）", party, typ, sp.ID),
+				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s)", typ, party, sp.ID))
+			return
 		}
 	}
 }

@@ -130,6 +130,15 @@ func TestRules(t *testing.T) {
 		{"F18 an act by a suspended party", func(l *entrytest.Log) {
 			l.Add("ledger.access_refused.v1", "bureau", "2025-03-03", m{"party": "org-1", "suspension": "s1", "refused_id": "x", "refused_type": "opening.data_obtained.v1", "actor_institution": "health", "actor_person": "p-9"})
 		}, "F18", "health", "Art. 42"},
+		{"F18 an act admitted after the party's suspension", func(l *entrytest.Log) {
+			l.Add("access.suspended.v1", "bureau", "2025-03-03", m{"suspension": "s1", "party": "org-1", "party_kind": "legal_person", "ground": "no_security_measures", "reason": "x", "correction": "x"})
+			l.Add("opening.data_obtained.v1", "health", "2025-03-04", m{"resource": "vac", "party": "org-1", "party_kind": "legal_person", "records": 3})
+		}, "F18", "health", "Art. 42"},
+		{"F18 not raised after the access is restored", func(l *entrytest.Log) {
+			l.Add("access.suspended.v1", "bureau", "2025-03-03", m{"suspension": "s1", "party": "org-1", "party_kind": "legal_person", "ground": "no_security_measures", "reason": "x", "correction": "x"})
+			l.Add("access.restored.v1", "bureau", "2025-03-04", m{"suspension": "s1", "party": "org-1", "reason": "x"})
+			l.Add("opening.data_obtained.v1", "health", "2025-03-05", m{"resource": "vac", "party": "org-1", "party_kind": "legal_person", "records": 3})
+		}, "", "", ""},
 		{"F9 share application answered late (D5), across National Day", func(l *entrytest.Log) {
 			l.Add("share.application_submitted.v1", "civil", "2025-09-30", m{"application": "a1", "resource": "hh", "provider": "police"})
 			l.Add("share.granted.v1", "police", "2025-10-17", m{"application": "a1", "grant": "g1", "purposes": []string{"x"}})

@@ -325,6 +325,17 @@ func (g *gen) supervised() {
 	g.add(a, g.wd(g.tl.Events[a].At, 1), vac.Holder, "", "data.copied.v1", &events.DataCopied{Supervised: events.Supervised{Resource: vac.ID, Records: 500,
 		Approval: apv, Reason: "系统升级回归测试 (regression test, desensitised copy)"}, Destination: "sys.immunisation-test"})
 
+	// The everyday acts on a resource (Art. 2, 18, 20), once each so that every demo holds
+	// them whatever its routine volume.
+	h := events.DataHandled{Resource: vac.ID, Records: 5200, System: vac.System, Purpose: "集中存储与备份 (storage and backup)"}
+	g.add(-1, g.at(0.16), vac.Holder, "", "data.stored.v1", &events.DataStored{DataHandled: h})
+	h.Purpose = "统计分析 (statistics)"
+	g.add(-1, g.at(0.17), vac.Holder, "", "data.processed.v1", &events.DataProcessed{DataHandled: h, Operation: "按县（市）、月份汇总"})
+	h.Purpose = "归集至州大数据平台 (to the platform)"
+	g.add(-1, g.at(0.18), vac.Holder, "", "data.transmitted.v1", &events.DataTransmitted{DataHandled: h, To: Platform, Encrypted: true})
+	g.add(-1, g.at(0.19), vac.Holder, "", "data.aggregated.v1", &events.DataAggregated{Resource: vac.ID, Records: 5200, Target: domain.TargetTheme, Database: "theme.health"})
+	g.add(-1, g.at(0.20), vac.Holder, "", "data.quality_checked.v1", &events.QualityChecked{Resource: vac.ID, ErrorsFound: 4, Corrected: 4})
+
 	sa := resource("aba-civil-affairs.subsistence-allowance")
 	x := g.add(-1, g.at(0.65), sa.Holder, "", "data.exported.v1", &events.DataExported{Supervised: events.Supervised{Resource: sa.ID, Records: 1320,
 		Reason: "报送上级部门"}, Destination: "U盘拷贝至省厅", Format: "xlsx"})
@@ -526,7 +537,7 @@ func (g *gen) duties() {
 			Topic: "数据分类分级与个人信息保护 (data classification and personal information protection)", Participants: int64(10 + g.r.IntN(60))})
 		// Disaster backups (Art. 37(7)) throughout, never further apart than the policy allows.
 		gap := deadlineParam("backup_max_interval_days", g.start, 30)
-		for t := g.start.Add(time.Duration(1+g.r.IntN(max(gap/3, 1))) * 24 * time.Hour); t.Before(g.end); t = t.Add(time.Duration(gap/2+g.r.IntN(max(gap/3, 1))) * 24 * time.Hour) {
+		for t := g.start.Add(time.Duration(1+g.r.IntN(max(gap/3, 1))) * 24 * time.Hour); t.Before(g.end); t = t.Add(time.Duration(max(gap-8, 1)+g.r.IntN(max(gap/5, 1))) * 24 * time.Hour) {
 			g.add(-1, g.clamp(t), in.ID, in.Security(), "security.backup_completed.v1", &events.BackupCompleted{System: "sys." + in.ID,
 				Location: "阿坝州政务云异地灾备中心（成都）", Verified: true})
 		}

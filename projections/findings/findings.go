@@ -13,6 +13,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/policy"
 	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/registry"
 )
@@ -170,12 +171,6 @@ func (f *Fold) Registry() *registry.State { return f.reg }
 // Position is the next seq the fold expects.
 func (f *Fold) Position() uint64 { f.mu.RLock(); defer f.mu.RUnlock(); return f.next }
 
-func decode[T any](raw json.RawMessage) *T {
-	v := new(T)
-	_ = json.Unmarshal(raw, v)
-	return v
-}
-
 // Apply folds one entry (in seq order; one at or below the last applied seq is ignored).
 // An error comes from the obligations fold (a day without policy or calendar data); the
 // entry is folded anyway.
@@ -205,10 +200,10 @@ var supervised = map[string]domain.SupervisedAct{
 func (f *Fold) apply(e *ledger.Entry) {
 	s := &e.Submission
 	ev := obligations.RefOf(e)
-	raw, actor := s.Payload, s.Actor.Institution
-	f.suspendedAct(ev, s.Type, raw)
+	actor := s.Actor.Institution
+	f.suspendedAct(ev, s.Type, s.Payload)
 	if act, ok := supervised[s.Type]; ok {
-		p := decode[events.Supervised](raw)
+		p := fold.Read[events.Supervised](e)
 		a, found := f.approvals[p.Approval]
 		if p.Approval != "" && found && a.inst == actor && a.resource == p.Resource && slices.Contains(a.acts, act) &&
 			(!a.until.Valid() || !a.until.Before(ev.Date)) {
@@ -227,33 +222,33 @@ func (f *Fold) apply(e *ledger.Entry) {
 	}
 	switch s.Type {
 	case "institution.registered.v1":
-		id := decode[events.InstitutionRegistered](raw).Institution
+		id := fold.Read[events.InstitutionRegistered](e).Institution
 		if _, ok := f.registered[id]; !ok {
 			f.registered[id] = ev.Date
 		}
 	case "security.approval_granted.v1":
-		p := decode[events.ApprovalGranted](raw)
+		p := fold.Read[events.ApprovalGranted](e)
 		until, _ := calendar.Parse(p.ValidUntil)
 		f.approvals[p.Approval] = approval{inst: actor, resource: p.Resource, acts: p.Acts, until: until}
 	case "share.granted.v1":
-		p := decode[events.ShareGranted](raw)
+		p := fold.Read[events.ShareGranted](e)
 		f.grants[p.Grant] = p.Purposes
 	case "share.data_used.v1":
-		p := decode[events.ShareDataUsed](raw)
+		p := fold.Read[events.ShareDataUsed](e)
 		if ps, ok := f.grants[p.Grant]; ok && p.Grant != "" && !slices.Contains(ps, p.Purpose) {
 			f.raise("F10", ev, p.Resource, fmt.Sprintf("按授权 %s 获取的数据用于“%s”，授权用途为：%s", p.Grant, p.Purpose, strings.Join(ps, "；")),
 				fmt.Sprintf("data shared under grant %s used for %q; granted purposes: %s", p.Grant, p.Purpose, strings.Join(ps, "; ")))
 		}
 	case "catalog.source_designated.v1":
-		p := decode[events.SourceDesignated](raw)
+		p := fold.Read[events.SourceDesignated](e)
 		for _, d := range p.Duplicates {
 			f.designated[d] = [2]string{p.Resource, p.Source}
 		}
 	case "emergency.declared.v1":
 		d := ev.Date
-		f.emergencies[decode[events.EmergencyDeclared](raw).Emergency] = [2]*calendar.Date{&d, nil}
+		f.emergencies[fold.Read[events.EmergencyDeclared](e).Emergency] = [2]*calendar.Date{&d, nil}
 	case "emergency.ended.v1":
-		p := decode[events.EmergencyEnded](raw)
+		p := fold.Read[events.EmergencyEnded](e)
 		if em, ok := f.emergencies[p.Emergency]; ok {
 			end, err := calendar.Parse(p.EndedOn)
 			if err != nil {
@@ -263,19 +258,19 @@ func (f *Fold) apply(e *ledger.Entry) {
 			f.emergencies[p.Emergency] = em
 		}
 	case "data.collected.v1":
-		f.collected(ev, decode[events.DataCollected](raw))
+		f.collected(ev, fold.Read[events.DataCollected](e))
 	case "data.aggregation_refused.v1":
-		if p := decode[events.AggregationRefused](raw); p.LegalBasis == "" {
+		if p := fold.Read[events.AggregationRefused](e); p.LegalBasis == "" {
 			f.raise("F6", ev, p.Resource, "拒绝归集："+p.Reason, "aggregation refused: "+p.Reason)
 		}
 	case "data.inconsistency_reported.v1":
-		p := decode[events.InconsistencyReported](raw)
+		p := fold.Read[events.InconsistencyReported](e)
 		f.cases[p.Case] = struct {
 			ev       Evidence
 			provider string
 		}{ev, p.Provider}
 	case "data.inconsistency_resolved.v1":
-		p := decode[events.InconsistencyResolved](raw)
+		p := fold.Read[events.InconsistencyResolved](e)
 		if c, ok := f.cases[p.Case]; ok && p.Confirmed {
 			// The fault is the provider's data, not an act: the finding names the provider and
 			// no acting person (the catalogue does not say who provided the data).
@@ -284,55 +279,55 @@ func (f *Fold) apply(e *ledger.Entry) {
 				evidence: []Evidence{c.ev, ev}})
 		}
 	case "project.catalog_drafted.v1":
-		f.drafted[decode[events.ProjectCatalogDrafted](raw).Project] = true
+		f.drafted[fold.Read[events.ProjectCatalogDrafted](e).Project] = true
 	case "project.approved.v1":
-		if p := decode[events.ProjectApproved](raw); !f.drafted[p.Project] {
+		if p := fold.Read[events.ProjectApproved](e); !f.drafted[p.Project] {
 			f.raise("F2", ev, p.Project, "项目审批前未编制项目数据资源目录", "project approved without a project data-resource catalog")
 		}
 	case "project.accepted.v1":
-		if p := decode[events.ProjectAccepted](raw); !p.CatalogOnPlatform {
+		if p := fold.Read[events.ProjectAccepted](e); !p.CatalogOnPlatform {
 			f.raise("F2", ev, p.Project, "项目验收时目录未纳入阿坝州大数据平台", "project accepted without its catalog on the platform")
 		}
 	case "outsourcing.security_reviewed.v1":
-		if p := decode[events.SecurityReviewed](raw); p.Passed {
+		if p := fold.Read[events.SecurityReviewed](e); p.Passed {
 			f.reviewed[p.Contract] = true
 		}
 	case "outsourcing.contract_signed.v1":
-		p := decode[events.ContractSigned](raw)
+		p := fold.Read[events.ContractSigned](e)
 		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil})
 	case "outsourcing.confidentiality_agreement_signed.v1":
-		c := decode[events.ConfidentialityAgreementSigned](raw).Contract
+		c := fold.Read[events.ConfidentialityAgreementSigned](e).Contract
 		f.ndas[c] = append(f.ndas[c], ev.Date)
 	case "opening.granted.v1":
-		if p := decode[events.OpeningGranted](raw); p.SecurityCommitment == nil || p.UseAgreement == nil {
+		if p := fold.Read[events.OpeningGranted](e); p.SecurityCommitment == nil || p.UseAgreement == nil {
 			f.raise("F15", ev, p.Application, "有条件开放未签署安全承诺书和开放利用协议", "conditional opening granted without a signed security commitment and use agreement")
 		}
 	case "ledger.access_refused.v1":
-		p := decode[events.AccessRefused](raw)
+		p := fold.Read[events.AccessRefused](e)
 		// The ledger signs this entry; the act was attempted by the actor it names.
 		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
 		f.raise("F18", ev, p.Suspension, fmt.Sprintf("已暂停获取权限的主体试图 %s（被拒绝，提交 %s）", p.RefusedType, p.RefusedID),
 			fmt.Sprintf("a party under suspension attempted %s (refused; submission %s)", p.RefusedType, p.RefusedID))
 	case "security.training_held.v1":
-		f.duty(actor, dateOr(decode[events.TrainingHeld](raw).HeldOn, ev.Date)).training++
+		f.duty(actor, dateOr(fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
 	case "security.drill_held.v1":
-		f.duty(actor, dateOr(decode[events.DrillHeld](raw).HeldOn, ev.Date)).drill++
+		f.duty(actor, dateOr(fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
 	case "security.stress_tested.v1":
 		f.duty(actor, ev.Date).stress++
 	case "security.backup_completed.v1":
 		d := f.duty(actor, ev.Date)
 		d.backups = append(d.backups, ev.Date)
 	case "rectification.ordered.v1":
-		p := decode[events.RectificationOrdered](raw)
+		p := fold.Read[events.RectificationOrdered](e)
 		dl, _ := calendar.Parse(p.Deadline)
 		f.orders = append(f.orders, &order{Rectification: Rectification{Order: p.Order, Seq: ev.Seq, Ordered: ev.Date, Deadline: dl},
 			inst: p.Institution, rules: p.Findings, evidence: p.Evidence})
 	case "rectification.completed.v1":
-		if o := f.order(decode[events.RectificationCompleted](raw).Order); o != nil && o.Completed == nil {
+		if o := f.order(fold.Read[events.RectificationCompleted](e).Order); o != nil && o.Completed == nil {
 			o.Completed = &ev
 		}
 	case "rectification.escalated.v1":
-		if o := f.order(decode[events.RectificationEscalated](raw).Order); o != nil && o.Escalated == nil {
+		if o := f.order(fold.Read[events.RectificationEscalated](e).Order); o != nil && o.Escalated == nil {
 			o.Escalated = &ev
 		}
 	}

@@ -1,7 +1,6 @@
 package obligations
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/policy"
 	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
@@ -137,12 +137,6 @@ func (f *Fold) Registry() *registry.State { return f.reg }
 // Position is the next seq the fold expects.
 func (f *Fold) Position() uint64 { f.mu.RLock(); defer f.mu.RUnlock(); return f.next }
 
-func decode[T any](raw json.RawMessage) *T {
-	v := new(T)
-	_ = json.Unmarshal(raw, v) // lenient: fold what is there, as the registry does
-	return v
-}
-
 // dateOr is the payload's date s if it is one, else the act's own day.
 func dateOr(s string, d calendar.Date) calendar.Date {
 	if p, err := calendar.Parse(s); err == nil {
@@ -171,10 +165,10 @@ func (f *Fold) Apply(e *ledger.Entry) error {
 func (f *Fold) apply(e *ledger.Entry) error {
 	s := &e.Submission
 	ref := RefOf(e)
-	raw, actor := s.Payload, s.Actor.Institution
+	actor := s.Actor.Institution
 	switch s.Type {
 	case "catalog.update_triggered.v1":
-		p := decode[events.CatalogUpdateTriggered](raw)
+		p := fold.Read[events.CatalogUpdateTriggered](e)
 		o, err := f.open("D1", ref.ID, actor, ref, dateOr(p.AroseOn, ref.Date))
 		o.pending = map[string]bool{}
 		for _, r := range p.Resources {
@@ -182,7 +176,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		}
 		return err
 	case "catalog.entry_updated.v1":
-		p := decode[events.CatalogEntryUpdated](raw)
+		p := fold.Read[events.CatalogEntryUpdated](e)
 		if o := f.byKey["D1/"+p.Trigger]; o != nil && p.Trigger != "" {
 			delete(o.pending, p.Resource)
 			f.act(o, ref, len(o.pending) == 0)
@@ -192,7 +186,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		f.d2[k] = append(f.d2[k], o)
 		return err
 	case "catalog.update_reported.v1":
-		for _, r := range decode[events.CatalogUpdateReported](raw).Resources {
+		for _, r := range fold.Read[events.CatalogUpdateReported](e).Resources {
 			k := actor + "/" + r
 			for _, o := range f.d2[k] {
 				f.act(o, ref, true)
@@ -200,7 +194,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 			delete(f.d2, k)
 		}
 	case "correction.requested.v1":
-		p := decode[events.CorrectionRequested](raw)
+		p := fold.Read[events.CorrectionRequested](e)
 		res, ok := f.reg.Resource(p.Resource)
 		if f.reg.IsAuthority(actor) && ok && res.Holder != actor {
 			_, err := f.open("D4", p.Request, actor, ref, ref.Date)
@@ -209,12 +203,12 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		_, err := f.open("D3", p.Request, actor, ref, ref.Date)
 		return err
 	case "correction.forwarded.v1":
-		p := decode[events.CorrectionForwarded](raw)
+		p := fold.Read[events.CorrectionForwarded](e)
 		f.act(f.byKey["D4/"+p.Request], ref, true)
 		_, err := f.open("D3", p.Request, p.Institution, ref, ref.Date)
 		return err
 	case "correction.extended.v1":
-		o := f.byKey["D3/"+decode[events.CorrectionExtended](raw).Request]
+		o := f.byKey["D3/"+fold.Read[events.CorrectionExtended](e).Request]
 		if o == nil || o.metAt >= 0 || o.Extended || o.version == nil || o.Due.Before(ref.Date) {
 			return nil // an extension after the deadline has passed does not revive it
 		}
@@ -224,14 +218,14 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		}
 		o.Due, o.Extended = due, true
 	case "correction.completed.v1":
-		req := decode[events.CorrectionCompleted](raw).Request
+		req := fold.Read[events.CorrectionCompleted](e).Request
 		if o := f.byKey["D3/"+req]; o != nil {
 			f.act(o, ref, true)
 		} else {
 			f.act(f.byKey["D4/"+req], ref, true) // answered directly, never forwarded
 		}
 	case "share.application_submitted.v1":
-		p := decode[events.ShareApplicationSubmitted](raw)
+		p := fold.Read[events.ShareApplicationSubmitted](e)
 		res, _ := f.reg.Resource(p.Resource)
 		if res.Sharing == domain.SharingUnconditional {
 			return nil // obtained directly, no answer due (第二十五条)
@@ -243,47 +237,47 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		_, err := f.open("D5", p.Application, provider, ref, ref.Date)
 		return err
 	case "share.granted.v1", "share.refused.v1":
-		f.act(f.byKey["D5/"+decode[events.ShareRefused](raw).Application], ref, true)
+		f.act(f.byKey["D5/"+fold.Read[events.ShareRefused](e).Application], ref, true)
 	case "opening.withdrawal_requested.v1":
-		p := decode[events.WithdrawalRequested](raw)
+		p := fold.Read[events.WithdrawalRequested](e)
 		_, err := f.open("D6", p.Request, f.holder(p.Resource, actor), ref, ref.Date)
 		return err
 	case "opening.withdrawal_answered.v1":
-		f.act(f.byKey["D6/"+decode[events.WithdrawalAnswered](raw).Request], ref, true)
+		f.act(f.byKey["D6/"+fold.Read[events.WithdrawalAnswered](e).Request], ref, true)
 	case "opening.suspended.v1":
-		c := decode[events.OpeningSuspended](raw).Cause
+		c := fold.Read[events.OpeningSuspended](e).Cause
 		f.act(f.byKey["D6/"+c], ref, true)
 		f.act(f.byKey["D7/"+c], ref, true)
 	case "opening.risk_found.v1":
-		p := decode[events.OpeningRiskFound](raw)
+		p := fold.Read[events.OpeningRiskFound](e)
 		_, err := f.open("D7", p.Risk, f.holder(p.Resource, actor), ref, ref.Date)
 		return err
 	case "data.collected.v1":
-		if p := decode[events.DataCollected](raw); p.Emergency != "" {
+		if p := fold.Read[events.DataCollected](e); p.Emergency != "" {
 			f.emergency(p.Emergency).collected[p.Resource] = true
 		}
 	case "emergency.ended.v1":
-		p := decode[events.EmergencyEnded](raw)
+		p := fold.Read[events.EmergencyEnded](e)
 		em := f.emergency(p.Emergency)
 		o, err := f.open("D8", p.Emergency, actor, ref, dateOr(p.EndedOn, ref.Date))
 		em.ended = o
 		f.checkD8(em, nil)
 		return err
 	case "emergency.data_evaluated.v1":
-		p := decode[events.EmergencyDataEvaluated](raw)
+		p := fold.Read[events.EmergencyDataEvaluated](e)
 		em := f.emergency(p.Emergency)
 		em.evaluated[p.Resource] = p.Disposition
 		f.checkD8(em, &ref)
 	case "emergency.data_sealed.v1", "emergency.data_destroyed.v1":
-		p := decode[events.EmergencyDataSealed](raw)
+		p := fold.Read[events.EmergencyDataSealed](e)
 		em := f.emergency(p.Emergency)
 		em.disposed[p.Resource] = true
 		f.checkD8(em, &ref)
 	case "emergency.application_shut_down.v1":
-		em := f.emergency(decode[events.EmergencyApplicationShutDown](raw).Emergency)
+		em := f.emergency(fold.Read[events.EmergencyApplicationShutDown](e).Emergency)
 		f.checkD8(em, &ref)
 	case "outsourcing.contract_terminated.v1":
-		p := decode[events.ContractTerminated](raw)
+		p := fold.Read[events.ContractTerminated](e)
 		start := dateOr(p.EndedOn, ref.Date)
 		_, err1 := f.open("D9", p.Contract, actor, ref, start)
 		_, err2 := f.open("D10", p.Contract, actor, ref, start)
@@ -292,20 +286,20 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		}
 		return err2
 	case "outsourcing.accounts_revoked.v1":
-		f.act(f.byKey["D9/"+decode[events.AccountsRevoked](raw).Contract], ref, true)
+		f.act(f.byKey["D9/"+fold.Read[events.AccountsRevoked](e).Contract], ref, true)
 	case "outsourcing.provider_deletion_evidenced.v1":
-		f.act(f.byKey["D10/"+decode[events.ProviderDeletionEvidenced](raw).Contract], ref, true)
+		f.act(f.byKey["D10/"+fold.Read[events.ProviderDeletionEvidenced](e).Contract], ref, true)
 	case "rectification.ordered.v1":
-		p := decode[events.RectificationOrdered](raw)
+		p := fold.Read[events.RectificationOrdered](e)
 		_, err := f.open("D11", p.Order, p.Institution, ref, ref.Date, p.Deadline)
 		return err
 	case "rectification.completed.v1":
-		f.act(f.byKey["D11/"+decode[events.RectificationCompleted](raw).Order], ref, true)
+		f.act(f.byKey["D11/"+fold.Read[events.RectificationCompleted](e).Order], ref, true)
 	case "subject_request.received.v1":
-		_, err := f.open("D12", decode[events.SubjectRequestReceived](raw).Request, actor, ref, ref.Date)
+		_, err := f.open("D12", fold.Read[events.SubjectRequestReceived](e).Request, actor, ref, ref.Date)
 		return err
 	case "subject_request.answered.v1":
-		f.act(f.byKey["D12/"+decode[events.SubjectRequestAnswered](raw).Request], ref, true)
+		f.act(f.byKey["D12/"+fold.Read[events.SubjectRequestAnswered](e).Request], ref, true)
 	}
 	return nil
 }

@@ -127,12 +127,12 @@ func TestDeadlines(t *testing.T) {
 			l.Add("subject_request.received.v1", "health", "2026-03-02", m{"request": "s1", "kind": "access", "party": "np-1", "party_kind": "natural_person"})
 			l.Add("subject_request.answered.v1", "health", "2026-03-20", m{"request": "s1", "outcome": "granted", "measures": "x"})
 		}, "2026-03-31", "2026-03-23", obligations.MetOnTime, 0},
-		{"D1 from the day the situation arose, met when every listed resource is updated", "D1", "ev-0005", func(l *entrytest.Log) {
+		{"D1 from the day the situation arose, met when every listed resource is updated", "D1", "00000000-0000-7000-8000-000000000005", func(l *entrytest.Log) {
 			l.Add("catalog.update_triggered.v1", "health", "2026-03-05", m{"trigger": "law_changed", "arose_on": "2026-03-02", "description": "x", "resources": []string{"vac", "vac2"}})
-			l.Add("catalog.entry_updated.v1", "health", "2026-03-10", m{"resource": "vac", "trigger": "ev-0005", "change": "x"})
-			l.Add("catalog.entry_updated.v1", "health", "2026-03-17", m{"resource": "vac2", "trigger": "ev-0005", "change": "x"})
+			l.Add("catalog.entry_updated.v1", "health", "2026-03-10", m{"resource": "vac", "trigger": "00000000-0000-7000-8000-000000000005", "change": "x"})
+			l.Add("catalog.entry_updated.v1", "health", "2026-03-17", m{"resource": "vac2", "trigger": "00000000-0000-7000-8000-000000000005", "change": "x"})
 		}, "2026-03-31", "2026-03-16", obligations.MetLate, 1},
-		{"D2 met by a report naming the resource", "D2", "ev-0005", func(l *entrytest.Log) {
+		{"D2 met by a report naming the resource", "D2", "00000000-0000-7000-8000-000000000005", func(l *entrytest.Log) {
 			l.Add("catalog.entry_updated.v1", "health", "2026-03-10", m{"resource": "vac", "change": "x"})
 			l.Add("catalog.update_reported.v1", "health", "2026-03-13", m{"resources": []string{"vac"}, "authority": "bureau", "report": m{"id": "r"}})
 		}, "2026-03-31", "2026-03-13", obligations.MetOnTime, 0},

@@ -50,6 +50,8 @@ type config struct {
 	checkpointEvery                          time.Duration
 	shutdownTimeout, drainDelay, maxSkew     time.Duration
 	trimEvery                                time.Duration
+	complianceEvery                          time.Duration
+	policyFile, calendarFile                 string
 	maxRequest, maxPayload, maxBatch         int
 	witnesses                                witnessFlags
 	store, bus, consume                      string
@@ -80,6 +82,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
+	fs.DurationVar(&c.complianceEvery, "compliance-interval", 30*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")
+	fs.StringVar(&c.policyFile, "policy", "", "policy file with the operator's versions (default: the embedded trial policy); see docs/findings.md")
+	fs.StringVar(&c.calendarFile, "calendar", "", "working-day calendar file for years the built-in data does not cover")
 	fs.DurationVar(&c.trimEvery, "trim-interval", 10*time.Second, "drop the store file's mapped pages from the resident set this often (Linux; 0: never); see docs/operations.md, Memory")
 
 	// The environment supplies defaults; the command line overrides them.
@@ -109,8 +114,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if c.maxRequest <= 0 || c.maxPayload <= 0 || c.maxPayload >= c.maxRequest {
 		return nil, fmt.Errorf("need 0 < --max-payload-bytes (%d) < --max-request-bytes (%d)", c.maxPayload, c.maxRequest)
 	}
-	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 {
-		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay and --trim-interval not negative")
+	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 || c.complianceEvery < 0 {
+		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay, --trim-interval and --compliance-interval not negative")
 	}
 	if err := c.access.check(); err != nil {
 		return nil, err
@@ -170,6 +175,7 @@ type daemon struct {
 	closed bool
 	access *accessRuntime // access.go
 	trim   *trimmer
+	comp   *complianceFollower // compliance.go; nil when disabled
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -221,6 +227,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err := api.NewMetrics(reg)
 	if err != nil {
+		return nil, err
+	}
+	if d.comp, err = openCompliance(c, st, reg, log); err != nil {
 		return nil, err
 	}
 	// The domain's admission rule: every payload is decoded against the event catalogue,
@@ -348,6 +357,9 @@ func devRootKeyFile(dir string, reg *ledger.Registry, log *slog.Logger) string {
 func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	errc := make(chan error, 1)
 	go func() { errc <- d.srv.Serve(d.ln) }()
+	if d.comp != nil {
+		d.comp.start()
+	}
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
@@ -393,6 +405,7 @@ func (d *daemon) closeLedger() error {
 	if err := d.bus.close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
+	d.comp.stop()
 	d.access.close()
 	d.trim.stop()
 	if err := d.st.Close(); err != nil {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/client"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/datadir"
+)
+
+// TestComplianceMetrics: an act that breaks an obligation (a collection outside the
+// institution's catalog, F3, 第十七条) shows up on /metrics as an open finding once the
+// follower has folded it, and the follower's position reaches the log's size; a lawful
+// collection raises nothing.
+func TestComplianceMetrics(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms"})
+	ctx := context.Background()
+	c := client.New(url)
+	info, err := c.Ledger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := datadir.RootKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := crypto.GenerateKey()
+	reg, _ := json.Marshal(ledger.KeyRegisteredPayload{KeyID: key.Public().ID(), Institution: "aba-stats", PublicKey: string(crypto.MarshalPublicKeyPEM(key.Public()))})
+	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: ledger.RegistryStream, Type: ledger.TypeKeyRegistered,
+		Actor: ledger.Actor{Institution: info.Authority, Person: "operator"}, Payload: reg}); err != nil {
+		t.Fatal(err)
+	}
+	collect := func(resource string) {
+		t.Helper()
+		p := &events.DataCollected{Resource: resource, Records: 12, Purpose: "经济运行监测", LegalBasis: "《中华人民共和国统计法》"}
+		ty, _ := events.Lookup("data.collected.v1")
+		stream, err := ty.StreamFor("aba-stats", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := events.Encode(p)
+		if _, _, err := c.SignAndSubmit(ctx, key, ledger.Submission{Stream: stream, Type: "data.collected.v1",
+			Actor: ledger.Actor{Institution: "aba-stats", Person: "tjj-li.na"}, Payload: raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	metrics := func() string {
+		t.Helper()
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor := func(want ...string) string {
+		t.Helper()
+		var m string
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if m = metrics(); containsAll(m, want) {
+				return m
+			}
+		}
+		t.Fatalf("metrics never showed %q:\n%s\nlogs:\n%s", want, grepLines(m, "ledger_"), logs)
+		return ""
+	}
+
+	size := func() uint64 {
+		i, err := c.Ledger(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i.Size
+	}
+	m := waitFor("ledger_compliance_position " + itoa(size()))
+	if strings.Contains(m, "ledger_findings_open{") {
+		t.Fatalf("a finding before any act:\n%s", grepLines(m, "ledger_findings"))
+	}
+	collect("aba-stats.unlisted-survey")
+	waitFor(`ledger_findings_open{article="17",institution="aba-stats",rule="F3"} 1`,
+		`ledger_findings_raised_total{article="17",institution="aba-stats",rule="F3"} 1`,
+		"ledger_compliance_position "+itoa(size()))
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, logs)
+	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -331,10 +331,21 @@ func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler)
 		}
 		return
 	}
+	ctx := context.WithValue(r.Context(), auditKey{}, note)
+	if streamRoutes[r.Pattern] {
+		// Too large to buffer: recorded when the handler sends its status, before the body.
+		sw := &auditedStream{w: w, header: http.Header{}, audit: func(status int) bool {
+			rec.Status, rec.Outcome = status, outcomeOf(status)
+			return a.audit(w, rec, note)
+		}}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		sw.finish()
+		return
+	}
 	// Serve into a buffer, record the read, then release the answer: a read that could
 	// not be recorded discloses nothing.
 	buf := &bufferedResponse{header: http.Header{}}
-	next.ServeHTTP(buf, r.WithContext(context.WithValue(r.Context(), auditKey{}, note)))
+	next.ServeHTTP(buf, r.WithContext(ctx))
 	rec.Status = buf.code()
 	rec.Outcome = outcomeOf(rec.Status)
 	if !a.audit(w, rec, note) {

@@ -28,6 +28,9 @@ var (
 	// ErrUnavailable: the server is draining or not ready; retrying elsewhere or later
 	// is safe because submissions are idempotent by id.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrNotSupported: this server's configuration cannot do what the route asks (a
+	// snapshot of a store that is a database server): 501, not worth retrying here.
+	ErrNotSupported = errors.New("not supported")
 )
 
 // statusOf is the one place where error kinds become HTTP statuses. Order matters only
@@ -47,6 +50,7 @@ var statusOf = []struct {
 	{ErrMethodNotAllowed, http.StatusMethodNotAllowed},
 	{ErrRateLimited, http.StatusTooManyRequests},
 	{ErrUnauthenticated, http.StatusUnauthorized},
+	{ErrNotSupported, http.StatusNotImplemented},
 }
 
 // ErrorBody is the JSON shape of every error response:

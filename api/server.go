@@ -56,6 +56,9 @@ type Config struct {
 	// Witnesses, if set, takes cosignatures (POST /v1/checkpoint/cosignatures) and the
 	// checkpoints served carry them (api/witness.go).
 	Witnesses *witness.Collector
+	// Published, if set, lists the checkpoints published outside the store (ledgerd's
+	// DirPublisher); GET /v1/snapshot carries them beside the store copy (api/snapshot.go).
+	Published PublishedCheckpoints
 }
 
 // Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
@@ -103,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/checkpoint/cosignatures", s.postCosignature, http.MethodPost)
 	v1("/v1/event-types", s.getEventTypes, http.MethodGet, http.MethodHead)
 	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
+	v1("/v1/snapshot", s.getSnapshot, http.MethodGet)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
 	}

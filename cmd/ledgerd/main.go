@@ -282,7 +282,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		return nil, err
 	}
 	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
-		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks})
+		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub})
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,7 @@
 //     {"error":{"code","field","message","message_zh"}}, and one status mapping (errors.go):
 //     invalid 400, too large 413, unauthorised 403, conflict 409, not found 404, wrong
 //     method 405, wrong media type 415, rate limited 429, not supported by this server 501,
-//     draining 503, anything else 500
-//     with its detail kept in the log.
+//     draining 503, anything else 500 with its detail kept in the log.
 //   - 201 means the submission is durably recorded; 200 means the same id and bytes were
 //     recorded before and the original receipt is returned. Re-sending after a timeout or a
 //     503 is always safe.

@@ -93,6 +93,10 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
 			}
+			if isSnapshot(dir) {
+				return usage("export: %s is a snapshot: an export is recorded in the ledger under the ledger key (第三十七条), which a snapshot never holds; "+
+					"use prove --data on it, or export on the ledger itself (快照不能导出证据包：导出须以账本密钥记录在账本中)", dir)
+			}
 			ctx := cmd.Context()
 			lk, err := datadir.LedgerKey(dir)
 			if err != nil {

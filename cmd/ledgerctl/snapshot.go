@@ -1,0 +1,323 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newSnapshotCmd) }
+
+// snapshotResult is what `snapshot --json` prints.
+type snapshotResult struct {
+	Dir         string `json:"dir"`
+	Entries     uint64 `json:"entries"`
+	StoreBytes  int64  `json:"store_bytes"`
+	Checkpoints int    `json:"published_checkpoints"`
+	TakenAt     string `json:"taken_at"`
+	Origin      string `json:"origin"`
+}
+
+func newSnapshotCmd() *cobra.Command {
+	var (
+		server, out, token string
+		asJSON             bool
+	)
+	c := &cobra.Command{
+		Use:   "snapshot --server URL --out DIR [--token T]",
+		Short: "Copy a running ledger into a data directory for offline tools 获取运行中账本的快照",
+		Long: `Fetch GET /v1/snapshot from a running ledgerd on the embedded store and write it as a
+data directory: ledger.db (a consistent copy, taken in one read transaction while the
+ledger keeps appending), checkpoints/ (those published outside the store), keys/*.pub (the
+genesis ledger and root public keys) and snapshot.json (what was copied, when). Then
+"ledgerctl verify --data DIR", "report KIND --data DIR" and "prove --data DIR" work on it
+while the ledger runs.
+
+The copy is the server's word until verified: run verify on it, pinning the keys you hold
+(--ledger-pub, --root-pub), not the ones in DIR/keys. Exporting evidence bundles is a
+recorded act signed by the ledger key and is refused on a snapshot (docs/operations.md).
+
+Needs a token of a role that reads every entry (authority, security_officer, reviewer):
+--token or LEDGER_TOKEN. DIR must not exist or be empty; the directory appears only
+once complete.
+
+Exit 0: written. Exit 2: usage, I/O or HTTP error (one line), nothing left behind.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if server == "" || out == "" {
+				return usage("snapshot: --server URL and --out DIR are required (需要 --server 与 --out 参数)")
+			}
+			if err := checkSnapshotTarget(out); err != nil {
+				return usage("snapshot: %v", err)
+			}
+			m, err := fetchSnapshot(cmd.Context(), server, token, out)
+			if err != nil {
+				return usage("snapshot: %v", err)
+			}
+			res := snapshotResult{Dir: out, Entries: m.Size, StoreBytes: m.StoreBytes, TakenAt: m.TakenAt, Origin: m.Origin}
+			for _, n := range m.Checkpoints {
+				if n != "latest" {
+					res.Checkpoints++
+				}
+			}
+			return writeOut(cmd, asJSON, res, func(w io.Writer) {
+				fmt.Fprintf(w, "snapshot 快照: %s\n", out)
+				fmt.Fprintf(w, "entries 记录数:     %d (%d bytes)\n", res.Entries, res.StoreBytes)
+				fmt.Fprintf(w, "checkpoints 检查点: %d published 已发布\n", res.Checkpoints)
+				fmt.Fprintf(w, "taken at 时间:      %s\n", res.TakenAt)
+				fmt.Fprintf(w, "next 下一步:        ledgerctl verify --data %s --ledger-pub YOUR-COPY.pub\n", out)
+			})
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&server, "server", "", "ledgerd base URL, e.g. http://127.0.0.1:8080")
+	f.StringVar(&out, "out", "", "data directory to write (must not exist, or be empty)")
+	f.StringVar(&token, "token", "", "bearer token of a role that reads every entry (default $LEDGER_TOKEN)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object on standard output")
+	return c
+}
+
+// checkSnapshotTarget refuses a directory that holds anything: above all an existing
+// store, which a snapshot must never replace.
+func checkSnapshotTarget(out string) error {
+	if datadir.Exists(out) {
+		return fmt.Errorf("%s already holds a ledger; refusing to overwrite it (目录中已有账本，拒绝覆盖)", out)
+	}
+	ents, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	case len(ents) > 0:
+		return fmt.Errorf("%s is not empty; refusing to write into it (目录非空，拒绝写入)", out)
+	}
+	if fi, err := os.Stat(filepath.Dir(filepath.Clean(out))); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %s does not exist (目录不存在)", filepath.Dir(filepath.Clean(out)))
+	}
+	return nil
+}
+
+// isSnapshot reports whether dir was written by ledgerctl snapshot: a copy, not a ledger
+// that may record anything.
+func isSnapshot(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, api.SnapshotManifestFile))
+	return err == nil
+}
+
+// snapshotClient has no overall timeout (a large store takes as long as it takes) but
+// gives up on a server that does not answer.
+func snapshotClient(token string) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 2 * time.Minute
+	var rt http.RoundTripper = tr
+	if token == "" {
+		token = os.Getenv("LEDGER_TOKEN")
+	}
+	if token != "" {
+		rt = bearer{token: token, next: tr}
+	}
+	return &http.Client{Transport: rt}
+}
+
+// fetchSnapshot streams GET /v1/snapshot into a temporary directory beside out and renames
+// it into place once the manifest has arrived and matches what was written.
+func fetchSnapshot(ctx context.Context, server, token, out string) (*api.SnapshotManifest, error) {
+	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/snapshot")
+	if err != nil {
+		return nil, fmt.Errorf("--server %s: %w", server, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := snapshotClient(token).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		var eb api.ErrorBody
+		if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
+			return nil, fmt.Errorf("%s: %d %s: %s / %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message, eb.Error.MessageZH)
+		}
+		return nil, fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	clean := filepath.Clean(out)
+	tmp, err := os.MkdirTemp(filepath.Dir(clean), "."+filepath.Base(clean)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	m, err := unpackSnapshot(resp.Body, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	if err := os.Chmod(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(clean); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err // not empty after all: leave it alone
+	}
+	if err := os.Rename(tmp, clean); err != nil {
+		return nil, err
+	}
+	return m, syncDir(filepath.Dir(clean))
+}
+
+// checkpointNameRE and keyNameRE are every name a snapshot stream may hold besides ledger.db and snapshot.json:
+// nothing else is written, so a hostile stream cannot place a file anywhere else.
+var (
+	checkpointNameRE = regexp.MustCompile(`^checkpoints/([0-9]+\.ckpt|latest|unreadable-[0-9]+\.ckpt)$`)
+	keyNameRE        = regexp.MustCompile(`^keys/[a-z0-9_-]+\.pub$`)
+)
+
+// maxSnapshotMember bounds every member but the store: checkpoints and keys are small.
+const maxSnapshotMember = 1 << 20
+
+// unpackSnapshot writes the members of a snapshot stream into dir and returns its
+// manifest, refusing unknown names, key files that are not public keys, a store whose
+// length disagrees with the manifest, and a stream without a manifest (cut short).
+func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
+	tr := tar.NewReader(r)
+	var m *api.SnapshotManifest
+	var storeBytes int64 = -1
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the snapshot stream: %w (传输中断)", err)
+		}
+		if m != nil {
+			return nil, fmt.Errorf("member %q after %s", h.Name, api.SnapshotManifestFile)
+		}
+		if h.Typeflag != tar.TypeReg {
+			return nil, fmt.Errorf("member %q is not a regular file", h.Name)
+		}
+		switch {
+		case h.Name == api.SnapshotStoreFile:
+			if storeBytes >= 0 {
+				return nil, fmt.Errorf("two %s members", h.Name)
+			}
+			if storeBytes, err = writeMember(dir, h.Name, tr, 0o600); err != nil {
+				return nil, err
+			}
+		case h.Name == api.SnapshotManifestFile:
+			b, err := readMember(tr, h.Name)
+			if err != nil {
+				return nil, err
+			}
+			m = &api.SnapshotManifest{}
+			if err := json.Unmarshal(b, m); err != nil {
+				return nil, fmt.Errorf("%s: %w", h.Name, err)
+			}
+			if m.Format != api.SnapshotFormat {
+				return nil, fmt.Errorf("snapshot format %q, this ledgerctl reads %s", m.Format, api.SnapshotFormat)
+			}
+			if err := writeFile(filepath.Join(dir, h.Name), b, 0o644); err != nil {
+				return nil, err
+			}
+		case checkpointNameRE.MatchString(h.Name):
+			b, err := readMember(tr, h.Name)
+			if err != nil {
+				return nil, err
+			}
+			if err := writeFile(filepath.Join(dir, filepath.FromSlash(h.Name)), b, 0o644); err != nil {
+				return nil, err
+			}
+		case keyNameRE.MatchString(h.Name):
+			b, err := readMember(tr, h.Name)
+			if err != nil {
+				return nil, err
+			}
+			// Only public keys are ever written: anything else is refused, whatever the server sent.
+			if _, err := crypto.ParsePublicKeyPEM(b); err != nil {
+				return nil, fmt.Errorf("%s is not an SM2 public key: %w", h.Name, err)
+			}
+			if err := writeFile(filepath.Join(dir, filepath.FromSlash(h.Name)), b, 0o644); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("unexpected member %q in the snapshot stream", h.Name)
+		}
+	}
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf("the stream ended without %s: it was cut short (快照不完整)", api.SnapshotManifestFile)
+	case storeBytes < 0:
+		return nil, fmt.Errorf("the stream holds no %s", api.SnapshotStoreFile)
+	case storeBytes != m.StoreBytes:
+		return nil, fmt.Errorf("%s is %d bytes, the manifest says %d", api.SnapshotStoreFile, storeBytes, m.StoreBytes)
+	}
+	return m, nil
+}
+
+// readMember reads a small member whole, refusing one beyond maxSnapshotMember.
+func readMember(r io.Reader, name string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxSnapshotMember+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) > maxSnapshotMember {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxSnapshotMember)
+	}
+	return b, nil
+}
+
+// writeMember copies one member to dir/name (slash-separated), fsynced.
+func writeMember(dir, name string, r io.Reader, mode os.FileMode) (int64, error) {
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("writing %s: %w", name, err)
+	}
+	return n, nil
+}
+
+func writeFile(p string, b []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	_, err := writeMember(filepath.Dir(p), filepath.Base(p), bytes.NewReader(b), mode)
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

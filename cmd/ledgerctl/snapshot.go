@@ -204,7 +204,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the snapshot stream: %w (传输中断)", err)
+			return nil, fmt.Errorf("reading the snapshot stream, cut short? (传输中断): %w", err)
 		}
 		if m != nil {
 			return nil, fmt.Errorf("member %q after %s", h.Name, api.SnapshotManifestFile)
@@ -217,7 +217,9 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 			if storeBytes >= 0 {
 				return nil, fmt.Errorf("two %s members", h.Name)
 			}
-			if storeBytes, err = writeMember(dir, h.Name, tr, 0o600); err != nil {
+			if storeBytes, err = writeMember(dir, h.Name, tr, 0o600); errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("the stream was cut short in %s (快照不完整): %w", h.Name, err)
+			} else if err != nil {
 				return nil, err
 			}
 		case h.Name == api.SnapshotManifestFile:

@@ -31,6 +31,9 @@ func (s *Store) Snapshot(ctx context.Context, begin func(size int64, head ledger
 			return err
 		}
 		if _, err := tx.WriteTo(ctxWriter{ctx: ctx, w: w}); err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				err = cerr // bbolt flattens the writer's error into text
+			}
 			return fmt.Errorf("copying the store: %w", err)
 		}
 		return nil

@@ -232,6 +232,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"plaintext of B", "GET", "/v1/events/" + evB.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "health": 403, "submitter": 403}), 200},
 		{"inclusion proof of A", "GET", "/v1/proofs/inclusion?seq=" + seqA, with(map[string]int{"transport": 403, "submitter": 403}), 200},
 		{"inclusion proof without seq", "GET", "/v1/proofs/inclusion", with(map[string]int{"submitter": 403}), 400},
+		{"snapshot of the whole store", "GET", "/v1/snapshot", with(map[string]int{"health": 403, "transport": 403, "submitter": 403}), 200},
 		{"consistency proof (public)", "GET", "/v1/proofs/consistency?from=1", open200, 200},
 		{"cosignature (public; witness-signed)", "POST", "/v1/checkpoint/cosignatures", open200, 404},
 		{"checkpoint (public)", "GET", "/v1/checkpoint", open200, 200},
@@ -282,7 +283,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					}
 				}
 			})
-			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion")) && r.method != "DELETE" {
+			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion") || r.path == "/v1/snapshot") && r.method != "DELETE" {
 				audited++
 			}
 		}

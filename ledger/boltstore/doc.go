@@ -26,4 +26,9 @@
 //
 // Pages read through the memory map count towards the process's resident set; random
 // stream lookups touch more of them than appends do.
+//
+// Snapshot copies the whole file inside one read transaction while appends continue
+// (ledgerd serves it as GET /v1/snapshot, so that offline tools need not stop the
+// ledger). bbolt cannot grow its memory map while a read transaction is open, so a copy
+// that drains slowly delays appends that need a larger file: bound each write.
 package boltstore

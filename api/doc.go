@@ -32,6 +32,12 @@
 // answer leaves; Config.KeyStore adds GET /v1/events/{id}/plaintext (privacy.go). The
 // policy and its matrix are in docs/access.md.
 //
+// GET /v1/snapshot (snapshot.go) streams a consistent copy of a store that has the
+// Snapshotter capability (the embedded bbolt store), with Config.Published's checkpoints
+// and the genesis public keys, as a tar the offline tools read as a data directory; other
+// stores answer 501. Its audit line is written when the status is sent, not after the
+// body is buffered.
+//
 // # Caveats
 //
 // A new /v1 route is, by default, a read of event data for the roles that read everything

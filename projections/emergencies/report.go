@@ -36,14 +36,6 @@ var stateText = map[State]report.Text{
 
 func cell(s State) report.Cell { return report.Coded(string(s), stateText[s]) }
 
-func seqs(ss ...uint64) string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strconv.FormatUint(s, 10)
-	}
-	return strings.Join(out, ", ")
-}
-
 func day(a *Act) string {
 	if a == nil {
 		return "—"
@@ -137,7 +129,7 @@ func (b *builder) Report() (*report.Report, error) {
 			}
 			data.Rows = append(data.Rows, report.Row{report.V(em.ID), report.V(d.Resource), report.V(strings.Join(d.Collectors, ", ")),
 				report.V(strconv.FormatInt(d.Records, 10)), {Text: evalText, Code: d.Disposition.String()}, report.V(day(d.Evaluation)),
-				report.V(day(d.Sealed)), report.V(day(d.Destroyed)), cell(st), report.V(seqs(ev...))})
+				report.V(day(d.Sealed)), report.V(day(d.Destroyed)), cell(st), report.V(report.Seqs(ev...))})
 		}
 		if len(em.Applications) == 0 && em.Ended != nil {
 			apps.Rows = append(apps.Rows, report.Row{report.V(em.ID), report.L("（未记录任何关停）", "(no shutdown recorded)"),
@@ -149,7 +141,7 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 		for _, a := range em.Applications {
 			apps.Rows = append(apps.Rows, report.Row{report.V(em.ID), report.V(a.ID), report.V(a.By), report.V(a.On.String()),
-				cell(j.AppState(a)), report.V(seqs(a.Seq))})
+				cell(j.AppState(a)), report.V(report.Seqs(a.Seq))})
 			ev = append(ev, a.Seq)
 		}
 		out := report.T(strings.Join(outZH, "；"), strings.Join(outEN, "; "))
@@ -157,7 +149,7 @@ func (b *builder) Report() (*report.Report, error) {
 			out = report.T("无法计算D8："+j.Err.Error(), "D8 not counted: "+j.Err.Error())
 		}
 		ems.Rows = append(ems.Rows, report.Row{report.V(em.ID), report.V(em.Title), report.V(by), report.V(declared),
-			report.V(ended), report.V(due), cell(j.State), {Text: out}, report.V(seqs(ev...))})
+			report.V(ended), report.V(due), cell(j.State), {Text: out}, report.V(report.Seqs(ev...))})
 	}
 	if len(ems.Rows) == 0 {
 		ems.Notes = append(ems.Notes, report.T("账本中没有紧急情况记录。", "The ledger records no emergency."))
@@ -165,7 +157,6 @@ func (b *builder) Report() (*report.Report, error) {
 	apps.Notes = append(apps.Notes, report.T("账本只知道已记录的应用：应对结束而无任何关停记录的紧急情况，在D8期满后列为逾期。",
 		"The ledger knows only the applications recorded: an ended emergency with no shutdown recorded is listed as overdue once D8 has passed."))
 	r.Sections = []report.Section{ems, data, apps}
-	r.Notes = append(r.Notes, report.T("证据列为账本序号，可用 ledgerctl prove --seq N 取得包含证明。",
-		"Evidence is given as ledger positions; ledgerctl prove --seq N gives an inclusion proof."))
+	r.Notes = append(r.Notes, report.ProveNote)
 	return r, nil
 }

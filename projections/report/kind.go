@@ -25,6 +25,9 @@ type Options struct {
 	// Resource narrows a report to one data resource where the kind supports it (the
 	// accountability view then adds the resource's custody timeline).
 	Resource string
+	// Year is the calendar year a yearly report (the assessment) scores; 0 means the
+	// as-of day's year.
+	Year int
 	// Progress, if set, is told how many entries of how many have been folded.
 	Progress func(done, total uint64)
 }

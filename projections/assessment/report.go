@@ -1,0 +1,160 @@
+package assessment
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/report"
+)
+
+// ReportKind is the yearly scorecard as a report kind: `ledgerctl report assessment`
+// (Kind is the kind of a measure).
+var ReportKind = report.Kind{
+	Name:  "assessment",
+	Title: report.T("年度考核（第四十三条）", "Annual assessment (Art. 43, 第四十三条)"),
+	New: func(o report.Options) (report.Builder, error) {
+		if o.Policy == nil || o.Calendar == nil {
+			return nil, fmt.Errorf("assessment: the report needs a policy and a calendar")
+		}
+		return &builder{a: New(o.Policy, o.Calendar), o: o}, nil
+	},
+}
+
+type builder struct {
+	a        *Fold
+	o        report.Options
+	problems report.Problems
+}
+
+// Apply folds e; a deadline the policy or calendar cannot count is kept as a note (it
+// is counted as neither kept nor missed).
+func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.a.Apply(e)) }
+
+var kindText = map[Kind]report.Text{
+	ByDeadline:    report.T("按期限：按期完成数／已判定数（按期＋逾期完成＋逾期未完成），未到期者不计入比例", "by deadline: met on time / judged (on time + late + missed); open ones are not judged yet"),
+	ByActs:        report.T("按行为：未触发问题的行为数／行为总数", "by acts: acts raising no finding / acts"),
+	ByYear:        report.T("按年度：全年职责全部履行为1，否则为0；县级为履行机构所占比例", "by year: 1 when every duty of the year was done, else 0; for a county, the share of its institutions that did"),
+	ByEnforcement: report.T("按整改：已整改数／已责令整改数（已整改＋整改中＋逾期移送）；计数为全部问题", "by enforcement: rectified / ordered (rectified + ordered + escalated); the count is every finding"),
+}
+
+// Report renders the scorecards of the year (Options.Year, else the as-of day's year)
+// as they stood on the as-of day: one row per institution, one per county, a column per
+// measure, and what each measure means.
+func (b *builder) Report() (*report.Report, error) {
+	year := b.o.Year
+	if year == 0 {
+		year = b.o.AsOf.Year
+	}
+	r := &report.Report{
+		Kind:  ReportKind.Name,
+		Title: report.T(fmt.Sprintf("%s %d 年度", ReportKind.Title.ZH, year), fmt.Sprintf("%s, %d", ReportKind.Title.EN, year)),
+		Basis: report.T("第五条、第六条、第四十三条：数据主管部门对本级公共机构和下级县（市）人民政府的公共数据管理工作进行考核；各项指标由义务期限、违规发现及所计行为得出，不加权",
+			"Arts. 5, 6 and 43 (第五条、第六条、第四十三条): the data authority assesses the public institutions at its level and the county governments below it; every measure is derived from the deadlines, the findings and the acts it counts, unweighted"),
+	}
+	measureCols := make([]report.Column, len(Definitions))
+	for i, d := range Definitions {
+		measureCols[i] = report.Column{Key: d.Key, Label: report.T(d.LabelZH, d.LabelEN)}
+	}
+	insts := report.Section{Key: "institutions", Title: report.T("机构考核", "Institutions"), Columns: append([]report.Column{
+		{Key: "institution", Label: report.T("机构", "institution")},
+		{Key: "name", Label: report.T("名称", "name")},
+		{Key: "county", Label: report.T("县（市）", "county")},
+	}, measureCols...)}
+	counties := report.Section{Key: "counties", Title: report.T("县（市）及州本级汇总", "Counties and prefecture level"), Columns: append([]report.Column{
+		{Key: "county", Label: report.T("县（市）", "county")},
+		{Key: "name", Label: report.T("名称", "name")},
+	}, measureCols...)}
+	for _, sc := range b.a.Institutions(year, b.o.AsOf) {
+		row := report.Row{report.V(sc.ID), {Text: report.Name(sc.NameZH, sc.NameEN)}, report.V(sc.County)}
+		for i, m := range sc.Measures {
+			row = append(row, cell(Definitions[i], m, false))
+		}
+		insts.Rows = append(insts.Rows, row)
+	}
+	for _, sc := range b.a.Counties(year, b.o.AsOf) {
+		name := report.T(sc.NameZH, sc.NameEN)
+		if name.ZH == "" {
+			name = report.T(sc.ID, sc.ID)
+		}
+		row := report.Row{report.V(sc.ID), {Text: name}}
+		for i, m := range sc.Measures {
+			row = append(row, cell(Definitions[i], m, true))
+		}
+		counties.Rows = append(counties.Rows, row)
+	}
+	if len(insts.Rows) == 0 {
+		insts.Notes = append(insts.Notes, report.T("账本中没有登记的机构。", "The ledger registers no institution."))
+	}
+	read := report.T("读法：“8/10（80%）”为比例的分子／分母；“未到期”为尚未到期、不计入比例的义务；“问题”为计入该指标的违规发现数；“—”表示当年无可判定事项。",
+		"Reading: \"8/10 (80%)\" is the ratio's numerator / denominator; \"open\" counts obligations not yet due (not in the ratio); \"findings\" counts the findings held against the measure; \"—\" means nothing to judge that year.")
+	insts.Notes = append(insts.Notes, read)
+	counties.Notes = append(counties.Notes, report.T("县（市）为其所属机构之和，比例按和重新计算；州级机构列于“州本级”。",
+		"A county is the sum of its institutions, ratios recomputed from the sums; prefecture-level institutions are under \"prefecture\"."))
+
+	defs := report.Section{Key: "measures", Title: report.T("指标说明", "Measures explained"), Columns: []report.Column{
+		{Key: "measure", Label: report.T("指标", "measure")},
+		{Key: "label", Label: report.T("名称", "name")},
+		{Key: "scored", Label: report.T("计分方式", "how scored")},
+		{Key: "meaning", Label: report.T("含义", "meaning")},
+		{Key: "articles", Label: report.T("依据条款", "articles")},
+		{Key: "deadlines", Label: report.T("期限", "deadlines")},
+		{Key: "rules", Label: report.T("计入的问题规则", "findings counted")},
+	}}
+	for _, d := range Definitions {
+		defs.Rows = append(defs.Rows, report.Row{report.Coded(string(d.Kind), report.T(d.Key, d.Key)), report.L(d.LabelZH, d.LabelEN),
+			{Text: kindText[d.Kind]}, report.L(d.MeaningZH, d.MeaningEN), {Text: report.Cites(d.Articles)},
+			report.V(report.Dash(strings.Join(d.Deadlines, ", "))), report.V(report.Dash(strings.Join(d.Rules, ", ")))})
+	}
+	defs.Notes = append(defs.Notes, report.T("比例为简单比例，不是加权得分：办法未规定权重，由考核办法确定。义务计入其起因发生之年，问题计入其发生之年（F16计入其所判年度）。",
+		"A ratio is a plain share, not a weighted grade: the Measures give no weights; an assessment method (考核办法) would. An obligation counts in the year its trigger happened, a finding in the year it arose (F16 in the year it judges)."))
+	r.Sections = []report.Section{insts, counties, defs}
+	r.Notes = append(b.problems.Notes(), report.T("各项数字可在义务报告（ledgerctl report obligations）与违规发现报告（ledgerctl report findings）中逐条核对。",
+		"Every number can be checked item by item in the obligations report (ledgerctl report obligations) and the findings report (ledgerctl report findings)."))
+	return r, nil
+}
+
+// cell is one measure of a scorecard: the ratio as numerator/denominator and percent,
+// then what the ratio leaves out (open obligations) and the findings counted.
+func cell(d Definition, m Measure, county bool) report.Cell {
+	var zh, en string
+	switch {
+	case d.Kind == ByYear && m.Ratio != nil && !county:
+		zh, en = "未履行", "not done"
+		if *m.Ratio == 1 {
+			zh, en = "已履行", "done"
+		}
+	case d.Kind == ByYear && m.Ratio != nil:
+		p := pct(*m.Ratio)
+		zh, en = "履行 "+p, p+" done"
+	default:
+		num, den := m.OnTime, m.OnTime+m.Late+m.Missed
+		if d.Kind == ByActs {
+			den = m.Total
+		}
+		if m.Ratio == nil {
+			zh, en = "—", "—"
+		} else {
+			s := fmt.Sprintf("%d/%d (%s)", num, den, pct(*m.Ratio))
+			zh, en = s, s
+		}
+	}
+	if d.Kind == ByDeadline && m.Open > 0 {
+		zh += fmt.Sprintf("，未到期 %d", m.Open)
+		en += fmt.Sprintf(", %d open", m.Open)
+	}
+	if m.Findings > 0 {
+		zh += fmt.Sprintf("，问题 %d", m.Findings)
+		en += fmt.Sprintf(", %d findings", m.Findings)
+	}
+	code := ""
+	if m.Ratio != nil {
+		code = strconv.FormatFloat(*m.Ratio, 'f', 4, 64)
+	}
+	return report.Coded(code, report.T(zh, en))
+}
+
+// pct is a ratio as a whole percent, rounded to nearest ("67%").
+func pct(r float64) string { return strconv.Itoa(int(math.Round(r*100))) + "%" }

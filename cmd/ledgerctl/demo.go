@@ -21,6 +21,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/privacy"
+	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ func newDemoCmd() *cobra.Command {
 		seed    uint64
 		asJSON  bool
 		workers int
+		endDay  string
 	)
 	c := &cobra.Command{
 		Use:   "demo --data DIR [--events N]",
@@ -85,7 +87,9 @@ DIR/keystore (KEK in DIR/keys/keystore.kek), and the storyline's granted deletio
   ledgerd --data DIR --keystore DIR/keystore --kek-file DIR/keys/keystore.kek
 
 N scales the routine volume; the fixed storyline is always included. The same --seed
-gives the same scenario (keys and signatures differ).`,
+gives the same scenario (keys and signatures differ). --end DATE makes DATE the
+timeline's last day (default: now), so reports on the demo judge a known calendar and
+policy year; the registry's key registrations and a refused attempt still happen now.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -100,8 +104,16 @@ gives the same scenario (keys and signatures differ).`,
 			if workers <= 0 {
 				workers = 16 * runtime.GOMAXPROCS(0)
 			}
+			end := time.Now()
+			if endDay != "" {
+				d, err := calendar.Parse(endDay)
+				if err != nil {
+					return usage("demo: --end: %v", err)
+				}
+				end = d.AddDays(1).Start() // every act happens on or before that day
+			}
 			update, finish := progress(cmd, "demo 生成中", "events")
-			res, err := runDemo(cmd.Context(), dir, events, seed, workers, update, time.Now())
+			res, err := runDemo(cmd.Context(), dir, events, seed, workers, update, end)
 			finish()
 			if err != nil {
 				return usage("demo: %v", err)
@@ -115,6 +127,7 @@ gives the same scenario (keys and signatures differ).`,
 	f.Uint64Var(&seed, "seed", 1, "scenario seed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on standard output")
 	f.IntVar(&workers, "workers", 0, "concurrent submitters (default 16 per core)")
+	f.StringVar(&endDay, "end", "", "the timeline's last day, China time (YYYY-MM-DD; default now): a fixed day gives reports a known calendar and policy")
 	return c
 }
 

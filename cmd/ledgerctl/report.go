@@ -20,6 +20,7 @@ func init() { register(newReportCmd) }
 func newReportCmd() *cobra.Command {
 	var (
 		dir, store, format, lang, asOf, resource, calFile, polFile string
+		year                                                       int
 	)
 	reg := kinds.Default()
 	c := &cobra.Command{
@@ -33,6 +34,12 @@ KIND: ` + strings.Join(reg.Names(), ", ") + `.
                   responsible person and posts; with --resource, the custody timeline.
   emergencies     emergency-data sealing register (第二十一条): data collected under each
                   emergency, evaluation, sealing or destruction, application shutdown, D8.
+  findings        违规发现 F1–F18 (第四十一条): rule, articles, institution, responsible and
+                  acting person, evidence seqs, enforcement state; a summary per rule.
+  obligations     期限 D1–D12 in working days: trigger, due day, the act that met it,
+                  state, working days late; a summary per deadline.
+  assessment      年度考核 (第四十三条): each measure per institution and per county for
+                  --year (default: the as-of day's year), and what each measure means.
 
 --as-of DATE (YYYY-MM-DD, default today in China) leaves out acts that happened after
 that day and judges deadlines on it. Formats: table (default), json, csv, html; languages
@@ -57,7 +64,10 @@ Exit 0: rendered. Exit 2: usage error (unknown kind, format or language, no ledg
 			if err != nil {
 				return usage("report: --lang: %v", err)
 			}
-			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource}
+			if year < 0 {
+				return usage("report: --year must be a year such as 2025")
+			}
+			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource, Year: year}
 			if asOf != "" {
 				if o.AsOf, err = calendar.Parse(asOf); err != nil {
 					return usage("report: --as-of: %v", err)
@@ -106,6 +116,7 @@ Exit 0: rendered. Exit 2: usage error (unknown kind, format or language, no ledg
 	fl.StringVar(&format, "format", "table", "output format: table, json, csv or html")
 	fl.StringVar(&lang, "lang", "zh", "language: zh (简体中文) or en")
 	fl.StringVar(&asOf, "as-of", "", "judge the ledger as it stood at the end of this day (YYYY-MM-DD; default today, China time)")
+	fl.IntVar(&year, "year", 0, "assessment: the year scored (default: the as-of day's year)")
 	fl.StringVar(&resource, "resource", "", "narrow to one data resource (accountability: adds its custody timeline)")
 	fl.StringVar(&calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
 	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")

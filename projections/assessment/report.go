@@ -147,7 +147,10 @@ func cell(d Definition, m Measure, county bool) report.Cell {
 	}
 	if m.Findings > 0 {
 		zh += fmt.Sprintf("，问题 %d", m.Findings)
-		en += fmt.Sprintf(", %d findings", m.Findings)
+		en += fmt.Sprintf(", %d finding", m.Findings)
+		if m.Findings > 1 {
+			en += "s"
+		}
 	}
 	code := ""
 	if m.Ratio != nil {

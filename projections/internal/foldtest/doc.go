@@ -1,4 +1,4 @@
 // Package foldtest builds ledger entries by hand for the report folds' tests: only the
 // fields a fold reads (seq, type, occurred_at, actor, payload) are set, and seqs are
-// consecutive.
+// consecutive. Rows reads a rendered report back the way a program would.
 package foldtest

@@ -54,6 +54,9 @@ func (b *builder) Report() (*report.Report, error) {
 		Basis: report.T("第五条、第六条、第四十三条：数据主管部门对本级公共机构和下级县（市）人民政府的公共数据管理工作进行考核；各项指标由义务期限、违规发现及所计行为得出，不加权",
 			"Arts. 5, 6 and 43 (第五条、第六条、第四十三条): the data authority assesses the public institutions at its level and the county governments below it; every measure is derived from the deadlines, the findings and the acts it counts, unweighted"),
 	}
+	// A year's security duties (F16) are judged once it has ended: before that "no
+	// finding" does not mean "done".
+	ended := year < b.o.AsOf.Year
 	measureCols := make([]report.Column, len(Definitions))
 	for i, d := range Definitions {
 		measureCols[i] = report.Column{Key: d.Key, Label: report.T(d.LabelZH, d.LabelEN)}
@@ -70,7 +73,7 @@ func (b *builder) Report() (*report.Report, error) {
 	for _, sc := range b.a.Institutions(year, b.o.AsOf) {
 		row := report.Row{report.V(sc.ID), {Text: report.Name(sc.NameZH, sc.NameEN)}, report.V(sc.County)}
 		for i, m := range sc.Measures {
-			row = append(row, cell(Definitions[i], m, false))
+			row = append(row, cell(Definitions[i], m, false, ended))
 		}
 		insts.Rows = append(insts.Rows, row)
 	}
@@ -81,15 +84,15 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 		row := report.Row{report.V(sc.ID), {Text: name}}
 		for i, m := range sc.Measures {
-			row = append(row, cell(Definitions[i], m, true))
+			row = append(row, cell(Definitions[i], m, true, ended))
 		}
 		counties.Rows = append(counties.Rows, row)
 	}
 	if len(insts.Rows) == 0 {
 		insts.Notes = append(insts.Notes, report.T("账本中没有登记的机构。", "The ledger registers no institution."))
 	}
-	read := report.T("读法：“8/10（80%）”为比例的分子／分母；“未到期”为尚未到期、不计入比例的义务；“问题”为计入该指标的违规发现数；“—”表示当年无可判定事项。",
-		"Reading: \"8/10 (80%)\" is the ratio's numerator / denominator; \"open\" counts obligations not yet due (not in the ratio); \"findings\" counts the findings held against the measure; \"—\" means nothing to judge that year.")
+	read := report.T("读法：“8/10（80%）”为比例的分子／分母；“未到期”为尚未到期、不计入比例的义务；“问题”为计入该指标的违规发现数；“—”表示当年无可判定事项；安全职责在年度结束后判定，此前为“年度未结束”。",
+		"Reading: \"8/10 (80%)\" is the ratio's numerator / denominator; \"open\" counts obligations not yet due (not in the ratio); \"findings\" counts the findings held against the measure; \"—\" means nothing to judge that year; security duties are judged once the year has ended, \"year not ended\" before.")
 	insts.Notes = append(insts.Notes, read)
 	counties.Notes = append(counties.Notes, report.T("县（市）为其所属机构之和，比例按和重新计算；州级机构列于“州本级”。",
 		"A county is the sum of its institutions, ratios recomputed from the sums; prefecture-level institutions are under \"prefecture\"."))
@@ -117,10 +120,14 @@ func (b *builder) Report() (*report.Report, error) {
 }
 
 // cell is one measure of a scorecard: the ratio as numerator/denominator and percent,
-// then what the ratio leaves out (open obligations) and the findings counted.
-func cell(d Definition, m Measure, county bool) report.Cell {
+// then what the ratio leaves out (open obligations) and the findings counted. The
+// year's duties of a year not ended by the as-of day are not judged.
+func cell(d Definition, m Measure, county, ended bool) report.Cell {
 	var zh, en string
 	switch {
+	case d.Kind == ByYear && !ended:
+		zh, en = "年度未结束", "year not ended"
+		m.Ratio = nil
 	case d.Kind == ByYear && m.Ratio != nil && !county:
 		zh, en = "未履行", "not done"
 		if *m.Ratio == 1 {

@@ -4,18 +4,33 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// TestReportOnDemo runs `ledgerctl demo` once, small, and every report check against it.
+// The demo the report tests read ends on demoEnd and is judged on reportAsOf, whatever
+// the clock says: its deadlines fall across National Day 2025, the year 2025 has ended
+// (so its security duties are judged), and the embedded policy and the calendar cover
+// every day involved.
+const (
+	demoEnd    = "2025-12-31"
+	reportAsOf = "2026-01-01"
+)
+
+// TestReportOnDemo runs `ledgerctl demo --end` once, small, and every report check
+// against it.
 func TestReportOnDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	if code, _, errOut := ledgerctl(t, "demo", "--data", dir, "--events", "50"); code != exitOK {
+	if code, _, errOut := ledgerctl(t, "demo", "--data", dir, "--events", "50", "--end", demoEnd); code != exitOK {
 		t.Fatalf("demo: exit %d: %s", code, errOut)
 	}
 	t.Run("emergencies", func(t *testing.T) { testReportEmergencies(t, dir) })
 	t.Run("accountability", func(t *testing.T) { testReportAccountability(t, dir) })
+	t.Run("findings", func(t *testing.T) { testReportFindings(t, dir) })
+	t.Run("obligations", func(t *testing.T) { testReportObligations(t, dir) })
+	t.Run("assessment", func(t *testing.T) { testReportAssessment(t, dir) })
 	t.Run("formats", func(t *testing.T) { testReportAllFormats(t, dir) })
 	t.Run("usage", func(t *testing.T) { testReportUsageErrors(t, dir) })
 }
@@ -40,8 +55,13 @@ func (r reportJSON) rows(key string) []map[string]string {
 	return nil
 }
 
+// runReport runs `ledgerctl report ARGS`, judged on reportAsOf unless ARGS name a day,
+// and returns its standard output; anything but exit 0 fails the test.
 func runReport(t *testing.T, args ...string) string {
 	t.Helper()
+	if !slices.Contains(args, "--as-of") {
+		args = append(args, "--as-of", reportAsOf)
+	}
 	code, out, errOut := ledgerctl(t, append([]string{"report"}, args...)...)
 	if code != exitOK {
 		t.Fatalf("report %v: exit %d: %s", args, code, errOut)
@@ -162,12 +182,16 @@ func testReportAccountability(t *testing.T, dir string) {
 
 // Every kind built here renders in every format and both languages.
 func testReportAllFormats(t *testing.T, dir string) {
-	for _, kind := range []string{"accountability", "emergencies"} {
+	titles := map[string]map[string]string{
+		"accountability": {"zh": "第三十七条", "en": "Accountability"},
+		"emergencies":    {"zh": "紧急情况数据封存登记簿", "en": "Emergency-data sealing register"},
+		"findings":       {"zh": "违规发现", "en": "Findings"},
+		"obligations":    {"zh": "义务与期限", "en": "Obligations and deadlines"},
+		"assessment":     {"zh": "年度考核", "en": "Annual assessment"},
+	}
+	for _, kind := range []string{"accountability", "emergencies", "findings", "obligations", "assessment"} {
 		for _, lang := range []string{"zh", "en"} {
-			title := map[string]string{"zh": "第三十七条", "en": "Accountability"}[lang]
-			if kind == "emergencies" {
-				title = map[string]string{"zh": "紧急情况数据封存登记簿", "en": "Emergency-data sealing register"}[lang]
-			}
+			title := titles[kind][lang]
 			t.Run(kind+"/"+lang, func(t *testing.T) {
 				if out := runReport(t, kind, "--data", dir, "--lang", lang); !strings.Contains(out, title) {
 					t.Errorf("table without %q:\n%s", title, out)
@@ -204,9 +228,8 @@ func testReportUsageErrors(t *testing.T, dir string) {
 		{"no data flag", []string{"report", "emergencies"}, "--data DIR"},
 		{"no ledger in dir", []string{"report", "emergencies", "--data", t.TempDir()}, "holds no ledger"},
 		{"unknown resource", []string{"report", "accountability", "--data", dir, "--resource", "nope"}, "not found"},
-		{"findings not built yet", []string{"report", "findings", "--data", dir}, "not available yet"},
-		{"obligations not built yet", []string{"report", "obligations", "--data", dir}, "not available yet"},
-		{"assessment not built yet", []string{"report", "assessment", "--data", dir}, "not available yet"},
+		{"bad year", []string{"report", "assessment", "--data", dir, "--year", "-1"}, "--year"},
+		{"demo: bad end", []string{"demo", "--data", filepath.Join(t.TempDir(), "d"), "--end", "soon"}, "--end"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("LEDGER_DATA", "")
@@ -215,5 +238,119 @@ func testReportUsageErrors(t *testing.T, dir string) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", code, out, errOut, tc.want)
 			}
 		})
+	}
+}
+
+// The demo's deliberate violations (storyline.go) as the findings report lists them:
+// Wenchuan's collection outside its catalog (F3), ordered rectified, refused past the
+// order's time limit and escalated, the refusal itself (F17) escalated too; Civil
+// Affairs' unapproved export (F12) rectified. Every finding cites its articles in both
+// languages, names a first responsible person and gives evidence seqs that
+// `ledgerctl prove` proves.
+func testReportFindings(t *testing.T, dir string) {
+	var r reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "findings", "--data", dir, "--format", "json", "--lang", "en")), &r); err != nil {
+		t.Fatal(err)
+	}
+	rows := r.rows("findings")
+	if len(rows) == 0 {
+		t.Fatal("no findings")
+	}
+	state := map[string]string{}
+	for _, row := range rows {
+		state[row["rule"]+"/"+row["institution"]] = row["state_code"]
+		if !strings.HasPrefix(row["citation"], "Art. 41") || row["responsible_person"] == "—" || row["evidence"] == "" && row["rule"] != "F16" {
+			t.Errorf("%s against %s: citation %q, responsible %q, evidence %q", row["rule"], row["institution"], row["citation"], row["responsible_person"], row["evidence"])
+		}
+	}
+	for k, want := range map[string]string{"F3/wenchuan-county": "escalated", "F17/wenchuan-county": "escalated", "F12/aba-civil-affairs": "rectified"} {
+		if state[k] != want {
+			t.Errorf("%s: %q, want %q", k, state[k], want)
+		}
+	}
+	// The summary's totals add up to the list.
+	for _, row := range r.rows("summary") {
+		if row["rule"] == "all" && row["total"] != strconv.Itoa(len(rows)) {
+			t.Errorf("summary total %s for %d findings", row["total"], len(rows))
+		}
+	}
+	// The first piece of evidence of the escalated F3 is provable.
+	for _, row := range rows {
+		if row["rule"] == "F3" && row["institution"] == "wenchuan-county" {
+			seq, _, _ := strings.Cut(row["evidence"], ",")
+			if code, _, errOut := ledgerctl(t, "prove", "--data", dir, "--seq", seq); code != exitOK {
+				t.Errorf("prove --seq %s: exit %d: %s", seq, code, errOut)
+			}
+		}
+	}
+	// In Chinese the articles are cited as 第N条.
+	var zh reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "findings", "--data", dir, "--format", "json")), &zh); err != nil {
+		t.Fatal(err)
+	}
+	if c := zh.rows("findings")[0]["citation"]; !strings.HasPrefix(c, "第四十一条") {
+		t.Errorf("zh citation %q", c)
+	}
+}
+
+// The demo's missed deadlines: the housing fund's share application never answered
+// (D5) and the quake's data never sealed (D8); nothing is undetermined, and the
+// per-deadline summary agrees with the list.
+func testReportObligations(t *testing.T, dir string) {
+	var r reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "obligations", "--data", dir, "--format", "json", "--lang", "en")), &r); err != nil {
+		t.Fatal(err)
+	}
+	missed := map[string]bool{}
+	for _, row := range r.rows("obligations") {
+		switch row["state_code"] {
+		case "missed":
+			missed[row["deadline"]+"/"+row["subject"]] = true
+			if row["late_workdays"] == "" || row["late_workdays"] == "0" || row["met_seq"] != "—" {
+				t.Errorf("missed without working days late: %v", row)
+			}
+		case "undetermined":
+			t.Errorf("undetermined: %v", row)
+		}
+		if row["due"] == "—" || row["policy"] == "" || row["trigger_seq"] == "" {
+			t.Errorf("row without due day, policy or trigger: %v", row)
+		}
+	}
+	if !missed["D8/emg-2026-quake-02"] || len(missed) < 2 {
+		t.Errorf("missed obligations %v", missed)
+	}
+	n := 0
+	for _, row := range r.rows("summary") {
+		m, _ := strconv.Atoi(row["missed"])
+		n += m
+	}
+	if n != len(missed) {
+		t.Errorf("summary counts %d missed, the list %d", n, len(missed))
+	}
+}
+
+// The 2025 scorecards (--year; the as-of day is in 2026): the institution that held no
+// drill has not done its security duties, Wenchuan's escalated findings make its
+// rectification 0 of those ordered, and every measure is explained.
+func testReportAssessment(t *testing.T, dir string) {
+	var r reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "assessment", "--data", dir, "--format", "json", "--lang", "en", "--year", "2025")), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Title, "2025") {
+		t.Errorf("title %q", r.Title)
+	}
+	inst := map[string]map[string]string{}
+	for _, row := range r.rows("institutions") {
+		inst[row["institution"]] = row
+	}
+	if got := inst["ruoergai-county"]["security_duties_code"]; got != "0.0000" {
+		t.Errorf("ruoergai-county security duties %q", got)
+	}
+	if got := inst["wenchuan-county"]["findings_rectification"]; !strings.HasPrefix(got, "0/") {
+		t.Errorf("wenchuan-county rectification %q", got)
+	}
+	if len(r.rows("counties")) < 2 || len(r.rows("measures")) != 12 {
+		t.Errorf("%d counties, %d measures", len(r.rows("counties")), len(r.rows("measures")))
 	}
 }

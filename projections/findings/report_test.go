@@ -1,6 +1,7 @@
 package findings_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,3 +103,29 @@ func TestReportNoFindings(t *testing.T) {
 }
 
 func seq(s uint64) string { return report.Seqs(s) }
+
+// The findings kind as `ledgerctl report findings` builds it: folded entry by entry,
+// then rendered in any format and language.
+func ExampleKind() {
+	pol, _ := policy.Default()
+	b, _ := findings.Kind.New(report.Options{AsOf: calendar.MustParse("2025-10-10"), Policy: pol, Calendar: calendar.Default()})
+	l := base()
+	l.Add("data.exported.v1", "civil", "2025-10-09", m{"resource": "members", "records": 1320, "reason": "报送上级部门", "destination": "U盘", "format": "xlsx"})
+	for _, e := range l.Entries {
+		b.Apply(e)
+	}
+	r, _ := b.Report()
+	list := r.Sections[0]
+	for i, c := range list.Columns {
+		switch c.Key {
+		case "rule", "citation", "institution_name", "state", "evidence":
+			fmt.Printf("%s: %s\n", c.Label.In(report.EN), list.Rows[0][i].Text.In(report.EN))
+		}
+	}
+	// Output:
+	// rule: F12
+	// articles: Art. 41(9), Art. 37(5)
+	// institution name: Civil Affairs
+	// state: open
+	// evidence (seq): 11
+}

@@ -16,6 +16,8 @@
 //	for _, sc := range a.Institutions(2025, calendar.MustParse("2026-01-01")) { ... }
 //	counties := a.Counties(2025, calendar.MustParse("2026-01-01"))
 //
+// ReportKind is the fold as a report kind, `ledgerctl report assessment` (docs/reports.md).
+//
 // # Caveats
 //
 // A ratio is a plain share (Definition.Kind says of what), not a weighted grade: the

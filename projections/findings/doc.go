@@ -23,6 +23,8 @@
 // docs/findings.md says, rule by rule, which events are the evidence and what the event
 // catalogue cannot show.
 //
+// Kind is the fold as a report kind, `ledgerctl report findings` (docs/reports.md).
+//
 // # Caveats
 //
 // F6's second half (a dataset not aggregated within its update period) is not raised:

@@ -22,6 +22,8 @@
 //
 // Which event opens and which meets each deadline is written down in docs/findings.md.
 //
+// Kind is the fold as a report kind, `ledgerctl report obligations` (docs/reports.md).
+//
 // # Caveats
 //
 // The fold is in memory. States are judged against asOf: acts recorded after asOf are

@@ -15,7 +15,11 @@
 //	r, err := report.Build(ctx, store, k, report.Options{AsOf: day, Policy: pol, Calendar: cal})
 //	err = report.Render(os.Stdout, r, report.FormatHTML, report.ZH)
 //
-// The kinds `ledgerctl report` offers are wired in one place, package kinds.
+// The kinds `ledgerctl report` offers are wired in one place, package kinds. The cell
+// helpers every kind shares live here too, so that all reports read alike: Cite and
+// Cites (第四十一条第(二)项 / Art. 41(2)), Seqs (evidence as provable ledger positions),
+// Day and Dash (no value reads "—"), Name, ProveNote, and Problems (what a fold could
+// not judge, kept as a note instead of failing the report).
 //
 // # Caveats
 //

@@ -45,8 +45,9 @@ KIND: ` + strings.Join(reg.Names(), ", ") + `.
 that day and judges deadlines on it. Formats: table (default), json, csv, html; languages
 zh (default) and en. See docs/reports.md.
 
-Exit 0: rendered. Exit 2: usage error (unknown kind, format or language, no ledger in
---data) or a kind not available yet.`,
+Exit 0: rendered (a deadline the policy or calendar cannot count is shown as
+undetermined, with its reason, not an error). Exit 2: usage error (unknown kind, format
+or language, a bad --as-of or --year, no ledger in --data).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {

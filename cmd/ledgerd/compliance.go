@@ -29,6 +29,7 @@ type complianceFollower struct {
 	fold  *findings.Fold
 	every time.Duration
 	now   func() time.Time
+	trim  func() // drop the store's mapped pages from the resident set (ledgerd's trimmer)
 	log   *slog.Logger
 
 	mu       sync.RWMutex
@@ -44,8 +45,11 @@ type complianceFollower struct {
 
 var _ compliance.Source = (*complianceFollower)(nil)
 
-func newComplianceFollower(st ledger.Store, pol *policy.Set, cal *calendar.Calendar, every time.Duration, log *slog.Logger) *complianceFollower {
-	return &complianceFollower{st: st, fold: findings.New(pol, cal), every: every, now: time.Now, log: log,
+// followChunk is how many entries one read transaction takes (~5 MiB of the file).
+const followChunk = 4096
+
+func newComplianceFollower(st ledger.Store, pol *policy.Set, cal *calendar.Calendar, every time.Duration, trim func(), log *slog.Logger) *complianceFollower {
+	return &complianceFollower{st: st, fold: findings.New(pol, cal), every: every, now: time.Now, trim: trim, log: log,
 		quit: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -86,9 +90,12 @@ func (f *complianceFollower) step(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the head: %w", err)
 	}
-	from := f.fold.Position()
-	if h.Size > from {
-		err = f.st.Entries(ctx, from, h.Size, func(r ledger.RawEntry) error {
+	// Read in chunks, each in its own read transaction, and drop the pages read from the
+	// resident set between chunks: catching up on a large log (at start, or after a burst)
+	// would otherwise map the whole file at once.
+	for from := f.fold.Position(); from < h.Size; from = f.fold.Position() {
+		to := min(from+followChunk, h.Size)
+		err = f.st.Entries(ctx, from, to, func(r ledger.RawEntry) error {
 			e, err := ledger.ParseEntry(r.Bytes)
 			if err != nil {
 				return fmt.Errorf("entry %d: %w", r.Seq, err)
@@ -101,8 +108,12 @@ func (f *complianceFollower) step(ctx context.Context) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("reading entries %d–%d: %w", from, h.Size, err)
+			return fmt.Errorf("reading entries %d–%d: %w", from, to, err)
 		}
+		if f.fold.Position() != to {
+			return fmt.Errorf("the store returned entries up to %d of %d–%d", f.fold.Position(), from, to)
+		}
+		f.trim()
 	}
 	f.snapshot(calendar.DateOf(f.now()))
 	return nil
@@ -190,7 +201,7 @@ func (f *complianceFollower) Position() uint64 {
 
 // openCompliance loads the policy and calendar the folds judge by (the embedded ones,
 // or the operator's files) and registers the follower's metrics; every <= 0 disables it.
-func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, log *slog.Logger) (*complianceFollower, error) {
+func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim func(), log *slog.Logger) (*complianceFollower, error) {
 	if c.complianceEvery <= 0 {
 		return nil, nil
 	}
@@ -210,7 +221,7 @@ func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, log *
 			return nil, fmt.Errorf("--calendar: %w", err)
 		}
 	}
-	f := newComplianceFollower(st, pol, cal, c.complianceEvery, log)
+	f := newComplianceFollower(st, pol, cal, c.complianceEvery, trim, log)
 	if err := compliance.Register(reg, f); err != nil {
 		return nil, err
 	}

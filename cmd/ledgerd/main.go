@@ -82,7 +82,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
-	fs.DurationVar(&c.complianceEvery, "compliance-interval", 30*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")
+	fs.DurationVar(&c.complianceEvery, "compliance-interval", 10*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")
 	fs.StringVar(&c.policyFile, "policy", "", "policy file with the operator's versions (default: the embedded trial policy); see docs/findings.md")
 	fs.StringVar(&c.calendarFile, "calendar", "", "working-day calendar file for years the built-in data does not cover")
 	fs.DurationVar(&c.trimEvery, "trim-interval", 10*time.Second, "drop the store file's mapped pages from the resident set this often (Linux; 0: never); see docs/operations.md, Memory")
@@ -229,7 +229,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.comp, err = openCompliance(c, st, reg, log); err != nil {
+	if d.comp, err = openCompliance(c, st, reg, d.trim.now, log); err != nil {
 		return nil, err
 	}
 	// The domain's admission rule: every payload is decoded against the event catalogue,

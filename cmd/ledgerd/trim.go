@@ -67,6 +67,18 @@ func (t *trimmer) started() {
 	}
 }
 
+// now trims at once, for a caller that has just read a stretch of the file (the
+// compliance follower between chunks); nil-safe, a no-op when trimming is off. It must
+// not be called inside a read transaction.
+func (t *trimmer) now() {
+	if t == nil || t.every <= 0 {
+		return
+	}
+	if _, err := trimMapped(t.db); err != nil {
+		t.log.Warn("trimming mapped store pages", "err", err)
+	}
+}
+
 // stop ends trimming; it must be called before the store closes.
 func (t *trimmer) stop() {
 	select {

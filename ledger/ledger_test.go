@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,6 +179,40 @@ func TestRecordedAtNeverRunsBackwards(t *testing.T) {
 		t.Fatal(err)
 	}
 	ledgertest.MustVerify(t, st) // verification refuses recorded_at going backwards
+}
+
+// RFC 3339 drops the fraction's trailing zeros, so recorded_at strings of increasing
+// instants need not sort: "….1Z" < "….12Z" < "….123Z" as times, but not as strings.
+// Verification compares instants.
+func TestRecordedAtComparedAsInstants(t *testing.T) {
+	var mu sync.Mutex
+	base := time.Now().UTC().Truncate(time.Second).Add(2 * time.Second) // after the genesis entry
+	now := base.Add(100 * time.Millisecond)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f, st, l := setup(t, ledger.Options{Now: clock})
+	f.Register(t, l, "aba-stats")
+	for i, c := range []struct {
+		ms   int
+		want string
+	}{{120, ".12Z"}, {123, ".123Z"}} {
+		mu.Lock()
+		now = base.Add(time.Duration(c.ms) * time.Millisecond)
+		mu.Unlock()
+		r, err := l.Append(ctx, f.Event(t, "aba-stats", "resource/a", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec string
+		st.Entries(ctx, r.Seq, r.Seq+1, func(e ledger.RawEntry) error {
+			pe, err := ledger.ParseEntry(e.Bytes)
+			rec = pe.RecordedAt
+			return err
+		})
+		if !strings.HasSuffix(rec, c.want) {
+			t.Fatalf("recorded_at %q, want it to end in %q", rec, c.want)
+		}
+	}
+	ledgertest.MustVerify(t, st)
 }
 
 func TestCloseDrains(t *testing.T) {

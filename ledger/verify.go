@@ -99,7 +99,7 @@ type verifier struct {
 	beyond  uint64          // the largest checkpoint size beyond the stored log, if any
 	streams map[string]uint64
 	ids     map[uuid.UUID]struct{}
-	lastRec string
+	lastRec time.Time
 }
 
 type slot struct {
@@ -354,7 +354,13 @@ func (v *verifier) step(s *slot) *ChainError {
 	if e.PrevHash != v.prev {
 		return bad("bad_prev_hash", "prev_hash is not the hash of the entry before")
 	}
-	if e.RecordedAt < v.lastRec {
+	// Compared as instants, not as strings: RFC 3339 drops trailing zeros of the
+	// fraction, so "…:33.12Z" sorts after "…:33.123Z" although it is earlier.
+	rec, err := time.Parse(time.RFC3339Nano, e.RecordedAt)
+	if err != nil {
+		return bad("bad_recorded_at", "recorded_at is not an RFC 3339 time")
+	}
+	if rec.Before(v.lastRec) {
 		return bad("recorded_at_backwards", "recorded_at is earlier than the entry before")
 	}
 	sub := &e.Submission
@@ -398,7 +404,7 @@ func (v *verifier) step(s *slot) *ChainError {
 	v.streams[sub.Stream] = e.StreamVersion
 	v.ids[u] = struct{}{}
 	v.prev = e.Hash
-	v.lastRec = e.RecordedAt
+	v.lastRec = rec
 	v.tree.append(s.leaf, func(Node) {})
 	if len(v.want) > 0 && v.want[0] == v.tree.size() {
 		v.roots[v.want[0]] = v.tree.root()

@@ -50,7 +50,9 @@ type entryJSON struct {
 // sealEntry builds the entry for s at seq, with its canonical bytes and hash.
 func sealEntry(seq uint64, recordedAt time.Time, version uint64, prev Hash, s *Signed) *Entry {
 	rec := recordedAt.UTC().Format(time.RFC3339Nano)
-	b, subStart := appendEntry(make([]byte, 0, len(s.Canonical)+220), seq, rec, version, prev, s.Signature, s.Canonical)
+	// The members around the submission take ~290 bytes (hex prev hash, base64
+	// signature, time, numbers, names): size the buffer once instead of growing it.
+	b, subStart := appendEntry(make([]byte, 0, len(s.Canonical)+base64.StdEncoding.EncodedLen(len(s.Signature))+256), seq, rec, version, prev, s.Signature, s.Canonical)
 	return &Entry{
 		Seq: seq, RecordedAt: rec, StreamVersion: version, PrevHash: prev,
 		Signature: s.Signature, Submission: s.Submission,

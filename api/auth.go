@@ -93,6 +93,14 @@ var seqQueryRoutes = map[string]bool{"/v1/proofs/inclusion": true}
 // decryptRoutes serve protected fields in clear.
 var decryptRoutes = map[string]bool{"/v1/events/{id}/plaintext": true}
 
+// exportRoutes copy evidence out of the ledger and record that they did: only roles that
+// may export (auth.Role.Exports) reach them.
+var exportRoutes = map[string]bool{"/v1/bundles": true}
+
+// principalKey carries the authenticated *auth.Principal to handlers that record who
+// asked (POST /v1/bundles names the exporting person).
+type principalKey struct{}
+
 var (
 	errNoCredential = problem(ErrUnauthenticated, "unauthenticated", "",
 		"this endpoint needs a credential: an Authorization: Bearer token or a registered client certificate",
@@ -121,6 +129,8 @@ func zhWhat(what string) string {
 		return "提交事件"
 	case "read event data":
 		return "读取事件数据"
+	case "export evidence bundles":
+		return "导出证据包"
 	}
 	return what
 }
@@ -331,7 +341,7 @@ func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler)
 		}
 		return
 	}
-	ctx := context.WithValue(r.Context(), auditKey{}, note)
+	ctx := context.WithValue(context.WithValue(r.Context(), auditKey{}, note), principalKey{}, p)
 	if streamRoutes[r.Pattern] {
 		// Too large to buffer: recorded when the handler sends its status, before the body.
 		sw := &auditedStream{w: w, header: http.Header{}, audit: func(status int) bool {
@@ -401,6 +411,9 @@ func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*l
 	}
 	if decrypt && !p.Role.Decrypts() {
 		return forbidden(p, "read protected fields of this entry in clear"), nil
+	}
+	if exportRoutes[r.Pattern] && !p.Role.Exports() {
+		return forbidden(p, "export evidence bundles"), nil
 	}
 	t, named, err := a.resolve(r, n)
 	if err != nil {

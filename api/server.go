@@ -59,6 +59,13 @@ type Config struct {
 	// Published, if set, lists the checkpoints published outside the store (ledgerd's
 	// DirPublisher); GET /v1/snapshot carries them beside the store copy (api/snapshot.go).
 	Published PublishedCheckpoints
+	// LedgerKey, if set, serves POST /v1/bundles: evidence bundles whose export the
+	// server records under this key (api/bundles.go). It must be the ledger's own key
+	// (the one Ledger signs checkpoints with). Without it the route answers 501.
+	LedgerKey crypto.Signer
+	// BundleMaxEntries bounds the entries one bundle may select (default
+	// DefaultBundleMaxEntries); a larger selection is refused with 413.
+	BundleMaxEntries uint64
 }
 
 // Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
@@ -107,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/event-types", s.getEventTypes, http.MethodGet, http.MethodHead)
 	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
 	v1("/v1/snapshot", s.getSnapshot, http.MethodGet)
+	v1("/v1/bundles", s.postBundle, http.MethodPost)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
 	}

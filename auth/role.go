@@ -60,6 +60,12 @@ func (r Role) Decrypts() bool {
 	return r == RoleAuthority || r == RoleSecurityOfficer || r == RoleInstitution
 }
 
+// Exports reports whether the role may take an evidence bundle out of the ledger
+// (POST /v1/bundles): the authority and security officers, who investigate and answer
+// for disclosures (第三十七条). A reviewer reads every entry to count acts; copying
+// evidence out is not part of that (docs/access.md, "Evidence bundles").
+func (r Role) Exports() bool { return r == RoleAuthority || r == RoleSecurityOfficer }
+
 // BoundToInstitution reports whether a credential of this role must name an institution.
 func (r Role) BoundToInstitution() bool { return r == RoleInstitution || r == RoleSubmitter }
 

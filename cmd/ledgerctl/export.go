@@ -1,14 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -55,10 +62,10 @@ func defaultExporter() string {
 func newExportCmd() *cobra.Command {
 	var (
 		dir, out, stream, seqs, reason, by string
-		store                              string
+		store, server, token               string
 	)
 	c := &cobra.Command{
-		Use:   "export --data DIR [--store URL] --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
+		Use:   "export (--data DIR [--store URL] | --server URL [--token T]) --out FILE [--stream S] [--seq A-B] [--reason TEXT] [--by PERSON]",
 		Short: "Write an evidence bundle that verifies offline 导出可离线验证的证据包",
 		Long: `Write an evidence bundle (JSON, docs/formats.md): the selected entries, the key
 registry acts before them, their inclusion proofs, a signed checkpoint and the public
@@ -71,14 +78,26 @@ held. The bundle carries that event. Selection: --stream S (every entry of the s
 --seq A-B (inclusive; "A-" and "-B" are open), both (their intersection), or neither
 (the whole log).
 
-The ledger must not be running on DIR (the store file is locked); stop ledgerd first.
+With --data DIR the ledger must not be running on DIR (the store file is locked).
+With --server URL the running ledgerd builds the bundle and records the export itself
+(POST /v1/bundles): the exporting person is the one the token (--token or LEDGER_TOKEN)
+was issued to, so --by is refused; the token's role must be authority or
+security_officer. A selection of more entries than the server allows
+(ledgerd --bundle-max-entries, default 10,000) is refused: split it by --seq.
 
 Exit 0: written. Exit 1: the ledger refused to open because its store disagrees with
 the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" || out == "" {
-				return usage("export: --data DIR and --out FILE are required (需要 --data 与 --out 参数)")
+			flags := cmd.Flags()
+			if server != "" && (flags.Changed("data") || flags.Changed("store")) {
+				return usage("export: give either --server URL or --data DIR, not both (--server 与 --data 只能选一)")
+			}
+			if server != "" && flags.Changed("by") {
+				return usage("export: --by does not apply with --server: the server records the person its token was issued to (服务端以令牌持有人为导出人)")
+			}
+			if (dir == "" && server == "") || out == "" {
+				return usage("export: --data DIR (or --server URL) and --out FILE are required (需要 --data 或 --server 与 --out 参数)")
 			}
 			req := bundle.Request{Selection: bundle.Selection{Stream: stream}, By: by, Reason: reason}
 			if seqs != "" {
@@ -92,6 +111,17 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			}
 			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
+			}
+			if server != "" {
+				b, person, err := exportFromServer(cmd.Context(), server, token, bundle.ServerRequest{Selection: req.Selection, Reason: reason})
+				if err != nil {
+					return usage("export: %v", err)
+				}
+				if err := writeBundleFile(out, b); err != nil {
+					return usage("export: %v", err)
+				}
+				printExported(cmd.OutOrStdout(), b, out, person)
+				return nil
 			}
 			if isSnapshot(dir) {
 				return usage("export: %s is a snapshot: an export is recorded in the ledger under the ledger key (第三十七条), which a snapshot never holds; "+
@@ -129,16 +159,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			if err := writeBundleFile(out, b); err != nil {
 				return usage("export: %v", err)
 			}
-			selected := 0
-			for _, e := range b.Entries {
-				if e.Seq != b.ExportSeq {
-					selected++
-				}
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "exported 已导出: %d entries (with registry acts) to %s\n", len(b.Entries), out)
-			fmt.Fprintf(w, "recorded 已记录: the export is entry %d (%s), by %s\n", b.ExportSeq, bundle.TypeExported, by)
-			fmt.Fprintf(w, "checkpoint 检查点: %s\n", strings.SplitN(b.Checkpoint, "\n", 3)[1])
+			printExported(cmd.OutOrStdout(), b, out, by)
 			return nil
 		},
 	}
@@ -149,8 +170,67 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	f.StringVar(&stream, "stream", "", "export every entry of this stream")
 	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")
 	f.StringVar(&reason, "reason", "evidence export (no reason given 未说明理由)", "why the evidence is exported: case, request, legal basis")
-	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person)")
+	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person; with --server, the token's person)")
+	f.StringVar(&server, "server", "", "export from this running ledgerd (POST /v1/bundles) instead of --data, e.g. http://127.0.0.1:8080")
+	f.StringVar(&token, "token", "", "with --server: bearer token of an authority or security_officer (default $LEDGER_TOKEN)")
 	return c
+}
+
+func printExported(w io.Writer, b *bundle.Bundle, out, by string) {
+	fmt.Fprintf(w, "exported 已导出: %d entries (with registry acts) to %s\n", len(b.Entries), out)
+	fmt.Fprintf(w, "recorded 已记录: the export is entry %d (%s), by %s\n", b.ExportSeq, bundle.TypeExported, by)
+	if lines := strings.SplitN(b.Checkpoint, "\n", 3); len(lines) > 1 {
+		fmt.Fprintf(w, "checkpoint 检查点: %s\n", lines[1])
+	}
+}
+
+// exportFromServer asks a running ledgerd to export (POST /v1/bundles) and returns the
+// bundle it answered with and the person it recorded as the exporter. The bundle is
+// decoded strictly (bundle.Read) and must name the export the server says it recorded;
+// "ledgerctl verify-bundle" is what checks it.
+func exportFromServer(ctx context.Context, server, token string, sr bundle.ServerRequest) (*bundle.Bundle, string, error) {
+	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/bundles")
+	if err != nil {
+		return nil, "", fmt.Errorf("--server %s: %w", server, err)
+	}
+	body, err := json.Marshal(sr)
+	if err != nil {
+		return nil, "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := serverClient(token).Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", httpFailure(u, resp)
+	}
+	b, err := bundle.Read(resp.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: the answer is not an evidence bundle: %w", u, err)
+	}
+	if h := resp.Header.Get(api.ExportSeqHeader); h != strconv.FormatUint(b.ExportSeq, 10) {
+		return nil, "", fmt.Errorf("%s: the server says the export is entry %q, the bundle says %d", u, h, b.ExportSeq)
+	}
+	return b, exporterOf(b), nil
+}
+
+// exporterOf is the actor.person of the bundle's export event ("" if it cannot be read).
+func exporterOf(b *bundle.Bundle) string {
+	for _, e := range b.Entries {
+		if e.Seq != b.ExportSeq {
+			continue
+		}
+		if en, err := ledger.ParseEntry(e.Entry); err == nil {
+			return en.Submission.Actor.Person
+		}
+	}
+	return ""
 }
 
 // writeBundleFile writes the bundle to a temporary file beside out, fsyncs it and

@@ -120,9 +120,21 @@ func isSnapshot(dir string) bool {
 	return err == nil
 }
 
-// snapshotClient has no overall timeout (a large store takes as long as it takes) but
-// gives up on a server that does not answer.
-func snapshotClient(token string) *http.Client {
+// httpFailure is one line for an answer that is not 200: the server's error code and
+// its messages in English and Chinese when it sent the API's error shape.
+func httpFailure(u string, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var eb api.ErrorBody
+	if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
+		return fmt.Errorf("%s: %d %s: %s / %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message, eb.Error.MessageZH)
+	}
+	return fmt.Errorf("%s: %s", u, resp.Status)
+}
+
+// serverClient has no overall timeout (a large store or bundle takes as long as it
+// takes) but gives up on a server that does not answer; it sends token, or
+// $LEDGER_TOKEN, as a bearer credential.
+func serverClient(token string) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = 2 * time.Minute
 	var rt http.RoundTripper = tr
@@ -146,18 +158,13 @@ func fetchSnapshot(ctx context.Context, server, token, out string) (*api.Snapsho
 	if err != nil {
 		return nil, err
 	}
-	resp, err := snapshotClient(token).Do(req)
+	resp, err := serverClient(token).Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		var eb api.ErrorBody
-		if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
-			return nil, fmt.Errorf("%s: %d %s: %s / %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message, eb.Error.MessageZH)
-		}
-		return nil, fmt.Errorf("%s: %s", u, resp.Status)
+		return nil, httpFailure(u, resp)
 	}
 	clean := filepath.Clean(out)
 	tmp, err := os.MkdirTemp(filepath.Dir(clean), "."+filepath.Base(clean)+".tmp-*")

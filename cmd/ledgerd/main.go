@@ -53,6 +53,7 @@ type config struct {
 	complianceEvery                          time.Duration
 	policyFile, calendarFile                 string
 	maxRequest, maxPayload, maxBatch         int
+	bundleMax                                uint64
 	witnesses                                witnessFlags
 	store, bus, consume                      string
 	access                                   accessConfig // access.go
@@ -76,6 +77,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.maxRequest, "max-request-bytes", ledger.DefaultLimits.MaxRequestBytes, "largest POST /v1/events body")
 	fs.IntVar(&c.maxPayload, "max-payload-bytes", ledger.DefaultLimits.MaxPayloadBytes, "largest canonical payload")
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
+	fs.Uint64Var(&c.bundleMax, "bundle-max-entries", api.DefaultBundleMaxEntries, "most entries one POST /v1/bundles may select (larger: 413, split by seq range)")
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
 	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
 	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
@@ -282,7 +284,8 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		return nil, err
 	}
 	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
-		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub})
+		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
+		LedgerKey: lk, BundleMaxEntries: c.bundleMax})
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,14 @@ type Selection struct {
 	To     *uint64 `json:"to,omitempty"`   // last seq, inclusive
 }
 
+// ServerRequest is the JSON body of ledgerd's POST /v1/bundles, the flags of
+// "ledgerctl export --server": what to export and why. Who exports is not in it: the
+// server records the person its credential was issued to.
+type ServerRequest struct {
+	Selection
+	Reason string `json:"reason"`
+}
+
 // Match reports whether the entry at seq on stream is selected.
 func (s Selection) Match(seq uint64, stream string) bool {
 	if s.Stream != "" && stream != s.Stream {

@@ -439,24 +439,38 @@ func TestExportRefusals(t *testing.T) {
 		name string
 		req  bundle.Request
 		want error
+		code string // the *ledger.Problem a server answers with
 	}{
-		{"unknown_stream", bundle.Request{Selection: bundle.Selection{Stream: "dataset/none"}, By: "p", Reason: "r"}, bundle.ErrEmpty},
-		{"bad_stream", bundle.Request{Selection: bundle.Selection{Stream: "Bad Stream"}, By: "p", Reason: "r"}, ledger.ErrInvalid},
-		{"reversed", bundle.Request{Selection: bundle.Selection{From: u(2), To: u(1)}, By: "p", Reason: "r"}, ledger.ErrInvalid},
-		{"beyond", bundle.Request{Selection: bundle.Selection{From: u(1), To: u(99)}, By: "p", Reason: "r"}, ledger.ErrInvalid},
-		{"no_reason", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p"}, ledger.ErrInvalid},
-		{"bad_person", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "王 伟", Reason: "r"}, ledger.ErrInvalid},
+		{"unknown_stream", bundle.Request{Selection: bundle.Selection{Stream: "dataset/none"}, By: "p", Reason: "r"}, bundle.ErrEmpty, "empty_selection"},
+		{"bad_stream", bundle.Request{Selection: bundle.Selection{Stream: "Bad Stream"}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_stream"},
+		{"reversed", bundle.Request{Selection: bundle.Selection{From: u(2), To: u(1)}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_range"},
+		{"beyond", bundle.Request{Selection: bundle.Selection{From: u(1), To: u(99)}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_range"},
+		{"no_reason", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p"}, ledger.ErrInvalid, "reason_required"},
+		{"bad_person", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "王 伟", Reason: "r"}, ledger.ErrInvalid, ""},
+		{"too_many", bundle.Request{Selection: bundle.Selection{From: u(0)}, By: "p", Reason: "r", MaxEntries: 2}, ledger.ErrTooLarge, "bundle_too_large"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := l.Size()
-			if _, err := bundle.Export(ctx, l, f.LedgerKey, tc.req); !errors.Is(err, tc.want) {
+			_, err := bundle.Export(ctx, l, f.LedgerKey, tc.req)
+			if !errors.Is(err, tc.want) {
 				t.Fatalf("Export = %v, want %v", err, tc.want)
 			}
 			if l.Size() != before {
 				t.Fatal("a refused export wrote an entry")
 			}
+			if tc.code == "" {
+				return
+			}
+			p, ok := errors.AsType[*ledger.Problem](err)
+			if !ok || p.Code != tc.code || p.Message == "" || p.MessageZH == "" {
+				t.Fatalf("Export = %#v, want a problem %s in English and Chinese", err, tc.code)
+			}
 		})
+	}
+	// Within the limit it is exported.
+	if _, err := bundle.Export(ctx, l, f.LedgerKey, bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p", Reason: "r", MaxEntries: 1}); err != nil {
+		t.Fatalf("a selection at the limit: %v", err)
 	}
 	// A stream export verifies and selects exactly the stream.
 	b, err := bundle.Export(ctx, l, f.LedgerKey, bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p", Reason: "r"})

@@ -16,8 +16,16 @@ import (
 	"github.com/google/uuid"
 )
 
-// ErrEmpty: the selection matches no entry. Nothing is recorded.
+// ErrEmpty: the selection matches no entry. Nothing is recorded. The error Export returns
+// also carries a *ledger.Problem of kind ledger.ErrNotFound for a server to answer with.
 var ErrEmpty = errors.New("the selection matches no entry")
+
+// refused is how Export refuses a request before recording anything: a *ledger.Problem,
+// so that ledgerd answers it through its one error mapping (kind → status) in English
+// and Simplified Chinese, and the CLI prints the same words.
+func refused(kind error, code, field, en, zh string) *ledger.Problem {
+	return &ledger.Problem{Kind: kind, Code: code, Field: field, Message: en, MessageZH: zh}
+}
 
 // Request says what to export, by whom and why.
 type Request struct {
@@ -28,6 +36,10 @@ type Request struct {
 	Reason string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// MaxEntries, if positive, refuses a selection of more entries (ledger.ErrTooLarge)
+	// before anything is recorded: a bundle is built in memory, and a server must bound
+	// what one request can make it hold.
+	MaxEntries uint64
 }
 
 var streamRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._:/-]{0,199}$`)
@@ -53,25 +65,40 @@ func Export(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req 
 func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req Request) (uint64, error) {
 	sel := req.Selection
 	if sel.Stream != "" && !streamRE.MatchString(sel.Stream) {
-		return 0, fmt.Errorf("%w: stream %q is not a valid stream name", ledger.ErrInvalid, sel.Stream)
+		return 0, refused(ledger.ErrInvalid, "bad_stream", "stream",
+			fmt.Sprintf("stream %q is not a valid stream name", sel.Stream),
+			fmt.Sprintf("流名称 %q 不合法", sel.Stream))
 	}
 	if sel.From != nil && sel.To != nil && *sel.From > *sel.To {
-		return 0, fmt.Errorf("%w: seq range %d-%d is reversed", ledger.ErrInvalid, *sel.From, *sel.To)
+		return 0, refused(ledger.ErrInvalid, "bad_range", "from",
+			fmt.Sprintf("seq range %d-%d is reversed", *sel.From, *sel.To),
+			fmt.Sprintf("序号范围 %d-%d 起止颠倒", *sel.From, *sel.To))
 	}
 	if strings.TrimSpace(req.Reason) == "" {
-		return 0, fmt.Errorf("%w: a reason for the export is required", ledger.ErrInvalid)
+		return 0, refused(ledger.ErrInvalid, "reason_required", "reason",
+			"a reason for the export is required (case, request, legal basis)",
+			"导出须说明理由（案件、请求或法律依据）")
 	}
 	st := l.Store()
 	size := l.Size()
 	if sel.From != nil && *sel.From >= size || sel.To != nil && *sel.To >= size {
-		return 0, fmt.Errorf("%w: seq range reaches beyond the log's %d entries", ledger.ErrInvalid, size)
+		return 0, refused(ledger.ErrInvalid, "bad_range", "to",
+			fmt.Sprintf("seq range reaches beyond the log's %d entries (positions 0-%d)", size, size-1),
+			fmt.Sprintf("序号范围超出账本现有的 %d 条记录（序号 0-%d）", size, size-1))
 	}
 	n, err := count(ctx, st, sel, size)
 	if err != nil {
 		return 0, err
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("%w (%s)", ErrEmpty, sel)
+		return 0, fmt.Errorf("%w (%s): %w", ErrEmpty, sel, refused(ledger.ErrNotFound, "empty_selection", "",
+			fmt.Sprintf("the selection (%s) matches no entry", sel),
+			fmt.Sprintf("所选范围（%s）没有任何记录", sel)))
+	}
+	if req.MaxEntries > 0 && n > req.MaxEntries {
+		return 0, refused(ledger.ErrTooLarge, "bundle_too_large", "",
+			fmt.Sprintf("the selection holds %d entries; one bundle holds at most %d: split it by seq range", n, req.MaxEntries),
+			fmt.Sprintf("所选范围有 %d 条记录，单个证据包最多 %d 条：请按序号范围拆分", n, req.MaxEntries))
 	}
 	var regVersion uint64
 	if err := st.Stream(ctx, ledger.RegistryStream, 1, func(r ledger.RawEntry) error {

@@ -125,7 +125,7 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			}
 			if isSnapshot(dir) {
 				return usage("export: %s is a snapshot: an export is recorded in the ledger under the ledger key (第三十七条), which a snapshot never holds; "+
-					"use prove --data on it, or export on the ledger itself (快照不能导出证据包：导出须以账本密钥记录在账本中)", dir)
+					"use prove --data on it, or export from the running ledger with --server URL (快照不能导出证据包：导出须以账本密钥记录在账本中；请用 --server 从运行中的账本导出)", dir)
 			}
 			ctx := cmd.Context()
 			lk, err := datadir.LedgerKey(dir)

@@ -131,6 +131,8 @@ func TestExportAndVerifyBundle(t *testing.T) {
 		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "z.json"), "--seq", "abc"},
 		{"export", "--data", fx.dir, "--out", filepath.Join(dir, "w.json"), "--by", "王 伟", "--seq", "1-2"},
 		{"export", "--out", filepath.Join(dir, "v.json")},
+		{"export", "--server", "http://127.0.0.1:1", "--data", fx.dir, "--out", filepath.Join(dir, "u.json")},
+		{"export", "--server", "http://127.0.0.1:1", "--out", filepath.Join(dir, "t.json"), "--reason", "r"}, // nothing listens
 	} {
 		if code, _, stderr := ledgerctl(t, args...); code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and one line", args, code, stderr)

@@ -35,8 +35,8 @@ import (
 //   - every other /v1 route reads event data: it needs a credential whose role may read
 //     what the route names ({id}: the event, {seq} or ?seq= on /v1/proofs/inclusion: the
 //     entry, {stream}: the stream); a
-//     route that names none of these (a range, an export) is for the roles that read
-//     everything. Every such request is written to the audit log before its answer is
+//     route that names none of these (a range, a snapshot) is for the roles that read
+//     everything, and POST /v1/bundles (an export) for the roles that export. Every such request is written to the audit log before its answer is
 //     sent; if the audit log cannot be written, the answer is 503 and nothing is served.
 type Access struct {
 	// Ledger is the ledger whose entries the policy looks at. Required.

@@ -38,6 +38,12 @@
 // stores answer 501. Its audit line is written when the status is sent, not after the
 // body is buffered.
 //
+// POST /v1/bundles (bundles.go), with Config.LedgerKey, exports an evidence bundle from
+// the running ledger: bundle.Export records ledger.bundle_exported.v1 under the ledger key
+// with the credential's person, then the bundle is answered. Only roles that export
+// (authority, security officer) reach it; the selection is bounded by
+// Config.BundleMaxEntries.
+//
 // # Caveats
 //
 // A new /v1 route is, by default, a read of event data for the roles that read everything

@@ -272,3 +272,24 @@ func TestAuditChain(t *testing.T) {
 		})
 	}
 }
+
+// TestRolePowers: which role reads everything, decrypts and exports evidence bundles, as
+// docs/access.md's matrix says.
+func TestRolePowers(t *testing.T) {
+	tests := []struct {
+		role                      auth.Role
+		readsAll, decrypts, exprt bool
+	}{
+		{auth.RoleAuthority, true, true, true},
+		{auth.RoleSecurityOfficer, true, true, true},
+		{auth.RoleReviewer, true, false, false},
+		{auth.RoleInstitution, false, true, false},
+		{auth.RoleSubmitter, false, false, false},
+	}
+	for _, tc := range tests {
+		if tc.role.ReadsAll() != tc.readsAll || tc.role.Decrypts() != tc.decrypts || tc.role.Exports() != tc.exprt {
+			t.Errorf("%s: reads all %v, decrypts %v, exports %v; want %v, %v, %v", tc.role,
+				tc.role.ReadsAll(), tc.role.Decrypts(), tc.role.Exports(), tc.readsAll, tc.decrypts, tc.exprt)
+		}
+	}
+}

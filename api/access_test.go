@@ -162,6 +162,12 @@ func (e *accessEnv) record(inst, stream, typ string, payload map[string]any, sub
 
 func (e *accessEnv) do(who, method, path string, body []byte) (*http.Response, []byte) {
 	e.t.Helper()
+	return e.doAs(who, method, path, "application/json", body)
+}
+
+// doAs is do with the body's Content-Type.
+func (e *accessEnv) doAs(who, method, path, ctype string, body []byte) (*http.Response, []byte) {
+	e.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -171,7 +177,7 @@ func (e *accessEnv) do(who, method, path string, body []byte) (*http.Response, [
 		e.t.Fatal(err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if tok, ok := e.tokens[who]; ok {
 		req.Header.Set("Authorization", "Bearer "+tok)

@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -136,19 +135,5 @@ func TestBundleExport(t *testing.T) {
 
 func (e *accessEnv) post(who, ctype, body string) (*http.Response, []byte) {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/bundles", bytes.NewReader([]byte(body)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", ctype)
-	if tok, ok := e.tokens[who]; ok {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return e.doAs(who, http.MethodPost, "/v1/bundles", ctype, []byte(body))
 }

@@ -3,9 +3,11 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/api"
@@ -136,4 +138,52 @@ func TestBundleExport(t *testing.T) {
 func (e *accessEnv) post(who, ctype, body string) (*http.Response, []byte) {
 	e.t.Helper()
 	return e.doAs(who, http.MethodPost, "/v1/bundles", ctype, []byte(body))
+}
+
+// TestBundleExportWhileAppending: exports taken while institutions keep appending (the
+// point of exporting from a running ledger) each verify, and each is recorded once.
+func TestBundleExportWhileAppending(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"resource": "health.appointments", "records": 1}, "")
+	size := e.l.Size()
+	const appends, exports = 40, 4
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range appends {
+			e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"resource": "health.appointments", "records": 1}, "")
+		}
+	}()
+	errs := make(chan error, exports)
+	for range exports {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/bundles", strings.NewReader(`{"stream":"resource/health.appointments","reason":"r"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+e.tokens["officer"])
+			resp, err := e.srv.Client().Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Errorf("status %d", resp.StatusCode)
+				return
+			}
+			b, err := bundle.Read(resp.Body)
+			if err == nil {
+				_, err = bundle.Verify(b, bundle.VerifyOptions{LedgerKey: e.f.LedgerKey.Public()})
+			}
+			errs <- err
+		}()
+	}
+	for range exports {
+		if err := <-errs; err != nil {
+			t.Fatalf("an export during appends: %v", err)
+		}
+	}
+	<-done
+	if got := e.l.Size(); got != size+appends+exports {
+		t.Fatalf("size %d, want %d", got, size+appends+exports)
+	}
 }

@@ -25,12 +25,13 @@ import (
 // reports the whole log, and so that folding a large log at start does not hold up
 // serving.
 type complianceFollower struct {
-	st    ledger.Store
-	fold  *findings.Fold
-	every time.Duration
-	now   func() time.Time
-	trim  func() // drop the store's mapped pages from the resident set (ledgerd's trimmer)
-	log   *slog.Logger
+	st       ledger.Store
+	fold     *findings.Fold
+	versions map[string]*policy.Version // by id: the articles of each version's deadlines
+	every    time.Duration
+	now      func() time.Time
+	trim     func() // drop the store's mapped pages from the resident set (ledgerd's trimmer)
+	log      *slog.Logger
 
 	mu       sync.RWMutex
 	overdue  []compliance.Overdue
@@ -49,7 +50,11 @@ var _ compliance.Source = (*complianceFollower)(nil)
 const followChunk = 4096
 
 func newComplianceFollower(st ledger.Store, pol *policy.Set, cal *calendar.Calendar, every time.Duration, trim func(), log *slog.Logger) *complianceFollower {
-	return &complianceFollower{st: st, fold: findings.New(pol, cal), every: every, now: time.Now, trim: trim, log: log,
+	versions := map[string]*policy.Version{}
+	for _, v := range pol.Versions() {
+		versions[v.ID] = v
+	}
+	return &complianceFollower{st: st, fold: findings.New(pol, cal), versions: versions, every: every, now: time.Now, trim: trim, log: log,
 		quit: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -130,11 +135,7 @@ func (f *complianceFollower) snapshot(asOf calendar.Date) {
 	type counts struct{ open, raised int }
 	fs := map[key]*counts{}
 	for _, x := range f.fold.Findings(asOf) {
-		zh := make([]string, len(x.Cites))
-		for i, c := range x.Cites {
-			zh[i] = c.ZH
-		}
-		k := key{x.Rule, x.Institution, articleOf(zh)}
+		k := key{x.Rule, x.Institution, f.findingArticle(&x)}
 		c := fs[k]
 		if c == nil {
 			c = &counts{}
@@ -163,19 +164,41 @@ func (f *complianceFollower) snapshot(asOf calendar.Date) {
 // articleDigits reads the article number of an English citation ("Art. 41(2)").
 var articleDigits = regexp.MustCompile(`^Art\. (\d+)`)
 
-// articleOf is the article a group is labelled with: the duty the act breached — the
-// last citation when a rule cites the penalty article 41 and then the duty (F1: 第四十一条
-// 第(一)项、第十六条 → 16) — else the only one (F17 → 41, F18 → 42). Arabic digits, as the
-// alerts and dashboards expect.
+// articleOf is the article of the first citation in cites that is not the penalty
+// article 第四十一条 (the duty that was breached: F1 第四十一条第(一)项、第十六条 → 16), else of
+// the first (F17 第四十一条 → 41, F18 第四十二条 → 42). Arabic digits, as the alerts and
+// dashboards expect.
 func articleOf(cites []string) string {
-	if len(cites) == 0 {
-		return ""
+	first := ""
+	for _, c := range cites {
+		m := articleDigits.FindStringSubmatch(findings.Cite(c).EN)
+		if m == nil {
+			continue
+		}
+		if m[1] != "41" {
+			return m[1]
+		}
+		if first == "" {
+			first = m[1]
+		}
 	}
-	m := articleDigits.FindStringSubmatch(findings.Cite(cites[len(cites)-1]).EN)
-	if m == nil {
-		return ""
+	return first
+}
+
+// findingArticle labels a finding: for a deadline finding, the article that sets the
+// missed deadline in the policy version that judged it (F9 from D5 → 25, from D6 → 33);
+// otherwise the duty its rule cites.
+func (f *complianceFollower) findingArticle(x *findings.Finding) string {
+	if v := f.versions[x.Policy]; v != nil && x.Deadline != "" {
+		if a := articleOf(v.Deadline(x.Deadline).Articles); a != "" {
+			return a
+		}
 	}
-	return m[1]
+	zh := make([]string, len(x.Cites))
+	for i, c := range x.Cites {
+		zh[i] = c.ZH
+	}
+	return articleOf(zh)
 }
 
 // Overdue implements compliance.Source.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,9 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/policy"
+	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/projections/findings"
 )
 
 // TestComplianceMetrics: an act that breaks an obligation (a collection outside the
@@ -117,3 +121,39 @@ func grepLines(s, prefix string) string {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestArticleOf(t *testing.T) {
+	for _, c := range []struct {
+		cites []string
+		want  string
+	}{
+		{[]string{"第四十一条第(一)项", "第十六条"}, "16"},
+		{[]string{"第四十一条第(一)项", "第十二条", "第十三条"}, "12"},
+		{[]string{"第四十一条"}, "41"},
+		{[]string{"第四十二条"}, "42"},
+		{[]string{"第二十五条"}, "25"},
+		{nil, ""},
+	} {
+		if got := articleOf(c.cites); got != c.want {
+			t.Errorf("articleOf(%q) = %q, want %q", c.cites, got, c.want)
+		}
+	}
+}
+
+// A deadline finding is labelled with the article that sets the missed deadline: F9
+// cites 第二十五条 and 第三十三条, and which one was breached depends on the deadline.
+func TestFindingArticle(t *testing.T) {
+	pol, err := policy.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newComplianceFollower(nil, pol, calendar.Default(), time.Second, nil, slog.Default())
+	v := pol.Versions()[0]
+	cites := []findings.Citation{findings.Cite("第四十一条第(六)项"), findings.Cite("第二十五条"), findings.Cite("第三十三条")}
+	for dl, want := range map[string]string{"D5": "25", "D6": "33", "D7": "33", "": "25"} {
+		x := &findings.Finding{Rule: "F9", Policy: v.ID, Deadline: dl, Cites: cites}
+		if got := f.findingArticle(x); got != want {
+			t.Errorf("F9 with deadline %q: article %q, want %q", dl, got, want)
+		}
+	}
+}

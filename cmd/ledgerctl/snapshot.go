@@ -219,6 +219,13 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 		if h.Typeflag != tar.TypeReg {
 			return nil, fmt.Errorf("member %q is not a regular file", h.Name)
 		}
+		// A PAX sparse member reads back as holes of zeros the stream does not carry:
+		// a hostile or broken server could make a few bytes unpack into terabytes.
+		for k := range h.PAXRecords {
+			if strings.HasPrefix(k, "GNU.sparse.") {
+				return nil, fmt.Errorf("member %q is a sparse file", h.Name)
+			}
+		}
 		switch {
 		case h.Name == api.SnapshotStoreFile:
 			if storeBytes >= 0 {

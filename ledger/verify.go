@@ -105,6 +105,7 @@ type verifier struct {
 type slot struct {
 	raw  RawEntry
 	e    *Entry
+	rec  time.Time // e.RecordedAt, parsed off the sequential stage
 	leaf Hash
 	key  *crypto.PublicKey
 	err  *ChainError
@@ -336,6 +337,7 @@ func (v *verifier) parse(c *vchunk, i, j int) {
 			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the signed submission is not in RFC 8785 canonical form"}
 		default:
 			s.e = e
+			s.rec, _ = time.Parse(time.RFC3339Nano, e.RecordedAt) // Canonical checked it parses
 			s.leaf = LeafHash(s.raw.Bytes)
 			if s.leaf != stored {
 				s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_leaf_hash", Detail: "the entry does not match its stored Merkle leaf"}
@@ -356,11 +358,7 @@ func (v *verifier) step(s *slot) *ChainError {
 	}
 	// Compared as instants, not as strings: RFC 3339 drops trailing zeros of the
 	// fraction, so "…:33.12Z" sorts after "…:33.123Z" although it is earlier.
-	rec, err := time.Parse(time.RFC3339Nano, e.RecordedAt)
-	if err != nil {
-		return bad("bad_recorded_at", "recorded_at is not an RFC 3339 time")
-	}
-	if rec.Before(v.lastRec) {
+	if s.rec.Before(v.lastRec) {
 		return bad("recorded_at_backwards", "recorded_at is earlier than the entry before")
 	}
 	sub := &e.Submission
@@ -404,7 +402,7 @@ func (v *verifier) step(s *slot) *ChainError {
 	v.streams[sub.Stream] = e.StreamVersion
 	v.ids[u] = struct{}{}
 	v.prev = e.Hash
-	v.lastRec = rec
+	v.lastRec = s.rec
 	v.tree.append(s.leaf, func(Node) {})
 	if len(v.want) > 0 && v.want[0] == v.tree.size() {
 		v.roots[v.want[0]] = v.tree.root()

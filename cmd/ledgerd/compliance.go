@@ -38,10 +38,14 @@ type complianceFollower struct {
 	findings []compliance.Finding
 	pos      uint64
 
-	warned  bool // a day without policy or calendar data was reported once
-	started bool
-	quit    chan struct{}
-	done    chan struct{}
+	warned bool // a day without policy or calendar data was reported once
+	// what the last snapshot was taken at (only step touches these)
+	snapshotted bool
+	snapPos     uint64
+	snapDay     calendar.Date
+	started     bool
+	quit        chan struct{}
+	done        chan struct{}
 }
 
 var _ compliance.Source = (*complianceFollower)(nil)
@@ -120,7 +124,13 @@ func (f *complianceFollower) step(ctx context.Context) error {
 		}
 		f.trim()
 	}
-	f.snapshot(calendar.DateOf(f.now()))
+	// The answers change only with new entries or a new day: otherwise keep the last.
+	asOf, pos := calendar.DateOf(f.now()), f.fold.Position()
+	if f.snapshotted && pos == f.snapPos && asOf == f.snapDay {
+		return nil
+	}
+	f.snapshot(asOf)
+	f.snapshotted, f.snapPos, f.snapDay = true, pos, asOf
 	return nil
 }
 

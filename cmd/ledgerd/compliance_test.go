@@ -88,14 +88,14 @@ func TestComplianceMetrics(t *testing.T) {
 		}
 		return i.Size
 	}
-	m := waitFor("ledger_compliance_position " + itoa(size()))
+	m := waitFor("ledger_compliance_position " + strconv.FormatUint(size(), 10))
 	if strings.Contains(m, "ledger_findings_open{") {
 		t.Fatalf("a finding before any act:\n%s", grepLines(m, "ledger_findings"))
 	}
 	collect("aba-stats.unlisted-survey")
 	waitFor(`ledger_findings_open{article="17",institution="aba-stats",rule="F3"} 1`,
 		`ledger_findings_raised_total{article="17",institution="aba-stats",rule="F3"} 1`,
-		"ledger_compliance_position "+itoa(size()))
+		"ledger_compliance_position "+strconv.FormatUint(size(), 10))
 	if code := stop(); code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, logs)
 	}
@@ -120,7 +120,6 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func TestArticleOf(t *testing.T) {
 	for _, c := range []struct {

@@ -16,8 +16,8 @@ var ReportKind = report.Kind{
 	Name:  "assessment",
 	Title: report.T("年度考核（第四十三条）", "Annual assessment (Art. 43, 第四十三条)"),
 	New: func(o report.Options) (report.Builder, error) {
-		if o.Policy == nil || o.Calendar == nil {
-			return nil, fmt.Errorf("assessment: the report needs a policy and a calendar")
+		if err := o.Judging("assessment"); err != nil {
+			return nil, err
 		}
 		return &builder{a: New(o.Policy, o.Calendar), o: o}, nil
 	},

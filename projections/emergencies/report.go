@@ -13,8 +13,8 @@ var Kind = report.Kind{
 	Name:  "emergencies",
 	Title: report.T("紧急情况数据封存登记簿（第二十一条）", "Emergency-data sealing register (Art. 21, 第二十一条)"),
 	New: func(o report.Options) (report.Builder, error) {
-		if o.Policy == nil || o.Calendar == nil {
-			return nil, fmt.Errorf("emergencies: the report needs a policy and a calendar")
+		if err := o.Judging("emergencies"); err != nil {
+			return nil, err
 		}
 		return &builder{Register: New(), o: o}, nil
 	},

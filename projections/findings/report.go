@@ -15,8 +15,8 @@ var Kind = report.Kind{
 	Name:  "findings",
 	Title: report.T("违规发现（第四十一条）", "Findings (Art. 41, 第四十一条)"),
 	New: func(o report.Options) (report.Builder, error) {
-		if o.Policy == nil || o.Calendar == nil {
-			return nil, fmt.Errorf("findings: the report needs a policy and a calendar")
+		if err := o.Judging("findings"); err != nil {
+			return nil, err
 		}
 		return &builder{f: New(o.Policy, o.Calendar), o: o}, nil
 	},

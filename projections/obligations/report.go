@@ -2,7 +2,6 @@ package obligations
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -15,8 +14,8 @@ var Kind = report.Kind{
 	Name:  "obligations",
 	Title: report.T("义务与期限（工作日）", "Obligations and deadlines (working days)"),
 	New: func(o report.Options) (report.Builder, error) {
-		if o.Policy == nil || o.Calendar == nil {
-			return nil, fmt.Errorf("obligations: the report needs a policy and a calendar")
+		if err := o.Judging("obligations"); err != nil {
+			return nil, err
 		}
 		return &builder{f: New(o.Policy, o.Calendar), o: o}, nil
 	},

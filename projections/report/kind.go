@@ -32,6 +32,15 @@ type Options struct {
 	Progress func(done, total uint64)
 }
 
+// Judging refuses options without a policy or a calendar, for the kinds that count
+// deadlines (every one that judges acts against the Measures).
+func (o Options) Judging(kind string) error {
+	if o.Policy == nil || o.Calendar == nil {
+		return fmt.Errorf("%s: the report needs a policy and a calendar", kind)
+	}
+	return nil
+}
+
 // Builder is one report kind's fold: Apply is called for every entry in seq order,
 // then Report once.
 type Builder interface {

@@ -120,7 +120,6 @@ func grepLines(s, prefix string) string {
 	return strings.Join(out, "\n")
 }
 
-
 func TestArticleOf(t *testing.T) {
 	for _, c := range []struct {
 		cites []string

@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/commands"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // TestEncryptedFieldsAtTheDoor: the checker admits protected fields as SM4-GCM envelopes,

@@ -3,8 +3,8 @@ package commands
 import (
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // rule is an authorisation or state rule of one type: who may do the act, given what the

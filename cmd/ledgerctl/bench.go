@@ -24,10 +24,10 @@ import (
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/ledger/storeurl"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/spf13/cobra"
 )

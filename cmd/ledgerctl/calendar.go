@@ -6,7 +6,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/spf13/cobra"
 )
 

@@ -18,11 +18,11 @@ import (
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/privacy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 )

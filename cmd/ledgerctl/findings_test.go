@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
-	"github.com/aba-prefecture/dataledger/policy"
 	"github.com/aba-prefecture/dataledger/projections/assessment"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 )

@@ -16,10 +16,10 @@ import (
 	"github.com/aba-prefecture/dataledger/api"
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // loadServer runs a real ledger behind the real HTTP API. devRoot says whether it offers

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/spf13/cobra"

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/commands"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // TestEventPassesTheChecker: the fixture's events are catalogue-valid, so suites that

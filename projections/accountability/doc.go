@@ -6,7 +6,7 @@
 // person, dedicated staff and security posts (Art. 7, 37(3)); and, for one tracked
 // resource, its custody timeline (every act naming it, with its seq).
 //
-// It reuses projections/registry for what the command side already folds (share
+// It reuses domain/registry for what the command side already folds (share
 // applications and their resources, the data authority) and adds what only this view
 // needs. What each relation means in terms of events is written down in docs/reports.md.
 //

@@ -4,11 +4,11 @@ import (
 	"slices"
 
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/internal/fold"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // Act is one recorded act: the day it happened and its ledger position.

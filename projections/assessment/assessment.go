@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 )

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/aba-prefecture/dataledger/domain"
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 )
 
 // State is where a duty of Art. 21 para 2 stands on the as-of day.

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/domain"
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/projections/internal/foldtest"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )

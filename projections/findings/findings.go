@@ -9,13 +9,13 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 )
 
 // State is where a finding stands in enforcement (第四十一条: 责令限期整改, then 拒不整改

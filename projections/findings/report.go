@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/policy"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 

@@ -7,7 +7,7 @@
 //   - a due date is computed with the policy version in force on the day the obligation
 //     started (第四十四条: the Measures are a trial and will be revised; an act is judged
 //     by the rules of its day) and the PRC working-day calendar with its adjusted working
-//     weekends (projections/calendar), never a weekday approximation;
+//     weekends (domain/calendar), never a weekday approximation;
 //   - D11's due date is the one the rectification order sets (第四十一条);
 //   - folding is idempotent by position: an entry at or below the last applied seq is
 //     ignored, so catch-up reads and commit hooks may overlap;

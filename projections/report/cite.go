@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 )
 
 var citeRE = regexp.MustCompile(`^第([一二三四五六七八九十百零〇]+)条(?:第([一二三四五六七八九十]+)款)?(?:第\(([一二三四五六七八九十]+)\)项)?$`)

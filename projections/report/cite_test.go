@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 )
 
 // Options are what every kind is built with.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/rivo/uniseg"
 )

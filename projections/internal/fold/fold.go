@@ -3,8 +3,8 @@ package fold
 import (
 	"encoding/json"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 )
 
 // Read decodes the entry's payload into a new T. It is lenient on purpose: a field that

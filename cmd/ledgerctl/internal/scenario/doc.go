@@ -15,7 +15,7 @@
 //     catalogue (ledger.access_refused.v1 is written by the checker itself, when the
 //     storyline's suspended party acts: that event carries Refused);
 //   - deadlines are met or missed in working days of the PRC calendar
-//     (projections/calendar) under the policy version in force on the trigger day
+//     (domain/calendar) under the policy version in force on the trigger day
 //     (policy), not in calendar days; [Timeline.Violations] lists every deliberate breach,
 //     at least one per finding rule F1–F18;
 //   - a timeline is reproducible from its seed, event ids included (UUIDv7 with the

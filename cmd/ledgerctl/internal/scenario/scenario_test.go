@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
 )
 
 var end = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)

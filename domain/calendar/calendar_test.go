@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 )
 
 func TestIsWorkday(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/policy"
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 )
 
 func TestEmbeddedPolicy(t *testing.T) {

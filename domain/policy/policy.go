@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 )
 
 //go:embed aba-2024-trial.json

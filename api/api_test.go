@@ -197,7 +197,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{name: "unknown submission field", body: raw(mutate(t, valid, func(m map[string]any) { m["note"] = "x" })),
 			status: 400, code: "unknown_field", field: "submission.note"},
 		{name: "duplicate key in submission", body: str(`{"submission":{"id":"a","id":"b"},"signature":"` + base64.StdEncoding.EncodeToString(valid.Signature) + `"}`),
-			status: 400, code: "duplicate_key", field: "submission"},
+			status: 400, code: "duplicate_key", field: "submission.id"},
 		{name: "stream of wrong type", body: raw(mutate(t, valid, func(m map[string]any) { m["stream"] = 5 })),
 			status: 400, code: "wrong_type", field: "submission.stream"},
 		{name: "negative expected_version", body: raw(mutate(t, valid, func(m map[string]any) { m["expected_version"] = -1 })),

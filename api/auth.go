@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -235,44 +234,50 @@ func (a *access) write(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	if p.Institution != "" {
-		inst, err := peekActor(r, int64(a.Ledger.Limits().MaxRequestBytes))
+		// Decode the submission once, here, with the ledger's own strict decoder, and hand
+		// the parsed document to the handler: the institution checked against the token is
+		// then the institution recorded, whatever the body's spelling.
+		body, err := readLimited(w, r, int64(a.Ledger.Limits().MaxRequestBytes))
 		if err != nil {
 			WriteError(w, err)
 			return
 		}
-		if inst != "" && inst != p.Institution {
+		signed, derr := ledger.DecodeRequest(body, a.Ledger.Limits())
+		if derr == nil && signed.Submission.Actor.Institution != p.Institution {
+			inst := signed.Submission.Actor.Institution
 			WriteError(w, problem(ledger.ErrUnauthorized, "token_institution_mismatch", "submission.actor.institution",
 				fmt.Sprintf("this token submits for %s, not for %s", p.Institution, inst),
 				fmt.Sprintf("此令牌只能代表 %s 提交，不能代表 %s", p.Institution, inst)))
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), decodedKey{}, decoded{signed: signed, err: derr}))
 	}
 	next.ServeHTTP(w, r)
 }
 
-// peekActor reads the body (up to limit) to learn submission.actor.institution and puts
-// it back for the handler. A body it cannot read as JSON yields "" and is left for the
-// handler to refuse with its precise error.
-func peekActor(r *http.Request, limit int64) (string, error) {
+// decodedKey carries the submission the write middleware already decoded (decoded) to
+// postEvent, so that the body is parsed once and the token binding and the ledger read
+// the same document.
+type decodedKey struct{}
+
+type decoded struct {
+	signed *ledger.Signed
+	err    error
+}
+
+// readLimited reads at most limit bytes of the body, refusing a longer one.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
-		return "", nil
+		return nil, &http.MaxBytesError{Limit: limit}
 	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		return "", problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body", "无法读取请求体")
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
+		}
+		return nil, problem(ledger.ErrInvalid, "malformed_body", "", "could not read the request body", "无法读取请求体")
 	}
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(buf), r.Body))
-	var v struct {
-		Submission struct {
-			Actor struct {
-				Institution string `json:"institution"`
-			} `json:"actor"`
-		} `json:"submission"`
-	}
-	if json.Unmarshal(buf, &v) != nil {
-		return "", nil
-	}
-	return v.Submission.Actor.Institution, nil
+	return b, nil
 }
 
 // auditNote is what a read touched, filled by the policy check and by handlers (through

@@ -2,11 +2,11 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
 
 	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -67,14 +67,8 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req bundle.ServerRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := strictjson.Unmarshal(body, &req); err != nil {
 		s.refuse(w, r, errBundleBody(err))
-		return
-	}
-	if dec.More() {
-		s.refuse(w, r, errBundleBody(errors.New("trailing data")))
 		return
 	}
 	ctx := r.Context()

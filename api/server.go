@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/aba-prefecture/dataledger/client"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/aba-prefecture/dataledger/client"
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/docs"
@@ -193,17 +194,22 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		fail(err)
+	// DecodeRequest + Append is Ledger.AppendJSON, split to learn the id for Location. The
+	// write middleware may have decoded the body already (to bind a token to its actor).
+	d, ok := r.Context().Value(decodedKey{}).(decoded)
+	if !ok {
+		body, err := s.readBody(w, r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		d.signed, d.err = ledger.DecodeRequest(body, s.l.Limits())
+	}
+	if d.err != nil {
+		fail(d.err)
 		return
 	}
-	// DecodeRequest + Append is Ledger.AppendJSON, split to learn the id for Location.
-	signed, err := ledger.DecodeRequest(body, s.l.Limits())
-	if err != nil {
-		fail(err)
-		return
-	}
+	signed := d.signed
 	rc, err := s.l.Append(r.Context(), signed)
 	if err != nil {
 		fail(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"strconv"
 	"time"
 )
@@ -109,13 +110,8 @@ func ParseEntry(b []byte) (*Entry, error) {
 // parseEntryJSON is the general decoder: any JSON spelling of an entry.
 func parseEntryJSON(b []byte) (*Entry, error) {
 	var ej entryJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ej); err != nil {
+	if err := strictjson.Unmarshal(b, &ej); err != nil {
 		return nil, fmt.Errorf("entry is not a valid record: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("entry has trailing data")
 	}
 	if ej.Seq == nil || ej.StreamVersion == nil || ej.RecordedAt == "" || len(ej.Signature) == 0 || len(ej.Submission) == 0 {
 		return nil, fmt.Errorf("entry lacks a required member")
@@ -135,7 +131,7 @@ func parseEntryJSON(b []byte) (*Entry, error) {
 		return nil, fmt.Errorf("entry is not in canonical form")
 	}
 	e.SubmissionRaw = b[i+len(`,"submission":`) : len(b)-1]
-	if err := json.Unmarshal(e.SubmissionRaw, &e.Submission); err != nil {
+	if err := strictjson.Unmarshal(e.SubmissionRaw, &e.Submission); err != nil {
 		return nil, fmt.Errorf("entry's submission is not valid: %w", err)
 	}
 	return e, nil

@@ -40,7 +40,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, err := DecodeRequest(body, DefaultLimits)
 		var req Request
-		slow, serr := (*Signed)(nil), decodeTopLevel(body, map[string]any{"submission": &req.Submission, "signature": &req.Signature})
+		slow, serr := (*Signed)(nil), decodeBody(body, &req)
 		if serr == nil && len(body) <= DefaultLimits.MaxRequestBytes {
 			slow, serr = decodeRequest(req.Submission, req.Signature, DefaultLimits)
 		}

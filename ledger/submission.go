@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"github.com/gowebpki/jcs"
 )
 
@@ -82,7 +83,7 @@ func DecodeRequest(body []byte, lim Limits) (*Signed, error) {
 		}
 	}
 	var req Request
-	if err := decodeTopLevel(body, map[string]any{"submission": &req.Submission, "signature": &req.Signature}); err != nil {
+	if err := decodeBody(body, &req); err != nil {
 		return nil, err
 	}
 	return decodeRequest(req.Submission, req.Signature, lim)
@@ -255,78 +256,43 @@ func firstProblem(errs []error) error {
 	return nil
 }
 
-// strictUnmarshal decodes one JSON value into v, refusing unknown fields, trailing data
-// and wrong types, and naming the offending field. Duplicate keys are the caller's
-// concern (canonicalisation refuses them).
+// strictUnmarshal decodes one JSON value into v with the project's one strict decoder
+// (internal/strictjson: exact, case-sensitive member names, no duplicates, no trailing
+// data, the right JSON types) and names the offending field in the Problem.
 func strictUnmarshal(b []byte, v any, prefix string) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := strictjson.Unmarshal(b, v); err != nil {
 		return decodeProblem(err, prefix)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "trailing data after the JSON value", "JSON 值之后有多余数据")
-	}
 	return nil
 }
 
+// decodeProblem turns a decoding error into a Problem at prefix+path.
 func decodeProblem(err error, prefix string) *Problem {
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &te):
-		return invalid("wrong_type", prefix+te.Field,
-			fmt.Sprintf("expected %s, got JSON %s", te.Type, te.Value),
-			fmt.Sprintf("类型错误：应为 %s，实为 JSON %s", te.Type, te.Value))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalid("unknown_field", prefix+f, "unknown field", "未知字段")
-	default:
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
 		return invalid("malformed_json", strings.TrimSuffix(prefix, "."), "malformed JSON: "+err.Error(), "JSON 格式错误："+err.Error())
 	}
+	field := strings.TrimSuffix(prefix+se.Path, ".")
+	switch se.Code {
+	case "unknown_field":
+		return invalid("unknown_field", field, se.Detail, "未知字段（字段名区分大小写）")
+	case "duplicate_key":
+		return invalid("duplicate_key", field, "an object key appears twice", "JSON 对象含重复的键")
+	case "wrong_type":
+		return invalid("wrong_type", field, "wrong JSON type: "+se.Detail, "JSON 类型错误："+se.Detail)
+	case "trailing_data":
+		return invalid("malformed_json", field, "trailing data after the JSON value", "JSON 值之后有多余数据")
+	}
+	return invalid("malformed_json", field, "malformed JSON: "+se.Detail, "JSON 格式错误："+se.Detail)
 }
 
-// decodeTopLevel reads a JSON object whose members are decoded into fields[key], refusing
-// unknown and repeated keys and trailing data. It is the outer-envelope decoder: one pass,
-// with the nested submission kept as raw bytes for canonicalisation.
-func decodeTopLevel(b []byte, fields map[string]any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil {
-		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+// decodeBody reads the outer {"submission","signature"} object strictly; the submission
+// stays raw bytes for canonicalisation.
+func decodeBody(b []byte, req *Request) error {
+	if len(bytes.TrimSpace(b)) == 0 || bytes.TrimSpace(b)[0] != '{' {
 		return invalid("malformed_json", "", "body must be a JSON object", "请求体必须是 JSON 对象")
 	}
-	seen := make(map[string]bool, len(fields))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
-		}
-		key, _ := tok.(string)
-		dst, known := fields[key]
-		if !known {
-			return invalid("unknown_field", key, "unknown field", "未知字段")
-		}
-		if seen[key] {
-			return invalid("duplicate_key", key, "key appears twice", "键重复出现")
-		}
-		seen[key] = true
-		if err := dec.Decode(dst); err != nil {
-			p := decodeProblem(err, "")
-			if p.Field == "" {
-				p.Field = key
-			}
-			return p
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return invalid("malformed_json", "", "body is not valid JSON: "+err.Error(), "请求体不是合法的 JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalid("malformed_json", "", "trailing data after the JSON value", "JSON 值之后有多余数据")
-	}
-	return nil
+	return strictUnmarshal(b, req, "")
 }
 
 // hasLongDigitRun reports whether b holds 16 or more consecutive digits, the only way to

@@ -1,11 +1,11 @@
 package bundle
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"io"
 	"strings"
 
@@ -129,6 +129,10 @@ type ServerRequest struct {
 	Reason string `json:"reason"`
 }
 
+// MaxReasonBytes bounds an export's reason: it is recorded on the log in the export act,
+// and a case number, a request and a legal basis fit in far less.
+const MaxReasonBytes = 2048
+
 // Match reports whether the entry at seq on stream is selected.
 func (s Selection) Match(seq uint64, stream string) bool {
 	if s.Stream != "" && stream != s.Stream {
@@ -208,13 +212,8 @@ func Read(r io.Reader) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: format %q, want %q", ErrUnsupported, head.Format, Format)
 	}
 	var b Bundle
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
+	if err := strictjson.Unmarshal(data, &b); err != nil {
 		return nil, finding("", "malformed", "%v", err)
-	}
-	if dec.More() {
-		return nil, finding("", "malformed", "trailing data after the bundle")
 	}
 	return &b, nil
 }

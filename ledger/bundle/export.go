@@ -79,6 +79,11 @@ func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req 
 			"a reason for the export is required (case, request, legal basis)",
 			"导出须说明理由（案件、请求或法律依据）")
 	}
+	if len(req.Reason) > MaxReasonBytes {
+		return 0, refused(ledger.ErrInvalid, "reason_too_long", "reason",
+			fmt.Sprintf("the reason is %d bytes; at most %d are recorded", len(req.Reason), MaxReasonBytes),
+			fmt.Sprintf("导出理由为 %d 字节，最多 %d 字节", len(req.Reason), MaxReasonBytes))
+	}
 	st := l.Store()
 	size := l.Size()
 	if sel.From != nil && *sel.From >= size || sel.To != nil && *sel.To >= size {

@@ -54,13 +54,13 @@ func newEnv(t *testing.T) *env {
 	}
 	// Wired as ledgerd wires it: the event catalogue's checker admits submissions.
 	chk := commands.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
-	l := f.Open(t, st, ledger.Options{Limits: testLimits, Check: chk.Check, OnCommit: func(es []*ledger.Entry) {
-		chk.OnCommit(es)
-		m.ObserveBatch(es)
-	}})
+	opts := ledger.Options{Limits: testLimits, OnCommit: m.ObserveBatch}
+	chk.Wire(&opts)
+	l := f.Open(t, st, opts)
 	if err := chk.Attach(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
+	f.Enrol(t, l, ledgertest.Authority)
 	a, err := api.New(api.Config{Ledger: l, Metrics: m, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +142,9 @@ func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
 func TestBadInputWritesNothing(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	health := e.f.Register(t, e.l, "county-health")
-	edu := e.f.Register(t, e.l, "county-edu")
-	gone := e.f.Register(t, e.l, "county-gone")
+	health := e.f.Enrol(t, e.l, "county-health")
+	edu := e.f.Enrol(t, e.l, "county-edu")
+	gone := e.f.Enrol(t, e.l, "county-gone")
 	revoke := ledgertest.Submission(ledgertest.Authority, e.f.RootKey.Public().ID(), ledger.RegistryStream, ledger.TypeKeyRevoked,
 		ledger.KeyRevokedPayload{KeyID: gone.Public().ID(), Reason: "staff left"})
 	if _, err := e.l.Append(ctx, sign(t, e.f.RootKey, revoke)); err != nil {
@@ -318,7 +318,7 @@ func raw(b []byte) func() io.Reader { return func() io.Reader { return bytes.New
 
 func TestAppendDuplicateAndProof(t *testing.T) {
 	e := newEnv(t)
-	e.f.Register(t, e.l, "county-health")
+	e.f.Enrol(t, e.l, "county-health")
 	var last *ledger.Signed
 	var first receipt
 	for i := range 5 {
@@ -428,14 +428,15 @@ func TestCheckpointText(t *testing.T) {
 	}
 	// origin, size, root, blank line, then one signature line "— <name> <base64>".
 	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-	if len(lines) != 5 || lines[0] != e.f.Origin || lines[1] != "1" || lines[3] != "" || !strings.HasPrefix(lines[4], "— "+e.f.Origin+" ") {
+	// genesis, then the authority's enrolment (its key, institution and first official)
+	if len(lines) != 5 || lines[0] != e.f.Origin || lines[1] != "4" || lines[3] != "" || !strings.HasPrefix(lines[4], "— "+e.f.Origin+" ") {
 		t.Fatalf("checkpoint shape:\n%s", b)
 	}
 	if r, err := base64.StdEncoding.DecodeString(lines[2]); err != nil || len(r) != 32 {
 		t.Errorf("root line %q", lines[2])
 	}
 	c, _, err := ledger.OpenCheckpoint(b, e.f.Origin, e.f.LedgerKey.Public())
-	if err != nil || c.Size != 1 {
+	if err != nil || c.Size != 4 {
 		t.Fatalf("open: %v size %d", err, c.Size)
 	}
 	if _, root := e.l.Root(); root != c.Root {
@@ -450,7 +451,7 @@ func TestLedgerInfo(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(b, &info) != nil {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if info.Origin != e.f.Origin || info.Authority != ledgertest.Authority || info.Size != 1 ||
+	if info.Origin != e.f.Origin || info.Authority != ledgertest.Authority || info.Size != 4 ||
 		info.LedgerKey.ID != e.f.LedgerKey.Public().ID() || info.RootKey.ID != e.f.RootKey.Public().ID() {
 		t.Errorf("info %+v", info)
 	}
@@ -464,7 +465,7 @@ func TestLedgerInfo(t *testing.T) {
 
 func TestDrainAndHealth(t *testing.T) {
 	e := newEnv(t)
-	e.f.Register(t, e.l, "county-health")
+	e.f.Enrol(t, e.l, "county-health")
 	check := func(path string, want int) {
 		t.Helper()
 		if resp, b := e.do(http.MethodGet, path, "", nil); resp.StatusCode != want {
@@ -511,7 +512,7 @@ func TestReadyzStoreClosed(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	e := newEnv(t)
-	e.f.Register(t, e.l, "county-health")
+	e.f.Enrol(t, e.l, "county-health")
 	for i := range 3 {
 		e.post(body(e.f.Event(t, "county-health", "resource/h", i)))
 	}
@@ -525,10 +526,10 @@ func TestMetrics(t *testing.T) {
 		`ledger_appends_total{code="ok",outcome="created"} 3`,
 		`ledger_appends_total{code="missing_field",outcome="refused"} 1`,
 		`ledger_append_duration_seconds_count{outcome="created"} 3`,
-		`ledger_entries 5`,
-		`ledger_checkpoint_size 5`,
+		`ledger_entries 10`, // genesis, two enrolments of 3 entries, 3 events
+		`ledger_checkpoint_size 10`,
 		`ledger_checkpoint_lag_entries 0`,
-		`ledger_batch_entries_sum 4`, // the registration and 3 events, however batched
+		`ledger_batch_entries_sum 9`, // the enrolments and 3 events, however batched
 		`ledger_http_requests_total{code="201",method="POST",route="/v1/events"} 3`,
 	} {
 		if !strings.Contains(string(b), want) {

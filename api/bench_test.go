@@ -38,17 +38,20 @@ func BenchmarkPostEvent(b *testing.B) {
 		b.Fatal(err)
 	}
 	chk := commands.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
-	l := f.Open(b, st, ledger.Options{Check: chk.Check, OnCommit: func(es []*ledger.Entry) { chk.OnCommit(es); m.ObserveBatch(es) }})
+	opts := ledger.Options{OnCommit: m.ObserveBatch}
+	chk.Wire(&opts)
+	l := f.Open(b, st, opts)
 	if err := chk.Attach(context.Background(), l); err != nil {
 		b.Fatal(err)
 	}
+	f.Enrol(b, l, ledgertest.Authority)
 	a, err := api.New(api.Config{Ledger: l, Metrics: m, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(a)
 	defer srv.Close()
-	f.Register(b, l, "county-health")
+	f.Enrol(b, l, "county-health")
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i] = body(f.Event(b, "county-health", "resource/county-health.r-0001", i))

@@ -95,7 +95,7 @@ func TestEventTypesServed(t *testing.T) {
 // 4xx JSON error naming the field, with the article in both messages, and writes nothing.
 func TestCheckerRefusalsOverHTTP(t *testing.T) {
 	e := newEnv(t)
-	health := e.f.Register(t, e.l, "county-health")
+	health := e.f.Enrol(t, e.l, "county-health")
 	sub := func(stream, typ string, payload any) []byte {
 		return body(sign(t, health, ledgertest.Submission("county-health", health.Public().ID(), stream, typ, payload)))
 	}
@@ -115,7 +115,7 @@ func TestCheckerRefusalsOverHTTP(t *testing.T) {
 		{"wrong stream for the type", sub("resource/r-2", "data.collected.v1", map[string]any{"resource": "r-1", "records": 3, "purpose": "p", "legal_basis": "b"}),
 			400, "bad_stream", "submission.stream", ""},
 		{"authority-only act by an institution", sub("access/org-1", "access.suspended.v1", map[string]any{"suspension": "sus-1", "party": "org-1",
-			"party_kind": "legal_person", "ground": "no_security_measures", "reason": "r", "correction": "c"}), 403, "not_authority", "submission.actor.institution", "第四十二条"},
+			"party_kind": "legal_person", "ground": "no_security_measures", "reason": "r", "correction": "c"}), 403, "not_permitted", "submission.actor.institution", "第四十二条"},
 		{"answer to an unknown share application", sub("share/shr-404", "share.refused.v1", map[string]any{"application": "shr-404", "reason": "r"}),
 			400, "unknown_share", "submission.payload.application", "第二十五条"},
 	}

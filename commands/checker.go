@@ -59,6 +59,25 @@ func (c *Checker) Attach(ctx context.Context, l *ledger.Ledger) error {
 	return nil
 }
 
+// Wire sets the checker's hooks on opts, so that every program that opens a ledger
+// (ledgerd, demo, submit, load and bench servers, tests) admits acts by the one rule:
+// Check at the door, Sequence in log order, and the registry kept current from both its
+// own commits and other writers'. Hooks already set on opts run after the checker's.
+// Call Attach once the ledger is open.
+func (c *Checker) Wire(opts *ledger.Options) {
+	opts.Check = c.Check
+	opts.Sequence = c.Sequence
+	for _, hook := range []*func([]*ledger.Entry){&opts.OnCommit, &opts.OnCatchUp} {
+		next := *hook
+		*hook = func(es []*ledger.Entry) {
+			c.OnCommit(es)
+			if next != nil {
+				next(es)
+			}
+		}
+	}
+}
+
 // Check is ledger.Options.Check.
 func (c *Checker) Check(s *ledger.Signed) error {
 	sub := &s.Submission
@@ -76,7 +95,7 @@ func (c *Checker) Check(s *ledger.Signed) error {
 		return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "unknown_type", Field: "submission.type",
 			Message: "not a type of the event catalogue (docs/events.md)", MessageZH: "不是事件目录中的类型（见 docs/events.md）"}
 	}
-	raw, err := maskEncrypted(t, sub.Payload) // privacy.go: protected fields may be encrypted
+	raw, err := c.maskEncrypted(t, s) // privacy.go: protected fields, encrypted under subjects the actor may use
 	if err != nil {
 		return err
 	}
@@ -84,10 +103,15 @@ func (c *Checker) Check(s *ledger.Signed) error {
 	if err != nil {
 		return toProblems(err, PayloadPrefix)
 	}
+	if err := c.requireEncrypted(t, s, p); err != nil {
+		return err
+	}
 	return c.authorise(t, s, p, true)
 }
 
-// authorise runs the stream, authority, state and suspension rules.
+// authorise runs, in order: the stream, the key's role, the actor's standing (a
+// registered institution, a registered official), the case the act belongs to, the
+// type's signer rule, Art. 42 suspensions and the type's own state rules.
 func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, record bool) error {
 	sub := &s.Submission
 	actor := sub.Actor.Institution
@@ -96,9 +120,24 @@ func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, 
 		return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "bad_stream", Field: "submission.stream",
 			Message: fmt.Sprintf("a %s event belongs on stream %s", t.Name, want), MessageZH: fmt.Sprintf("%s 事件应记录在流 %s", t.Name, want)}
 	}
-	if t.Authority && !c.state.IsAuthority(actor) {
-		return refuse(ledger.ErrUnauthorized, "not_authority", actorField, t.Articles[0],
-			"only a public data authority may record "+t.Name, "仅公共数据主管部门可办理 "+t.Name)
+	if err := c.standing(t, s, p); err != nil {
+		return err
+	}
+	// Who may act is said before whether the case exists, unless who may act depends on
+	// the case (its opener, whom it names to answer).
+	if !caseDecides(t) {
+		if err := c.signer(t, actor, p, nil); err != nil {
+			return err
+		}
+	}
+	cs, err := c.caseOf(t, p)
+	if err != nil {
+		return err
+	}
+	if caseDecides(t) {
+		if err := c.signer(t, actor, p, cs); err != nil {
+			return err
+		}
 	}
 	if t.Access {
 		resource := ""
@@ -120,7 +159,7 @@ func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, 
 		}
 	}
 	if r, ok := rules[t.Name]; ok {
-		return r(c.state, actor, p)
+		return r(c.state, actor, p, cs)
 	}
 	return nil
 }

@@ -15,7 +15,9 @@
 // Attach once the ledger is open.
 //
 //	chk := commands.NewChecker(registry.New(), ledgerKey, logger)
-//	l, _ := ledger.Open(ctx, st, ledger.Options{Signer: ledgerKey, Check: chk.Check, OnCommit: chk.OnCommit})
+//	opts := ledger.Options{Signer: ledgerKey}
+//	chk.Wire(&opts) // Check, Sequence, and the registry kept current on commit and catch-up
+//	l, _ := ledger.Open(ctx, st, opts)
 //	_ = chk.Attach(ctx, l)
 //	h := &commands.Handler{Ledger: l, Checker: chk}
 //	rcpt, err := h.Submit(ctx, key, commands.Command{Type: "share.data_used.v1", Institution: "aba-health-commission", Person: "p-zhang-wei", Payload: &events.ShareDataUsed{...}})

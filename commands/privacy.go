@@ -75,9 +75,14 @@ func genericPath(p string) string {
 }
 
 // maskEncrypted returns the payload to validate: each allowed envelope replaced by the
-// placeholder identifier "encrypted.<kid>" (valid as an identifier and as text).
-func maskEncrypted(t *events.Type, raw json.RawMessage) (json.RawMessage, error) {
+// placeholder identifier "encrypted.<kid>" (valid as an identifier and as text). An
+// envelope is allowed on a field the catalogue marks personal (never the party), under a
+// subject the actor may use (subjectAllowed) and, where the type names one, under the
+// subject of the data subject the act concerns.
+func (c *Checker) maskEncrypted(t *events.Type, s *ledger.Signed) (json.RawMessage, error) {
+	raw := s.Submission.Payload
 	allowed := sensitivePaths(t)
+	var want string // the subject the type requires, expanded on first need
 	out, err := privacy.ReplaceEnvelopes(raw, func(path, subject, kid string) (any, error) {
 		g := genericPath(path)
 		last := g[strings.LastIndexByte(g, '.')+1:]
@@ -89,6 +94,21 @@ func maskEncrypted(t *events.Type, raw json.RawMessage) (json.RawMessage, error)
 			}
 			return nil, &ledger.Problem{Kind: ledger.ErrInvalid, Code: "encrypted_field_not_allowed", Field: pf(path),
 				Message: why, MessageZH: whyZH}
+		}
+		if t.Subject != "" {
+			if want == "" {
+				want = c.subjectFor(t, s.Submission.Actor.Institution, raw)
+			}
+			if subject != want {
+				return nil, &ledger.Problem{Kind: ledger.ErrInvalid, Code: "wrong_subject", Field: pf(path),
+					Message:   fmt.Sprintf("a %s is encrypted under its data subject's key, %s, not %s (docs/privacy.md)", t.Name, want, subject),
+					MessageZH: fmt.Sprintf("%s 的个人信息须以数据主体 %s 的密钥加密，而非 %s（见 docs/privacy.md）", t.Name, want, subject)}
+			}
+		}
+		if !c.subjectAllowed(s.Submission.Actor.Institution, subject, raw) {
+			return nil, &ledger.Problem{Kind: ledger.ErrUnauthorized, Code: "subject_not_yours", Field: pf(path),
+				Message:   fmt.Sprintf("subject %s is not one %s may encrypt under: an institution's subjects begin with its own id (docs/privacy.md)", subject, s.Submission.Actor.Institution),
+				MessageZH: fmt.Sprintf("%s 无权使用主体 %s 加密：机构的主体须以本机构标识开头（见 docs/privacy.md）", s.Submission.Actor.Institution, subject)}
 		}
 		return fmt.Sprintf("encrypted.%s", kid), nil
 	})
@@ -102,4 +122,92 @@ func maskEncrypted(t *events.Type, raw json.RawMessage) (json.RawMessage, error)
 		return raw, nil
 	}
 	return out, err
+}
+
+// subjectFor expands the type's subject template for this act; {case.party} is the
+// party the act's case names in the registry.
+func (c *Checker) subjectFor(t *events.Type, actor string, raw json.RawMessage) string {
+	return t.SubjectOf(actor, func(f string) string {
+		if f == "case.party" && t.Case != nil {
+			cs, _ := c.state.Case(t.Case.Kind, payloadString(raw, t.Case.Field))
+			return cs.Party
+		}
+		return payloadString(raw, f)
+	})
+}
+
+// subjectAllowed is the rule for whose keys an institution may encrypt under, so that
+// destroying a key (Art. 21, 22, 39) can only ever destroy the destroyer's own data:
+//
+//   - "<actor>/…": its own namespace (its data subjects, its officials);
+//   - "emergency/<E>/<R>": data collected under emergency E, when the actor declared E,
+//     collected R under it, or this very act collects R under E;
+//   - "contract/<C>": an outsourcing contract's confidential fields, when the actor is
+//     its contracting institution or this act opens it.
+func (c *Checker) subjectAllowed(actor, subject string, raw json.RawMessage) bool {
+	if strings.HasPrefix(subject, actor+"/") {
+		return true
+	}
+	parts := strings.Split(subject, "/")
+	switch {
+	case len(parts) == 3 && parts[0] == "emergency":
+		e, r := parts[1], parts[2]
+		if cs, ok := c.state.Case("emergency", e); ok && cs.By == actor {
+			return true
+		}
+		return c.state.Collected(e, r, actor) || payloadString(raw, "emergency") == e && payloadString(raw, "resource") == r
+	case len(parts) == 2 && parts[0] == "contract":
+		cs, ok := c.state.Case("contract", parts[1])
+		return ok && cs.By == actor || !ok && payloadString(raw, "contract") == parts[1]
+	}
+	return false
+}
+
+// requireEncrypted refuses a personal field sent in clear: every field the catalogue
+// marks personal (but the pseudonymous party) is either absent, empty or encrypted, so
+// that destroying the subject's key leaves nothing of the subject readable.
+func (c *Checker) requireEncrypted(t *events.Type, s *ledger.Signed, _ events.Payload) error {
+	paths := t.Personal()
+	if len(paths) == 0 {
+		return nil
+	}
+	var root any
+	if json.Unmarshal(s.Submission.Payload, &root) != nil {
+		return nil
+	}
+	for _, path := range paths {
+		if at := clearAt(root, strings.Split(path, "."), ""); at != "" {
+			return &ledger.Problem{Kind: ledger.ErrInvalid, Code: "personal_field_in_clear", Field: pf(at),
+				Message:   "a personal field is recorded encrypted under its data subject's key (docs/privacy.md), never in clear",
+				MessageZH: "个人信息字段须以数据主体的密钥加密后记录（见 docs/privacy.md），不得明文记录"}
+		}
+	}
+	return nil
+}
+
+// clearAt returns the path of the first non-empty clear string at segs below v, or "".
+func clearAt(v any, segs []string, at string) string {
+	if len(segs) == 0 {
+		if s, ok := v.(string); ok && s != "" {
+			return strings.TrimPrefix(at, ".")
+		}
+		return ""
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if segs[0] == "*" {
+			return ""
+		}
+		return clearAt(x[segs[0]], segs[1:], at+"."+segs[0])
+	case []any:
+		if segs[0] != "*" {
+			return ""
+		}
+		for i, e := range x {
+			if p := clearAt(e, segs[1:], fmt.Sprintf("%s.%d", at, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

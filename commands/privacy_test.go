@@ -39,11 +39,14 @@ func TestEncryptedFieldsAtTheDoor(t *testing.T) {
 	f := ledgertest.New(t)
 	f.Init(t, st)
 	chk := commands.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
-	l := f.Open(t, st, ledger.Options{Check: chk.Check, OnCommit: func(es []*ledger.Entry) { chk.OnCommit(es); sh.OnCommit(es) }})
+	opts := ledger.Options{OnCommit: sh.OnCommit}
+	chk.Wire(&opts)
+	l := f.Open(t, st, opts)
 	if err := chk.Attach(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	k := f.Register(t, l, "aba-health")
+	f.Enrol(t, l, ledgertest.Authority)
+	k := f.Enrol(t, l, "aba-health")
 
 	submit := func(typ, stream string, payload map[string]any, fields ...privacy.Field) (*ledger.Signed, error) {
 		sub := ledgertest.Submission("aba-health", k.Public().ID(), stream, typ, payload)
@@ -57,7 +60,7 @@ func TestEncryptedFieldsAtTheDoor(t *testing.T) {
 		return s, err
 	}
 	person := map[string]any{"person": "p-zhang-wei", "name": "张伟", "title": "信息科科长"}
-	if _, err := submit("person.registered.v1", "institution/aba-health", person, privacy.Field{Path: "name", Subject: "person/p-zhang-wei"}); err != nil {
+	if _, err := submit("person.registered.v1", "institution/aba-health", person, privacy.Field{Path: "name", Subject: "aba-health/person/p-zhang-wei"}); err != nil {
 		t.Fatalf("an encrypted personal field was refused: %v", err)
 	}
 	request := map[string]any{"request": "sr-1", "kind": "deletion", "party": "np-81aa", "party_kind": "natural_person"}
@@ -73,7 +76,7 @@ func TestEncryptedFieldsAtTheDoor(t *testing.T) {
 		{"not a personal field", "person.registered.v1", "institution/aba-health", person, "title", "encrypted_field_not_allowed", "submission.payload.title"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := submit(c.typ, c.stream, c.payload, privacy.Field{Path: c.field, Subject: "party/np-81aa"})
+			_, err := submit(c.typ, c.stream, c.payload, privacy.Field{Path: c.field, Subject: "aba-health/party/np-81aa"})
 			p, ok := errors.AsType[*ledger.Problem](err)
 			if !ok || p.Code != c.code || p.Field != c.at || p.MessageZH == "" {
 				t.Fatalf("got %v", err)
@@ -92,14 +95,15 @@ func TestEncryptedFieldsAtTheDoor(t *testing.T) {
 	}
 
 	// Art. 22: the party's deletion request, granted, destroys party/np-81aa.
-	corr, err := submit("correction.requested.v1", "correction/cor-1", correction, privacy.Field{Path: "description", Subject: "party/np-81aa"})
+	corr, err := submit("correction.requested.v1", "correction/cor-1", correction, privacy.Field{Path: "description", Subject: "aba-health/party/np-81aa"})
 	if err != nil {
 		t.Fatalf("correction request with an encrypted description: %v", err)
 	}
 	if _, err := submit("subject_request.received.v1", "subject_request/sr-1", request); err != nil {
 		t.Fatal(err)
 	}
-	ans, err := submit("subject_request.answered.v1", "subject_request/sr-1", map[string]any{"request": "sr-1", "outcome": "granted", "measures": "已删除"})
+	ans, err := submit("subject_request.answered.v1", "subject_request/sr-1", map[string]any{"request": "sr-1", "outcome": "granted", "measures": "已删除"},
+		privacy.Field{Path: "measures", Subject: "aba-health/party/np-81aa"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,14 @@ type Options struct {
 	// Check is the domain's admission rule for a decoded submission (the commands
 	// package's validator); nil admits every well-formed envelope.
 	Check func(*Signed) error
+	// Sequence is the domain's rule for what only the order of the log can decide: two
+	// acts that each opened the same case, or catalogued the same resource, passed Check
+	// in the same instant, and only one may be recorded. The sequencer calls Sequence at
+	// the start of every sealing attempt and the function it returns for each submission
+	// about to be sealed, in log order, with its stream's version before it; an error
+	// refuses that submission alone and is returned to its sender. It runs on the
+	// sequencer's goroutine, so it must be cheap and must not block. nil: no such rule.
+	Sequence func() func(s *Signed, streamVersion uint64) error
 	// OnCommit is called, in order, with each durably committed batch (the event bus
 	// hangs here). It must not block for long: the sequencer waits for it.
 	OnCommit func([]*Entry)
@@ -381,8 +389,12 @@ func (l *Ledger) enqueue(ctx context.Context, s *Signed) (Receipt, error) {
 	}
 }
 
-// admit runs every check that needs no position: time skew, the domain rule, the key's
-// existence and the signature.
+// admit runs every check that needs no position, in the order an insider's attempt
+// must meet them: time skew; who signed (the key is registered, not revoked, bound to
+// the acting institution and person, and its role may sign the type: Registry.Authorize,
+// the rule verification applies too); the signature; then the domain rule. The domain
+// rule runs last so that nobody learns anything of the registry's state from a
+// submission they could not sign.
 func (l *Ledger) admit(ctx context.Context, s *Signed) error {
 	sub := &s.Submission
 	if sub.Type == TypeInitialized {
@@ -393,26 +405,27 @@ func (l *Ledger) admit(ctx context.Context, s *Signed) error {
 			fmt.Sprintf("occurred_at is more than %v in the future", l.opts.MaxSkew),
 			fmt.Sprintf("occurred_at 晚于当前时间超过 %v", l.opts.MaxSkew))
 	}
-	if l.opts.Check != nil {
-		if err := l.opts.Check(s); err != nil {
-			return err
-		}
-	}
-	k, ok := l.reg.Load().Key(sub.Actor.KeyID)
-	if !ok && l.shared {
+	reg := l.reg.Load()
+	if _, ok := reg.Key(sub.Actor.KeyID); !ok && l.shared {
 		// Another writer on the same store may have registered the key a moment ago:
 		// fold in what it committed before refusing.
 		if _, err := l.enqueue(ctx, nil); err != nil {
 			return err
 		}
-		k, ok = l.reg.Load().Key(sub.Actor.KeyID)
+		reg = l.reg.Load()
 	}
-	if !ok {
-		return unauthorized("unknown_key", "submission.actor.key_id", "no key with this id is registered", "该密钥未登记")
+	k, err := reg.authorize(sub)
+	if err != nil {
+		return err
 	}
 	if !k.Key.Verify(s.Canonical, s.Signature) {
 		return unauthorized("bad_signature", "signature", "the signature does not verify with the actor's key over the canonical submission",
 			"签名无法用提交者密钥对规范化提交内容验证通过")
+	}
+	if l.opts.Check != nil {
+		if err := l.opts.Check(s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -621,6 +634,10 @@ func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
 	}
 	size, prev, tr := l.size, l.last, l.tree.clone()
 	reg, regDirty := l.reg.Load(), false
+	var inOrder func(*Signed, uint64) error
+	if l.opts.Sequence != nil {
+		inOrder = l.opts.Sequence()
+	}
 	inBatch := make(map[string]*Entry)
 	out := make([]pending, len(batch))
 	var sealed []SealedEntry
@@ -653,6 +670,12 @@ func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
 				fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
 				fmt.Sprintf("流 %s 当前版本为 %d，而非 %d", sub.Stream, cur, *ev))}, true
 			continue
+		}
+		if inOrder != nil {
+			if err := inOrder(r.s, cur); err != nil {
+				p.res, p.final = result{err: err}, true
+				continue
+			}
 		}
 		if sub.Stream == RegistryStream {
 			if !regDirty {

@@ -33,8 +33,11 @@ const (
 
 // KeyInfo is what the registry knows about one key.
 type KeyInfo struct {
-	Key          *crypto.PublicKey
-	Institution  string
+	Key         *crypto.PublicKey
+	Institution string
+	// Person, if set, is the one official the key belongs to: it signs only acts whose
+	// actor.person is that person (a personal key, not an institution's system key).
+	Person       string
 	Role         string
 	RegisteredAt uint64 // seq of the registering entry
 	Revoked      bool
@@ -87,6 +90,9 @@ type KeyRegisteredPayload struct {
 	KeyID       string `json:"key_id"`
 	Institution string `json:"institution"`
 	PublicKey   string `json:"public_key"` // PKIX PEM
+	// Person binds the key to one official of the institution: it may then sign only
+	// acts naming that person as actor.person. Absent: an institution's system key.
+	Person string `json:"person,omitempty"`
 }
 
 // KeyRotatedPayload is the payload of key.rotated.v1: the old key stops, the new one
@@ -158,6 +164,10 @@ func (r *Registry) authorize(s *Submission) (*KeyInfo, error) {
 		return nil, unauthorized("key_not_bound", "submission.actor.institution",
 			"the key is registered to another institution", "该密钥登记于其他机构")
 	}
+	if k.Person != "" && k.Person != s.Actor.Person {
+		return nil, unauthorized("key_not_bound", "submission.actor.person",
+			"the key is registered to another person of the institution", "该密钥登记于本单位其他人员")
+	}
 	registryType := s.Type == TypeInitialized || strings.HasPrefix(s.Type, "key.")
 	if registryType != (s.Stream == RegistryStream) {
 		return nil, invalid("bad_stream", "submission.stream",
@@ -171,7 +181,9 @@ func (r *Registry) authorize(s *Submission) (*KeyInfo, error) {
 	case RoleRoot:
 		allowed = strings.HasPrefix(s.Type, "key.") || strings.HasPrefix(s.Type, "institution.")
 	case RoleInstitution:
-		allowed = !strings.HasPrefix(s.Type, "key.") && !strings.HasPrefix(s.Type, "ledger.")
+		// An institution acts for itself; the registry of institutions (who exists, who is
+		// a data authority) is the root's (Art. 3, 6).
+		allowed = !strings.HasPrefix(s.Type, "key.") && !strings.HasPrefix(s.Type, "ledger.") && !strings.HasPrefix(s.Type, "institution.")
 	}
 	if !allowed {
 		return nil, unauthorized("type_not_allowed", "submission.type",
@@ -196,7 +208,12 @@ func (r *Registry) apply(seq uint64, s *Submission) error {
 		if err := validName(p.Institution, "submission.payload.institution"); err != nil {
 			return err
 		}
-		r.keys[k.ID()] = &KeyInfo{Key: k, Institution: p.Institution, Role: RoleInstitution, RegisteredAt: seq}
+		if p.Person != "" {
+			if err := validName(p.Person, "submission.payload.person"); err != nil {
+				return err
+			}
+		}
+		r.keys[k.ID()] = &KeyInfo{Key: k, Institution: p.Institution, Person: p.Person, Role: RoleInstitution, RegisteredAt: seq}
 	case TypeKeyRotated:
 		var p KeyRotatedPayload
 		if err := strictUnmarshal(s.Payload, &p, "submission.payload."); err != nil {
@@ -214,7 +231,7 @@ func (r *Registry) apply(seq uint64, s *Submission) error {
 			return err
 		}
 		old.Revoked, old.RevokedAt = true, seq
-		r.keys[k.ID()] = &KeyInfo{Key: k, Institution: old.Institution, Role: old.Role, RegisteredAt: seq}
+		r.keys[k.ID()] = &KeyInfo{Key: k, Institution: old.Institution, Person: old.Person, Role: old.Role, RegisteredAt: seq}
 		if old.Role == RoleRoot {
 			r.RootKey = k.ID()
 		}

@@ -238,6 +238,9 @@ func (s *DirStore) Shred(ctx context.Context, subject string, by Destruction) er
 		return err
 	}
 	if se == nil {
+		if _, err := os.Stat(s.keyPath(subject)); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: subject %s has no key to destroy", ErrNoKey, subject)
+		}
 		if by.ShreddedAt == "" {
 			by.ShreddedAt = s.now().UTC().Format(time.RFC3339Nano)
 		}

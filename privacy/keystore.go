@@ -18,9 +18,11 @@ type KeyStore interface {
 	// Get returns the data key kid of subject: ErrNoKey if there is none,
 	// *ShreddedError if it was destroyed.
 	Get(ctx context.Context, subject, kid string) (DataKey, error)
-	// Shred destroys every key of subject and remembers by whom. Shredding a subject
-	// twice keeps the first destruction; shredding a subject that never had a key still
-	// records the destruction, so that no key can be made for it later.
+	// Shred destroys every key of subject and remembers by whom, so that no key can be
+	// made for it later. Shredding a subject twice keeps the first destruction. A subject
+	// that has no key is left alone and ErrNoKey returned: a key that does not exist
+	// cannot be destroyed in advance (an insider could otherwise make another
+	// institution's later data unwritable), and a key made for it later holds new data.
 	Shred(ctx context.Context, subject string, by Destruction) error
 }
 

@@ -47,17 +47,19 @@ type Rule struct {
 //     "emergency/<emergency>/<resource>": encrypt personal fields of data collected under
 //     an emergency under that subject.
 //   - Art. 22: subject_request.answered.v1 with outcome "granted", for a request whose
-//     subject_request.received.v1 has kind "deletion", destroys subject "party/<party>"
-//     (the data subject's pseudonymous party id, from the received request) and every
-//     subject whose encrypted fields appear in that request's events: encrypt a data
-//     subject's personal fields anywhere under "party/<party id>".
+//     subject_request.received.v1 has kind "deletion", destroys subject
+//     "<institution>/party/<party>" (the answering institution's key for the data
+//     subject's pseudonymous party id) and every subject of that institution whose
+//     encrypted fields appear in that request's events: an institution encrypts a data
+//     subject's personal fields under "<its id>/party/<party id>", and its deletion
+//     destroys its own copy, never another institution's.
 //   - Art. 39 para 2: outsourcing.provider_deletion_evidenced.v1 destroys subject
 //     "contract/<contract>": encrypt commercially confidential fields of the contract's
 //     events under it.
 var DefaultRules = []Rule{
 	{Type: "emergency.data_destroyed.v1", Article: "21", Subject: "emergency/{emergency}/{resource}"},
 	{Type: "subject_request.answered.v1", Article: "22", When: map[string]string{"outcome": "granted"},
-		In: "subject_request/{request}", InWhen: map[string]string{"kind": "deletion"}, InSubject: "party/{party}", InEnvelopes: true},
+		In: "subject_request/{request}", InWhen: map[string]string{"kind": "deletion"}, InSubject: "{actor}/party/{party}", InEnvelopes: true},
 	{Type: "outsourcing.provider_deletion_evidenced.v1", Article: "39", Subject: "contract/{contract}"},
 }
 
@@ -101,11 +103,15 @@ func (r Rule) check() error {
 	return nil
 }
 
-// expand fills a template from the top-level clear string fields of payload.
-func expand(tmpl string, payload map[string]any) (string, error) {
+// expand fills a template from the top-level clear string fields of payload; {actor} is
+// the institution of the destruction act.
+func expand(tmpl, actor string, payload map[string]any) (string, error) {
 	var missing []string
 	out := placeholderRE.ReplaceAllStringFunc(tmpl, func(m string) string {
 		f := m[1 : len(m)-1]
+		if f == "actor" {
+			return actor
+		}
 		s, ok := payload[f].(string)
 		if !ok || s == "" {
 			missing = append(missing, f)
@@ -136,6 +142,20 @@ func matches(payload map[string]any, when map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// owns reports whether a destruction act by inst may destroy subject under rule r: a
+// subject in an institution's namespace ("<institution>/…") only by that institution,
+// whatever the rule's templates produce; the shared namespaces (emergency/…,
+// contract/…) by whoever the event catalogue lets sign the act, which commands checks
+// at the door.
+func owns(inst, subject string, r Rule) bool {
+	head, _, _ := strings.Cut(subject, "/")
+	switch head {
+	case "emergency", "contract":
+		return true
+	}
+	return head == inst
 }
 
 // ShredderConfig wires a Shredder.
@@ -319,7 +339,7 @@ func (s *Shredder) apply(ctx context.Context, e *ledger.Entry) (int, error) {
 		if r.Type != e.Submission.Type || !matches(p, r.When) {
 			continue
 		}
-		subjects, applies, err := s.subjects(ctx, r, p)
+		subjects, applies, err := s.subjects(ctx, r, e.Submission.Actor.Institution, p)
 		if err == nil && !applies {
 			continue // e.g. an answered request that was not a deletion request
 		}
@@ -336,7 +356,17 @@ func (s *Shredder) apply(ctx context.Context, e *ledger.Entry) (int, error) {
 		by := Destruction{EventID: e.Submission.ID, Seq: e.Seq, Type: e.Submission.Type, Article: r.Article,
 			Institution: e.Submission.Actor.Institution, RecordedAt: e.RecordedAt}
 		for _, sub := range subjects {
-			if err := s.cfg.Keys.Shred(ctx, sub, by); err != nil {
+			if !owns(e.Submission.Actor.Institution, sub, r) {
+				s.cfg.Logger.Warn("destruction act names a subject outside its institution's namespace; not shredded",
+					"subject", sub, "seq", e.Seq, "id", e.Submission.ID, "institution", e.Submission.Actor.Institution)
+				continue
+			}
+			err := s.cfg.Keys.Shred(ctx, sub, by)
+			if errors.Is(err, ErrNoKey) {
+				s.cfg.Logger.Info("destruction act: the subject has no key, nothing to destroy", "subject", sub, "seq", e.Seq, "id", e.Submission.ID)
+				continue
+			}
+			if err != nil {
 				return n, fmt.Errorf("shredding %s for entry %d: %w", sub, e.Seq, err)
 			}
 			n++
@@ -348,14 +378,14 @@ func (s *Shredder) apply(ctx context.Context, e *ledger.Entry) (int, error) {
 
 // subjects resolves a rule for a matching entry's payload. applies is false when the
 // rule's InWhen matched no event of its stream.
-func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out []string, applies bool, err error) {
+func (s *Shredder) subjects(ctx context.Context, r Rule, actor string, p map[string]any) (out []string, applies bool, err error) {
 	add := func(sub string) {
 		if ValidSubject(sub) == nil && !slices.Contains(out, sub) {
 			out = append(out, sub)
 		}
 	}
 	if r.Subject != "" {
-		sub, err := expand(r.Subject, p)
+		sub, err := expand(r.Subject, actor, p)
 		if err != nil {
 			return nil, true, err
 		}
@@ -367,7 +397,7 @@ func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out 
 	if r.In == "" {
 		return out, true, nil
 	}
-	stream, err := expand(r.In, p)
+	stream, err := expand(r.In, actor, p)
 	if err != nil {
 		return nil, true, err
 	}
@@ -383,7 +413,7 @@ func (s *Shredder) subjects(ctx context.Context, r Rule, p map[string]any) (out 
 		}
 		matched = true
 		if r.InSubject != "" {
-			if sub, err := expand(r.InSubject, sp); err == nil {
+			if sub, err := expand(r.InSubject, actor, sp); err == nil {
 				add(sub)
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -141,6 +142,7 @@ type demoSigners struct {
 	// `ledgerctl submit --encrypt-fields` does; encrypted counts them.
 	ctx       context.Context
 	ks        privacy.KeyStore
+	parties   map[string]string // case kind/id → party, for subjects of answers (caseParties)
 	encrypted atomic.Int64
 }
 
@@ -180,7 +182,7 @@ func (s *demoSigners) sign(e *scenario.Event) (*ledger.Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if spec := demoEncryptSpec(e); spec != "" && s.ks != nil {
+	if spec := demoEncryptSpec(e, s.parties); spec != "" && s.ks != nil {
 		paths, err := encryptFields(s.ctx, s.ks, &sub, spec, "")
 		if err != nil {
 			return nil, fmt.Errorf("encrypting %s %s: %w", e.Type, id, err)
@@ -188,6 +190,28 @@ func (s *demoSigners) sign(e *scenario.Event) (*ledger.Signed, error) {
 		s.encrypted.Add(int64(len(paths)))
 	}
 	return ledger.SignSubmission(k, sub)
+}
+
+// setupWaves orders an institution's setup as the checker requires: its first official
+// registers itself (nobody else could, 第七条), then the other officials and its catalog
+// entries, then the designations and posts that name those officials.
+func setupWaves(setup []scenario.Event) [][]int {
+	var first, people, rest []int
+	for i, e := range setup {
+		switch p := e.Payload.(type) {
+		case *events.PersonRegistered:
+			if p.Person == e.Person {
+				first = append(first, i)
+			} else {
+				people = append(people, i)
+			}
+		case *events.CatalogEntryRegistered:
+			people = append(people, i)
+		default:
+			rest = append(rest, i)
+		}
+	}
+	return [][]int{first, people, rest}
 }
 
 // demoTally counts what the ledger recorded, by type.
@@ -234,7 +258,9 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	// has a suspended party attempt is refused and the refusal recorded.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	chk := domaincmd.NewChecker(registry.New(), lk, log)
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, Check: chk.Check, OnCommit: chk.OnCommit})
+	opts := ledger.Options{Signer: lk, Publisher: pub}
+	chk.Wire(&opts)
+	l, err := ledger.Open(ctx, st, opts)
 	if err != nil {
 		return demoResult{}, fmt.Errorf("opening the ledger: %w", err)
 	}
@@ -249,7 +275,7 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	if err != nil {
 		return demoResult{}, fmt.Errorf("creating the key store: %w", err)
 	}
-	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}, ctx: ctx, ks: ks}
+	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}, ctx: ctx, ks: ks, parties: caseParties(tl)}
 	for _, in := range scenario.Institutions {
 		k, err := crypto.GenerateKey()
 		if err != nil {
@@ -316,8 +342,10 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	if err := phase("registering keys", keyRegs, nil); err != nil {
 		return demoResult{}, err
 	}
-	if err := phase("registering people and the catalog", tl.Setup, nil); err != nil {
-		return demoResult{}, err
+	for _, wave := range setupWaves(tl.Setup) {
+		if err := phase("registering people and the catalog", tl.Setup, wave); err != nil {
+			return demoResult{}, err
+		}
 	}
 	for _, wave := range scenario.Waves(tl.Events, 1024) {
 		if err := phase("the timeline", tl.Events, wave); err != nil {

@@ -7,11 +7,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/auth"
@@ -100,18 +102,66 @@ func openDemoKeystore(p demoPaths) (*privacy.DirStore, error) {
 	return privacy.OpenDirStore(p.keystore, kek)
 }
 
-// demoEncryptSpec is the --encrypt-fields list for an act of the timeline: what a party
-// said about itself (a correction request's description, a withdrawal request's
-// grounds), under the party's subject, party/<party> (docs/privacy.md: the Art. 22 rule
-// destroys that key on a granted deletion request). "" for acts with nothing to encrypt.
-func demoEncryptSpec(e *scenario.Event) string {
-	switch p := e.Payload.(type) {
-	case *events.CorrectionRequested:
-		return "description=party/" + p.Party.Party
-	case *events.WithdrawalRequested:
-		return "grounds=party/" + p.Party.Party
+// demoEncryptSpec is the --encrypt-fields list for an act of the timeline: every
+// personal field it carries (the event catalogue's, events.Type.Personal), under the
+// subject the catalogue names for its type (events.Type.SubjectOf: the institution's
+// own key for the party, <institution>/party/<party>, or for an official,
+// <institution>/person/<person>). The Art. 22 rule destroys an institution's party key
+// on a granted deletion request. parties maps a correction or data-subject request to
+// the party it names, for the acts that answer it. "" for acts with nothing to encrypt.
+func demoEncryptSpec(e *scenario.Event, parties map[string]string) string {
+	t, ok := events.Lookup(e.Type)
+	if !ok || e.Root {
+		return ""
 	}
-	return ""
+	personal := t.Personal()
+	if len(personal) == 0 {
+		return ""
+	}
+	raw, err := events.Encode(e.Payload.(events.Payload))
+	if err != nil {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	field := func(f string) string {
+		if f == "case.party" && t.Case != nil {
+			id, _ := m[t.Case.Field].(string)
+			return parties[t.Case.Kind+"/"+id]
+		}
+		v, _ := m[f].(string)
+		return v
+	}
+	subject := t.SubjectOf(e.Institution, field)
+	if subject == "" {
+		subject = e.Institution + "/" + strings.ReplaceAll(e.Type, ".", "-")
+	}
+	var spec []string
+	for _, p := range personal {
+		if v, _ := m[p].(string); v != "" && !strings.Contains(p, "*") {
+			spec = append(spec, p+"="+subject)
+		}
+	}
+	return strings.Join(spec, ",")
+}
+
+// caseParties maps each correction and data-subject request of a timeline to the party
+// it names (case kind/id → party), for demoEncryptSpec.
+func caseParties(tl *scenario.Timeline) map[string]string {
+	out := map[string]string{}
+	for _, list := range [][]scenario.Event{tl.Registry, tl.Setup, tl.Events} {
+		for _, e := range list {
+			switch p := e.Payload.(type) {
+			case *events.CorrectionRequested:
+				out["correction/"+p.Request] = p.Party.Party
+			case *events.SubjectRequestReceived:
+				out["subject/"+p.Request] = p.Party.Party
+			}
+		}
+	}
+	return out
 }
 
 // shredDemo applies the ledger's destruction acts to the key store, as ledgerd with

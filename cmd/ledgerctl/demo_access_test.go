@@ -79,7 +79,10 @@ func TestDemoAccessAndPrivacy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	const live, deleted = "party/np-7f3a91", "party/np-5b77d4"
+	// Subjects are per institution (<institution>/party/<party>): the granted Art. 22
+	// deletion destroys the answering institution's key for np-5b77d4, and another
+	// institution's data about the same person stays readable.
+	const live, deleted, otherCopy = "aba-data-bureau/party/np-7f3a91", "maerkang-city/party/np-5b77d4", "aba-hr-social-security/party/np-5b77d4"
 	bySubject := map[string]*ledger.Entry{}
 	var ownAct string
 	if err := st.Entries(ctx, 0, r.Entries, func(raw ledger.RawEntry) error {
@@ -103,14 +106,14 @@ func TestDemoAccessAndPrivacy(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if bySubject[live] == nil || bySubject[deleted] == nil || ownAct == "" {
+	if bySubject[live] == nil || bySubject[deleted] == nil || bySubject[otherCopy] == nil || ownAct == "" {
 		t.Fatalf("want encrypted fields of %s and %s and an act of %s; have subjects %v", live, deleted, roles[auth.RoleInstitution].Institution, slices.Collect(maps.Keys(bySubject)))
 	}
 	if r.Encrypted < 2 {
 		t.Errorf("demo reported %d encrypted fields", r.Encrypted)
 	}
-	if !slices.Contains(r.Shredded, deleted) || slices.Contains(r.Shredded, live) {
-		t.Errorf("shredded %v: want %s destroyed and %s live", r.Shredded, deleted, live)
+	if !slices.Contains(r.Shredded, deleted) || slices.Contains(r.Shredded, live) || slices.Contains(r.Shredded, otherCopy) {
+		t.Errorf("shredded %v: want %s destroyed and %s, %s live", r.Shredded, deleted, live, otherCopy)
 	}
 
 	// The key store directly: the live subject's field decrypts, the deleted one's key is
@@ -122,7 +125,7 @@ func TestDemoAccessAndPrivacy(t *testing.T) {
 	for _, c := range []struct {
 		name, subject string
 		destroyed     bool
-	}{{"live subject", live, false}, {"deleted subject", deleted, true}} {
+	}{{"live subject", live, false}, {"deleted subject", deleted, true}, {"another institution's copy", otherCopy, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			e := bySubject[c.subject]
 			clear, fs, err := privacy.DecryptPayload(ctx, ks, e.Submission.ID, e.Submission.Payload)
@@ -221,7 +224,7 @@ func TestDemoAccessAndPrivacy(t *testing.T) {
 	if got := get(roles[auth.RoleReviewer].Token, "/v1/events/"+bySubject[live].Submission.ID+"/plaintext", nil); got != http.StatusForbidden {
 		t.Errorf("reviewer, plaintext: %d, want 403", got)
 	}
-	if scenario.Parties[5].Party != strings.TrimPrefix(deleted, "party/") {
+	if "maerkang-city/party/"+scenario.Parties[5].Party != deleted {
 		t.Errorf("the storyline's deletion request is by %s, the test expects %s", scenario.Parties[5].Party, deleted)
 	}
 }

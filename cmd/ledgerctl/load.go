@@ -32,6 +32,7 @@ type loadOptions struct {
 	rootKey     string
 	retryFor    time.Duration
 	institution string
+	rootPerson  string
 	asJSON      bool
 }
 
@@ -98,6 +99,7 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 	f.StringVar(&o.rootKey, "root-key", "", "the authority's root private key (PKCS#8 PEM, mode 0600); default: the server's dev_root_key_file")
 	f.DurationVar(&o.retryFor, "retry-for", client.DefaultRetryFor, "how long to keep retrying a submission while the server is unreachable or answers 503")
 	f.StringVar(&o.institution, "institution", "", "institution id to register for the load (default load-<random>)")
+	f.StringVar(&o.rootPerson, "root-person", "ledgerctl-load", "the authority's official who uses the root key (actor.person of the root's acts; once the authority has registered officials it must be one of them)")
 	f.BoolVar(&o.asJSON, "json", false, "print the summary as JSON")
 	return c
 }
@@ -152,11 +154,11 @@ func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)
 		return res, err
 	}
 	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: ledger.RegistryStream, Type: ledger.TypeKeyRegistered,
-		Actor: ledger.Actor{Institution: info.Authority, Person: "ledgerctl-load"}, Payload: reg}); err != nil {
+		Actor: ledger.Actor{Institution: info.Authority, Person: o.rootPerson}, Payload: reg}); err != nil {
 		return res, usage("load: registering the load institution %s: %v", inst, err)
 	}
 
-	g := &loadGen{inst: inst, key: key}
+	g := &loadGen{inst: inst, key: key, rootPerson: o.rootPerson}
 	if err := g.setup(ctx, c, root, info.Authority); err != nil {
 		return res, usage("load: registering the load institution %s and its catalog: %v", inst, err)
 	}
@@ -298,8 +300,9 @@ func (a *ackWriter) Close() error {
 // each valid for the event catalogue, so that a ledgerd checking every payload admits
 // them.
 type loadGen struct {
-	inst string
-	key  crypto.Signer
+	inst       string
+	key        crypto.Signer
+	rootPerson string
 }
 
 var loadPeople = func() []string {
@@ -337,9 +340,25 @@ func (g *loadGen) setup(ctx context.Context, c *client.Client, root crypto.Signe
 	if err != nil {
 		return err
 	}
-	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: "institution/" + g.inst, Type: "institution.registered.v1",
-		Actor: ledger.Actor{Institution: authority, Person: "ledgerctl-load"}, Payload: raw}); err != nil {
+	_, _, err = c.SignAndSubmit(ctx, root, ledger.Submission{Stream: "institution/" + g.inst, Type: "institution.registered.v1",
+		Actor: ledger.Actor{Institution: authority, Person: g.rootPerson}, Payload: raw})
+	if ce, ok := errors.AsType[*client.Error](err); ok && ce.Code == "institution_exists" {
+		err = nil // an earlier run with the same --institution
+	}
+	if err != nil {
 		return err
+	}
+	// Its officials (第七条): the first registers itself, then the others; every act of
+	// the load names one of them.
+	for _, person := range loadPeople {
+		raw, err := events.Encode(&events.PersonRegistered{Person: person, Title: "压测人员 load-test staff"})
+		if err != nil {
+			return err
+		}
+		if _, _, err := c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "institution/" + g.inst, Type: "person.registered.v1",
+			Actor: ledger.Actor{Institution: g.inst, Person: loadPeople[0]}, Payload: raw}); err != nil {
+			return fmt.Errorf("registering official %s: %w", person, err)
+		}
 	}
 	for i := range loadResources {
 		r := &loadResources[i]

@@ -241,7 +241,9 @@ func appendLocal(ctx context.Context, dir string, s *ledger.Signed) (ledger.Rece
 		return ledger.Receipt{}, err
 	}
 	chk := domaincmd.NewChecker(registry.New(), lk, slog.New(slog.DiscardHandler))
-	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, CheckpointEvery: -1, Check: chk.Check, OnCommit: chk.OnCommit})
+	opts := ledger.Options{Signer: lk, Publisher: pub, CheckpointEvery: -1}
+	chk.Wire(&opts)
+	l, err := ledger.Open(ctx, st, opts)
 	if err != nil {
 		return ledger.Receipt{}, fmt.Errorf("opening the ledger in %s: %w", dir, err)
 	}

@@ -79,6 +79,17 @@ func TestSubmitLocal(t *testing.T) {
 		"--type", ledger.TypeKeyRegistered, "--stream", ledger.RegistryStream, "--payload", reg); code != 0 || !strings.Contains(out, "recorded") {
 		t.Fatalf("registering the key: exit %d %s %s", code, out, e)
 	}
+	// The institution (by the root, 第三条) and its first official (by itself, 第七条).
+	inst := writeJSON(t, tmp, "inst.json", map[string]any{"institution": "aba-health", "name_zh": "卫健委", "level": "prefecture", "kind": "organ"})
+	if code, out, e := ledgerctl(t, "submit", "--data", dir, "--key", rootKey, "--institution", datadir.DefaultAuthority, "--person", "root",
+		"--type", "institution.registered.v1", "--stream", "institution/aba-health", "--payload", inst); code != 0 {
+		t.Fatalf("registering the institution: exit %d %s %s", code, out, e)
+	}
+	official := writeJSON(t, tmp, "official.json", map[string]any{"person": "clerk-1"})
+	if code, out, e := ledgerctl(t, "submit", "--data", dir, "--key", filepath.Join(tmp, "health.key"), "--institution", "aba-health", "--person", "clerk-1",
+		"--type", "person.registered.v1", "--stream", "institution/aba-health", "--payload", official); code != 0 {
+		t.Fatalf("registering the official: exit %d %s %s", code, out, e)
+	}
 	good := writeJSON(t, tmp, "good.json", collected)
 	id := uuid.Must(uuid.NewV7()).String()
 	at := time.Now().UTC().Format(time.RFC3339Nano)
@@ -86,7 +97,7 @@ func TestSubmitLocal(t *testing.T) {
 		"--type", "data.collected.v1", "--stream", "resource/r-0001"}
 	code, out, e := ledgerctl(t, append(base, "--payload", good, "--id", id, "--occurred-at", at, "--expected-version", "0", "--json")...)
 	var res submitResult
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.ID != id || res.Seq != 2 || res.StreamVersion != 1 || res.Duplicate {
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.ID != id || res.Seq != 4 || res.StreamVersion != 1 || res.Duplicate {
 		t.Fatalf("good submission: exit %d %s %s", code, out, e)
 	}
 	// The same id and body again: recorded once, exit 0.
@@ -160,11 +171,14 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 	f.Init(t, st)
 	// Checked as ledgerd checks: the catalogue admits protected fields encrypted.
 	chk := domaincmd.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
-	l := f.Open(t, st, ledger.Options{Check: chk.Check, OnCommit: chk.OnCommit})
+	opts := ledger.Options{}
+	chk.Wire(&opts)
+	l := f.Open(t, st, opts)
 	if err := chk.Attach(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
-	k := f.Register(t, l, "aba-health")
+	f.Enrol(t, l, ledgertest.Authority)
+	k := f.Enrol(t, l, "aba-health")
 	pem, _ := crypto.MarshalPrivateKeyPEM(k)
 	keyFile := filepath.Join(tmp, "health.key")
 	os.WriteFile(keyFile, pem, 0o600)
@@ -202,7 +216,7 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	payload := writeJSON(t, tmp, "p.json", map[string]any{"person": "p-zhang-san", "name": "张三 513200199001011234", "title": "科员"})
-	base := []string{"submit", "--server", srv.URL, "--key", keyFile, "--institution", "aba-health", "--person", "clerk-1",
+	base := []string{"submit", "--server", srv.URL, "--key", keyFile, "--institution", "aba-health", "--person", ledgertest.Person,
 		"--type", "person.registered.v1", "--stream", "institution/aba-health", "--payload", payload}
 	t.Setenv("LEDGER_TOKEN", "")
 	if code, _, e := ledgerctl(t, base...); code != 2 || !strings.Contains(e, "401 unauthenticated") || !strings.Contains(e, "凭据") {
@@ -212,7 +226,7 @@ func TestSubmitServerEncryptedWithToken(t *testing.T) {
 		!strings.Contains(e, "token_institution_mismatch") || !strings.Contains(e, "field submission.actor.institution") {
 		t.Fatalf("another institution: %d %s", code, e)
 	}
-	code, out, e := ledgerctl(t, append(base, "--token", tokHealth, "--encrypt-fields", "name", "--subject", "person/p-zhang-san",
+	code, out, e := ledgerctl(t, append(base, "--token", tokHealth, "--encrypt-fields", "name", "--subject", "aba-health/person/p-zhang-san",
 		"--keystore", ksDir, "--kek-file", kekFile, "--json")...)
 	var res submitResult
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Encrypted) != 1 || res.Encrypted[0] != "name" {

@@ -45,10 +45,8 @@ func seed(t *testing.T, c *client.Client, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := ledger.KeyRegisteredPayload{KeyID: k.Public().ID(), Institution: "aba-health", PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public()))}
-	reg, _ := jsonRaw(p)
-	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: ledger.RegistryStream, Type: ledger.TypeKeyRegistered,
-		Actor: ledger.Actor{Institution: info.Authority, Person: "root"}, Payload: reg}); err != nil {
+	_ = info
+	if err := c.Enrol(ctx, client.Enrolment{Root: root, RootPerson: "root", Institution: "aba-health", Key: k, Person: "clerk-1"}); err != nil {
 		t.Fatal(err)
 	}
 	ev, _ := jsonRaw(map[string]any{"resource": "r-0001", "records": 3, "purpose": "年度统计",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -31,18 +30,12 @@ func TestComplianceMetrics(t *testing.T) {
 	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms"})
 	ctx := context.Background()
 	c := client.New(url)
-	info, err := c.Ledger(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	root, err := datadir.RootKey(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	key, _ := crypto.GenerateKey()
-	reg, _ := json.Marshal(ledger.KeyRegisteredPayload{KeyID: key.Public().ID(), Institution: "aba-stats", PublicKey: string(crypto.MarshalPublicKeyPEM(key.Public()))})
-	if _, _, err := c.SignAndSubmit(ctx, root, ledger.Submission{Stream: ledger.RegistryStream, Type: ledger.TypeKeyRegistered,
-		Actor: ledger.Actor{Institution: info.Authority, Person: "operator"}, Payload: reg}); err != nil {
+	if err := c.Enrol(ctx, client.Enrolment{Root: root, RootPerson: "operator", Institution: "aba-stats", Key: key, Person: "tjj-li.na"}); err != nil {
 		t.Fatal(err)
 	}
 	collect := func(resource string) {

@@ -241,27 +241,26 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if d.access, err = openPrivacy(c, st, log); err != nil {
 		return nil, err
 	}
-	d.l, err = ledger.Open(ctx, st, ledger.Options{
+	opts := ledger.Options{
 		Signer:          lk,
 		Limits:          ledger.Limits{MaxRequestBytes: c.maxRequest, MaxPayloadBytes: c.maxPayload},
 		MaxSkew:         c.maxSkew,
 		MaxBatch:        c.maxBatch,
 		CheckpointEvery: c.checkpointEvery,
-		Check:           chk.Check,
 		OnCommit: func(es []*ledger.Entry) {
-			chk.OnCommit(es)
 			m.ObserveBatch(es)
 			d.bus.OnCommit(es)
 			d.access.onCommit(es)
 		},
-		// With several ledgerd on one database (--store postgres://…), the checker must
-		// also fold what the others committed, in order, or it would skip it.
-		OnCatchUp: chk.OnCommit,
 		Logger:    log,
 		Publisher: pub,
 		// Integrity failures found while running page through ledger_verify_failures_total.
 		OnCorrupt: m.VerifyFailure,
-	})
+	}
+	// The checker folds its own commits and, with several ledgerd on one database
+	// (--store postgres://…), what the others committed, in order.
+	chk.Wire(&opts)
+	d.l, err = ledger.Open(ctx, st, opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)
 	}

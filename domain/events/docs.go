@@ -26,27 +26,68 @@ func Markdown() []byte {
 	w("misread is a new version. Each payload has a JSON Schema in [`schemas/`](schemas/) (also served by\n")
 	w("`ledgerd`); the commands add the rules that need the ledger's state (who holds a resource, who is\n")
 	w("suspended). %d types.\n\n", len(catalogue))
-	w("Columns: **signer** is the key role that signs it (`institution`, `root` = the data authority's\n")
-	w("root key, `ledger` = the ledger's own key); **stream** is where it is appended ({actor} = the acting\n")
-	w("institution); **access** = it reaches public data and is refused to a suspended party (第四十二条);\n")
-	w("**authority** = only a data authority may do it.\n\n")
-	w("| type | act | articles | signer | stream | access | authority |\n|---|---|---|---|---|---|---|\n")
+	w("Columns: **key** is the key role that signs it (`institution`, `root` = the data authority's\n")
+	w("root key, `ledger` = the ledger's own key); **who may sign** lists the parties the acting institution\n")
+	w("must be one of (below); **stream** is where it is appended ({actor} = the acting institution);\n")
+	w("**case** is the case its payload names and whether the act opens it (a new id) or continues it\n")
+	w("(a recorded one); **access** = it reaches public data and is refused to a suspended party (第四十二条).\n\n")
+	w("Who may sign (`commands` enforces it, the one place, for every program that admits acts):\n\n")
+	for _, x := range []Who{WhoRoot, WhoLedger, WhoAuthority, WhoSelf, WhoActor, WhoHolder, WhoOpener, WhoAnswerer, WhoCollector, WhoApprover, WhoIssuer} {
+		en, zh := x.Describe()
+		w("- `%s`: %s（%s）\n", x, en, zh)
+	}
+	w("\nEvery act needs, besides: a key of the key's role bound to `actor.institution` (and to\n")
+	w("`actor.person` if the key is a person's); an institution the root registered; an `actor.person`\n")
+	w("the institution registered as its official (`person.registered.v1`; an institution's first\n")
+	w("official registers itself). Streams belong to whom the domain says (docs/access.md).\n\n")
+	w("| type | act | articles | key | who may sign | stream | case | access |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range catalogue {
-		w("| [`%s`](#%s) | %s | %s | %s | `%s` | %s | %s |\n", t.Name, anchor(t.Name), t.Act, domain.Cite(t.Articles...), t.Signer, t.Stream, yes(t.Access), yes(t.Authority))
+		w("| [`%s`](#%s) | %s | %s | %s | %s | `%s` | %s | %s |\n", t.Name, anchor(t.Name), t.Act, domain.Cite(t.Articles...), t.Signer, whoList(t.Who), t.Stream, caseText(t.Case), yes(t.Access))
 	}
 	for _, t := range catalogue {
 		w("\n## %s\n\n", t.Name)
 		w("- 中文：%s\n- English: %s\n", t.ZH, t.EN)
 		w("- Act: %s\n- Articles: %s (%s)\n", t.Act, domain.Cite(t.Articles...), domain.CiteEN(t.Articles...))
-		w("- Signer: `%s`; stream: `%s`", t.Signer, t.Stream)
+		en, zh := t.Describe()
+		w("- Signed with a `%s` key by %s（%s）; stream: `%s`", t.Signer, en, zh, t.Stream)
 		if t.Party != "" {
 			w("; party field: `%s`", t.Party)
+		}
+		if t.Case != nil {
+			w("; case: %s", caseText(t.Case))
+		}
+		if p := t.Personal(); len(p) > 0 {
+			w("\n- Personal fields (encrypted, never in clear): `%s`", strings.Join(p, "`, `"))
+			if t.Subject != "" {
+				w(", under subject `%s`", t.Subject)
+			}
 		}
 		w("\n- Schema: [`schemas/%s.json`](schemas/%s.json)\n\n", t.Name, t.Name)
 		ex, _ := json.MarshalIndent(t.Example, "", "  ")
 		w("```json\n%s\n```\n", ex)
 	}
 	return b.Bytes()
+}
+
+func whoList(ws []Who) string {
+	out := make([]string, len(ws))
+	for i, x := range ws {
+		out[i] = "`" + string(x) + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
+func caseText(c *CaseRule) string {
+	if c == nil {
+		return ""
+	}
+	switch c.Open {
+	case Opens:
+		return fmt.Sprintf("opens %s `%s`", c.Kind, c.Field)
+	case OpensOrContinues:
+		return fmt.Sprintf("opens or continues %s `%s`", c.Kind, c.Field)
+	}
+	return fmt.Sprintf("continues %s `%s`", c.Kind, c.Field)
 }
 
 func yes(b bool) string {

@@ -35,14 +35,16 @@ type InstitutionUpdated struct{ InstitutionRegistered }
 // PersonRegistered enters a person acting for the institution (its staff).
 type PersonRegistered struct {
 	Person string `json:"person" jsonschema:"description=person identifier used as actor.person"`
-	Name   string `json:"name" sensitive:"personal" jsonschema:"description=the person's name (personal information)"`
+	Name   string `json:"name,omitempty" sensitive:"personal" jsonschema:"description=the person's name (personal information: encrypted under {actor}/person/{person}; optional, the id is what acts name)"`
 	Title  string `json:"title,omitempty"`
 }
 
 // Validate implements Payload.
 func (x *PersonRegistered) Validate(p *domain.Problems) {
 	p.ID("person", x.Person, art(7))
-	p.Text("name", x.Name, art(7))
+	if x.Name != "" {
+		p.Text("name", x.Name, art(7))
+	}
 }
 
 // ResponsibleDesignated names the institution's first responsible person (第一责任人:

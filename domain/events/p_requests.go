@@ -51,7 +51,7 @@ func (x *CorrectionExtended) Validate(p *domain.Problems) {
 type CorrectionCompleted struct {
 	Request  string         `json:"request"`
 	Outcome  domain.Outcome `json:"outcome"`
-	Result   string         `json:"result"`
+	Result   string         `json:"result" sensitive:"personal" jsonschema:"description=what was found and done about the party's data (personal: encrypted under {actor}/party/<party>)"`
 	Notified bool           `json:"notified" jsonschema:"description=the party was told the result"`
 }
 
@@ -83,7 +83,7 @@ func (x *SubjectRequestReceived) Validate(p *domain.Problems) {
 type SubjectRequestAnswered struct {
 	Request  string         `json:"request"`
 	Outcome  domain.Outcome `json:"outcome"`
-	Measures string         `json:"measures"`
+	Measures string         `json:"measures" sensitive:"personal" jsonschema:"description=what was done for the data subject (personal: encrypted under {actor}/party/<party>)"`
 }
 
 // Validate implements Payload.

@@ -37,6 +37,15 @@ type Resource struct {
 	Sharing domain.SharingAttribute
 	Opening domain.OpeningAttribute
 	Source  string // designated collecting institution, if designated (一数一源)
+	// Holders is the custody history: each holder from the seq of the catalog act that
+	// made it one. A holder reads its resource's stream from then on, never before.
+	Holders []Span
+}
+
+// Span is one holder of a resource from a position on.
+type Span struct {
+	Holder string
+	From   uint64 // seq of the catalog act that made Holder the holder
 }
 
 // Case is an application or request someone must answer: who asked, who must answer,
@@ -44,12 +53,21 @@ type Resource struct {
 type Case struct {
 	ID        string
 	Type      string // the type that opened it
-	By        string // institution that recorded it
+	By        string // institution that opened it (for a project: its owner)
 	Answerer  string // institution that must answer or act
 	Resource  string
 	Party     string
 	Closed    bool
 	OpenedSeq uint64
+	// Parties are every institution the case has named (opener, answerers over time,
+	// a provider): they read its stream.
+	Parties []string
+}
+
+func (c *Case) addParty(inst string) {
+	if inst != "" && !slices.Contains(c.Parties, inst) {
+		c.Parties = append(c.Parties, inst)
+	}
 }
 
 // Suspension is an active Art. 42 suspension.
@@ -58,6 +76,7 @@ type Suspension struct {
 	Party     string
 	Resources []string // empty: all public data
 	Seq       uint64
+	Issuer    string // the institution that suspended
 }
 
 // Covers reports whether the suspension closes access to resource ("" = any act).
@@ -74,12 +93,16 @@ type State struct {
 	resources    map[string]Resource
 	cases        map[string]*Case // by kind + "/" + id
 	suspensions  map[string]map[string]Suspension
+	issuers      map[string][]string            // party → institutions that ever suspended it
+	persons      map[string]map[string]bool     // institution → people it registered (Art. 7)
+	collectors   map[string]map[string][]string // emergency → resource → institutions that collected it under the emergency
 }
 
 // New returns an empty state.
 func New() *State {
 	return &State{institutions: map[string]Institution{}, resources: map[string]Resource{},
-		cases: map[string]*Case{}, suspensions: map[string]map[string]Suspension{}}
+		cases: map[string]*Case{}, suspensions: map[string]map[string]Suspension{}, issuers: map[string][]string{},
+		persons: map[string]map[string]bool{}, collectors: map[string]map[string][]string{}}
 }
 
 // Position is the number of entries folded (the next seq expected).
@@ -159,6 +182,8 @@ func (s *State) open(kind, id string, c *Case) {
 	if _, exists := s.cases[kind+"/"+id]; exists {
 		return
 	}
+	c.addParty(c.By)
+	c.addParty(c.Answerer)
 	s.cases[kind+"/"+id] = c
 }
 
@@ -179,6 +204,11 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 		p := read[events.InstitutionRegistered](raw)
 		s.institutions[p.Institution] = Institution{ID: p.Institution, NameZH: p.NameZH, NameEN: p.NameEN, Level: p.Level, Kind: p.Kind,
 			County: p.County, DataAuthority: p.DataAuthority, Responsible: s.institutions[p.Institution].Responsible}
+	case "person.registered.v1":
+		if s.persons[actor] == nil {
+			s.persons[actor] = map[string]bool{}
+		}
+		s.persons[actor][read[events.PersonRegistered](raw).Person] = true
 	case "person.responsible_designated.v1":
 		if in, ok := s.institutions[actor]; ok {
 			in.Responsible = read[events.ResponsibleDesignated](raw).Person
@@ -191,7 +221,11 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 		if holder == "" {
 			holder = actor
 		}
-		s.resources[p.Resource] = Resource{ID: p.Resource, Holder: holder, Sharing: p.Sharing.Attribute, Opening: p.Opening.Attribute, Source: r.Source}
+		spans := r.Holders
+		if r.Holder != holder {
+			spans = append(slices.Clone(spans), Span{Holder: holder, From: seq})
+		}
+		s.resources[p.Resource] = Resource{ID: p.Resource, Holder: holder, Sharing: p.Sharing.Attribute, Opening: p.Opening.Attribute, Source: r.Source, Holders: spans}
 	case "catalog.opening_reclassified.v1":
 		p := read[events.OpeningReclassified](raw)
 		if r, ok := s.resources[p.Resource]; ok {
@@ -221,21 +255,49 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 	case "development.qualification_applied.v1":
 		p := read[events.QualificationApplied](raw)
 		s.open("development", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Party: p.Party.Party, OpenedSeq: seq})
+	case "project.catalog_drafted.v1":
+		p := read[events.ProjectCatalogDrafted](raw)
+		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+	case "project.preliminary_reviewed.v1":
+		p := read[events.ProjectPreliminaryReviewed](raw)
+		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: p.Owner, Answerer: p.Owner, OpenedSeq: seq})
+	case "project.approved.v1":
+		p := read[events.ProjectApproved](raw)
+		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+		if c := s.get("project", p.Project); c != nil {
+			c.addParty(p.Approver)
+		}
+	case "data.inconsistency_reported.v1":
+		p := read[events.InconsistencyReported](raw)
+		s.open("inconsistency", p.Case, &Case{ID: p.Case, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
+	case "data.inconsistency_resolved.v1":
+		s.close("inconsistency", read[events.InconsistencyResolved](raw).Case)
+	case "data.collected.v1":
+		p := read[events.DataCollected](raw)
+		if p.Emergency != "" && p.Resource != "" {
+			if s.collectors[p.Emergency] == nil {
+				s.collectors[p.Emergency] = map[string][]string{}
+			}
+			if cs := s.collectors[p.Emergency][p.Resource]; !slices.Contains(cs, actor) {
+				s.collectors[p.Emergency][p.Resource] = append(cs, actor)
+			}
+		}
 	case "development.qualification_granted.v1", "development.qualification_refused.v1":
 		s.close("development", read[events.QualificationRefused](raw).Application)
 	case "correction.requested.v1":
 		p := read[events.CorrectionRequested](raw)
-		s.open("correction", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, OpenedSeq: seq})
+		s.open("correction", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
 	case "correction.forwarded.v1":
 		p := read[events.CorrectionForwarded](raw)
 		if c := s.get("correction", p.Request); c != nil {
 			c.Answerer = p.Institution
+			c.addParty(p.Institution)
 		}
 	case "correction.completed.v1":
 		s.close("correction", read[events.CorrectionCompleted](raw).Request)
 	case "subject_request.received.v1":
 		p := read[events.SubjectRequestReceived](raw)
-		s.open("subject", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
+		s.open("subject", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
 	case "subject_request.answered.v1":
 		s.close("subject", read[events.SubjectRequestAnswered](raw).Request)
 	case "rectification.ordered.v1":
@@ -258,7 +320,10 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 		if s.suspensions[p.Party] == nil {
 			s.suspensions[p.Party] = map[string]Suspension{}
 		}
-		s.suspensions[p.Party][p.Suspension] = Suspension{ID: p.Suspension, Party: p.Party, Resources: p.Resources, Seq: seq}
+		s.suspensions[p.Party][p.Suspension] = Suspension{ID: p.Suspension, Party: p.Party, Resources: p.Resources, Seq: seq, Issuer: actor}
+		if !slices.Contains(s.issuers[p.Party], actor) {
+			s.issuers[p.Party] = append(s.issuers[p.Party], actor)
+		}
 	case "access.restored.v1":
 		p := read[events.AccessRestored](raw)
 		delete(s.suspensions[p.Party], p.Suspension)
@@ -340,4 +405,106 @@ func (s *State) ActiveSuspension(party, id string) (Suspension, bool) {
 	defer s.mu.RUnlock()
 	sp, ok := s.suspensions[party][id]
 	return sp, ok
+}
+
+// Registered reports whether the root registered inst as an institution (Art. 3).
+func (s *State) Registered(inst string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.institutions[inst]
+	return ok
+}
+
+// HasPerson reports whether inst registered person as one of its officials
+// (person.registered.v1, Art. 7); People reports how many it registered.
+func (s *State) HasPerson(inst, person string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.persons[inst][person]
+}
+
+// People is the number of officials inst has registered.
+func (s *State) People(inst string) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.persons[inst])
+}
+
+// Collected reports whether inst collected resource ("" for any) under emergency
+// (data.collected.v1 naming the emergency, Art. 17 para 3, 21).
+func (s *State) Collected(emergency, resource, inst string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if resource != "" {
+		return slices.Contains(s.collectors[emergency][resource], inst)
+	}
+	for _, cs := range s.collectors[emergency] {
+		if slices.Contains(cs, inst) {
+			return true
+		}
+	}
+	return false
+}
+
+// caseStreams maps a case stream's prefix to its case kind, from the catalogue: every
+// type tied to a case names its stream by the case id.
+var caseStreams = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range events.All() {
+		if t.Case == nil {
+			continue
+		}
+		prefix, field, ok := strings.Cut(strings.TrimSuffix(t.Stream, "}"), "/{")
+		if ok && field == t.Case.Field {
+			m[prefix] = t.Case.Kind
+		}
+	}
+	return m
+}()
+
+// MayRead is the one rule for which streams an institution holds (docs/access.md, "its
+// own data"): whom the domain says a stream belongs to, never its first writer. An
+// institution holds
+//
+//   - institution/I, catalog/I and security/I when it is I;
+//   - resource/R from the catalog act that made it R's holder on (entries before it are
+//     not its data);
+//   - a case's stream (share/, verification/, opening/, development/, correction/,
+//     subject_request/, rectification/, emergency/, outsourcing/, project/,
+//     inconsistency/) when the case names it: its opener, whom it must answer, a
+//     provider or approver it names;
+//   - access/P when it is the data authority or suspended P.
+//
+// Entries an institution signed are its own whatever the stream (the caller checks
+// that); ledger/… streams belong to no institution.
+func (s *State) MayRead(inst, stream string, seq uint64) bool {
+	if inst == "" {
+		return false
+	}
+	kind, id, ok := strings.Cut(stream, "/")
+	if !ok {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch kind {
+	case "institution", "catalog", "security":
+		return id == inst
+	case "resource":
+		holder := ""
+		for _, sp := range s.resources[id].Holders {
+			if sp.From <= seq {
+				holder = sp.Holder
+			}
+		}
+		return holder == inst
+	case "access":
+		return inst == s.authority || slices.Contains(s.issuers[id], inst)
+	}
+	if ck, ok := caseStreams[kind]; ok {
+		if c := s.get(ck, id); c != nil {
+			return slices.Contains(c.Parties, inst)
+		}
+	}
+	return false
 }

@@ -73,7 +73,7 @@ func Submission(inst, keyID, stream, typ string, payload any) ledger.Submission 
 	return ledger.Submission{
 		ID: uuid.Must(uuid.NewV7()).String(), Stream: stream, Type: typ,
 		OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
-		Actor:      ledger.Actor{Institution: inst, Person: "p-0001", KeyID: keyID},
+		Actor:      ledger.Actor{Institution: inst, Person: Person, KeyID: keyID},
 		Payload:    p,
 	}
 }
@@ -104,6 +104,32 @@ func (f *Fixture) Register(t testing.TB, l *ledger.Ledger, inst string) *crypto.
 	f.mu.Lock()
 	f.keys[inst] = k
 	f.mu.Unlock()
+	return k
+}
+
+// Person is the official every fixture submission names as actor.person; Enrol registers
+// it for the institution.
+const Person = "p-0001"
+
+// Enrol registers a key for inst (Register) and enters inst in the domain's registry as
+// a ledger with the event catalogue's checker requires before it admits an act: the
+// root registers the institution (institution.registered.v1) and the institution
+// registers Person, its first official (person.registered.v1). The payloads are the
+// catalogue's; this package names the types as strings so that it needs nothing above
+// the ledger.
+func (f *Fixture) Enrol(t testing.TB, l *ledger.Ledger, inst string) *crypto.PrivateKey {
+	t.Helper()
+	k := f.Register(t, l, inst)
+	reg := Submission(Authority, f.RootKey.Public().ID(), "institution/"+inst, "institution.registered.v1", map[string]any{
+		"institution": inst, "name_zh": inst, "level": "prefecture", "kind": "organ", "data_authority": inst == Authority,
+	})
+	if _, err := l.Append(context.Background(), Sign(t, f.RootKey, reg)); err != nil {
+		t.Fatalf("registering institution %s: %v", inst, err)
+	}
+	person := Submission(inst, k.Public().ID(), "institution/"+inst, "person.registered.v1", map[string]any{"person": Person})
+	if _, err := l.Append(context.Background(), Sign(t, k, person)); err != nil {
+		t.Fatalf("registering %s's official %s: %v", inst, Person, err)
+	}
 	return k
 }
 

@@ -25,11 +25,14 @@ func TestEventPassesTheChecker(t *testing.T) {
 	f := ledgertest.New(t)
 	f.Init(t, st)
 	chk := commands.NewChecker(registry.New(), f.LedgerKey, nil)
-	l := f.Open(t, st, ledger.Options{Check: chk.Check, OnCommit: chk.OnCommit})
+	opts := ledger.Options{}
+	chk.Wire(&opts)
+	l := f.Open(t, st, opts)
 	if err := chk.Attach(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
-	f.Register(t, l, "county-01")
+	f.Enrol(t, l, ledgertest.Authority)
+	f.Enrol(t, l, "county-01")
 	for i, stream := range []string{"resource/r-0001", "resource/aba-stats.county-economy", "resource/r"} {
 		if _, err := l.Append(context.Background(), f.Event(t, "county-01", stream, i)); err != nil {
 			t.Fatalf("%s: %v", stream, err)

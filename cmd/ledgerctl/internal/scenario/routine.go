@@ -107,10 +107,17 @@ func (g *gen) routine(budget int) {
 	}
 }
 
+// IngestPeople is how many officials of each institution Ingest's acts name; an
+// institution registers them (IngestPerson(0) first, itself) before they act.
+const IngestPeople = 97
+
+// IngestPerson is the id of Ingest's i-th official.
+func IngestPerson(i int) string { return fmt.Sprintf("bench-%02d", i) }
+
 // Ingest returns n submissions-to-be for a throughput benchmark: routine acts by the given
 // institutions on resources named after them, each valid for the event catalogue's
 // checker on its own, whatever order and concurrency they are appended in (no act
-// answers another). Person ids are pseudonyms of the bench.
+// answers another). Person ids are the bench officials IngestPerson names.
 func Ingest(n int, seed uint64, insts []string, end time.Time) []Event {
 	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), end: end.Add(-time.Minute), seq: map[string]int{}}
 	g.start = g.end.Add(-30 * 24 * time.Hour)
@@ -139,7 +146,7 @@ func Ingest(n int, seed uint64, insts []string, end time.Time) []Event {
 		}
 		t, _ := events.Lookup(typ)
 		stream, _ := t.StreamFor(inst, p)
-		out = append(out, Event{ID: g.uuid(at), Type: typ, Stream: stream, Institution: inst, Person: fmt.Sprintf("bench-%02d", i%97), At: at, Payload: p, Parent: -1})
+		out = append(out, Event{ID: g.uuid(at), Type: typ, Stream: stream, Institution: inst, Person: IngestPerson(i % IngestPeople), At: at, Payload: p, Parent: -1})
 	}
 	return out
 }

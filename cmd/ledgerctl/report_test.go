@@ -199,10 +199,14 @@ func testReportAllFormats(t *testing.T, dir string) {
 				if out := runReport(t, kind, "--data", dir, "--lang", lang, "--format", "html"); !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, title) {
 					t.Errorf("html:\n%.300s", out)
 				}
-				cr := csv.NewReader(strings.NewReader(runReport(t, kind, "--data", dir, "--lang", lang, "--format", "csv")))
+				out := runReport(t, kind, "--data", dir, "--lang", lang, "--format", "csv")
+				if !strings.HasPrefix(out, "\uFEFF") {
+					t.Errorf("csv without a byte-order mark: %.20q", out)
+				}
+				cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
 				cr.FieldsPerRecord = -1
 				recs, err := cr.ReadAll()
-				if err != nil || len(recs) < 3 || recs[0][0] != "section" {
+				if err != nil || len(recs) < 3 || recs[0][0] != map[string]string{"zh": "数据表", "en": "table"}[lang] {
 					t.Errorf("csv: %v, %d records", err, len(recs))
 				}
 				var r reportJSON

@@ -265,12 +265,12 @@ func cell(d Definition, m Measure, county, ended bool) report.Cell {
 	c := report.Coded(code, report.T(zh, en))
 	if shortZH != "" {
 		c.Short = report.T(shortZH, shortEN)
-		c.Detail = report.T(strings.Join(restZH, " · "), strings.Join(restEN, " · "))
+		c.Detail = report.T(strings.Join(restZH, "\n"), strings.Join(restEN, "\n"))
 	} else if len(restZH) > 0 { // "—, 2 findings", "not done, 1 finding"
 		first, _, _ := strings.Cut(zh, "，")
 		firstEN, _, _ := strings.Cut(en, ", ")
 		c.Short = report.T(first, firstEN)
-		c.Detail = report.T(strings.Join(restZH, " · "), strings.Join(restEN, " · "))
+		c.Detail = report.T(strings.Join(restZH, "\n"), strings.Join(restEN, "\n"))
 	}
 	if m.Ratio != nil {
 		switch {

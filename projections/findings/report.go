@@ -203,11 +203,11 @@ func (b *builder) Report() (*report.Report, error) {
 		report.T("期限类问题（F1、F7、F9、F13、F14、F17）与义务报告出自同一计算，两者一致。",
 			"Deadline findings (F1, F7, F9, F13, F14, F17) come from the same computation as the obligations report, so the two agree."))
 	summary.Lead = true
-	summary.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "rule", Width: 1},
-		report.Merged{Key: "title", Sub: []report.Part{report.Sub("citation")}, Width: 6})}
+	summary.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "rule", Width: 2},
+		report.Merged{Key: "title", Sub: []report.Part{report.Sub("citation")}, Width: 10})}
 	byInst.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 7})}
 	list.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "rule", Sub: []report.Part{report.Labelled("deadline")}, Width: 2},
+		{Key: "rule", Label: report.T("规则与期限", "rule, deadline"), Sub: []report.Part{report.Sub("deadline")}, Width: 2},
 		{Key: "title", Sub: []report.Part{report.Sub("citation"), report.Sub("note")}, Width: 8},
 		{Key: "institution_name", Label: report.T("机构与责任人", "institution and persons"),
 			Sub: []report.Part{report.Sub("institution"), report.Labelled("responsible_person"), report.Labelled("acting_person")}, Width: 5},
@@ -224,9 +224,9 @@ func (b *builder) Report() (*report.Report, error) {
 // then a count per state and the total.
 func countColumns(first ...report.Merged) []report.Merged {
 	for _, s := range states {
-		first = append(first, report.Merged{Key: string(s), Width: 1, Num: true})
+		first = append(first, report.Merged{Key: string(s), Width: 1, Num: true, Upright: true})
 	}
-	return append(first, report.Merged{Key: "total", Width: 1, Num: true})
+	return append(first, report.Merged{Key: "total", Width: 1, Num: true, Upright: true})
 }
 
 // The languages, for texts built here.

@@ -47,6 +47,9 @@ func series(ss []State) []report.Series {
 	out := make([]report.Series, len(ss))
 	for i, s := range ss {
 		out[i] = report.Series{Label: report.T(s.ZH(), s.EN()), Tone: tones[s]}
+		if s == Undetermined { // grey in a chart, apart from the amber of met late
+			out[i].Tone = report.Plain
+		}
 	}
 	return out
 }
@@ -200,7 +203,7 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 	}
 	summary.Lead = true
-	summary.Layout = &report.Layout{Columns: append([]report.Merged{{Key: "deadline", Width: 1}, {Key: "title", Width: 6}}, counts()...)}
+	summary.Layout = &report.Layout{Columns: append([]report.Merged{{Key: "deadline", Width: 2}, {Key: "title", Width: 9}}, counts()...)}
 	list.Layout = &report.Layout{
 		Columns: []report.Merged{
 			{Key: "deadline", Sub: []report.Part{report.Sub("articles")}, Width: 2},
@@ -223,9 +226,9 @@ func (b *builder) Report() (*report.Report, error) {
 func counts() []report.Merged {
 	var out []report.Merged
 	for _, s := range states {
-		out = append(out, report.Merged{Key: string(s), Width: 1, Num: true})
+		out = append(out, report.Merged{Key: string(s), Width: 1, Num: true, Upright: true})
 	}
-	return append(out, report.Merged{Key: "total", Width: 1, Num: true})
+	return append(out, report.Merged{Key: "total", Width: 1, Num: true, Upright: true})
 }
 
 // lateCell is the working days late, marked as the state is.

@@ -54,7 +54,9 @@ type (
 	}
 	htmlCell struct {
 		Main, Class string
-		Parts       []viewPart
+		// Detail is a Cell's Detail: its own lines under the main value.
+		Detail string
+		Parts  []viewPart
 	}
 )
 
@@ -125,7 +127,18 @@ func htmlSectionOf(v view, l Lang) htmlSection {
 			if v.cols[i].num {
 				cls = append(cls, "num")
 			}
-			hr.Cells = append(hr.Cells, htmlCell{Main: c.main, Class: strings.Join(cls, " "), Parts: c.parts})
+			if v.cols[i].upright {
+				cls = append(cls, "narrow")
+			}
+			hc := htmlCell{Main: c.main, Class: strings.Join(cls, " ")}
+			for _, p := range c.parts {
+				if p.detail {
+					hc.Detail = p.value
+				} else {
+					hc.Parts = append(hc.Parts, p)
+				}
+			}
+			hr.Cells = append(hr.Cells, hc)
 		}
 		hs.Rows = append(hs.Rows, hr)
 	}

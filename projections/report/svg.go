@@ -39,7 +39,7 @@ var colours = map[Tone]string{
 func esc(s string) string { return html.EscapeString(s) }
 
 // textWidth estimates s's width at font size px: a CJK character is one em, anything
-// else 0.62 em (wider than the average Latin letter of the sans-serif fonts the page
+// else 0.6 em (wider than the average Latin letter of the sans-serif fonts the page
 // names, so that the estimate errs long).
 func textWidth(s string, px float64) float64 {
 	w := 0.0
@@ -50,7 +50,7 @@ func textWidth(s string, px float64) float64 {
 		if cw >= 2 {
 			w += px
 		} else {
-			w += 0.62 * px
+			w += 0.6 * px
 		}
 	}
 	return w
@@ -130,11 +130,13 @@ func (s *svgBuilder) legend(series []Series, l Lang, y float64) float64 {
 		if x > 0 && x+w > chartWidth {
 			x, line = 0, line+16
 		}
-		s.f(`<rect x="%s" y="%s" width="10" height="10" fill="%s"/>`, num(x), num(y+line), colours[se.Tone])
-		s.text(x+14, y+line+9, "start", "legend", fontSmall, chartWidth-x-14, label)
+		// The swatch and its label sit 3 units down, so that the ascent of a CJK label
+		// stays inside the chart.
+		s.f(`<rect x="%s" y="%s" width="10" height="10" fill="%s"/>`, num(x), num(y+line+3), colours[se.Tone])
+		s.text(x+14, y+line+12, "start", "legend", fontSmall, chartWidth-x-14, label)
 		x += w
 	}
-	return line + 20
+	return line + 22
 }
 
 // nice rounds m up to 1, 2 or 5 times a power of ten, and gives the step of its grid.

@@ -83,17 +83,21 @@ func renderTable(w io.Writer, r *Report, l Lang, o options) error {
 	return bw.Flush()
 }
 
-// tableLines lays v's columns out in at most w terminal columns. Upright columns (many
-// narrow ones, the assessment's measures) are headed #1, #2, … with a legend under the
-// table, as a terminal cannot set a header vertically.
+// tableLines lays v's columns out in at most w terminal columns. When the table does
+// not fit with its headers as they are, upright columns (many narrow ones: the
+// assessment's measures) are headed #1, #2, … with a legend under the table, as a
+// terminal cannot set a header vertically.
 func tableLines(v view, l Lang, w int) []string {
 	var legend []string
-	k := 0
-	for i := range v.cols {
-		if v.cols[i].upright {
-			k++
-			legend = append(legend, fmt.Sprintf("#%d %s", k, v.cols[i].label))
-			v.cols[i].label = fmt.Sprintf("#%d", k)
+	if !fitsWhole(v, w) {
+		v.cols = slices.Clone(v.cols)
+		k := 0
+		for i := range v.cols {
+			if v.cols[i].upright {
+				k++
+				legend = append(legend, fmt.Sprintf("#%d %s", k, v.cols[i].label))
+				v.cols[i].label = fmt.Sprintf("#%d", k)
+			}
 		}
 	}
 	cols := make([]int, len(v.cols)) // the view columns shown, by index
@@ -182,6 +186,32 @@ func tableLines(v view, l Lang, w int) []string {
 		out = append(out, wrap("* "+fmt.Sprintf(words.dropped.In(l), strings.Join(dropped, ", ")), w)...)
 	}
 	return out
+}
+
+// fitsWhole is true when the table fits in w with no word of an upright column's header
+// cut (then it needs no #1, #2 … and no legend).
+func fitsWhole(v view, w int) bool {
+	cols := make([]int, len(v.cols))
+	for i := range cols {
+		cols[i] = i
+	}
+	cells := func(i int) []string {
+		out := make([]string, 0, len(v.rows))
+		for _, r := range v.rows {
+			out = append(out, r.cells[i].flat())
+		}
+		return out
+	}
+	got := fit(v, cols, cells, w)
+	if got == nil {
+		return false
+	}
+	for i, c := range v.cols {
+		if c.upright && got[i] < longestUnbroken(c.label) {
+			return false
+		}
+	}
+	return true
 }
 
 // fit gives each shown column a width so that the table is at most w columns wide, or

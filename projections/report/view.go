@@ -34,14 +34,14 @@ func collect(opts []Option) options {
 	for _, f := range opts {
 		f(&o)
 	}
-	if o.width < minWidth {
-		o.width = minWidth
+	if o.width < MinWidth {
+		o.width = MinWidth
 	}
 	return o
 }
 
-// minWidth is the narrowest table the renderer lays out; below it nothing reads.
-const minWidth = 40
+// MinWidth is the narrowest table the renderer lays out; below it nothing reads.
+const MinWidth = 40
 
 // view is a section as a person reads it: merged columns, cells with their second line,
 // the rows a layout counts summed up in one sentence.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -216,13 +215,4 @@ func (p *Page) Screenshot(maxHeight int64) ([]byte, error) {
 		}
 	}
 	return chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
-}
-
-// describe shortens an element's description for a failure message.
-func describe(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 80 {
-		return string(r[:80]) + "…"
-	}
-	return s
 }

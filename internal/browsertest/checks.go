@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -165,14 +164,4 @@ func (p *Page) Fonts(selector string) (map[string]float64, error) {
 		return nil
 	}))
 	return out, err
-}
-
-// FontNames is the keys of a Fonts result, sorted.
-func FontNames(fonts map[string]float64) []string {
-	out := make([]string, 0, len(fonts))
-	for f := range fonts {
-		out = append(out, f)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -56,6 +56,14 @@ var (
 	yes, no, dash = report.L("是", "yes"), report.L("否", "no"), report.V("—")
 )
 
+// times is a count of uses in English: "once", "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return strconv.Itoa(n) + " times"
+}
+
 func col(key, zh, en string) report.Column { return report.Column{Key: key, Label: report.T(zh, en)} }
 
 func seqRange(a, b Act) string {
@@ -164,7 +172,7 @@ func (b *builder) Report() (*report.Report, error) {
 				}
 				attention = append(attention, report.T(
 					fmt.Sprintf("%s 超出授权 %s 的用途使用 %s：%s（%d 次，序号 %s）", who.ZH, u.Grant, res.ID, u.Purpose, u.Count, seqRange(u.First, u.Last)),
-					fmt.Sprintf("%s used %s outside grant %s: %s (%d times, seq %s)", who.EN, res.ID, u.Grant, u.Purpose, u.Count, seqRange(u.First, u.Last))))
+					fmt.Sprintf("%s used %s outside grant %s: %s (%s, seq %s)", who.EN, res.ID, u.Grant, u.Purpose, times(u.Count), seqRange(u.First, u.Last))))
 			}
 			count(u.User, 2, res.ID)
 			used.Rows = append(used.Rows, report.Row{report.V(res.ID), report.V(u.User), name(u.User), report.Coded(u.Kind, useText[u.Kind]), orDash(u.Grant),

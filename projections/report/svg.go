@@ -117,14 +117,22 @@ func (s *svgBuilder) open(c *Chart, l Lang, h float64, bars int) {
 		esc(c.Key), bars, chartWidth, num(h), esc(c.Title.In(l)))
 }
 
-// legend draws the series' swatches from (x, y), wrapping within the chart; it returns
-// the height used.
-func (s *svgBuilder) legend(series []Series, l Lang, y float64) float64 {
+// legend draws the swatches of the series that have a value in some bar from (x, y),
+// wrapping within the chart (a series with nothing to show would only crowd it, and two
+// of the same tone would look alike); it returns the height used.
+func (s *svgBuilder) legend(series []Series, bars []Bar, l Lang, y float64) float64 {
 	if len(series) < 2 {
 		return 0
 	}
 	x, line := 0.0, 0.0
-	for _, se := range series {
+	for i, se := range series {
+		used := false
+		for _, b := range bars {
+			used = used || b.Values[i] > 0
+		}
+		if !used {
+			continue
+		}
 		label := se.Label.In(l)
 		w := 14 + textWidth(label, fontSmall) + 14
 		if x > 0 && x+w > chartWidth {
@@ -184,7 +192,7 @@ func barsSVG(c *Chart, l Lang) string {
 	barW := chartWidth - barX - valueW
 	var s svgBuilder
 	var body svgBuilder
-	y := body.legend(c.Series, l, 0)
+	y := body.legend(c.Series, c.Bars, l, 0)
 	top := 1.0
 	step := 1.0
 	if c.Kind == Bars {
@@ -282,7 +290,7 @@ func monthsSVG(c *Chart, l Lang) string {
 		labelH = 16.0
 	)
 	var body svgBuilder
-	y0 := body.legend(c.Series, l, 0) + 14
+	y0 := body.legend(c.Series, c.Bars, l, 0) + 14
 	m := 0.0
 	for _, b := range c.Bars {
 		m = max(m, sum(b.Values))

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func init() { register(newReportCmd) }
@@ -19,12 +24,13 @@ func init() { register(newReportCmd) }
 // it: the wiring of kinds to projections is projections/report/kinds.
 func newReportCmd() *cobra.Command {
 	var (
-		dir, store, format, lang, asOf, resource, calFile, polFile string
-		year                                                       int
+		dir, store, format, lang, asOf, resource, calFile, polFile, out string
+		year, width                                                     int
+		all                                                             bool
 	)
 	reg := kinds.Default()
 	c := &cobra.Command{
-		Use:   "report KIND --data DIR [--format table|json|csv|html] [--lang zh|en] [--as-of DATE]",
+		Use:   "report KIND --data DIR [--format table|json|csv|html|xlsx] [--lang zh|en] [--as-of DATE] [--out FILE]",
 		Short: "Render a report from the ledger 生成报告: " + strings.Join(reg.Names(), ", "),
 		Long: `Fold every entry of the ledger, in order, into a read model and render it.
 
@@ -42,12 +48,22 @@ KIND: ` + strings.Join(reg.Names(), ", ") + `.
                   --year (default: the as-of day's year), and what each measure means.
 
 --as-of DATE (YYYY-MM-DD, default today in China) leaves out acts that happened after
-that day and judges deadlines on it. Formats: table (default), json, csv, html; languages
-zh (default) and en. See docs/reports.md.
+that day and judges deadlines on it. Languages: zh (default) and en. Formats:
+  table  the summary, then each table fitted to --width columns (default 120; CJK
+         characters count two), long cells wrapped and cut with "…"
+  json   every row and column, stable keys and codes: for programs
+  csv    every row and column, UTF-8 with a byte-order mark (Excel on Windows), headers
+         in the chosen language
+  html   one page for screen and A4 print: summary, charts (inline SVG), the detail;
+         rows met on time are counted, not listed, unless --all
+  xlsx   an Excel workbook (a sheet per table, heat maps as numbers): binary, so it is
+         written to --out FILE or to a redirected standard output, never to a terminal
+See docs/reports.md.
 
 Exit 0: rendered (a deadline the policy or calendar cannot count is shown as
 undetermined, with its reason, not an error). Exit 2: usage error (unknown kind, format
-or language, a bad --as-of or --year, no ledger in --data).`,
+or language, a bad --as-of, --year or --width, no ledger in --data, xlsx to a terminal,
+an --out that cannot be written).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -67,6 +83,13 @@ or language, a bad --as-of or --year, no ledger in --data).`,
 			}
 			if year < 0 {
 				return usage("report: --year must be a year such as 2025")
+			}
+			if width < report.MinWidth {
+				return usage("report: --width must be at least %d columns", report.MinWidth)
+			}
+			w := cmd.OutOrStdout()
+			if f.Binary() && out == "" && isTerminal(w) {
+				return usage("report: --format %s is a binary workbook: give --out FILE or redirect standard output (xlsx 为二进制文件，请用 --out 指定文件)", f)
 			}
 			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource, Year: year}
 			if asOf != "" {
@@ -105,8 +128,22 @@ or language, a bad --as-of or --year, no ledger in --data).`,
 			if err != nil {
 				return usage("report: %v", err)
 			}
-			if err := report.Render(cmd.OutOrStdout(), r, f, l); err != nil {
-				return usage("report: writing output: %v", err)
+			opts := []report.Option{report.Width(width)}
+			if all {
+				opts = append(opts, report.All())
+			}
+			if out == "" {
+				if err := report.Render(w, r, f, l, opts...); err != nil {
+					return usage("report: writing output: %v", err)
+				}
+				return nil
+			}
+			var buf bytes.Buffer
+			if err := report.Render(&buf, r, f, l, opts...); err != nil {
+				return usage("report: %v", err)
+			}
+			if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+				return usage("report: --out: %v", err)
 			}
 			return nil
 		},
@@ -114,7 +151,10 @@ or language, a bad --as-of or --year, no ledger in --data).`,
 	fl := c.Flags()
 	fl.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
 	storeFlag(fl, &store)
-	fl.StringVar(&format, "format", "table", "output format: table, json, csv or html")
+	fl.StringVar(&format, "format", "table", "output format: table, json, csv, html or xlsx")
+	fl.StringVar(&out, "out", "", "write the report to this file (replaced whole) instead of standard output")
+	fl.BoolVar(&all, "all", false, "table and html: list every row, also those counted instead of listed (met on time)")
+	fl.IntVar(&width, "width", report.DefaultWidth, "table: the terminal width to fit (CJK characters count two)")
 	fl.StringVar(&lang, "lang", "zh", "language: zh (简体中文) or en")
 	fl.StringVar(&asOf, "as-of", "", "judge the ledger as it stood at the end of this day (YYYY-MM-DD; default today, China time)")
 	fl.IntVar(&year, "year", 0, "assessment: the year scored (default: the as-of day's year)")
@@ -122,4 +162,35 @@ or language, a bad --as-of or --year, no ledger in --data).`,
 	fl.StringVar(&calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
 	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
 	return c
+}
+
+// isTerminal is true when w is a terminal, where a binary format would print garbage.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it into
+// place, so that a reader never sees half a report and a failed run leaves the old one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

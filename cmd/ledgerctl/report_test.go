@@ -3,11 +3,18 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/rivo/uniseg"
+	"github.com/xuri/excelize/v2"
 )
 
 // The demo the report tests read ends on demoEnd and is judged on reportAsOf, whatever
@@ -32,6 +39,8 @@ func TestReportOnDemo(t *testing.T) {
 	t.Run("obligations", func(t *testing.T) { testReportObligations(t, dir) })
 	t.Run("assessment", func(t *testing.T) { testReportAssessment(t, dir) })
 	t.Run("formats", func(t *testing.T) { testReportAllFormats(t, dir) })
+	t.Run("for people", func(t *testing.T) { testReportForPeople(t, dir) })
+	t.Run("xlsx", func(t *testing.T) { testReportXLSX(t, dir) })
 	t.Run("usage", func(t *testing.T) { testReportUsageErrors(t, dir) })
 }
 
@@ -199,10 +208,14 @@ func testReportAllFormats(t *testing.T, dir string) {
 				if out := runReport(t, kind, "--data", dir, "--lang", lang, "--format", "html"); !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, title) {
 					t.Errorf("html:\n%.300s", out)
 				}
-				cr := csv.NewReader(strings.NewReader(runReport(t, kind, "--data", dir, "--lang", lang, "--format", "csv")))
+				out := runReport(t, kind, "--data", dir, "--lang", lang, "--format", "csv")
+				if !strings.HasPrefix(out, "\uFEFF") {
+					t.Errorf("csv without a byte-order mark: %.20q", out)
+				}
+				cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
 				cr.FieldsPerRecord = -1
 				recs, err := cr.ReadAll()
-				if err != nil || len(recs) < 3 || recs[0][0] != "section" {
+				if err != nil || len(recs) < 3 || recs[0][0] != map[string]string{"zh": "数据表", "en": "table"}[lang] {
 					t.Errorf("csv: %v, %d records", err, len(recs))
 				}
 				var r reportJSON
@@ -229,6 +242,8 @@ func testReportUsageErrors(t *testing.T, dir string) {
 		{"no ledger in dir", []string{"report", "emergencies", "--data", t.TempDir()}, "holds no ledger"},
 		{"unknown resource", []string{"report", "accountability", "--data", dir, "--resource", "nope"}, "not found"},
 		{"bad year", []string{"report", "assessment", "--data", dir, "--year", "-1"}, "--year"},
+		{"bad width", []string{"report", "findings", "--data", dir, "--width", "20"}, "--width"},
+		{"bad out", []string{"report", "findings", "--data", dir, "--out", filepath.Join(t.TempDir(), "no", "such", "dir", "r.html")}, "--out"},
 		{"demo: bad end", []string{"demo", "--data", filepath.Join(t.TempDir(), "d"), "--end", "soon"}, "--end"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -352,5 +367,160 @@ func testReportAssessment(t *testing.T, dir string) {
 	}
 	if len(r.rows("counties")) < 2 || len(r.rows("measures")) != 12 {
 		t.Errorf("%d counties, %d measures", len(r.rows("counties")), len(r.rows("measures")))
+	}
+}
+
+// What people read (issue 13): every kind's table fits 120 terminal columns; its CSV
+// starts with a byte-order mark and, in Chinese, heads every column in Chinese; the
+// HTML draws a bar per category in its charts, lists only the obligations not met on
+// time (and every one with --all), marks a 0% score as a failure and names counties.
+func testReportForPeople(t *testing.T, dir string) {
+	kinds := [][]string{{"findings"}, {"obligations"}, {"assessment", "--year", "2025"}, {"emergencies"}, {"accountability"},
+		{"accountability", "--resource", "emg-2026-quake-02.affected-persons"}}
+	for _, k := range kinds {
+		for _, lang := range []string{"zh", "en"} {
+			args := append(slices.Clone(k), "--data", dir, "--lang", lang)
+			table := runReport(t, args...)
+			for i, line := range strings.Split(table, "\n") {
+				if w := uniseg.StringWidth(line); w > 120 {
+					t.Errorf("%v %s: table line %d is %d columns wide: %q", k, lang, i+1, w, line)
+				}
+			}
+			out := runReport(t, append(args, "--format", "csv")...)
+			if !strings.HasPrefix(out, "\xEF\xBB\xBF") {
+				t.Errorf("%v %s: CSV does not start with EF BB BF", k, lang)
+			}
+			cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
+			cr.FieldsPerRecord = -1
+			recs, err := cr.ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range recs {
+				if rec[0] != map[string]string{"zh": "数据表", "en": "table"}[lang] {
+					continue // a data record
+				}
+				for _, h := range rec {
+					if lang == "zh" && !strings.ContainsFunc(h, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+						t.Errorf("%v: CSV header %q is not in Chinese (%q)", k, h, rec)
+					}
+				}
+			}
+		}
+	}
+
+	// findings: one bar per rule raised and per institution concerned.
+	var f reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "findings", "--data", dir, "--format", "json")), &f); err != nil {
+		t.Fatal(err)
+	}
+	html := runReport(t, "findings", "--data", dir, "--format", "html")
+	bars := map[string]int{}
+	for _, m := range regexp.MustCompile(`(?s)<svg [^>]*data-chart="([a-z_]+)" data-bars="(\d+)".*?</svg>`).FindAllStringSubmatch(html, -1) {
+		n, _ := strconv.Atoi(m[2])
+		if got := strings.Count(m[0], `<g class="bar">`); got != n {
+			t.Errorf("chart %s says %d bars and draws %d", m[1], n, got)
+		}
+		bars[m[1]] = n
+	}
+	if bars["by_rule"] != len(f.rows("summary"))-1 || bars["by_institution"] != len(f.rows("by_institution")) || bars["by_month"] == 0 {
+		t.Errorf("findings charts %v for %d rules and %d institutions", bars, len(f.rows("summary"))-1, len(f.rows("by_institution")))
+	}
+
+	// obligations: what is missed, late or open is listed; what was met on time is counted.
+	var o reportJSON
+	if err := json.Unmarshal([]byte(runReport(t, "obligations", "--data", dir, "--format", "json")), &o); err != nil {
+		t.Fatal(err)
+	}
+	onTime, missed := 0, 0
+	for _, row := range o.rows("obligations") {
+		switch row["state_code"] {
+		case "met_on_time":
+			onTime++
+		case "missed":
+			missed++
+		}
+	}
+	html = runReport(t, "obligations", "--data", dir, "--format", "html")
+	list := html[strings.Index(html, `data-section="obligations"`):]
+	if n := strings.Count(list, " met_on_time"); n != 0 || strings.Count(list, `class="bad missed"`) != missed ||
+		!strings.Contains(html, fmt.Sprintf(`<p class="collapsed">按期完成 %d 项未逐条列出`, onTime)) {
+		t.Errorf("page lists %d met on time and %d of %d missed", n, strings.Count(list, `class="bad missed"`), missed)
+	}
+	all := runReport(t, "obligations", "--data", dir, "--format", "html", "--all")
+	if n := strings.Count(all[strings.Index(all, `data-section="obligations"`):], " met_on_time"); n != onTime {
+		t.Errorf("--all lists %d met on time of %d", n, onTime)
+	}
+
+	// assessment: 0% is a failure, counties by name in both languages.
+	html = runReport(t, "assessment", "--data", dir, "--format", "html", "--year", "2025")
+	if !regexp.MustCompile(`<td class="bad narrow"><span class="v">0%</span>`).MatchString(html) {
+		t.Error("no 0% cell marked bad")
+	}
+	for lang, want := range map[string]string{"zh": "汶川县", "en": "Wenchuan County"} {
+		var a reportJSON
+		if err := json.Unmarshal([]byte(runReport(t, "assessment", "--data", dir, "--format", "json", "--year", "2025", "--lang", lang)), &a); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range a.rows("counties") {
+			if row["county"] == "wenchuan" && row["name"] != want {
+				t.Errorf("%s: county wenchuan named %q, want %q", lang, row["name"], want)
+			}
+		}
+		for _, row := range a.rows("institutions") {
+			if row["institution"] == "wenchuan-county" && row["county_name"] != want {
+				t.Errorf("%s: wenchuan-county's county named %q", lang, row["county_name"])
+			}
+		}
+		page := runReport(t, "assessment", "--data", dir, "--format", "html", "--year", "2025", "--lang", lang)
+		if !strings.Contains(page, ">"+want+"<") {
+			t.Errorf("%s: the page does not name %s", lang, want)
+		}
+	}
+}
+
+// The assessment as a workbook, written with --out: it opens, has the summary, a sheet
+// per section and the heat maps as numbers.
+func testReportXLSX(t *testing.T, dir string) {
+	out := filepath.Join(t.TempDir(), "assessment.xlsx")
+	if got := runReport(t, "assessment", "--data", dir, "--year", "2025", "--format", "xlsx", "--out", out); got != "" {
+		t.Errorf("--out also wrote to standard output: %.40q", got)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := []string{"概要", "机构考核", "县（市）及州本级汇总", "指标说明", "机构 × 指标", "县（市） × 指标"}
+	if got := f.GetSheetList(); !slices.Equal(got, want) {
+		t.Fatalf("sheets %q, want %q", got, want)
+	}
+	rows, err := f.GetRows("机构考核")
+	if err != nil || len(rows) < 10 || rows[0][0] != "机构" || rows[0][3] != "县（市）名称" {
+		t.Fatalf("institutions sheet: %v, %q", err, rows[:min(len(rows), 1)])
+	}
+	heat, err := f.GetRows("机构 × 指标")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(heat[0], "安全职责履行")
+	found := false
+	for _, r := range heat[1:] {
+		if r[0] == "若尔盖县人民政府" {
+			found = true
+			if col < 0 || col >= len(r) || r[col] != "0%" {
+				t.Errorf("若尔盖县人民政府's security duties in the heat sheet: %q (column %d)", r, col)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("若尔盖县人民政府 not in the heat sheet: %q", heat)
+	}
+	if stdout := runReport(t, "assessment", "--data", dir, "--year", "2025", "--format", "xlsx"); !strings.HasPrefix(stdout, "PK") {
+		t.Errorf("xlsx to a redirected standard output: %.10q", stdout)
 	}
 }

@@ -56,6 +56,14 @@ var (
 	yes, no, dash = report.L("是", "yes"), report.L("否", "no"), report.V("—")
 )
 
+// times is a count of uses in English: "once", "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return strconv.Itoa(n) + " times"
+}
+
 func col(key, zh, en string) report.Column { return report.Column{Key: key, Label: report.T(zh, en)} }
 
 func seqRange(a, b Act) string {
@@ -86,24 +94,56 @@ func (b *builder) Report() (*report.Report, error) {
 	} else {
 		resources = b.Resources()
 	}
+	names := map[string]report.Text{}
+	for _, in := range b.Institutions() {
+		if in.NameZH != "" {
+			names[in.ID] = report.T(in.NameZH, in.NameEN)
+		}
+	}
+	// name is an institution's registered name; a user that is not an institution (an
+	// application id) or an unregistered one is shown as "—" beside its id.
+	name := func(id string) report.Cell {
+		if n, ok := names[id]; ok {
+			return report.Cell{Text: n}
+		}
+		return dash
+	}
 	collected := report.Section{Key: "collected", Title: report.T("谁收集", "Who collected"), Columns: []report.Column{
 		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("institution", "采集机构", "collected by"),
+		col("institution_name", "采集机构名称", "collected by (name)"),
 		col("designated_source", "指定采集来源", "designated source"), col("collections", "次数", "collections"), col("records", "记录数", "records"),
 		col("emergencies", "紧急情况", "under emergency"), col("first", "首次", "first"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")}}
 	held := report.Section{Key: "held", Title: report.T("谁持有", "Who holds"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("institution", "持有机构", "held by"), col("how", "持有方式", "how"),
+		col("resource", "数据资源", "resource"), col("institution", "持有机构", "held by"), col("institution_name", "持有机构名称", "held by (name)"), col("how", "持有方式", "how"),
 		col("state", "状态", "state"), col("since", "起始", "since"), col("changed", "状态变更", "state since"), col("evidence", "证据（序号）", "evidence (seq)")}}
 	used := report.Section{Key: "used", Title: report.T("谁使用", "Who uses"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("user", "使用者", "used by"), col("act", "行为", "act"), col("grant", "授权/审批", "grant or approval"),
+		col("resource", "数据资源", "resource"), col("user", "使用者", "used by"), col("user_name", "使用者名称", "used by (name)"), col("act", "行为", "act"), col("grant", "授权/审批", "grant or approval"),
 		col("purpose", "用途", "purpose"), col("within_grant", "在授权用途内", "within grant"), col("count", "次数", "times"),
 		col("records", "记录数", "records"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")}}
 	run := report.Section{Key: "run", Title: report.T("谁运行", "Who runs the systems"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("system", "系统", "system"), col("operator", "运行者", "run by"), col("role", "角色", "role"),
-		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("contract_state", "合同状态", "contract state"), col("evidence", "证据（序号）", "evidence (seq)")}}
+		col("resource", "数据资源", "resource"), col("system", "系统", "system"), col("operator", "运行者", "run by"), col("operator_name", "运行者名称", "run by (name)"), col("role", "角色", "role"),
+		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("contract_state", "合同状态", "contract state"), col("evidence", "证据（序号）", "evidence (seq)")}}
+	// Per institution: the resources it collected, holds and uses (the chart), the uses
+	// outside a grant (what needs action).
+	perInst := report.NewCounter(3)
+	seen := map[string]bool{}
+	count := func(id string, series int, res string) {
+		if k := fmt.Sprint(id, "/", series, "/", res); !seen[k] {
+			seen[k] = true
+			label := report.T(id, id)
+			if n, ok := names[id]; ok {
+				label = n
+			}
+			perInst.Add(id, label, series)
+		}
+	}
+	var attention []report.Text
+	outside, providers := 0, 0
 	for _, res := range resources {
 		title := report.Cell{Text: report.T(res.TitleZH, res.TitleEN)}
 		for _, c := range res.Collections {
-			collected.Rows = append(collected.Rows, report.Row{report.V(res.ID), title, report.V(c.Institution), orDash(res.Source),
+			count(c.Institution, 0, res.ID)
+			collected.Rows = append(collected.Rows, report.Row{report.V(res.ID), title, report.V(c.Institution), name(c.Institution), orDash(res.Source),
 				report.V(strconv.Itoa(c.Count)), report.V(strconv.FormatInt(c.Records, 10)), orDash(strings.Join(c.Emergencies, ", ")),
 				report.V(c.First.On.String()), report.V(c.Last.On.String()), report.V(seqRange(c.First, c.Last))})
 		}
@@ -112,40 +152,116 @@ func (b *builder) Report() (*report.Report, error) {
 			if h.Last.Seq != h.Since.Seq {
 				changed = report.V(h.Last.On.String())
 			}
-			held.Rows = append(held.Rows, report.Row{report.V(res.ID), report.V(h.Institution), report.Coded(h.How, heldText[h.How]),
+			count(h.Institution, 1, res.ID)
+			held.Rows = append(held.Rows, report.Row{report.V(res.ID), report.V(h.Institution), name(h.Institution), report.Coded(h.How, heldText[h.How]),
 				report.Coded(h.State, custodyText[h.State]), report.V(h.Since.On.String()), changed, report.V(seqRange(h.Since, h.Last))})
 		}
 		for _, u := range res.Uses {
 			within := dash
-			if u.WithinGrant != nil {
-				within = no
+			switch {
+			case u.WithinGrant != nil && *u.WithinGrant:
+				within = yes
+				within.Code = "within_grant"
+			case u.WithinGrant != nil:
+				within = no.As(report.Bad)
 				within.Code = "outside_grant"
-				if *u.WithinGrant {
-					within = yes
-					within.Code = "within_grant"
+				outside++
+				who := report.T(u.User, u.User)
+				if n, ok := names[u.User]; ok {
+					who = n
 				}
+				attention = append(attention, report.T(
+					fmt.Sprintf("%s 超出授权 %s 的用途使用 %s：%s（%d 次，序号 %s）", who.ZH, u.Grant, res.ID, u.Purpose, u.Count, seqRange(u.First, u.Last)),
+					fmt.Sprintf("%s used %s outside grant %s: %s (%s, seq %s)", who.EN, res.ID, u.Grant, u.Purpose, times(u.Count), seqRange(u.First, u.Last))))
 			}
-			used.Rows = append(used.Rows, report.Row{report.V(res.ID), report.V(u.User), report.Coded(u.Kind, useText[u.Kind]), orDash(u.Grant),
+			count(u.User, 2, res.ID)
+			used.Rows = append(used.Rows, report.Row{report.V(res.ID), report.V(u.User), name(u.User), report.Coded(u.Kind, useText[u.Kind]), orDash(u.Grant),
 				orDash(u.Purpose), within, report.V(strconv.Itoa(u.Count)), report.V(strconv.FormatInt(u.Records, 10)),
 				report.V(u.Last.On.String()), report.V(seqRange(u.First, u.Last))})
 		}
 		for _, o := range b.Operations(res) {
 			state := dash
 			if o.Role == "provider" {
+				providers++
 				state = report.Coded("active", report.T("有效", "in force"))
 				if o.Ended != nil {
 					state = report.Coded("ended", report.T("已于"+o.Ended.On.String()+"终止", "ended "+o.Ended.On.String()))
 				}
 			}
-			run.Rows = append(run.Rows, report.Row{report.V(res.ID), report.V(o.System), report.V(o.Operator), report.Coded(o.Role, roleText[o.Role]),
-				orDash(o.Contract), orDash(o.Client), state, report.V(strconv.FormatUint(o.First.Seq, 10))})
+			run.Rows = append(run.Rows, report.Row{report.V(res.ID), report.V(o.System), report.V(o.Operator), name(o.Operator), report.Coded(o.Role, roleText[o.Role]),
+				orDash(o.Contract), orDash(o.Client), name(o.Client), state, report.V(strconv.FormatUint(o.First.Seq, 10))})
 		}
 	}
 	used.Notes = append(used.Notes, report.T("开放数据与开发利用的使用者以申请编号表示：申请人为个人信息，不在报告中显示。",
 		"Users of open data and development are shown by application id: the applicant is personal data and is not shown."))
-	r.Sections = []report.Section{collected, held, used, run, b.institutionsSection()}
+	insts := b.institutionsSection()
+	noHead, noPosts := 0, 0
+	for _, row := range insts.Rows {
+		if row[3].Code == "missing" {
+			noHead++
+			attention = append(attention, report.T(row[1].Text.ZH+"（"+row[0].Text.ZH+"）：未明确第一责任人", row[1].Text.EN+" ("+row[0].Text.EN+"): no first responsible person designated"))
+		}
+		if row[5].Code == "missing" {
+			noPosts++
+		}
+	}
+	r.Figures = []report.Figure{
+		{Label: report.T("数据资源", "resources"), Value: strconv.Itoa(len(resources))},
+		{Label: report.T("登记的机构", "institutions registered"), Value: strconv.Itoa(len(insts.Rows))},
+		{Label: report.T("使用记录（按使用者、行为、授权、用途归并）", "uses (by user, act, grant, purpose)"), Value: strconv.Itoa(len(used.Rows))},
+		report.Fig(report.T("超出授权用途的使用", "uses outside their grant"), outside, report.Bad),
+		report.Fig(report.T("未明确第一责任人的机构", "institutions without a first responsible person"), noHead, report.Bad),
+		report.Fig(report.T("无安全岗位的机构", "institutions without security posts"), noPosts, report.Warn),
+		{Label: report.T("外包运行（系统 × 资源）", "outsourced operation (system × resource)"), Value: strconv.Itoa(providers)},
+	}
+	r.Attention = attention
+	if perInst.Len() > 0 {
+		r.Charts = []report.Chart{{Key: "by_institution", Title: report.T("各机构收集、持有、使用的数据资源", "Resources each institution collected, holds and uses"),
+			Kind: report.Bars, Bars: perInst.ByTotal(), Series: []report.Series{
+				{Label: report.T("收集", "collected"), Tone: report.Info},
+				{Label: report.T("持有", "holds"), Tone: report.Plain},
+				{Label: report.T("使用", "uses"), Tone: report.Good}},
+			Note: report.T("每项数据资源在每种关系中计一次；使用者为申请编号者（开放数据、开发利用）也单独列出。",
+				"Each resource counts once per relation; users shown by application id (open data, development) are listed too.")}}
+	}
+	collected.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "resource", Sub: []report.Part{report.Sub("title")}, Width: 5},
+		{Key: "institution_name", Sub: []report.Part{report.Sub("institution"), report.Labelled("designated_source")}, Width: 5},
+		{Key: "records", Sub: []report.Part{report.Labelled("collections"), report.Labelled("emergencies")}, Width: 3, Num: true},
+		{Key: "first", Label: report.T("首次／最近", "first / last"), Sub: []report.Part{report.Sub("last")}, Width: 2},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	held.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "resource", Width: 5},
+		{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 5},
+		{Key: "how", Width: 2},
+		{Key: "state", Sub: []report.Part{report.Labelled("since"), report.Labelled("changed")}, Width: 3},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	used.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "resource", Width: 5},
+		{Key: "user_name", Sub: []report.Part{report.Sub("user")}, Width: 5},
+		{Key: "act", Sub: []report.Part{report.Labelled("grant"), report.Sub("purpose")}, Width: 4},
+		{Key: "within_grant", Width: 2},
+		{Key: "count", Sub: []report.Part{report.Labelled("records"), report.Labelled("last")}, Width: 3, Num: true, Drop: 2},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	run.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "resource", Sub: []report.Part{report.Sub("system")}, Width: 5},
+		{Key: "operator_name", Sub: []report.Part{report.Sub("operator")}, Width: 5},
+		{Key: "role", Width: 2},
+		{Key: "contract", Sub: []report.Part{report.Labelled("client_name"), report.Sub("contract_state")}, Width: 4},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	insts.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "name", Sub: []report.Part{report.Sub("institution"), report.Sub("level")}, Width: 5},
+		{Key: "responsible", Sub: []report.Part{report.Labelled("responsible_since")}, Width: 4},
+		{Key: "posts", Width: 6},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	r.Sections = []report.Section{collected, held, used, run, insts}
 	if b.o.Resource != "" {
-		r.Sections = append(r.Sections, b.timelineSection())
+		r.Sections = append(r.Sections, b.timelineSection(name))
 	} else {
 		r.Notes = append(r.Notes, report.T("加 --resource 参数可查看某一数据资源的完整保管时间线。", "Add --resource R for one resource's full custody timeline."))
 	}
@@ -163,7 +279,7 @@ func (b *builder) institutionsSection() report.Section {
 		if in.NameZH == "" && in.Responsible == "" && len(in.Posts) == 0 {
 			continue // named only as an actor, never registered: nothing to answer for here
 		}
-		resp := report.Coded("missing", report.T("未明确", "not designated"))
+		resp := report.Coded("missing", report.T("未明确", "not designated")).As(report.Bad)
 		var ev []string
 		if in.Responsible != "" {
 			resp = report.V(withTitle(in.Responsible, in.Title(in.Responsible)))
@@ -182,7 +298,7 @@ func (b *builder) institutionsSection() report.Section {
 		}
 		posts := report.Cell{Text: report.T(strings.Join(zh, "；"), strings.Join(en, "; "))}
 		if len(zh) == 0 {
-			posts = report.Coded("missing", report.T("无", "none"))
+			posts = report.Coded("missing", report.T("无", "none")).As(report.Warn)
 		}
 		level := dash
 		if !in.Level.IsZero() {
@@ -203,17 +319,23 @@ func withTitle(person, title string) string {
 	return person + " (" + title + ")"
 }
 
-func (b *builder) timelineSection() report.Section {
+func (b *builder) timelineSection(name func(string) report.Cell) report.Section {
 	s := report.Section{Key: "timeline", Title: report.T("保管时间线："+b.o.Resource, "Custody timeline: "+b.o.Resource), Columns: []report.Column{
 		col("seq", "序号", "seq"), col("date", "日期", "date"), col("act", "行为", "act"), col("type", "事件类型", "event type"),
-		col("institution", "机构", "institution"), col("person", "经办人", "person"), col("id", "事件编号", "event id")}}
+		col("institution", "机构", "institution"), col("institution_name", "机构名称", "institution (name)"), col("person", "经办人", "person"), col("id", "事件编号", "event id")}}
 	for _, t := range b.Timeline() {
 		act := report.V(t.Type)
 		if ty, ok := events.Lookup(t.Type); ok {
 			act = report.L(ty.ZH, ty.EN)
 		}
 		s.Rows = append(s.Rows, report.Row{report.V(strconv.FormatUint(t.Seq, 10)), report.V(t.On.String()), act, report.V(t.Type),
-			report.V(t.Institution), report.V(t.Person), report.V(t.ID)})
+			report.V(t.Institution), name(t.Institution), report.V(t.Person), report.V(t.ID)})
 	}
+	s.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "date", Sub: []report.Part{report.Labelled("seq")}, Width: 2},
+		{Key: "act", Sub: []report.Part{report.Sub("type")}, Width: 4},
+		{Key: "institution_name", Sub: []report.Part{report.Sub("institution"), report.Labelled("person")}, Width: 5},
+		{Key: "id", Width: 4, Drop: 1},
+	}}
 	return s
 }

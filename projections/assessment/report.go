@@ -2,11 +2,13 @@ package assessment
 
 import (
 	"fmt"
-	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -65,31 +67,101 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "institution", Label: report.T("机构", "institution")},
 		{Key: "name", Label: report.T("名称", "name")},
 		{Key: "county", Label: report.T("县（市）", "county")},
+		{Key: "county_name", Label: report.T("县（市）名称", "county name")},
 	}, measureCols...)}
 	counties := report.Section{Key: "counties", Title: report.T("县（市）及州本级汇总", "Counties and prefecture level"), Columns: append([]report.Column{
 		{Key: "county", Label: report.T("县（市）", "county")},
 		{Key: "name", Label: report.T("名称", "name")},
 	}, measureCols...)}
+	names := countyNames(b.a.Findings().Registry().Institutions())
+	unnamed := map[string]bool{}
+	countyName := func(code string) report.Text {
+		if code == Prefecture {
+			return report.T("州本级", "prefecture level")
+		}
+		if n, ok := names[code]; ok {
+			return n
+		}
+		unnamed[code] = true
+		return report.T(code+"（账本未登记县名）", code+" (no name in the ledger)")
+	}
+	heat := func(key string, title report.Text, rows []report.HeatRow) report.Chart {
+		c := report.Chart{Key: key, Title: title, Kind: report.Heat, Rows: rows,
+			Note: report.T("颜色：0% 红，50% 橙，100% 绿；“—”为当年无可判定事项。", "Colour: 0% red, 50% amber, 100% green; \"—\" is nothing to judge that year.")}
+		for _, d := range Definitions {
+			c.Columns = append(c.Columns, report.T(d.LabelZH, d.LabelEN))
+		}
+		return c
+	}
+	var instHeat, countyHeat []report.HeatRow
+	var zero, partial, judgedCells, findingsCounted int
+	var attention []report.Text
 	for _, sc := range b.a.Institutions(year, b.o.AsOf) {
-		row := report.Row{report.V(sc.ID), {Text: report.Name(sc.NameZH, sc.NameEN)}, report.V(sc.County)}
+		name := report.Name(sc.NameZH, sc.NameEN)
+		row := report.Row{report.V(sc.ID), {Text: name}, report.V(sc.County), {Text: countyName(sc.County)}}
+		hr := report.HeatRow{Label: name}
+		if name.ZH == "（未登记）" {
+			hr.Label = report.T(sc.ID, sc.ID)
+		}
 		for i, m := range sc.Measures {
-			row = append(row, cell(Definitions[i], m, false, ended))
+			c := cell(Definitions[i], m, false, ended)
+			row = append(row, c)
+			hr.Cells = append(hr.Cells, shown(Definitions[i], m, ended))
+			findingsCounted += m.Findings
+			if r := shown(Definitions[i], m, ended); r != nil {
+				judgedCells++
+				switch {
+				case *r == 0:
+					zero++
+					attention = append(attention, report.T(
+						fmt.Sprintf("%s · %s：%s", hr.Label.ZH, Definitions[i].LabelZH, c.Text.ZH),
+						fmt.Sprintf("%s · %s: %s", hr.Label.EN, Definitions[i].LabelEN, c.Text.EN)))
+				case *r < 1:
+					partial++
+				}
+			}
 		}
 		insts.Rows = append(insts.Rows, row)
+		instHeat = append(instHeat, hr)
 	}
 	for _, sc := range b.a.Counties(year, b.o.AsOf) {
-		name := report.T(sc.NameZH, sc.NameEN)
-		if name.ZH == "" {
-			name = report.T(sc.ID, sc.ID)
-		}
+		name := countyName(sc.ID)
 		row := report.Row{report.V(sc.ID), {Text: name}}
+		hr := report.HeatRow{Label: name}
 		for i, m := range sc.Measures {
 			row = append(row, cell(Definitions[i], m, true, ended))
+			hr.Cells = append(hr.Cells, shown(Definitions[i], m, ended))
 		}
 		counties.Rows = append(counties.Rows, row)
+		countyHeat = append(countyHeat, hr)
 	}
 	if len(insts.Rows) == 0 {
 		insts.Notes = append(insts.Notes, report.T("账本中没有登记的机构。", "The ledger registers no institution."))
+	}
+	if len(unnamed) > 0 {
+		codes := make([]string, 0, len(unnamed))
+		for c := range unnamed {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		counties.Notes = append(counties.Notes, report.T(
+			"账本未登记以下县（市）的人民政府，名称以代码表示："+strings.Join(codes, "、")+"。",
+			"The ledger registers no people's government for these counties, so they are shown by code: "+strings.Join(codes, ", ")+"."))
+	}
+	r.Figures = []report.Figure{
+		{Label: report.T("机构", "institutions"), Value: strconv.Itoa(len(insts.Rows))},
+		{Label: report.T("县（市）及州本级", "counties and prefecture level"), Value: strconv.Itoa(len(counties.Rows))},
+		{Label: report.T("已判定的机构指标", "institution measures judged"), Value: strconv.Itoa(judgedCells)},
+		report.Fig(report.T("为 0% 的机构指标", "institution measures at 0%"), zero, report.Bad),
+		report.Fig(report.T("低于 100% 的机构指标", "institution measures below 100%"), partial, report.Warn),
+		report.Fig(report.T("计入指标的问题", "findings counted"), findingsCounted, report.Warn),
+	}
+	r.Attention = attention
+	if len(instHeat) > 0 {
+		r.Charts = []report.Chart{
+			heat("institutions", report.T("机构 × 指标", "Institutions × measures"), instHeat),
+			heat("counties", report.T("县（市） × 指标", "Counties × measures"), countyHeat),
+		}
 	}
 	read := report.T("读法：“8/10（80%）”为比例的分子／分母；“未到期”为尚未到期、不计入比例的义务；“问题”为计入该指标的违规发现数；“—”表示当年无可判定事项；安全职责在年度结束后判定，此前为“年度未结束”。",
 		"Reading: \"8/10 (80%)\" is the ratio's numerator / denominator; \"open\" counts obligations not yet due (not in the ratio); \"findings\" counts the findings held against the measure; \"—\" means nothing to judge that year; security duties are judged once the year has ended, \"year not ended\" before.")
@@ -113,6 +185,21 @@ func (b *builder) Report() (*report.Report, error) {
 	}
 	defs.Notes = append(defs.Notes, report.T("比例为简单比例，不是加权得分：办法未规定权重，由考核办法确定。义务计入其起因发生之年，问题计入其发生之年（F16计入其所判年度）。",
 		"A ratio is a plain share, not a weighted grade: the Measures give no weights; an assessment method (考核办法) would. An obligation counts in the year its trigger happened, a finding in the year it arose (F16 in the year it judges)."))
+	scoreCols := func(first report.Merged) []report.Merged {
+		cols := []report.Merged{first}
+		for _, d := range Definitions {
+			cols = append(cols, report.Merged{Key: d.Key, Width: 1, Upright: true})
+		}
+		return cols
+	}
+	insts.Layout = &report.Layout{Columns: scoreCols(report.Merged{Key: "name", Label: report.T("机构", "institution"),
+		Sub: []report.Part{report.Sub("institution"), report.Sub("county_name")}, Width: 4, Drop: 0})}
+	counties.Layout = &report.Layout{Columns: scoreCols(report.Merged{Key: "name", Label: report.T("县（市）", "county"), Sub: []report.Part{report.Sub("county")}, Width: 4})}
+	defs.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "label", Sub: []report.Part{report.Sub("measure")}, Width: 3},
+		{Key: "meaning", Sub: []report.Part{report.Sub("scored")}, Width: 8},
+		{Key: "articles", Sub: []report.Part{report.Labelled("deadlines"), report.Labelled("rules")}, Width: 3},
+	}}
 	r.Sections = []report.Section{insts, counties, defs}
 	r.Notes = append(b.problems.Notes(), report.T("各项数字可在义务报告（ledgerctl report obligations）与违规发现报告（ledgerctl report findings）中逐条核对。",
 		"Every number can be checked item by item in the obligations report (ledgerctl report obligations) and the findings report (ledgerctl report findings)."))
@@ -121,9 +208,12 @@ func (b *builder) Report() (*report.Report, error) {
 
 // cell is one measure of a scorecard: the ratio as numerator/denominator and percent,
 // then what the ratio leaves out (open obligations) and the findings counted. The
-// year's duties of a year not ended by the as-of day are not judged.
+// year's duties of a year not ended by the as-of day are not judged. Where columns are
+// narrow (a page, a terminal) it shows the percent, with the rest on a second line; a
+// 0% is marked as a failure and anything below 100% as needing a look.
 func cell(d Definition, m Measure, county, ended bool) report.Cell {
-	var zh, en string
+	var zh, en, shortZH, shortEN string
+	var restZH, restEN []string
 	switch {
 	case d.Kind == ByYear && !ended:
 		zh, en = "年度未结束", "year not ended"
@@ -134,8 +224,10 @@ func cell(d Definition, m Measure, county, ended bool) report.Cell {
 			zh, en = "已履行", "done"
 		}
 	case d.Kind == ByYear && m.Ratio != nil:
-		p := pct(*m.Ratio)
+		p := report.Percent(*m.Ratio)
 		zh, en = "履行 "+p, p+" done"
+		shortZH, shortEN = p, p
+		restZH, restEN = []string{"履行"}, []string{"done"}
 	default:
 		num, den := m.OnTime, m.OnTime+m.Late+m.Missed
 		if d.Kind == ByActs {
@@ -144,27 +236,93 @@ func cell(d Definition, m Measure, county, ended bool) report.Cell {
 		if m.Ratio == nil {
 			zh, en = "—", "—"
 		} else {
-			s := fmt.Sprintf("%d/%d (%s)", num, den, pct(*m.Ratio))
+			p := report.Percent(*m.Ratio)
+			s := fmt.Sprintf("%d/%d (%s)", num, den, p)
 			zh, en = s, s
+			shortZH, shortEN = p, p
+			frac := fmt.Sprintf("%d/%d", num, den)
+			restZH, restEN = []string{frac}, []string{frac}
 		}
 	}
 	if d.Kind == ByDeadline && m.Open > 0 {
 		zh += fmt.Sprintf("，未到期 %d", m.Open)
 		en += fmt.Sprintf(", %d open", m.Open)
+		restZH, restEN = append(restZH, fmt.Sprintf("未到期 %d", m.Open)), append(restEN, fmt.Sprintf("%d open", m.Open))
 	}
 	if m.Findings > 0 {
 		zh += fmt.Sprintf("，问题 %d", m.Findings)
-		en += fmt.Sprintf(", %d finding", m.Findings)
+		f := fmt.Sprintf("%d finding", m.Findings)
 		if m.Findings > 1 {
-			en += "s"
+			f += "s"
 		}
+		en += ", " + f
+		restZH, restEN = append(restZH, fmt.Sprintf("问题 %d", m.Findings)), append(restEN, f)
 	}
 	code := ""
 	if m.Ratio != nil {
 		code = strconv.FormatFloat(*m.Ratio, 'f', 4, 64)
 	}
-	return report.Coded(code, report.T(zh, en))
+	c := report.Coded(code, report.T(zh, en))
+	if shortZH != "" {
+		c.Short = report.T(shortZH, shortEN)
+		c.Detail = report.T(strings.Join(restZH, "\n"), strings.Join(restEN, "\n"))
+	} else if len(restZH) > 0 { // "—, 2 findings", "not done, 1 finding"
+		first, _, _ := strings.Cut(zh, "，")
+		firstEN, _, _ := strings.Cut(en, ", ")
+		c.Short = report.T(first, firstEN)
+		c.Detail = report.T(strings.Join(restZH, "\n"), strings.Join(restEN, "\n"))
+	}
+	if m.Ratio != nil {
+		switch {
+		case *m.Ratio == 0:
+			c.Tone = report.Bad
+		case *m.Ratio < 1:
+			c.Tone = report.Warn
+		}
+	}
+	return c
 }
 
-// pct is a ratio as a whole percent, rounded to nearest ("67%").
-func pct(r float64) string { return strconv.Itoa(int(math.Round(r*100))) + "%" }
+// shown is the share a heat map shows for a measure: nil when nothing was judged (or
+// the year's duties wait for the year's end).
+func shown(d Definition, m Measure, ended bool) *float64 {
+	if d.Kind == ByYear && !ended {
+		return nil
+	}
+	return m.Ratio
+}
+
+// countyNames names each county after its people's government as the ledger registers
+// it (an organ at county level of that county whose Chinese name ends in 人民政府 or
+// 政府: 汶川县人民政府 names 汶川县, "Wenchuan County People's Government" names
+// "Wenchuan County"). A county whose government the ledger does not register has no
+// name here, and the report shows its code and says so.
+func countyNames(ins []registry.Institution) map[string]report.Text {
+	out := map[string]report.Text{}
+	for _, in := range ins {
+		if in.County == "" || in.Level != domain.LevelCounty || in.Kind != domain.KindOrgan {
+			continue
+		}
+		zh, ok := strings.CutSuffix(in.NameZH, "人民政府")
+		if !ok {
+			zh, ok = strings.CutSuffix(in.NameZH, "政府")
+		}
+		if !ok || zh == "" {
+			continue
+		}
+		en := strings.TrimSpace(in.NameEN)
+		for _, suffix := range []string{" People's Government", " People’s Government", " Government"} {
+			if e, ok := strings.CutSuffix(en, suffix); ok {
+				en = e
+				break
+			}
+		}
+		if en == strings.TrimSpace(in.NameEN) { // no English name, or not a government's: say it in Chinese
+			en = zh
+		}
+		if _, dup := out[in.County]; !dup {
+			out[in.County] = report.T(zh, en)
+		}
+	}
+	return out
+}

@@ -2,9 +2,12 @@ package emergencies
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -16,14 +19,52 @@ var Kind = report.Kind{
 		if err := o.Judging("emergencies"); err != nil {
 			return nil, err
 		}
-		return &builder{Register: New(), o: o}, nil
+		return &builder{Register: New(), names: registry.New(), o: o}, nil
 	},
 }
 
 type builder struct {
 	*Register
-	o report.Options
+	// names knows the institutions' registered names, so that the register names
+	// them, not their ids.
+	names *registry.State
+	o     report.Options
 }
+
+// Apply folds e into the register, and into the registry for the institutions' names.
+func (b *builder) Apply(e *ledger.Entry) {
+	b.Register.Apply(e)
+	b.names.Apply(e)
+}
+
+// name is an institution's registered name, or its id marked as not registered.
+func (b *builder) name(id string) report.Text {
+	if in, ok := b.names.Institution(id); ok && in.NameZH != "" {
+		return report.T(in.NameZH, in.NameEN)
+	}
+	if id == "" || id == "—" {
+		return report.T("—", "—")
+	}
+	return report.T(id+"（未登记）", id+" (not registered)")
+}
+
+// names is several institutions' names on one line.
+func (b *builder) namesOf(ids []string) report.Text {
+	zh, en := make([]string, len(ids)), make([]string, len(ids))
+	for i, id := range ids {
+		t := b.name(id)
+		zh[i], en[i] = t.ZH, t.EN
+	}
+	return report.T(strings.Join(zh, "、"), strings.Join(en, ", "))
+}
+
+// tones: overdue is the failure; unknown and late need a look; pending and active are
+// running.
+var tones = map[State]report.Tone{StateOverdue: report.Bad, StateUnknown: report.Warn, StatePending: report.Info,
+	StateLate: report.Warn, StateActive: report.Info, StateDone: report.Good}
+
+// order is the states as a chart stacks them, best first.
+var order = []State{StateDone, StateLate, StateActive, StatePending, StateUnknown, StateOverdue}
 
 var stateText = map[State]report.Text{
 	StateOverdue: report.T("逾期未完成", "overdue"),
@@ -34,7 +75,7 @@ var stateText = map[State]report.Text{
 	StateDone:    report.T("按期完成", "done on time"),
 }
 
-func cell(s State) report.Cell { return report.Coded(string(s), stateText[s]) }
+func cell(s State) report.Cell { return report.Coded(string(s), stateText[s]).As(tones[s]) }
 
 func day(a *Act) string {
 	if a == nil {
@@ -54,6 +95,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "emergency", Label: report.T("紧急情况", "emergency")},
 		{Key: "title", Label: report.T("名称", "title")},
 		{Key: "declared_by", Label: report.T("宣布机构", "declared by")},
+		{Key: "declared_by_name", Label: report.T("宣布机构名称", "declared by (name)")},
 		{Key: "declared_on", Label: report.T("宣布日期", "declared on")},
 		{Key: "ended_on", Label: report.T("结束日期", "ended on")},
 		{Key: "due", Label: report.T("D8期限", "D8 due")},
@@ -65,6 +107,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "emergency", Label: report.T("紧急情况", "emergency")},
 		{Key: "resource", Label: report.T("数据资源", "resource")},
 		{Key: "collected_by", Label: report.T("采集机构", "collected by")},
+		{Key: "collected_by_name", Label: report.T("采集机构名称", "collected by (names)")},
 		{Key: "records", Label: report.T("记录数", "records")},
 		{Key: "evaluation", Label: report.T("评估结论", "evaluation")},
 		{Key: "evaluated_on", Label: report.T("评估日期", "evaluated on")},
@@ -77,12 +120,26 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "emergency", Label: report.T("紧急情况", "emergency")},
 		{Key: "application", Label: report.T("数据应用", "application")},
 		{Key: "shut_down_by", Label: report.T("关停机构", "shut down by")},
+		{Key: "shut_down_by_name", Label: report.T("关停机构名称", "shut down by (name)")},
 		{Key: "shut_down_on", Label: report.T("关停日期", "shut down on")},
 		{Key: "state", Label: report.T("状态", "state")},
 		{Key: "evidence", Label: report.T("证据（序号）", "evidence (seq)")},
 	}}
-	for _, em := range b.Emergencies() {
+	duties := report.NewCounter(len(order))
+	all := map[State]int{}
+	var attention []report.Text
+	ems0 := b.Emergencies()
+	for _, em := range ems0 {
 		j := Judge(em, b.o.Policy, b.o.Calendar, b.o.AsOf)
+		label := report.T(em.ID, em.ID)
+		if em.Title != "" {
+			label = report.T(em.Title, em.Title)
+		}
+		for _, st := range j.Data {
+			duties.Add(em.ID, label, slices.Index(order, st))
+		}
+		duties.Add(em.ID, label, slices.Index(order, j.Applications))
+		all[j.State]++
 		var ev []uint64
 		by, declared := "—", "—"
 		if em.Declared != nil {
@@ -127,20 +184,20 @@ func (b *builder) Report() (*report.Report, error) {
 					evalText = report.T(evalText.ZH+"（"+strings.Join(zh, "、")+"）", evalText.EN+" ("+strings.Join(en, ", ")+")")
 				}
 			}
-			data.Rows = append(data.Rows, report.Row{report.V(em.ID), report.V(d.Resource), report.V(strings.Join(d.Collectors, ", ")),
+			data.Rows = append(data.Rows, report.Row{report.V(em.ID), report.V(d.Resource), report.V(strings.Join(d.Collectors, ", ")), {Text: b.namesOf(d.Collectors)},
 				report.V(strconv.FormatInt(d.Records, 10)), {Text: evalText, Code: d.Disposition.String()}, report.V(day(d.Evaluation)),
 				report.V(day(d.Sealed)), report.V(day(d.Destroyed)), cell(st), report.V(report.Seqs(ev...))})
 		}
 		if len(em.Applications) == 0 && em.Ended != nil {
 			apps.Rows = append(apps.Rows, report.Row{report.V(em.ID), report.L("（未记录任何关停）", "(no shutdown recorded)"),
-				report.V("—"), report.V("—"), cell(j.Applications), report.V("")})
+				report.V("—"), report.V("—"), report.V("—"), cell(j.Applications), report.V("")})
 		}
 		if j.Applications == StateOverdue || j.Applications == StatePending {
 			outZH = append(outZH, "关停数据应用")
 			outEN = append(outEN, "application shutdown")
 		}
 		for _, a := range em.Applications {
-			apps.Rows = append(apps.Rows, report.Row{report.V(em.ID), report.V(a.ID), report.V(a.By), report.V(a.On.String()),
+			apps.Rows = append(apps.Rows, report.Row{report.V(em.ID), report.V(a.ID), report.V(a.By), {Text: b.name(a.By)}, report.V(a.On.String()),
 				cell(j.AppState(a)), report.V(report.Seqs(a.Seq))})
 			ev = append(ev, a.Seq)
 		}
@@ -148,9 +205,51 @@ func (b *builder) Report() (*report.Report, error) {
 		if j.Err != nil {
 			out = report.T("无法计算D8："+j.Err.Error(), "D8 not counted: "+j.Err.Error())
 		}
-		ems.Rows = append(ems.Rows, report.Row{report.V(em.ID), report.V(em.Title), report.V(by), report.V(declared),
+		ems.Rows = append(ems.Rows, report.Row{report.V(em.ID), report.V(em.Title), report.V(by), {Text: b.name(by)}, report.V(declared),
 			report.V(ended), report.V(due), cell(j.State), {Text: out}, report.V(report.Seqs(ev...))})
+		if j.State == StateOverdue || j.State == StateUnknown {
+			attention = append(attention, report.T(fmt.Sprintf("%s（%s）：%s；%s", em.ID, label.ZH, stateText[j.State].ZH, out.ZH),
+				fmt.Sprintf("%s (%s): %s; %s", em.ID, label.EN, stateText[j.State].EN, out.EN)))
+		}
 	}
+	r.Figures = []report.Figure{
+		{Label: report.T("紧急情况", "emergencies"), Value: strconv.Itoa(len(ems0))},
+		report.Fig(stateText[StateOverdue], all[StateOverdue], report.Bad),
+		report.Fig(stateText[StateUnknown], all[StateUnknown], report.Warn),
+		report.Fig(stateText[StatePending], all[StatePending], report.Info),
+		report.Fig(stateText[StateActive], all[StateActive], report.Info),
+		report.Fig(report.T("按期或逾期完成", "done (on time or late)"), all[StateDone]+all[StateLate], report.Good),
+		{Label: report.T("紧急采集的数据资源", "resources collected under emergencies"), Value: strconv.Itoa(len(data.Rows))},
+	}
+	r.Attention = attention
+	if duties.Len() > 0 {
+		ss := make([]report.Series, len(order))
+		for i, st := range order {
+			ss[i] = report.Series{Label: stateText[st], Tone: tones[st]}
+		}
+		r.Charts = []report.Chart{{Key: "duties", Title: report.T("各紧急情况的处置义务", "Duties per emergency"), Kind: report.Bars, Series: ss, Bars: duties.Bars(),
+			Note: report.T("每项紧急采集的数据资源为一项义务，关停数据应用为一项。", "Each resource collected under the emergency is one duty, shutting its applications down one more.")}}
+	}
+	ems.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "emergency", Sub: []report.Part{report.Sub("title")}, Width: 5},
+		{Key: "declared_by_name", Sub: []report.Part{report.Sub("declared_by"), report.Labelled("declared_on"), report.Labelled("ended_on")}, Width: 5},
+		{Key: "due", Width: 3},
+		{Key: "state", Sub: []report.Part{report.Sub("outstanding")}, Width: 5},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	data.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "resource", Sub: []report.Part{report.Sub("emergency")}, Width: 5},
+		{Key: "collected_by_name", Sub: []report.Part{report.Labelled("records")}, Width: 5},
+		{Key: "evaluation", Sub: []report.Part{report.Labelled("evaluated_on"), report.Labelled("sealed_on"), report.Labelled("destroyed_on")}, Width: 4},
+		{Key: "state", Width: 2},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
+	apps.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "application", Sub: []report.Part{report.Sub("emergency")}, Width: 5},
+		{Key: "shut_down_by_name", Sub: []report.Part{report.Sub("shut_down_by"), report.Labelled("shut_down_on")}, Width: 5},
+		{Key: "state", Width: 2},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
 	if len(ems.Rows) == 0 {
 		ems.Notes = append(ems.Notes, report.T("账本中没有紧急情况记录。", "The ledger records no emergency."))
 	}

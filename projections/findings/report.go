@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,22 @@ func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.f.Apply(e)) }
 // states in the order enforcement moves (第四十一条: 责令限期整改, then 拒不整改).
 var states = []State{Open, RectificationOrdered, Rectified, Escalated}
 
-func stateCell(s State) report.Cell { return report.Coded(string(s), report.T(s.ZH(), s.EN())) }
+// tones: an open finding is a failure not yet answered; within an order's time limit it
+// is being dealt with; escalated is the worst there is.
+var tones = map[State]report.Tone{Open: report.Bad, RectificationOrdered: report.Info, Rectified: report.Good, Escalated: report.Severe}
+
+func stateCell(s State) report.Cell {
+	return report.Coded(string(s), report.T(s.ZH(), s.EN())).As(tones[s])
+}
+
+// series are the chart series of the states, in states' order.
+func series() []report.Series {
+	out := make([]report.Series, len(states))
+	for i, s := range states {
+		out[i] = report.Series{Label: report.T(s.ZH(), s.EN()), Tone: tones[s]}
+	}
+	return out
+}
 
 // Report lists every finding as it stood on the as-of day and sums them per rule and
 // state.
@@ -73,12 +89,21 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: string(Escalated), Label: report.T(Escalated.ZH(), Escalated.EN())},
 		{Key: "total", Label: report.T("合计", "total")},
 	}}
+	byInst := report.Section{Key: "by_institution", Title: report.T("按机构汇总", "Summary by institution"), Lead: true, Columns: []report.Column{
+		{Key: "institution", Label: report.T("机构", "institution")},
+		{Key: "institution_name", Label: report.T("机构名称", "institution name")},
+	}}
 	type tally struct {
 		first  *Finding
 		counts map[State]int
 	}
 	byRule := map[string]*tally{}
+	byInstitution := map[string]*tally{}
+	var institutions []string
 	all := map[State]int{}
+	rules, insts, months := report.NewCounter(len(states)), report.NewCounter(len(states)), report.NewCounter(len(states))
+	var attention []report.Text
+	var oldestOpen *Finding
 	fs := b.f.Findings(b.o.AsOf)
 	for i := range fs {
 		x := &fs[i]
@@ -86,8 +111,9 @@ func (b *builder) Report() (*report.Report, error) {
 		for j, e := range x.Evidence {
 			seqs[j] = e.Seq
 		}
+		name := report.Name(x.InstitutionZH, x.InstitutionEN)
 		list.Rows = append(list.Rows, report.Row{report.V(x.Rule), report.L(x.TitleZH, x.TitleEN), report.L(x.CiteZH, x.CiteEN),
-			report.V(x.Institution), {Text: report.Name(x.InstitutionZH, x.InstitutionEN)}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
+			report.V(x.Institution), {Text: name}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
 			report.V(report.Dash(x.Deadline)), report.V(x.Arose.String()), stateCell(x.State), {Text: rectification(x.Rectification)},
 			report.V(report.Seqs(seqs...)), report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
 		t := byRule[x.Rule]
@@ -97,12 +123,33 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 		t.counts[x.State]++
 		all[x.State]++
+		ti := byInstitution[x.Institution]
+		if ti == nil {
+			ti = &tally{first: x, counts: map[State]int{}}
+			byInstitution[x.Institution] = ti
+			institutions = append(institutions, x.Institution)
+		}
+		ti.counts[x.State]++
+		si := slices.Index(states, x.State)
+		rules.Add(x.Rule, report.T(x.Rule+" "+x.TitleZH, x.Rule+" "+x.TitleEN), si)
+		insts.Add(x.Institution, nameOr(name, x.Institution), si)
+		months.Add(report.Month(x.Arose), report.Text{}, si)
+		switch x.State {
+		case Escalated:
+			attention = append(attention, report.T(
+				fmt.Sprintf("%s %s（%s）：%s。%s", x.Rule, nameOr(name, x.Institution).ZH, x.Subject, x.TitleZH, escalatedText(x, ZH)),
+				fmt.Sprintf("%s %s (%s): %s. %s", x.Rule, nameOr(name, x.Institution).EN, x.Subject, x.TitleEN, escalatedText(x, EN))))
+		case Open:
+			if oldestOpen == nil || x.Arose.Before(oldestOpen.Arose) {
+				oldestOpen = x
+			}
+		}
 	}
 	row := func(rule string, title, cite report.Text, counts map[State]int) report.Row {
 		out := report.Row{report.V(rule), {Text: title}, {Text: cite}}
 		total := 0
 		for _, s := range states {
-			out = append(out, report.V(strconv.Itoa(counts[s])))
+			out = append(out, report.Count(counts[s], failing(tones[s])))
 			total += counts[s]
 		}
 		return append(out, report.V(strconv.Itoa(total)))
@@ -113,17 +160,122 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 	}
 	summary.Rows = append(summary.Rows, row("all", report.T("全部规则", "all rules"), report.Text{}, all))
+	for _, s := range states {
+		byInst.Columns = append(byInst.Columns, report.Column{Key: string(s), Label: report.T(s.ZH(), s.EN())})
+	}
+	byInst.Columns = append(byInst.Columns, report.Column{Key: "total", Label: report.T("合计", "total")})
+	slices.SortStableFunc(institutions, func(a, c string) int { return total(byInstitution[c].counts) - total(byInstitution[a].counts) })
+	for _, id := range institutions {
+		t := byInstitution[id]
+		r := report.Row{report.V(id), {Text: report.Name(t.first.InstitutionZH, t.first.InstitutionEN)}}
+		for _, s := range states {
+			r = append(r, report.Count(t.counts[s], failing(tones[s])))
+		}
+		byInst.Rows = append(byInst.Rows, append(r, report.V(strconv.Itoa(total(t.counts)))))
+	}
 	if len(fs) == 0 {
 		list.Notes = append(list.Notes, report.T("截至该日，账本记录的行为未触发任何规则。", "As of that day, no act in the ledger raises any rule."))
+	}
+	if oldestOpen != nil {
+		attention = append(attention, report.T(
+			fmt.Sprintf("待处理 %d 项：尚无整改令，最早的于 %s 发生（%s %s）。", all[Open], oldestOpen.Arose, oldestOpen.Rule, nameOr(report.Name(oldestOpen.InstitutionZH, oldestOpen.InstitutionEN), oldestOpen.Institution).ZH),
+			fmt.Sprintf("%d open: no rectification order yet; the oldest arose on %s (%s, %s).", all[Open], oldestOpen.Arose, oldestOpen.Rule, nameOr(report.Name(oldestOpen.InstitutionZH, oldestOpen.InstitutionEN), oldestOpen.Institution).EN)))
+	}
+	r.Figures = []report.Figure{
+		{Label: report.T("违规发现", "findings"), Value: strconv.Itoa(len(fs))},
+		report.Fig(report.T(Open.ZH(), Open.EN()), all[Open], report.Bad),
+		report.Fig(report.T(RectificationOrdered.ZH(), RectificationOrdered.EN()), all[RectificationOrdered], report.Info),
+		report.Fig(report.T(Rectified.ZH(), Rectified.EN()), all[Rectified], report.Good),
+		report.Fig(report.T(Escalated.ZH(), Escalated.EN()), all[Escalated], report.Severe),
+		{Label: report.T("涉及机构", "institutions concerned"), Value: strconv.Itoa(len(institutions))},
+	}
+	r.Attention = attention
+	if len(fs) > 0 {
+		r.Charts = []report.Chart{
+			{Key: "by_rule", Title: report.T("按规则", "By rule"), Kind: report.Bars, Series: series(), Bars: rules.ByKey()},
+			{Key: "by_institution", Title: report.T("按机构", "By institution"), Kind: report.Bars, Series: series(), Bars: insts.ByTotal()},
+			{Key: "by_month", Title: report.T("按月（发生日期）", "By month (the day each arose)"), Kind: report.Months, Series: series(), Bars: months.ByMonth()},
+		}
 	}
 	list.Notes = append(list.Notes,
 		report.T("状态：待处理＝尚无整改令；已责令整改＝整改令期限内未完成；已整改＝整改完成；逾期未整改，已移送＝整改令期满未完成或已移送（F17为拒不整改本身）。",
 			"States: open = no rectification order yet; rectification ordered = within the order's time limit; rectified = the order was carried out; escalated = the time limit passed without rectification, or the order was escalated (F17 is the refusal itself)."),
 		report.T("期限类问题（F1、F7、F9、F13、F14、F17）与义务报告出自同一计算，两者一致。",
 			"Deadline findings (F1, F7, F9, F13, F14, F17) come from the same computation as the obligations report, so the two agree."))
-	r.Sections = []report.Section{list, summary}
+	summary.Lead = true
+	summary.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "rule", Width: 2},
+		report.Merged{Key: "title", Sub: []report.Part{report.Sub("citation")}, Width: 10})}
+	byInst.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 7})}
+	list.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "rule", Label: report.T("规则与期限", "rule, deadline"), Sub: []report.Part{report.Sub("deadline")}, Width: 2},
+		{Key: "title", Sub: []report.Part{report.Sub("citation"), report.Sub("note")}, Width: 8},
+		{Key: "institution_name", Label: report.T("机构与责任人", "institution and persons"),
+			Sub: []report.Part{report.Sub("institution"), report.Labelled("responsible_person"), report.Labelled("acting_person")}, Width: 5},
+		{Key: "subject", Sub: []report.Part{report.Labelled("arose")}, Width: 4, Drop: 2},
+		{Key: "state", Sub: []report.Part{report.Sub("rectification")}, Width: 5},
+		{Key: "evidence", Sub: []report.Part{report.Labelled("policy")}, Width: 3, Drop: 1},
+	}}
+	r.Sections = []report.Section{list, summary, byInst}
 	r.Notes = append(b.problems.Notes(), report.ProveNote)
 	return r, nil
+}
+
+// countColumns lays out a summary by rule or by institution: first what is counted,
+// then a count per state and the total.
+func countColumns(first ...report.Merged) []report.Merged {
+	for _, s := range states {
+		first = append(first, report.Merged{Key: string(s), Width: 1, Num: true, Upright: true})
+	}
+	return append(first, report.Merged{Key: "total", Width: 1, Num: true, Upright: true})
+}
+
+// The languages, for texts built here.
+const (
+	ZH = report.ZH
+	EN = report.EN
+)
+
+// escalatedText says why an escalated finding is escalated: its order's time limit, or
+// the escalation itself.
+func escalatedText(x *Finding, l report.Lang) string {
+	o := x.Rectification
+	if o == nil {
+		return ""
+	}
+	if l == ZH {
+		if o.Escalated != nil {
+			return fmt.Sprintf("整改令 %s（期限 %s）已于 %s 移送。", o.Order, report.Day(o.Deadline), o.Escalated.Date)
+		}
+		return fmt.Sprintf("整改令 %s 期限 %s 已过，未整改。", o.Order, report.Day(o.Deadline))
+	}
+	if o.Escalated != nil {
+		return fmt.Sprintf("Order %s (due %s) escalated on %s.", o.Order, report.Day(o.Deadline), o.Escalated.Date)
+	}
+	return fmt.Sprintf("Order %s was due %s and is not carried out.", o.Order, report.Day(o.Deadline))
+}
+
+// nameOr is an institution's name, or its id when the ledger has no name for it.
+func nameOr(name report.Text, id string) report.Text {
+	if name.ZH == "（未登记）" {
+		return report.T(id+"（未登记）", id+" (not registered)")
+	}
+	return name
+}
+
+// failing is the tone a count of a state takes: only failures are marked.
+func failing(t report.Tone) report.Tone {
+	if t >= report.Bad {
+		return t
+	}
+	return report.Plain
+}
+
+func total(counts map[State]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 // rectification describes the order that answers a finding: its id and seq, its time

@@ -2,6 +2,7 @@ package obligations
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -33,6 +34,25 @@ func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.f.Apply(e)) }
 
 // states in the order the summary lists them.
 var states = []State{Open, MetOnTime, MetLate, Missed, Undetermined}
+
+// tones: a missed deadline is the failure an officer must see first; late and
+// undetermined ones need a look; open ones are running.
+var tones = map[State]report.Tone{Open: report.Info, MetOnTime: report.Good, MetLate: report.Warn, Missed: report.Bad, Undetermined: report.Warn}
+
+// judged are the states an on-time rate counts (open and undetermined ones are not
+// judged yet), in the order the chart stacks them.
+var judged = []State{MetOnTime, MetLate, Missed}
+
+func series(ss []State) []report.Series {
+	out := make([]report.Series, len(ss))
+	for i, s := range ss {
+		out[i] = report.Series{Label: report.T(s.ZH(), s.EN()), Tone: tones[s]}
+		if s == Undetermined { // grey in a chart, apart from the amber of met late
+			out[i].Tone = report.Plain
+		}
+	}
+	return out
+}
 
 // Report lists every obligation triggered by the as-of day, as it stood that day, and
 // sums them per deadline.
@@ -78,8 +98,28 @@ func (b *builder) Report() (*report.Report, error) {
 	byDeadline := map[string]*tally{}
 	var ids []string
 	reg := b.f.Registry()
-	for _, o := range b.f.Obligations(b.o.AsOf) {
+	rates, months := report.NewCounter(len(judged)), report.NewCounter(len(states))
+	all := map[State]int{}
+	var attention, doubtful []report.Text
+	obs := b.f.Obligations(b.o.AsOf)
+	for _, o := range obs {
 		in, _ := reg.Institution(o.Institution)
+		name := report.Name(in.NameZH, in.NameEN)
+		all[o.State]++
+		months.Add(report.Month(o.Trigger.Date), report.Text{}, slices.Index(states, o.State))
+		if i := slices.Index(judged, o.State); i >= 0 {
+			rates.Add(o.Deadline, report.T(o.Deadline+" "+o.TitleZH, o.Deadline+" "+o.TitleEN), i)
+		}
+		switch o.State {
+		case Missed:
+			attention = append(attention, report.T(
+				fmt.Sprintf("%s %s（%s）：%s；期满 %s，已逾期 %d 个工作日。", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.TitleZH, report.Day(o.Due), o.LateWorkdays),
+				fmt.Sprintf("%s %s (%s): %s; due %s, %d working days overdue.", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.TitleEN, report.Day(o.Due), o.LateWorkdays)))
+		case Undetermined:
+			doubtful = append(doubtful, report.T(
+				fmt.Sprintf("%s %s（%s）：无法判定期限：%s", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.Problem),
+				fmt.Sprintf("%s %s (%s): due day not computed: %s", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.Problem)))
+		}
 		due := report.V(report.Day(o.Due))
 		if o.Extended {
 			due = report.L(o.Due.String()+"（已延长）", o.Due.String()+" (extended)")
@@ -101,9 +141,9 @@ func (b *builder) Report() (*report.Report, error) {
 			note = report.T("无法计算期限（未作推测）："+o.Problem, "due day not computed (not guessed): "+o.Problem)
 		}
 		list.Rows = append(list.Rows, report.Row{report.V(o.Deadline), report.L(o.TitleZH, o.TitleEN), {Text: report.Cites(o.Articles)},
-			report.V(o.Institution), {Text: report.Name(in.NameZH, in.NameEN)}, report.V(o.Subject),
+			report.V(o.Institution), {Text: name}, report.V(o.Subject),
 			report.V(strconv.FormatUint(o.Trigger.Seq, 10)), report.V(o.Trigger.Date.String()), report.V(report.Day(o.Start)), due,
-			report.V(metSeq), report.V(metDay), report.Coded(string(o.State), report.T(o.State.ZH(), o.State.EN())), report.V(late),
+			report.V(metSeq), report.V(metDay), report.Coded(string(o.State), report.T(o.State.ZH(), o.State.EN())).As(tones[o.State]), lateCell(o.State, late),
 			report.V(report.Seqs(acts...)), report.V(o.Policy), {Text: note}})
 		t := byDeadline[o.Deadline]
 		if t == nil {
@@ -123,7 +163,7 @@ func (b *builder) Report() (*report.Report, error) {
 		row := report.Row{report.V(id), {Text: t.title}}
 		total := 0
 		for _, s := range states {
-			row = append(row, report.V(strconv.Itoa(t.counts[s])))
+			row = append(row, report.Count(t.counts[s], failing(tones[s])))
 			total += t.counts[s]
 		}
 		summary.Rows = append(summary.Rows, append(row, report.V(strconv.Itoa(total))))
@@ -136,7 +176,82 @@ func (b *builder) Report() (*report.Report, error) {
 			"States: open = not done, due day not yet passed; met on time; met late; missed = due day passed and not done (working days late counted to the as-of day); undetermined = no policy version or calendar data for the day: the note gives the reason, no date is guessed."),
 		report.T("期满日为按时完成的最后一日；D11的期满日为整改令规定的期限（第四十一条）。",
 			"The due day is the last day on time; D11's is the time limit the rectification order sets (Art. 41, 第四十一条)."))
+	onTime := report.Figure{Label: report.T("按期率（已判定者）", "on time (of those judged)"), Value: "—"}
+	if n := all[MetOnTime] + all[MetLate] + all[Missed]; n > 0 {
+		share := float64(all[MetOnTime]) / float64(n)
+		onTime.Value = report.Percent(share)
+		if share < 1 {
+			onTime.Tone = report.Warn
+		}
+	}
+	r.Figures = []report.Figure{
+		{Label: report.T("义务", "obligations"), Value: strconv.Itoa(len(obs))},
+		onTime,
+		report.Fig(report.T(Missed.ZH(), Missed.EN()), all[Missed], report.Bad),
+		report.Fig(report.T(MetLate.ZH(), MetLate.EN()), all[MetLate], report.Warn),
+		report.Fig(report.T(Open.ZH(), Open.EN()), all[Open], report.Info),
+		report.Fig(report.T(MetOnTime.ZH(), MetOnTime.EN()), all[MetOnTime], report.Good),
+		report.Fig(report.T(Undetermined.ZH(), Undetermined.EN()), all[Undetermined], report.Warn),
+	}
+	r.Attention = append(attention, doubtful...)
+	if len(obs) > 0 {
+		r.Charts = []report.Chart{
+			{Key: "on_time_by_deadline", Title: report.T("各期限按期率", "On time, per deadline"), Kind: report.Shares, Series: series(judged), Bars: rates.ByKey(),
+				Note: report.T("按期完成占已判定者（按期、逾期完成、逾期未完成）的比例；未到期与无法判定者不计入。",
+					"Met on time as a share of those judged (on time, late, missed); open and undetermined ones are not counted.")},
+			{Key: "by_month", Title: report.T("按月（起因日期）", "By month (the day each was triggered)"), Kind: report.Months, Series: series(states), Bars: months.ByMonth()},
+		}
+	}
+	summary.Lead = true
+	summary.Layout = &report.Layout{Columns: append([]report.Merged{{Key: "deadline", Width: 2}, {Key: "title", Width: 9}}, counts()...)}
+	list.Layout = &report.Layout{
+		Columns: []report.Merged{
+			{Key: "deadline", Sub: []report.Part{report.Sub("articles")}, Width: 2},
+			{Key: "subject", Label: report.T("义务事项", "obligation"), Sub: []report.Part{report.Sub("title")}, Width: 6},
+			{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 5},
+			{Key: "trigger_day", Label: report.T("起因", "triggered"), Sub: []report.Part{report.Labelled("trigger_seq"), report.Labelled("start")}, Width: 3, Drop: 2},
+			{Key: "due", Sub: []report.Part{report.Labelled("policy")}, Width: 3},
+			{Key: "state", Sub: []report.Part{report.Labelled("late_workdays"), report.Labelled("met_day"), report.Labelled("met_seq")}, Width: 3},
+			{Key: "acts", Sub: []report.Part{report.Sub("note")}, Width: 3, Drop: 1},
+		},
+		Collapse: &report.Collapse{Key: "state", Codes: []string{string(MetOnTime)}, By: "deadline", What: report.T(MetOnTime.ZH(), MetOnTime.EN())},
+	}
+	list.Title = report.T("义务（按期完成者只计数）", "Obligations (those met on time are counted, not listed)")
 	r.Sections = []report.Section{list, summary}
 	r.Notes = append(b.problems.Notes(), report.ProveNote)
 	return r, nil
+}
+
+// counts are the summary's count columns: one per state, then the total.
+func counts() []report.Merged {
+	var out []report.Merged
+	for _, s := range states {
+		out = append(out, report.Merged{Key: string(s), Width: 1, Num: true, Upright: true})
+	}
+	return append(out, report.Merged{Key: "total", Width: 1, Num: true, Upright: true})
+}
+
+// lateCell is the working days late, marked as the state is.
+func lateCell(s State, late string) report.Cell {
+	c := report.V(late)
+	if late != "" {
+		c.Tone = tones[s]
+	}
+	return c
+}
+
+// failing is the tone a count of a state takes: only what needs a look is marked.
+func failing(t report.Tone) report.Tone {
+	if t >= report.Warn {
+		return t
+	}
+	return report.Plain
+}
+
+// orID is an institution's name, or its id when the ledger has no name for it.
+func orID(name report.Text, id string) report.Text {
+	if name.ZH == "（未登记）" {
+		return report.T(id+"（未登记）", id+" (not registered)")
+	}
+	return name
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/rivo/uniseg"
 	"github.com/xuri/excelize/v2"

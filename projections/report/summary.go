@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/aba-prefecture/dataledger/projections/calendar"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 )
 
 // Helpers the kinds share to build the person-facing parts of a report (figures,

@@ -19,6 +19,7 @@ import (
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
@@ -64,7 +65,9 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	t.Cleanup(func() { e.st.Close() })
 	e.f = ledgertest.New(t)
 	e.f.Init(t, e.st)
-	e.l = e.f.Open(t, e.st, ledger.Options{Limits: testLimits})
+	// The domain's stream ownership, folded from the log as ledgerd's checker folds it.
+	streams := registry.New()
+	e.l = e.f.Open(t, e.st, ledger.Options{Limits: testLimits, OnCommit: streams.ApplyBatch})
 	e.f.Register(t, e.l, "aba-health")
 	e.f.Register(t, e.l, "aba-transport")
 
@@ -125,7 +128,7 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	mw, err := api.NewAccess(api.Access{
 		Ledger: e.l, Authenticator: authn, Audit: e.audit, Dev: o.dev, RequireWriteToken: o.writeToken,
 		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(1e6, 1e6),
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler), Streams: streams,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +204,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		map[string]any{"resource": "health.appointments", "records": 3, "note": secretNote}, "person/zs-1")
 	evB := e.record("aba-transport", "resource/transport.flows", "data.collected.v1",
 		map[string]any{"resource": "transport.flows", "records": 9, "note": "李四"}, "person/ls-1")
-	e.record("aba-health", "share/sa-1", "share.applied.v1", map[string]any{"application": "sa-1", "resource": "transport.flows"}, "")
+	e.record("aba-health", "share/sa-1", "share.application_submitted.v1", map[string]any{"application": "sa-1", "resource": "transport.flows", "provider": "aba-transport"}, "")
 	evC := e.record("aba-transport", "share/sa-1", "share.granted.v1", map[string]any{"application": "sa-1"}, "")
 	unknown := uuid.Must(uuid.NewV7()).String()
 	pos, err := e.st.Lookup(context.Background(), []string{evA.Submission.ID})
@@ -229,14 +232,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		return out
 	}
 	rows := []row{
-		{"event of A", "GET", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 403, "submitter": 403}), 200},
-		{"event of B", "GET", "/v1/events/" + evB.Submission.ID, with(map[string]int{"health": 403, "submitter": 403}), 200},
-		{"B's entry on A's stream", "GET", "/v1/events/" + evC.Submission.ID, with(map[string]int{"submitter": 403}), 200},
-		{"HEAD event of A", "HEAD", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 403, "submitter": 403}), 200},
+		// Another institution's event answers as an unknown id does (404, the same body).
+		{"event of A", "GET", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 404, "submitter": 403}), 200},
+		{"event of B", "GET", "/v1/events/" + evB.Submission.ID, with(map[string]int{"health": 404, "submitter": 403}), 200},
+		{"B's answer on the case A opened with B", "GET", "/v1/events/" + evC.Submission.ID, with(map[string]int{"submitter": 403}), 200},
+		{"HEAD event of A", "HEAD", "/v1/events/" + evA.Submission.ID, with(map[string]int{"transport": 404, "submitter": 403}), 200},
 		{"unknown event", "GET", "/v1/events/" + unknown, with(map[string]int{"submitter": 403}), 404},
 		{"bad id", "GET", "/v1/events/NOT-A-UUID", with(map[string]int{"submitter": 403}), 400},
-		{"plaintext of A", "GET", "/v1/events/" + evA.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "transport": 403, "submitter": 403}), 200},
-		{"plaintext of B", "GET", "/v1/events/" + evB.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "health": 403, "submitter": 403}), 200},
+		{"plaintext of A", "GET", "/v1/events/" + evA.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "transport": 404, "submitter": 403}), 200},
+		{"plaintext of B", "GET", "/v1/events/" + evB.Submission.ID + "/plaintext", with(map[string]int{"reviewer": 403, "health": 404, "submitter": 403}), 200},
 		{"inclusion proof of A", "GET", "/v1/proofs/inclusion?seq=" + seqA, with(map[string]int{"transport": 403, "submitter": 403}), 200},
 		{"inclusion proof without seq", "GET", "/v1/proofs/inclusion", with(map[string]int{"submitter": 403}), 400},
 		{"snapshot of the whole store", "GET", "/v1/snapshot", with(map[string]int{"health": 403, "transport": 403, "submitter": 403}), 200},
@@ -253,7 +257,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"openapi", "GET", "/openapi.yaml", open200, 200},
 		{"wrong method stays 405", "DELETE", "/v1/events/" + evA.Submission.ID, open200, 405},
 	}
-	audited := 0
+	_, unknownBody := e.do("health", "GET", "/v1/events/"+unknown, nil)
+	audited := 1 // that read
 	for _, r := range rows {
 		for _, w := range who {
 			want, ok := r.want[w]
@@ -273,6 +278,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 					return
 				}
 				switch want {
+				case 404:
+					if strings.HasPrefix(r.path, "/v1/events/") && !bytes.Equal(b, unknownBody) {
+						t.Fatalf("404 for an existing event differs from an unknown one's: %s vs %s", b, unknownBody)
+					}
 				case 401:
 					var eb api.ErrorBody
 					if json.Unmarshal(b, &eb) != nil || !strings.HasPrefix(eb.Error.Code, "") || eb.Error.Message == "" || eb.Error.MessageZH == "" ||

@@ -55,8 +55,18 @@ type Access struct {
 	// WriteLimit bounds submissions per client; FailLimit bounds failed credential checks
 	// per address, so that guessing costs the guesser, not the server's KDF. nil: no limit.
 	ReadLimit, WriteLimit, FailLimit *auth.Limiter
+	// Streams says which streams an institution holds: the domain's ownership rule
+	// (domain/registry.State.MayRead), never a stream's first writer. nil: an institution
+	// reads only the entries it signed.
+	Streams StreamHolders
 	// Logger receives refusals (never payloads or tokens).
 	Logger *slog.Logger
+}
+
+// StreamHolders is the domain's answer to "does this institution hold that stream at
+// that position" (docs/access.md, "its own data"). It must be safe for concurrent use.
+type StreamHolders interface {
+	MayRead(institution, stream string, seq uint64) bool
 }
 
 // NewAccess checks a and returns the middleware.
@@ -339,7 +349,8 @@ func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler)
 			}
 			return
 		}
-		rec.Outcome, rec.Status = auth.OutcomeDenied, http.StatusForbidden
+		rec.Outcome = auth.OutcomeDenied
+		rec.Status, _ = classify(prob)
 		if a.audit(w, rec, note) {
 			a.Logger.Info("read refused", "person", p.Person, "role", p.Role, "institution", p.Institution, "path", r.URL.Path)
 			WriteError(w, prob)
@@ -404,6 +415,8 @@ type target struct {
 	found       bool
 	institution string // actor.institution of the entry; "" for a stream
 	stream      string
+	seq         uint64
+	byID        bool // named by event id (not by a position, whose existence is public)
 }
 
 // authorise decides whether p may read what r names. It returns a 403 problem, or an
@@ -436,20 +449,22 @@ func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*l
 	if p.Role.ReadsAll() {
 		return nil, nil
 	}
-	owner := ""
-	if t.institution != p.Institution {
-		if owner, err = a.streamOwner(r.Context(), t.stream); err != nil {
-			return nil, err
+	holds := a.Streams != nil && a.Streams.MayRead(p.Institution, t.stream, t.seq)
+	if decrypt && !p.CanDecrypt(t.institution, holds) || !p.CanRead(t.institution, holds) {
+		if t.byID {
+			// Someone else's event answers as an unknown one would: knowing or guessing an
+			// id tells nothing (the audit log still records the refusal).
+			return errNotFound, nil
 		}
-	}
-	if decrypt && !p.CanDecrypt(t.institution, owner) {
-		return forbidden(p, "read protected fields of this entry in clear"), nil
-	}
-	if !p.CanRead(t.institution, owner) {
+		if decrypt {
+			return forbidden(p, "read protected fields of this entry in clear"), nil
+		}
 		return forbidden(p, "read this"), nil
 	}
 	return nil, nil
 }
+
+var errNotFound = problem(ledger.ErrNotFound, "not_found", "id", "no event with this id is recorded", "未记录此 id 的事件")
 
 // resolve finds the event, entry or stream the route names. named is false for routes
 // that name none of them.
@@ -470,7 +485,9 @@ func (a *access) resolve(r *http.Request, n *auditNote) (target, bool, error) {
 		if !ok {
 			return t, true, nil
 		}
-		return a.entryTarget(ctx, seq, n)
+		t, named, err := a.entryTarget(ctx, seq, n)
+		t.byID = true
+		return t, named, err
 	}
 	s := r.PathValue("seq")
 	if seqQueryRoutes[r.Pattern] {
@@ -487,12 +504,8 @@ func (a *access) resolve(r *http.Request, n *auditNote) (target, bool, error) {
 	}
 	if s := r.PathValue("stream"); s != "" {
 		n.streams = append(n.streams, s)
-		owner, err := a.streamOwner(ctx, s)
-		if err != nil {
-			return t, true, err
-		}
-		// A stream is read as a whole: its owner may, others may not.
-		return target{found: owner != "", institution: owner, stream: s}, true, nil
+		// A stream is read as a whole: its holder may, from the start, others may not.
+		return target{found: true, stream: s}, true, nil
 	}
 	return t, false, nil
 }
@@ -504,32 +517,12 @@ func (a *access) entryTarget(ctx context.Context, seq uint64, n *auditNote) (tar
 		if err != nil {
 			return fmt.Errorf("parsing entry %d: %w", seq, err)
 		}
-		t = target{found: true, institution: e.Submission.Actor.Institution, stream: e.Submission.Stream}
+		t = target{found: true, institution: e.Submission.Actor.Institution, stream: e.Submission.Stream, seq: seq}
 		n.seqs = append(n.seqs, seq)
 		n.streams = append(n.streams, e.Submission.Stream)
 		return nil
 	})
 	return t, true, err
-}
-
-var errStop = errors.New("stop")
-
-// streamOwner is the institution that wrote a stream's first entry: the stream's holder
-// for access control ("" if the stream is empty).
-func (a *access) streamOwner(ctx context.Context, stream string) (string, error) {
-	owner := ""
-	err := a.Ledger.Store().Stream(ctx, stream, 1, func(re ledger.RawEntry) error {
-		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
-		if err != nil {
-			return fmt.Errorf("parsing entry %d: %w", re.Seq, err)
-		}
-		owner = e.Submission.Actor.Institution
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return "", fmt.Errorf("reading stream %s: %w", stream, err)
-	}
-	return owner, nil
 }
 
 // bufferedResponse holds an answer until the read is audited.

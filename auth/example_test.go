@@ -28,7 +28,8 @@ func ExampleNewToken() {
 	p, _ := a.Authenticate(r)
 	stored, _ := os.ReadFile(path)
 	fmt.Println(p.Role, p.Institution, p.Person, strings.Contains(string(stored), tok))
-	fmt.Println(p.CanRead("aba-health", ""), p.CanRead("aba-transport", ""), p.CanRead("aba-transport", "aba-health"))
+	// Its own act; another institution's act on a stream it does not hold; one on a stream it holds.
+	fmt.Println(p.CanRead("aba-health", false), p.CanRead("aba-transport", false), p.CanRead("aba-transport", true))
 	// Output:
 	// institution aba-health clerk-3 false
 	// true false true

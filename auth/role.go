@@ -95,20 +95,21 @@ type Principal struct {
 // ClientKey is the key per-client rate limits count under.
 func (p *Principal) ClientKey() string { return "cred:" + p.Credential }
 
-// CanRead reports whether p may read an entry whose actor is actorInstitution on a
-// stream first written by streamOwner ("" if unknown). An institution reads entries it
-// signed, and every entry of a stream it opened.
-func (p *Principal) CanRead(actorInstitution, streamOwner string) bool {
+// CanRead reports whether p may read an entry whose actor is actorInstitution, given
+// whether p's institution holds the entry's stream (holds: the domain's rule, never the
+// stream's first writer; docs/access.md). An institution reads the entries it signed and
+// the entries of the streams it holds.
+func (p *Principal) CanRead(actorInstitution string, holds bool) bool {
 	switch {
 	case p.Role.ReadsAll():
 		return true
 	case p.Role == RoleInstitution:
-		return p.Institution != "" && (actorInstitution == p.Institution || streamOwner == p.Institution)
+		return p.Institution != "" && (actorInstitution == p.Institution || holds)
 	}
 	return false
 }
 
 // CanDecrypt is CanRead for protected fields in clear.
-func (p *Principal) CanDecrypt(actorInstitution, streamOwner string) bool {
-	return p.Role.Decrypts() && p.CanRead(actorInstitution, streamOwner)
+func (p *Principal) CanDecrypt(actorInstitution string, holds bool) bool {
+	return p.Role.Decrypts() && p.CanRead(actorInstitution, holds)
 }

@@ -91,33 +91,7 @@ var needsOpen = map[string]bool{
 	"emergency.ended.v1": true, "outsourcing.contract_terminated.v1": true, "data.inconsistency_resolved.v1": true,
 }
 
-func caseZH(kind string) string {
-	switch kind {
-	case "share":
-		return "共享申请"
-	case "verification":
-		return "核实比对需求"
-	case "opening":
-		return "开放申请"
-	case "development":
-		return "开发资格申请"
-	case "correction":
-		return "校核申请"
-	case "subject":
-		return "数据主体请求"
-	case "rectification":
-		return "整改通知"
-	case "emergency":
-		return "紧急情况"
-	case "contract":
-		return "服务外包协议"
-	case "project":
-		return "信息化项目"
-	case "inconsistency":
-		return "数据不一致案件"
-	}
-	return kind
-}
+func caseZH(kind string) string { _, zh := events.CaseName(kind); return zh }
 
 // caseDecides reports whether who may sign t depends on its case.
 func caseDecides(t *events.Type) bool {

@@ -139,7 +139,7 @@ func (rt *accessRuntime) onCommit(es []*ledger.Entry) {
 
 // openAccess builds the middleware and TLS configuration once the ledger is open, and
 // starts the shredder.
-func (rt *accessRuntime) openAccess(c *config, l *ledger.Ledger) error {
+func (rt *accessRuntime) openAccess(c *config, l *ledger.Ledger, streams api.StreamHolders) error {
 	a := &c.access
 	log := rt.log
 	accessDir := filepath.Join(c.data, "access")
@@ -176,7 +176,7 @@ func (rt *accessRuntime) openAccess(c *config, l *ledger.Ledger) error {
 	rt.mw, err = api.NewAccess(api.Access{
 		Ledger: l, Authenticator: authn, Audit: rt.audit, Dev: a.mode == "dev", RequireWriteToken: a.writeToken,
 		ReadLimit: auth.NewLimiter(a.readRate, a.readBurst), WriteLimit: auth.NewLimiter(a.writeRate, a.writeBurst),
-		FailLimit: auth.NewLimiter(5, 20), Logger: log,
+		FailLimit: auth.NewLimiter(5, 20), Logger: log, Streams: streams,
 	})
 	if err != nil {
 		return err

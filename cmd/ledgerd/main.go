@@ -279,7 +279,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.access.openAccess(c, d.l); err != nil {
+	if err := d.access.openAccess(c, d.l, chk.State()); err != nil {
 		return nil, err
 	}
 	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,

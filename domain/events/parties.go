@@ -363,3 +363,37 @@ func (t *Type) SubjectOf(actor string, field func(name string) string) string {
 		return field(f)
 	})
 }
+
+// CaseName names a case kind in English and Chinese, for messages and documents.
+func CaseName(kind string) (en, zh string) {
+	switch kind {
+	case "share":
+		return kindEN[kind], "共享申请"
+	case "verification":
+		return kindEN[kind], "核实比对需求"
+	case "opening":
+		return kindEN[kind], "开放申请"
+	case "development":
+		return kindEN[kind], "开发资格申请"
+	case "correction":
+		return kindEN[kind], "校核申请"
+	case "subject":
+		return kindEN[kind], "数据主体请求"
+	case "rectification":
+		return kindEN[kind], "整改通知"
+	case "emergency":
+		return kindEN[kind], "紧急情况"
+	case "contract":
+		return kindEN[kind], "服务外包协议"
+	case "project":
+		return kindEN[kind], "信息化项目"
+	case "inconsistency":
+		return kindEN[kind], "数据不一致案件"
+	}
+	return kind, kind
+}
+
+var kindEN = map[string]string{"share": "share application", "verification": "verification request", "opening": "opening application",
+	"development": "development qualification application", "correction": "correction request", "subject": "data-subject request",
+	"rectification": "rectification order", "emergency": "emergency", "contract": "outsourcing contract", "project": "IT project",
+	"inconsistency": "inconsistency case"}

@@ -462,6 +462,34 @@ var caseStreams = func() map[string]string {
 	return m
 }()
 
+// StreamRule is one row of the stream-ownership rule, for documentation.
+type StreamRule struct {
+	Stream string // the stream's template
+	Holds  string // who holds it, in English
+	ZH     string // the same in Chinese
+}
+
+// StreamRules lists, per kind of stream, who holds it: the rule MayRead applies, in the
+// form docs/access.md prints (a test keeps the document equal to it).
+func StreamRules() []StreamRule {
+	out := []StreamRule{
+		{"institution/{I}, catalog/{I}, security/{I}", "institution I itself", "该机构本身"},
+		{"resource/{R}", "R's holder (the catalog's responsible institution), for the entries from the catalog act that made it the holder on", "资源 R 的责任主体（目录所列），自其成为责任主体的目录记录起"},
+		{"access/{P}", "the data authority, and each institution that suspended P", "公共数据主管部门，以及曾暂停 P 权限的机构"},
+	}
+	prefixes := make([]string, 0, len(caseStreams))
+	for p := range caseStreams {
+		prefixes = append(prefixes, p)
+	}
+	slices.Sort(prefixes)
+	for _, p := range prefixes {
+		en, zh := events.CaseName(caseStreams[p])
+		out = append(out, StreamRule{p + "/{id}", "every institution the " + en + " names: its opener, whom it must answer, a provider or approver it names",
+			"该" + zh + "所列各机构：提出单位、应答复单位、所列提供方或审批单位"})
+	}
+	return append(out, StreamRule{"ledger/keys, ledger/exports", "no institution (the roles that read every entry only)", "任何机构均不持有（仅限可读取全部记录的角色）"})
+}
+
 // MayRead is the one rule for which streams an institution holds (docs/access.md, "its
 // own data"): whom the domain says a stream belongs to, never its first writer. An
 // institution holds

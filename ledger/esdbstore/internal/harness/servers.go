@@ -418,4 +418,3 @@ func (featuresServer) GetSupportedMethods(context.Context, *shared.Empty) (*serv
 		{ServiceName: "event_store.client.streams.streams", MethodName: "append"},
 	}}, nil
 }
-

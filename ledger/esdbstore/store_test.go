@@ -11,6 +11,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/esdbstore/internal/harness"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/ledger/storetest"
 )
@@ -28,6 +29,32 @@ func TestContract(t *testing.T) {
 		prefix := "ledgertest-" + hex.EncodeToString(b[:])
 		return func() (ledger.Store, error) { return Open(context.Background(), url, Options{Prefix: prefix}) }
 	})
+}
+
+// TestContractHarness runs the same suite against the fault-injection harness (no
+// faults injected), so that it runs in every ordinary go test.
+func TestContractHarness(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		prefix := freshPrefix()
+		return func() (ledger.Store, error) { return Open(context.Background(), c.URL(0), Options{Prefix: prefix}) }
+	})
+}
+
+func freshPrefix() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "ledgertest-" + hex.EncodeToString(b[:])
+}
+
+func newCluster(t *testing.T, n int, o harness.Options) *harness.Cluster {
+	t.Helper()
+	c, err := harness.New(n, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 func TestNodeSeq(t *testing.T) {

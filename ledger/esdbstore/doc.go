@@ -11,11 +11,12 @@
 //
 // Streams, under a prefix (default "ledger"; esdb://…?prefix=NAME or Options.Prefix):
 //
-//	PREFIX-entries      one event per entry; event number = seq; event id = the
-//	                    submission's UUID; data = the canonical entry bytes (binary
-//	                    content type, stored verbatim); metadata = JSON {seq, hash, id,
-//	                    stream, stream_version, nodes}, where nodes are the Merkle nodes
-//	                    this entry completes (its leaf and each perfect subtree it closes)
+//	PREFIX-entries      one event per entry; event number = seq; event id = UUIDv5 of
+//	                    the entry's hash (EntryEventID); data = the canonical entry
+//	                    bytes (binary content type, stored verbatim); metadata = JSON
+//	                    {seq, hash, id, stream, stream_version, nodes}, where id is the
+//	                    submission's id and nodes are the Merkle nodes this entry
+//	                    completes (its leaf and each perfect subtree it closes)
 //	PREFIX-checkpoints  one event per signed checkpoint, in growing size (appended with
 //	                    an expected revision, so the stream is monotonic)
 //
@@ -28,9 +29,13 @@
 // by reading PREFIX-entries from the start, and extends by reading from where it stopped
 // before each use (one round trip when nothing is new). Idempotency by event id is
 // checked there before appending; a concurrent writer of the same id is caught by the
-// expected revision, and the server itself makes a retried identical append (same
-// event ids, same expected revision) a no-op — which is why Append sends a batch again
-// after a transient failure (leader change, timeout) without risk of writing it twice.
+// expected revision. The server acknowledges an append whose event ids match the
+// events already after the expected revision without writing it (it compares ids,
+// never data). Because the event id is derived from the entry's hash, that
+// acknowledgement means the log holds these very bytes — never another front-end's
+// sealing of the same submission — and a retried identical append is a no-op, which
+// is why Append sends a batch again after a transient failure without risk of
+// writing it twice.
 //
 // # Caveats
 //

@@ -24,6 +24,19 @@ const (
 	CheckpointEventType = "ledger.checkpoint.v1"
 )
 
+// entrySpace is the UUIDv5 namespace of entry event ids.
+var entrySpace = uuid.MustParse("5d0c7a52-3c1e-5b8e-a1f4-6c6564676572")
+
+// EntryEventID is the event id an entry is appended under: a UUIDv5 of the entry's
+// hash, so that it names the sealed bytes, not the submission. The server decides
+// idempotency by event ids alone: an append whose ids match the events already after
+// the expected revision is acknowledged without writing. With the submission's id as
+// the event id, a second sealing of the same submission (another front-end, another
+// recorded_at, other bytes) at the same seq would be acknowledged for bytes the log
+// does not hold. With this id, such an acknowledgement means the stored entry hashes
+// to the same value as the one sent. The submission's id stays in the metadata.
+func EntryEventID(h ledger.Hash) uuid.UUID { return uuid.NewSHA1(entrySpace, h[:]) }
+
 // MaxAppend is the most event data one AppendToStream carries (below the server's
 // default MaxAppendSize of 1 MiB, leaving room for metadata and framing).
 const MaxAppend = 768 << 10
@@ -53,7 +66,7 @@ type Store struct {
 	mu        sync.RWMutex
 	size      uint64
 	last      ledger.Hash
-	ids       map[uuid.UUID]uint64
+	ids       map[string]uint64   // submission id → seq
 	streams   map[string][]uint64 // stream → seqs, version v at [v-1]
 }
 
@@ -112,7 +125,7 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("connecting to EventStoreDB: %w", err)
 	}
 	s := &Store{c: c, entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
-		ids: map[uuid.UUID]uint64{}, streams: map[string][]uint64{}}
+		ids: map[string]uint64{}, streams: map[string][]uint64{}}
 	if err := s.refresh(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -197,10 +210,9 @@ func (s *Store) refresh(ctx context.Context) error {
 				return err
 			}
 			m.Seq = ev.EventNumber // the position is the server's, whatever the metadata says
-			if id, err := uuid.Parse(m.ID); err == nil && id != ev.EventID {
-				return fmt.Errorf("%w: event %d's id %s differs from its metadata's %s", ledger.ErrCorrupt, ev.EventNumber, ev.EventID, m.ID)
+			if ev.EventID != EntryEventID(m.Hash) && ev.EventID.String() != m.ID {
+				return fmt.Errorf("%w: event %d's id %s is neither derived from its hash nor its submission's id %s", ledger.ErrCorrupt, ev.EventNumber, ev.EventID, m.ID)
 			}
-			m.ID = ev.EventID.String()
 			m.Nodes = nil
 			batch = append(batch, m)
 			n++
@@ -227,8 +239,7 @@ func (s *Store) index(from uint64, ms []meta) {
 		return // someone indexed them first
 	}
 	for _, m := range ms {
-		id, _ := uuid.Parse(m.ID)
-		s.ids[id] = m.Seq
+		s.ids[m.ID] = m.Seq
 		s.streams[m.Stream] = append(s.streams[m.Stream], m.Seq)
 	}
 	s.size = from + uint64(len(ms))
@@ -261,15 +272,11 @@ func entryEvents(b *ledger.Batch) ([]esdb.EventData, error) {
 	}
 	out := make([]esdb.EventData, len(b.Entries))
 	for i, e := range b.Entries {
-		id, err := uuid.Parse(e.ID)
+		md, err := json.Marshal(meta{Seq: e.Seq, Hash: e.Hash, ID: e.ID, Stream: e.Stream, StreamVersion: e.StreamVersion, Nodes: nodes[i]})
 		if err != nil {
-			return nil, fmt.Errorf("entry %d: event id %q is not a UUID: %w", e.Seq, e.ID, err)
+			return nil, fmt.Errorf("entry %d: encoding its metadata: %w", e.Seq, err)
 		}
-		md, err := json.Marshal(meta{Seq: e.Seq, Hash: e.Hash, ID: id.String(), Stream: e.Stream, StreamVersion: e.StreamVersion, Nodes: nodes[i]})
-		if err != nil {
-			return nil, err
-		}
-		out[i] = esdb.EventData{EventID: id, EventType: EntryEventType, ContentType: esdb.ContentTypeBinary, Data: e.Bytes, Metadata: md}
+		out[i] = esdb.EventData{EventID: EntryEventID(e.Hash), EventType: EntryEventType, ContentType: esdb.ContentTypeBinary, Data: e.Bytes, Metadata: md}
 	}
 	return out, nil
 }
@@ -316,8 +323,7 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	var dup error
 	seen := map[string]bool{}
 	for _, e := range b.Entries {
-		id, err := uuid.Parse(e.ID)
-		if _, ok := s.ids[id]; (err == nil && ok) || seen[e.ID] {
+		if _, ok := s.ids[e.ID]; ok || seen[e.ID] {
 			dup = fmt.Errorf("%w: id %s already stored", ledger.ErrConflict, e.ID)
 			break
 		}
@@ -351,8 +357,7 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	}
 	ms := make([]meta, len(b.Entries))
 	for i, e := range b.Entries {
-		id, _ := uuid.Parse(e.ID)
-		ms[i] = meta{Seq: e.Seq, Hash: e.Hash, ID: id.String(), Stream: e.Stream, StreamVersion: e.StreamVersion}
+		ms[i] = meta{Seq: e.Seq, Hash: e.Hash, ID: e.ID, Stream: e.Stream, StreamVersion: e.StreamVersion}
 	}
 	s.index(first, ms)
 	return nil
@@ -485,10 +490,8 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, er
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, id := range ids {
-		if u, err := uuid.Parse(id); err == nil {
-			if seq, ok := s.ids[u]; ok {
-				out[id] = seq
-			}
+		if seq, ok := s.ids[id]; ok {
+			out[id] = seq
 		}
 	}
 	return out, nil

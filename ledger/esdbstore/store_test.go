@@ -122,7 +122,7 @@ func TestEntryEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := b.Entries[i]
-			if m.Seq != e.Seq || m.Hash != e.Hash || m.Stream != e.Stream || m.StreamVersion != e.StreamVersion || ev.EventID.String() != e.ID || string(ev.Data) != string(e.Bytes) {
+			if m.Seq != e.Seq || m.Hash != e.Hash || m.Stream != e.Stream || m.StreamVersion != e.StreamVersion || m.ID != e.ID || ev.EventID != EntryEventID(e.Hash) || string(ev.Data) != string(e.Bytes) {
 				t.Fatalf("entry %d: metadata %+v", e.Seq, m)
 			}
 			if len(m.Nodes) == 0 || m.Nodes[0].Level != 0 || m.Nodes[0].Index != e.Seq || m.Nodes[0].Hash != ledger.LeafHash(e.Bytes) {

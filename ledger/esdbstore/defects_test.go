@@ -4,12 +4,15 @@ package esdbstore
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/esdbstore/internal/harness"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"google.golang.org/grpc/codes"
 )
 
 // openStore opens a Store on url under prefix; it is closed when the test ends.
@@ -75,4 +78,225 @@ func TestSameSubmissionSealedTwice(t *testing.T) {
 		t.Fatalf("A's next append: %v", err)
 	}
 	ledgertest.MustVerify(t, stA)
+}
+
+// fast are the options of stores that meet faults in these tests: short per-call
+// deadlines and retry budgets, so that a hang shows as a failure within seconds.
+var fast = Options{CallTimeout: 500 * time.Millisecond, RetryFor: 300 * time.Millisecond}
+
+// within fails the test if fn has not returned after d: a hang is a failure, not a
+// test binary that never ends.
+func within(t *testing.T, d time.Duration, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+	}
+}
+
+// TestRecoversAfterOutage: the only node goes away for longer than the client's
+// discovery attempts last, then comes back. The client library gives up for good
+// when discovery fails (every later call: ConnectionClosed); the store must rebuild it
+// and work again once the server is back.
+func TestRecoversAfterOutage(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	url := c.URL(0) + "&maxDiscoverAttempts=3&discoveryInterval=50"
+	st := openStore(t, url, freshPrefix(), fast)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{})
+	f.Register(t, l, "county-00")
+	ctx := context.Background()
+
+	c.Node(0).Stop()
+	stop := time.Now().Add(time.Second)
+	for time.Now().Before(stop) {
+		within(t, 5*time.Second, "Head during the outage", func() { st.Head(ctx) })
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.Node(0).Start(); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	within(t, 10*time.Second, "Head after the outage", func() {
+		for range 40 {
+			if _, err = st.Head(ctx); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	if err != nil {
+		t.Fatalf("the store never recovered after the server came back: %v", err)
+	}
+	within(t, 10*time.Second, "Append after the outage", func() {
+		_, err = l.Append(ctx, f.Event(t, "county-00", "resource/r", 1))
+	})
+	if err != nil {
+		t.Fatalf("append after the outage: %v", err)
+	}
+	ledgertest.MustVerify(t, st)
+}
+
+// TestNoHangWhileDiscoveryFails: many calls of every kind during an outage. The client
+// library makes callers wait on an unbuffered channel for a connection while it runs
+// discovery, and leaves them there for ever when discovery fails; a store that then
+// holds its refresh lock hangs the sequencer. Every call must return.
+func TestNoHangWhileDiscoveryFails(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	url := c.URL(0) + "&maxDiscoverAttempts=3&discoveryInterval=50"
+	st := openStore(t, url, freshPrefix(), fast)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	ctx := context.Background()
+	c.Node(0).Stop()
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(2 * time.Second)
+	calls := []func(){
+		func() { st.Head(ctx) },
+		func() { st.Entries(ctx, 0, 1, func(ledger.RawEntry) error { return nil }) },
+		func() { st.LatestCheckpoint(ctx) },
+		func() { st.Lookup(ctx, []string{"x"}) },
+		func() { st.Nodes(ctx, []ledger.NodeID{{Level: 0, Index: 0}}) },
+	}
+	for g := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				calls[g%len(calls)]()
+			}
+		}()
+	}
+	within(t, 15*time.Second, "calls during the outage", wg.Wait)
+	if err := c.Node(0).Start(); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "Head after the outage", func() {
+		var err error
+		for range 40 {
+			if _, err = st.Head(ctx); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("Head after the outage: %v", err)
+	})
+}
+
+// TestReadsHaveDeadlines: a read the server never answers (a stalled stream) must not
+// hold the caller for ever; it is abandoned at the call deadline and tried again.
+func TestReadsHaveDeadlines(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	prefix := freshPrefix()
+	st := openStore(t, c.URL(0), prefix, fast)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	var stalled atomic.Int32
+	c.Inject(func(call harness.Call) harness.Fault {
+		if call.Method == harness.Read && call.Stream == prefix+"-entries" && stalled.Add(1) == 1 {
+			return harness.Fault{Stall: true}
+		}
+		return harness.Fault{}
+	})
+	var err error
+	var h ledger.Head
+	within(t, 5*time.Second, "Head over a stalled read", func() { h, err = st.Head(context.Background()) })
+	if err != nil || h.Size != 1 {
+		t.Fatalf("Head = %+v, %v", h, err)
+	}
+	if stalled.Load() < 2 {
+		t.Fatal("the stalled read was not tried again")
+	}
+}
+
+// TestAppendOutlastsElection: the leader goes down in the middle of an append and a new
+// one is elected 2.5 s later. The store must keep trying for longer than an election
+// takes (here 8 s), find the new leader, and write the batch once.
+func TestAppendOutlastsElection(t *testing.T) {
+	c := newCluster(t, 3, harness.Options{})
+	prefix := freshPrefix()
+	o := Options{CallTimeout: time.Second, RetryFor: 8 * time.Second}
+	st := openStore(t, c.GossipURL(), prefix, o)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{})
+	f.Register(t, l, "county-00")
+	ctx := context.Background()
+	var once atomic.Bool
+	c.Inject(func(call harness.Call) harness.Fault {
+		if call.Method == harness.Append && call.Stream == prefix+"-entries" && once.CompareAndSwap(false, true) {
+			c.SetLeader(-1)
+			go c.Node(0).Stop()
+			time.AfterFunc(2500*time.Millisecond, func() { c.SetLeader(1) })
+			return harness.Fault{Fail: codes.Unavailable}
+		}
+		return harness.Fault{}
+	})
+	n := len(c.Stream(prefix + "-entries"))
+	var r ledger.Receipt
+	var err error
+	within(t, 15*time.Second, "Append across the election", func() { r, err = l.Append(ctx, f.Event(t, "county-00", "resource/r", 1)) })
+	if err != nil {
+		t.Fatalf("append across a 2.5 s election: %v", err)
+	}
+	if got := len(c.Stream(prefix + "-entries")); got != n+1 || r.Seq != uint64(n) {
+		t.Fatalf("%d events after one append to %d (receipt %+v)", got, n, r)
+	}
+	ledgertest.MustVerify(t, st)
+}
+
+// TestAppendUnknownOutcome: the append reaches the server and its answer is lost: an
+// Unknown status after the commit, or the connection cut before or after it. The
+// store cannot know whether the batch is stored; it must find out (read it back and
+// compare) and answer accordingly, never fail a batch the log holds, never write one
+// twice.
+func TestAppendUnknownOutcome(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault harness.Fault
+	}{
+		{"unknown after commit", harness.Fault{After: true, Fail: codes.Unknown}},
+		{"internal after commit", harness.Fault{After: true, Fail: codes.Internal}},
+		{"dropped after commit", harness.Fault{After: true, Drop: true}},
+		{"dropped before commit", harness.Fault{Drop: true}},
+		{"unknown before commit", harness.Fault{Fail: codes.Unknown}},
+	}
+	c := newCluster(t, 1, harness.Options{})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prefix := freshPrefix()
+			st := openStore(t, c.URL(0), prefix, Options{CallTimeout: time.Second, RetryFor: 3 * time.Second})
+			f := ledgertest.New(t)
+			f.Init(t, st)
+			l := f.Open(t, st, ledger.Options{})
+			f.Register(t, l, "county-00")
+			ctx := context.Background()
+			var once atomic.Bool
+			c.Inject(func(call harness.Call) harness.Fault {
+				if call.Method == harness.Append && call.Stream == prefix+"-entries" && once.CompareAndSwap(false, true) {
+					return tc.fault
+				}
+				return harness.Fault{}
+			})
+			defer c.Inject(nil)
+			n := len(c.Stream(prefix + "-entries"))
+			var r ledger.Receipt
+			var err error
+			within(t, 10*time.Second, "Append", func() { r, err = l.Append(ctx, f.Event(t, "county-00", "resource/r", 1)) })
+			if err != nil {
+				t.Fatalf("append whose answer was lost: %v", err)
+			}
+			if got := len(c.Stream(prefix + "-entries")); got != n+1 || r.Seq != uint64(n) || r.Duplicate {
+				t.Fatalf("%d events after one append to %d (receipt %+v)", got, n, r)
+			}
+			if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", 2)); err != nil {
+				t.Fatalf("next append: %v", err)
+			}
+			ledgertest.MustVerify(t, st)
+		})
+	}
 }

@@ -183,16 +183,20 @@ func TestChunks(t *testing.T) {
 	}
 }
 
-func TestSplitPrefix(t *testing.T) {
-	cases := []struct{ in, conn, prefix string }{
-		{"esdb://a:2113", "esdb://a:2113", ""},
-		{"esdb://a:2113?tls=false&prefix=prov", "esdb://a:2113?tls=false", "prov"},
-		{"esdb+discover://a:2113,b:2113?prefix=x", "esdb+discover://a:2113,b:2113", "x"},
+func TestSplitParams(t *testing.T) {
+	cases := []struct{ in, conn, prefix, retry string }{
+		{"esdb://a:2113", "esdb://a:2113", "", ""},
+		{"esdb://a:2113?tls=false&prefix=prov", "esdb://a:2113?tls=false", "prov", ""},
+		{"esdb+discover://a:2113,b:2113?prefix=x&retryFor=20s", "esdb+discover://a:2113,b:2113", "x", "20s"},
 	}
 	for _, c := range cases {
-		conn, prefix, err := splitPrefix(c.in)
-		if err != nil || conn != c.conn || prefix != c.prefix {
-			t.Errorf("splitPrefix(%q) = %q, %q, %v", c.in, conn, prefix, err)
+		conn, own, err := splitParams(c.in)
+		if err != nil || conn != c.conn || own["prefix"] != c.prefix || own["retryfor"] != c.retry {
+			t.Errorf("splitParams(%q) = %q, %v, %v", c.in, conn, own, err)
 		}
+	}
+	var o Options
+	if err := o.fill(map[string]string{"calltimeout": "soon"}); err == nil {
+		t.Error("a malformed callTimeout was accepted")
 	}
 }

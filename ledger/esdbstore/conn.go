@@ -11,6 +11,7 @@ import (
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -178,9 +179,15 @@ func (s *Store) settle(ctx context.Context, cn *conn, what string, err error) er
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// leader marks ctx so that the call is served by the leader. (The client's own
-// RequiresLeader option is never sent in v4.2.0.)
-func (s *Store) leader(ctx context.Context) context.Context { return ctx }
+// leader marks ctx so that the call is served by the leader: the requires-leader
+// request header, which a follower answers with NotLeader and the leader's address
+// (the client then reconnects to the leader, and the call is tried again). The
+// client's own RequiresLeader option never reaches the server in v4.2.0: it is put
+// in the incoming metadata of the call's context, which gRPC does not send. Reads go
+// to the leader too, so that they see every acknowledged entry; a follower may lag.
+func (s *Store) leader(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "requires-leader", "true")
+}
 
 // cbError carries an error returned by the caller's callback, so that it is never
 // taken for the server's and retried.

@@ -300,3 +300,53 @@ func TestAppendUnknownOutcome(t *testing.T) {
 		})
 	}
 }
+
+// TestReadsGoToTheLeader: a store connected to a follower that lags behind the leader
+// must still see every acknowledged entry. Reads ask for the leader (the
+// requires-leader header); the follower answers NotLeader and the client moves to the
+// leader.
+func TestReadsGoToTheLeader(t *testing.T) {
+	c := newCluster(t, 2, harness.Options{})
+	prefix := freshPrefix()
+	ctx := context.Background()
+	w := openStore(t, c.URL(0), prefix, Options{})
+	f := ledgertest.New(t)
+	f.Init(t, w)
+	l := f.Open(t, w, ledger.Options{})
+	f.Register(t, l, "county-00")
+	c.Node(1).Lag(true)
+	var last ledger.Receipt
+	for i := range 3 {
+		r, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = r
+	}
+	want, err := w.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := openStore(t, c.URL(1), prefix, Options{})
+	if h, err := r.Head(ctx); err != nil || h != want {
+		t.Fatalf("head through the follower = %+v, %v; the leader has %+v", h, err, want)
+	}
+	n := 0
+	if err := r.Entries(ctx, last.Seq, last.Seq+1, func(e ledger.RawEntry) error {
+		if e.Hash != last.Hash {
+			t.Errorf("entry %d: hash %s, acknowledged %s", e.Seq, e.Hash, last.Hash)
+		}
+		n++
+		return nil
+	}); err != nil || n != 1 {
+		t.Fatalf("reading the last acknowledged entry through the follower: %d entries, %v", n, err)
+	}
+	if ids, err := r.Lookup(ctx, []string{}); err != nil || len(ids) != 0 {
+		t.Fatalf("Lookup: %v %v", ids, err)
+	}
+	lr := f.Open(t, r, ledger.Options{})
+	if _, err := lr.Append(ctx, f.Event(t, "county-00", "resource/r", 9)); err != nil {
+		t.Fatalf("append through the follower: %v", err)
+	}
+	ledgertest.MustVerify(t, w)
+}

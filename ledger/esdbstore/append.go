@@ -36,20 +36,28 @@ func entryEvents(b *ledger.Batch) ([]esdb.EventData, error) {
 	return out, nil
 }
 
-// chunks splits events into appends of at most MaxAppend bytes of data and metadata.
-func chunks(evs []esdb.EventData) [][]esdb.EventData {
-	var out [][]esdb.EventData
-	start, size := 0, 0
-	for i, ev := range evs {
-		n := len(ev.Data) + len(ev.Metadata)
-		if i > start && size+n > MaxAppend {
-			out = append(out, evs[start:i])
-			start, size = i, 0
-		}
-		size += n
+// ErrBatchTooLarge refuses a batch that one append cannot carry. A batch is atomic
+// (the ledger.Store contract) and an append is the server's only atomic write, so a
+// batch is never split: a split one whose second part failed left a prefix in the log
+// whose submitters had been told the batch failed. Nothing of a refused batch is
+// written; the sequencer must send smaller batches (MaxBatchBytes, --max-batch).
+var ErrBatchTooLarge = errors.New("esdbstore: batch larger than one append")
+
+// appendSize is what an append carries, counted roughly as the server counts it
+// against its MaxAppendSize: data, metadata and (twice, as UTF-16) the event type.
+func appendSize(evs []esdb.EventData) int {
+	n := 0
+	for _, ev := range evs {
+		n += len(ev.Data) + len(ev.Metadata) + 2*len(ev.EventType)
 	}
-	return append(out, evs[start:])
+	return n
 }
+
+// MaxBatchBytes is the most an appended batch may carry: its entries' bytes plus the
+// metadata the store adds (a few hundred bytes per entry: ids, hashes, the Merkle
+// nodes it completes). A sequencer that keeps its batches under it, with that
+// margin, never has one refused with ErrBatchTooLarge.
+func (s *Store) MaxBatchBytes() int { return s.maxAppend }
 
 func expected(seq uint64) esdb.ExpectedRevision {
 	if seq == 0 {
@@ -58,8 +66,9 @@ func expected(seq uint64) esdb.ExpectedRevision {
 	return esdb.Revision(seq - 1)
 }
 
-// Append implements ledger.Store: one AppendToStream per chunk, each expecting the
-// revision before its first entry.
+// Append implements ledger.Store: the batch is one AppendToStream expecting the
+// revision before its first entry, so it is written whole or not at all; a batch
+// over MaxBatchBytes is refused (ErrBatchTooLarge) before anything is sent.
 func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	if len(b.Entries) == 0 {
 		return nil
@@ -103,15 +112,12 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	if err != nil {
 		return err
 	}
-	at := 0
-	for i, ch := range chunks(evs) {
-		if err := s.appendEntries(ctx, b.Entries[at:at+len(ch)], ch); err != nil {
-			if i > 0 {
-				return fmt.Errorf("batch from %d written only up to %d: %w", first, b.Entries[at].Seq, err)
-			}
-			return err
-		}
-		at += len(ch)
+	if n := appendSize(evs); n > s.maxAppend {
+		return fmt.Errorf("%w: entries %d..%d carry %d bytes, one append at most %d; nothing was written (send smaller batches: --max-batch)",
+			ErrBatchTooLarge, first, b.Entries[len(b.Entries)-1].Seq, n, s.maxAppend)
+	}
+	if err := s.appendEntries(ctx, b.Entries, evs); err != nil {
+		return err
 	}
 	ms := make([]meta, len(b.Entries))
 	for i, e := range b.Entries {

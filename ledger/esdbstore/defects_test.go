@@ -4,12 +4,16 @@ package esdbstore
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/esdbstore/internal/harness"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"google.golang.org/grpc/codes"
@@ -349,4 +353,87 @@ func TestReadsGoToTheLeader(t *testing.T) {
 		t.Fatalf("append through the follower: %v", err)
 	}
 	ledgertest.MustVerify(t, w)
+}
+
+// sealBig seals, on an embedded store, a log of genesis, one key registration and n
+// entries of about kib KiB each, and returns it as one batch from seq 0: what a
+// sequencer would hand the store if all of it were submitted at once.
+func sealBig(t *testing.T, f *ledgertest.Fixture, n, kib int) (*ledger.Batch, []*ledger.Batch) {
+	t.Helper()
+	bs, err := boltstore.Open(filepath.Join(t.TempDir(), "seal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close() })
+	rec := &recorder{Store: bs}
+	f.Init(t, rec)
+	l := f.Open(t, rec, ledger.Options{})
+	k := f.Register(t, l, "county-00")
+	pad := strings.Repeat("x", kib<<10)
+	for i := range n {
+		sub := ledgertest.Submission("county-00", k.Public().ID(), "resource/big", "data.collected.v1", map[string]any{"n": i, "pad": pad})
+		if _, err := l.Append(context.Background(), ledgertest.Sign(t, k, sub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := &ledger.Batch{}
+	for _, b := range rec.batches {
+		all.Entries = append(all.Entries, b.Entries...)
+		all.Nodes = append(all.Nodes, b.Nodes...)
+	}
+	return all, rec.batches
+}
+
+// TestBatchIsOneAppend: a batch is atomic (the Store contract). One that would need
+// more than one append (here 40 entries of 30 KiB, 1.2 MiB) used to be split: a
+// failure after the first part left a prefix in the log whose submitters were told
+// the batch failed. A batch is now exactly one append, and one that does not fit is
+// refused whole, before anything is sent.
+func TestBatchIsOneAppend(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	prefix := freshPrefix()
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	big, batches := sealBig(t, f, 40, 30)
+	st := openStore(t, c.URL(0), prefix, Options{RetryFor: time.Second})
+	entries := prefix + "-entries"
+	c.Inject(func(call harness.Call) harness.Fault {
+		if call.Method == harness.Append && call.Stream == entries && call.N == 2 {
+			return harness.Fault{Fail: codes.PermissionDenied} // a definite refusal of the second part
+		}
+		return harness.Fault{}
+	})
+	err := st.Append(ctx, big)
+	if err == nil {
+		t.Fatal("a batch larger than one append was acknowledged")
+	}
+	if h, herr := st.Head(ctx); herr != nil || h.Size != 0 || len(c.Stream(entries)) != 0 {
+		t.Fatalf("a failed batch left %d entries behind (head %+v, %v): %v", len(c.Stream(entries)), h, herr, err)
+	}
+	if !errors.Is(err, ErrBatchTooLarge) || c.Calls(harness.Append, entries) != 0 {
+		t.Fatalf("refusal %v after %d appends, want ErrBatchTooLarge before any", err, c.Calls(harness.Append, entries))
+	}
+	c.Inject(nil)
+
+	// A store that may send bigger appends sends the whole batch as one.
+	st2 := openStore(t, c.URL(0), prefix, Options{MaxAppendBytes: 2 << 20})
+	if err := st2.Append(ctx, big); err == nil {
+		t.Fatal("the server's maximum append size was not enforced")
+	} else if calls := c.Calls(harness.Append, entries); calls != 1 {
+		t.Fatalf("a batch went out in %d appends", calls)
+	}
+	if h, _ := st2.Head(ctx); h.Size != 0 {
+		t.Fatalf("a refused append wrote %d entries", h.Size)
+	}
+
+	// The batches a sequencer formed, one append each, are the log.
+	for _, b := range batches {
+		if err := st.Append(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.Calls(harness.Append, entries); got != 1+len(batches) {
+		t.Fatalf("%d batches took %d appends", len(batches), got-1)
+	}
+	ledgertest.MustVerify(t, st)
 }

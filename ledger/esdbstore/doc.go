@@ -43,10 +43,14 @@
 //     stream at Open: size a node's memory for the log (10 M entries ≈ 1 GB).
 //   - Reading an application stream reads its entries one by one (point reads grouped
 //     into runs); the ledger does this for the key registry at Open.
-//   - A batch larger than MaxAppend bytes (the server's MaxAppendSize is 1 MiB by
-//     default) is written as consecutive appends, each atomic: a failure between them
-//     leaves a shorter, valid log, and nothing of the batch is acknowledged. Run ledgerd
-//     with a --max-batch that keeps batches under it (RecommendedMaxBatch).
+//   - A batch is one append, and an append is atomic on the server. A batch larger
+//     than one append may carry (MaxBatchBytes: Options.MaxAppendBytes, default
+//     MaxAppend = 768 KiB, under the server's default MaxAppendSize of 1 MiB) is
+//     refused whole with ErrBatchTooLarge; nothing is written and its submitters get
+//     an error. The ledger's sequencer caps batches by count only, so run ledgerd with
+//     a --max-batch whose batches of the largest entries fit (RecommendedMaxBatch,
+//     256, fits entries up to about 2.5 KiB); with the default 4096, a busy ledgerd
+//     will have batches refused.
 //   - There is no lock to queue writers on (unlike pgstore's HeadLocker): several
 //     ledgerd on one cluster race on the expected revision and re-seal, and under heavy
 //     load one can lose often enough to fail a batch: run one ledgerd per cluster.

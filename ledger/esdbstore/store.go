@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,11 +36,14 @@ var entrySpace = uuid.MustParse("5d0c7a52-3c1e-5b8e-a1f4-6c6564676572")
 // to the same value as the one sent. The submission's id stays in the metadata.
 func EntryEventID(h ledger.Hash) uuid.UUID { return uuid.NewSHA1(entrySpace, h[:]) }
 
-// MaxAppend is the most event data one AppendToStream carries (below the server's
-// default MaxAppendSize of 1 MiB, leaving room for metadata and framing).
+// MaxAppend is the default of Options.MaxAppendBytes: below the server's default
+// MaxAppendSize of 1 MiB, leaving room for what the store's count of an append's
+// size (appendSize) may miss.
 const MaxAppend = 768 << 10
 
-// RecommendedMaxBatch keeps a typical batch (entries of 1–2 KiB) in one append.
+// RecommendedMaxBatch is a group-commit cap (ledgerd --max-batch) that keeps a typical
+// batch (entries of 1–2 KiB) within MaxAppend. It is not a guarantee: 256 large
+// entries do not fit, and such a batch is refused whole (ErrBatchTooLarge).
 const RecommendedMaxBatch = 256
 
 // Defaults of Options, chosen so that a call outlasts a leader election (a few
@@ -68,6 +72,10 @@ type Options struct {
 	// answer) is tried again, with backoff, before the store gives up
 	// (default DefaultRetryFor). It should outlast a leader election.
 	RetryFor time.Duration
+	// MaxAppendBytes is the most one append may carry (default MaxAppend; also
+	// maxAppendBytes= in the URL). Set it below the server's MaxAppendSize: a batch
+	// over it is refused whole (ErrBatchTooLarge), as the server would refuse it.
+	MaxAppendBytes int
 }
 
 // Store is a ledger.Store on EventStoreDB. Methods are safe for concurrent use.
@@ -77,6 +85,7 @@ type Store struct {
 	log         *slog.Logger
 	callTimeout time.Duration
 	retryFor    time.Duration
+	maxAppend   int
 	ctx         context.Context // the store's lifetime, for work shared by callers
 	cancel      context.CancelFunc
 
@@ -116,8 +125,8 @@ type node struct {
 
 // Open connects to the cluster named by an esdb:// (or esdb+discover://) connection
 // string and builds the index from the entries stream. The URL may carry this
-// package's parameters (prefix=NAME, callTimeout=DURATION, retryFor=DURATION), which
-// Options override; the rest goes to the client.
+// package's parameters (prefix=NAME, callTimeout=DURATION, retryFor=DURATION,
+// maxAppendBytes=N), which Options override; the rest goes to the client.
 func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	rest, own, err := splitParams(connection)
 	if err != nil {
@@ -141,7 +150,7 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("connecting to EventStoreDB: %w", err)
 	}
 	s := &Store{entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
-		callTimeout: o.CallTimeout, retryFor: o.RetryFor, cfg: *cfg, cur: &conn{c: c},
+		callTimeout: o.CallTimeout, retryFor: o.RetryFor, maxAppend: o.MaxAppendBytes, cfg: *cfg, cur: &conn{c: c},
 		ids: map[string]uint64{}, streams: map[string][]uint64{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.refresh(ctx); err != nil {
@@ -152,7 +161,7 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 }
 
 // ownParams are the connection-string parameters this package consumes.
-var ownParams = []string{"prefix", "calltimeout", "retryfor"}
+var ownParams = []string{"prefix", "calltimeout", "retryfor", "maxappendbytes"}
 
 // splitParams removes this package's parameters from the connection string and returns
 // them, keyed in lower case.
@@ -198,8 +207,18 @@ func (o *Options) fill(own map[string]string) error {
 		}
 		*d.v = v
 	}
+	if v := own["maxappendbytes"]; o.MaxAppendBytes == 0 && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("parsing the EventStoreDB connection string: maxAppendBytes=%q is not a positive number of bytes", v)
+		}
+		o.MaxAppendBytes = n
+	}
 	if o.Prefix == "" {
 		o.Prefix = "ledger"
+	}
+	if o.MaxAppendBytes <= 0 {
+		o.MaxAppendBytes = MaxAppend
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

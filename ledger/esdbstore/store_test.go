@@ -149,40 +149,6 @@ func popcount(x uint64) int {
 	return n
 }
 
-func TestChunks(t *testing.T) {
-	ev := func(n int) esdb.EventData { return esdb.EventData{Data: make([]byte, n)} }
-	cases := []struct {
-		name  string
-		sizes []int
-		want  []int
-	}{
-		{"one small", []int{10}, []int{1}},
-		{"fits", []int{MaxAppend / 2, MaxAppend / 2}, []int{2}},
-		{"splits", []int{MaxAppend / 2, MaxAppend / 2, 1}, []int{2, 1}},
-		{"oversized alone", []int{10, MaxAppend + 1, 10}, []int{1, 1, 1}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var evs []esdb.EventData
-			for _, n := range c.sizes {
-				evs = append(evs, ev(n))
-			}
-			var got []int
-			for _, ch := range chunks(evs) {
-				got = append(got, len(ch))
-			}
-			if len(got) != len(c.want) {
-				t.Fatalf("chunks %v, want %v", got, c.want)
-			}
-			for i := range got {
-				if got[i] != c.want[i] {
-					t.Fatalf("chunks %v, want %v", got, c.want)
-				}
-			}
-		})
-	}
-}
-
 func TestSplitParams(t *testing.T) {
 	cases := []struct{ in, conn, prefix, retry string }{
 		{"esdb://a:2113", "esdb://a:2113", "", ""},

@@ -51,9 +51,17 @@
 //     a --max-batch whose batches of the largest entries fit (RecommendedMaxBatch,
 //     256, fits entries up to about 2.5 KiB); with the default 4096, a busy ledgerd
 //     will have batches refused.
-//   - There is no lock to queue writers on (unlike pgstore's HeadLocker): several
-//     ledgerd on one cluster race on the expected revision and re-seal, and under heavy
-//     load one can lose often enough to fail a batch: run one ledgerd per cluster.
+//   - Several ledgerd on one cluster follow each other: the Store is a
+//     ledger.HeadLocker, so each sequencer folds in the others' commits before sealing,
+//     follows them while idle, and catches up before refusing a key it does not know.
+//     But EventStoreDB has no lock to queue writers on (pgstore's is an advisory lock;
+//     a lease written to a stream would cost two quorum appends per batch and rest on
+//     clocks), so LockHead only returns the head as the leader has it and queues this
+//     process's callers. Across processes the expected revision decides: the writer
+//     whose append arrives second catches up and seals again, and a batch that loses
+//     eight times in a row fails with ErrHeadMoved (its submitters retry). Flat out,
+//     four writers in the harness lose about one submission in ten that way. Several
+//     ledgerd are for availability and modest rates; for throughput, one writes.
 //   - EventStoreDB can truncate ($tb) or delete streams; ledger.Verify reports what
 //     went missing, and signed checkpoints kept elsewhere prove the truncation.
 package esdbstore

@@ -94,6 +94,8 @@ type Store struct {
 	cur    *conn
 	closed bool
 
+	lockq chan struct{} // LockHead's queue: one holder at a time
+
 	fmu     sync.Mutex // guards running and queued: index refreshes (refresh)
 	running *flight
 	queued  *flight
@@ -151,7 +153,7 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	}
 	s := &Store{entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
 		callTimeout: o.CallTimeout, retryFor: o.RetryFor, maxAppend: o.MaxAppendBytes, cfg: *cfg, cur: &conn{c: c},
-		ids: map[string]uint64{}, streams: map[string][]uint64{}}
+		lockq: make(chan struct{}, 1), ids: map[string]uint64{}, streams: map[string][]uint64{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.refresh(ctx); err != nil {
 		s.Close()

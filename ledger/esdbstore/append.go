@@ -79,34 +79,33 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 			return fmt.Errorf("batch is not contiguous at %d", e.Seq)
 		}
 	}
-	s.mu.RLock()
-	size := s.size
-	s.mu.RUnlock()
-	if first != size {
+	if size, _ := s.idx.head(); first != size {
 		// The index may be behind the log (another writer): look before refusing.
 		if err := s.refresh(ctx); err != nil {
 			return err
 		}
 	}
-	// The index holds every entry before first (it reached first), so it answers for
-	// ids stored there; entries beyond first are the expected revision's business.
-	s.mu.RLock()
-	size = s.size
-	var dup error
-	seen := map[string]bool{}
-	for _, e := range b.Entries {
-		if _, ok := s.ids[e.ID]; ok || seen[e.ID] {
-			dup = fmt.Errorf("%w: id %s already stored", ledger.ErrConflict, e.ID)
-			break
-		}
-		seen[e.ID] = true
-	}
-	s.mu.RUnlock()
-	if first != size {
+	if size, _ := s.idx.head(); first != size {
 		return fmt.Errorf("%w: batch starts at %d, the entries stream holds %d", ledger.ErrHeadMoved, first, size)
 	}
-	if dup != nil {
-		return dup
+	// The index holds every entry before first (it reached first), so it answers for
+	// ids stored there; entries beyond first are the expected revision's business.
+	ids := make([]string, len(b.Entries))
+	seen := make(map[string]bool, len(b.Entries))
+	for i, e := range b.Entries {
+		if seen[e.ID] {
+			return fmt.Errorf("%w: id %s twice in one batch", ledger.ErrConflict, e.ID)
+		}
+		ids[i], seen[e.ID] = e.ID, true
+	}
+	stored, err := s.idx.lookup(ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if seq, ok := stored[id]; ok {
+			return fmt.Errorf("%w: id %s already stored at %d", ledger.ErrConflict, id, seq)
+		}
 	}
 	evs, err := entryEvents(b)
 	if err != nil {
@@ -123,7 +122,10 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	for i, e := range b.Entries {
 		ms[i] = meta{Seq: e.Seq, Hash: e.Hash, ID: e.ID, Stream: e.Stream, StreamVersion: e.StreamVersion}
 	}
-	s.index(first, ms)
+	if err := s.idx.add(first, ms); err != nil {
+		// The batch is stored; the index will read it back from the log next time.
+		s.log.Warn("esdb: indexing an appended batch failed", "from", first, "err", err)
+	}
 	return nil
 }
 

@@ -594,3 +594,137 @@ func TestSeveralWriters(t *testing.T) {
 	rep := ledgertest.MustVerify(t, st0)
 	t.Logf("%d entries from %d writers %v, one chain, verified in %v; %d appends lost the race eight times", rep.Entries, writers, perWriter, rep.Elapsed, lost.Load())
 }
+
+// TestReopenReadsOnlyTheTail: the index lives in a file, so a store reopened on it
+// reads from the server only what was appended since (here by another writer), not
+// the whole log, and answers lookups for all of it.
+func TestReopenReadsOnlyTheTail(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	prefix := freshPrefix()
+	entries := prefix + "-entries"
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "index.db")
+	f := ledgertest.New(t)
+	st1, err := Open(ctx, c.URL(0), Options{Prefix: prefix, IndexPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Init(t, st1)
+	l1, err := ledger.Open(ctx, st1, ledger.Options{Signer: f.LedgerKey, CheckpointEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Register(t, l1, "county-00")
+	var ids []string
+	var seqs []uint64
+	for i := range 50 {
+		s := f.Event(t, "county-00", fmt.Sprintf("resource/r%d", i%3), i)
+		r, err := l1.Append(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, seqs = append(ids, s.Submission.ID), append(seqs, r.Seq)
+	}
+	l1.Close()
+	st1.Close()
+
+	// Another writer, with an index of its own, appends five more.
+	w := openStore(t, c.URL(0), prefix, Options{})
+	lw := f.Open(t, w, ledger.Options{})
+	for i := range 5 {
+		s := f.Event(t, "county-00", "resource/r0", 100+i)
+		r, err := lw.Append(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, seqs = append(ids, s.Submission.ID), append(seqs, r.Seq)
+	}
+	want, _ := w.Head(ctx)
+
+	before := c.Served(entries)
+	st2 := openStore(t, c.URL(0), prefix, Options{IndexPath: path})
+	h, err := st2.Head(ctx)
+	if err != nil || h != want {
+		t.Fatalf("head after reopening = %+v, %v; want %+v", h, err, want)
+	}
+	if n := c.Served(entries) - before; n > 5+1 {
+		t.Fatalf("reopening on an index of %d entries read %d of them from the server", want.Size-5, n)
+	}
+	got, err := st2.Lookup(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if got[id] != seqs[i] {
+			t.Fatalf("Lookup(%s) = %d, want %d", id, got[id], seqs[i])
+		}
+	}
+	v, err := st2.StreamVersions(ctx, []string{"resource/r0", "resource/r1", "resource/r2"})
+	if err != nil || v["resource/r0"] != 17+5 || v["resource/r1"] != 17 || v["resource/r2"] != 16 {
+		t.Fatalf("StreamVersions = %v, %v", v, err)
+	}
+	var r0 []uint64
+	if err := st2.Stream(ctx, "resource/r0", 17, func(e ledger.RawEntry) error { r0 = append(r0, e.Seq); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(r0) != fmt.Sprint(append([]uint64{seqs[48]}, seqs[50:]...)) {
+		t.Fatalf("stream resource/r0 from version 17 = %v", r0)
+	}
+	ledgertest.MustVerify(t, st2)
+}
+
+// TestIndexOfAnotherLog: an index file that does not describe the log it is opened on
+// (another prefix; the same prefix on another cluster, shorter or different) is
+// rebuilt from the log, never trusted.
+func TestIndexOfAnotherLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "index.db")
+	build := func(c *harness.Cluster, prefix string, n int) (*ledgertest.Fixture, ledger.Head) {
+		t.Helper()
+		st, err := Open(ctx, c.URL(0), Options{Prefix: prefix, IndexPath: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		f := ledgertest.New(t)
+		f.Init(t, st)
+		l, err := ledger.Open(ctx, st, ledger.Options{Signer: f.LedgerKey, CheckpointEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Register(t, l, "county-00")
+		for i := range n {
+			if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Close()
+		h, err := st.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f, h
+	}
+	check := func(url, prefix string, want ledger.Head) {
+		t.Helper()
+		st := openStore(t, url, prefix, Options{IndexPath: path})
+		if h, err := st.Head(ctx); err != nil || h != want {
+			t.Fatalf("head on a foreign index = %+v, %v; want %+v", h, err, want)
+		}
+		if v, err := st.StreamVersions(ctx, []string{"resource/r"}); err != nil || v["resource/r"] != want.Size-2 {
+			t.Fatalf("StreamVersions on a foreign index = %v, %v", v, err)
+		}
+		ledgertest.MustVerify(t, st)
+		st.Close()
+	}
+	c1 := newCluster(t, 1, harness.Options{})
+	build(c1, "a", 10)
+	_, hb := build(c1, "b", 3) // the same file, another prefix: rebuilt
+	check(c1.URL(0), "b", hb)
+	c2 := newCluster(t, 1, harness.Options{})
+	_, h2 := build(c2, "b", 1) // the same prefix on another cluster, shorter
+	check(c2.URL(0), "b", h2)
+	c3 := newCluster(t, 1, harness.Options{})
+	_, h3 := build(c3, "b", 1) // as long, but other entries
+	check(c3.URL(0), "b", h3)
+}

@@ -25,9 +25,13 @@
 // node scheme needs no second stream: node (level L, index I) is completed by the entry
 // with seq (I+1)·2^L − 1, and is read from that event's metadata.
 //
-// Lookups by event id and by application stream use an index the Store builds in memory
-// by reading PREFIX-entries from the start, and extends by reading from where it stopped
-// before each use (one round trip when nothing is new). Idempotency by event id is
+// Lookups by submission id and by application stream use an index kept in a local
+// bbolt file (Options.IndexPath, index= in the URL), which the Store extends by
+// reading PREFIX-entries from where it stopped before each use (one round trip when
+// nothing is new). The index is a cache of the log, never its authority: at Open the
+// Store compares the index's last entry with the log's (entries chain by hash, so
+// the last vouches for all before it) and rebuilds the index from the log if they
+// differ. Idempotency by submission id is
 // checked there before appending; a concurrent writer of the same id is caught by the
 // expected revision. The server acknowledges an append whose event ids match the
 // events already after the expected revision without writing it (it compares ids,
@@ -39,8 +43,13 @@
 //
 // # Caveats
 //
-//   - The in-memory index costs about 100 bytes per entry and a full read of the entries
-//     stream at Open: size a node's memory for the log (10 M entries ≈ 1 GB).
+//   - The index costs disk, not memory: roughly 250 bytes of file per entry (ids,
+//     stream positions, bbolt's pages), read through the page cache. With an index
+//     file, Open reads only the entries appended since the file was last written; a
+//     new file, or none (a temporary one, removed at Close), is built by reading the
+//     whole entries stream once. One Store at a time may hold a file (a second fails
+//     after a second), so give each ledgerd its own. The file costs an fsync per
+//     appended batch; a temporary one does not sync.
 //   - Reading an application stream reads its entries one by one (point reads grouped
 //     into runs); the ledger does this for the key registry at Open.
 //   - A batch is one append, and an append is atomic on the server. A batch larger

@@ -75,24 +75,23 @@ func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(
 	if from == 0 {
 		from = 1
 	}
-	s.mu.RLock()
-	all := s.streams[stream]
-	var seqs []uint64
-	if from <= uint64(len(all)) {
-		seqs = append(seqs, all[from-1:]...)
-	}
-	s.mu.RUnlock()
-	err := s.readSeqs(ctx, seqs, func(ev *esdb.RecordedEvent) error {
-		m, err := decodeMeta(ev)
-		if err != nil {
+	for {
+		seqs, err := s.idx.seqs(stream, from, readChunk)
+		if err != nil || len(seqs) == 0 {
 			return err
 		}
-		return fn(ledger.RawEntry{Seq: ev.EventNumber, Hash: m.Hash, Bytes: ev.Data})
-	})
-	if err != nil {
-		return fmt.Errorf("reading stream %s: %w", stream, err)
+		err = s.readSeqs(ctx, seqs, func(ev *esdb.RecordedEvent) error {
+			m, err := decodeMeta(ev)
+			if err != nil {
+				return err
+			}
+			return fn(ledger.RawEntry{Seq: ev.EventNumber, Hash: m.Hash, Bytes: ev.Data})
+		})
+		if err != nil {
+			return fmt.Errorf("reading stream %s: %w", stream, err)
+		}
+		from += uint64(len(seqs))
 	}
-	return nil
 }
 
 // Nodes implements ledger.Store: each node is read from the metadata of the entry that

@@ -76,6 +76,11 @@ type Options struct {
 	// maxAppendBytes= in the URL). Set it below the server's MaxAppendSize: a batch
 	// over it is refused whole (ErrBatchTooLarge), as the server would refuse it.
 	MaxAppendBytes int
+	// IndexPath is the index file (also index= in the URL): a bbolt file this store
+	// keeps its lookups in, so that reopening reads only what was appended since. One
+	// store at a time may hold it. Empty: a temporary file, built from the whole
+	// entries stream at Open and removed at Close.
+	IndexPath string
 }
 
 // Store is a ledger.Store on EventStoreDB. Methods are safe for concurrent use.
@@ -100,11 +105,7 @@ type Store struct {
 	running *flight
 	queued  *flight
 
-	mu      sync.RWMutex
-	size    uint64
-	last    ledger.Hash
-	ids     map[string]uint64   // submission id → seq
-	streams map[string][]uint64 // stream → seqs, version v at [v-1]
+	idx *index
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -128,7 +129,7 @@ type node struct {
 // Open connects to the cluster named by an esdb:// (or esdb+discover://) connection
 // string and builds the index from the entries stream. The URL may carry this
 // package's parameters (prefix=NAME, callTimeout=DURATION, retryFor=DURATION,
-// maxAppendBytes=N), which Options override; the rest goes to the client.
+// maxAppendBytes=N, index=PATH), which Options override; the rest goes to the client.
 func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	rest, own, err := splitParams(connection)
 	if err != nil {
@@ -153,8 +154,16 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	}
 	s := &Store{entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
 		callTimeout: o.CallTimeout, retryFor: o.RetryFor, maxAppend: o.MaxAppendBytes, cfg: *cfg, cur: &conn{c: c},
-		lockq: make(chan struct{}, 1), ids: map[string]uint64{}, streams: map[string][]uint64{}}
+		lockq: make(chan struct{}, 1)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.idx, err = openIndex(o.IndexPath, s.entries); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkIndex(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.refresh(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -162,8 +171,32 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// checkIndex compares the index's last entry with the log's and empties the index if
+// they differ (or the log is shorter): the file was built for another log, or the log
+// was replaced. Entries chain by hash, so the last one vouches for all before it.
+func (s *Store) checkIndex(ctx context.Context) error {
+	size, last := s.idx.head()
+	if size == 0 {
+		return nil
+	}
+	same := false
+	_, err := s.read(ctx, s.entries, size-1, 1, func(ev *esdb.RecordedEvent) error {
+		m, err := decodeMeta(ev)
+		same = err == nil && ev.EventNumber == size-1 && m.Hash == last && ledger.SumEntry(ev.Data) == last
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checking the index against %s: %w", s.entries, err)
+	}
+	if same {
+		return nil
+	}
+	s.log.Warn("esdb: the index does not describe this log; rebuilding it from the log", "stream", s.entries, "indexed", size)
+	return s.idx.reset(s.entries)
+}
+
 // ownParams are the connection-string parameters this package consumes.
-var ownParams = []string{"prefix", "calltimeout", "retryfor", "maxappendbytes"}
+var ownParams = []string{"prefix", "calltimeout", "retryfor", "maxappendbytes", "index"}
 
 // splitParams removes this package's parameters from the connection string and returns
 // them, keyed in lower case.
@@ -195,6 +228,9 @@ func splitParams(conn string) (string, map[string]string, error) {
 func (o *Options) fill(own map[string]string) error {
 	if o.Prefix == "" {
 		o.Prefix = own["prefix"]
+	}
+	if o.IndexPath == "" {
+		o.IndexPath = own["index"]
 	}
 	for _, d := range []struct {
 		name string
@@ -289,9 +325,7 @@ func (s *Store) fly(f *flight) {
 // catchUp extends the index with entries appended since it last looked.
 func (s *Store) catchUp(ctx context.Context) error {
 	for {
-		s.mu.RLock()
-		from := s.size
-		s.mu.RUnlock()
+		from, _ := s.idx.head()
 		var batch []meta
 		got, err := s.read(ctx, s.entries, from, readChunk, func(ev *esdb.RecordedEvent) error {
 			want := from + uint64(len(batch))
@@ -310,32 +344,16 @@ func (s *Store) catchUp(ctx context.Context) error {
 			batch = append(batch, m)
 			return nil
 		})
+		if err == nil {
+			err = s.idx.add(from, batch)
+		}
 		if err != nil {
 			return fmt.Errorf("indexing %s from %d: %w", s.entries, from, err)
 		}
-		s.index(from, batch)
 		if got < readChunk {
 			return nil
 		}
 	}
-}
-
-// index adds entries starting at seq from, if the index is still there.
-func (s *Store) index(from uint64, ms []meta) {
-	if len(ms) == 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.size != from {
-		return // someone indexed them first
-	}
-	for _, m := range ms {
-		s.ids[m.ID] = m.Seq
-		s.streams[m.Stream] = append(s.streams[m.Stream], m.Seq)
-	}
-	s.size = from + uint64(len(ms))
-	s.last = ms[len(ms)-1].Hash
 }
 
 // Head implements ledger.Store.
@@ -343,9 +361,8 @@ func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 	if err := s.refresh(ctx); err != nil {
 		return ledger.Head{}, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return ledger.Head{Size: s.size, LastHash: s.last}, nil
+	size, last := s.idx.head()
+	return ledger.Head{Size: size, LastHash: last}, nil
 }
 
 // Lookup implements ledger.Store.
@@ -353,15 +370,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, er
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]uint64, len(ids))
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, id := range ids {
-		if seq, ok := s.ids[id]; ok {
-			out[id] = seq
-		}
-	}
-	return out, nil
+	return s.idx.lookup(ids)
 }
 
 // StreamVersions implements ledger.Store.
@@ -369,15 +378,7 @@ func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[strin
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]uint64, len(streams))
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, st := range streams {
-		if n := len(s.streams[st]); n > 0 {
-			out[st] = uint64(n)
-		}
-	}
-	return out, nil
+	return s.idx.versions(streams)
 }
 
 // Close implements ledger.Store. Calls still running on the client finish or fail
@@ -385,5 +386,10 @@ func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[strin
 func (s *Store) Close() error {
 	s.cancel()
 	s.closeClients()
+	if s.idx != nil {
+		if err := s.idx.close(); err != nil {
+			return fmt.Errorf("closing the index: %w", err)
+		}
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,12 +33,24 @@ func TestContract(t *testing.T) {
 }
 
 // TestContractHarness runs the same suite against the fault-injection harness (no
-// faults injected), so that it runs in every ordinary go test.
+// faults injected), so that it runs in every ordinary go test: once with a temporary
+// index per store (each opening reads the log), once with an index file per location
+// (reopening reads only the tail).
 func TestContractHarness(t *testing.T) {
 	c := newCluster(t, 1, harness.Options{})
-	storetest.Run(t, func(t *testing.T) storetest.Opener {
-		prefix := freshPrefix()
-		return func() (ledger.Store, error) { return Open(context.Background(), c.URL(0), Options{Prefix: prefix}) }
+	t.Run("temporary_index", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) storetest.Opener {
+			prefix := freshPrefix()
+			return func() (ledger.Store, error) { return Open(context.Background(), c.URL(0), Options{Prefix: prefix}) }
+		})
+	})
+	t.Run("index_file", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) storetest.Opener {
+			prefix, path := freshPrefix(), filepath.Join(t.TempDir(), "index.db")
+			return func() (ledger.Store, error) {
+				return Open(context.Background(), c.URL(0)+"&index="+url.QueryEscape(path), Options{Prefix: prefix})
+			}
+		})
 	})
 }
 

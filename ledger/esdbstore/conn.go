@@ -124,7 +124,7 @@ func isCode(err error, c esdb.ErrorCode) bool {
 // transient says whether a failed call may succeed if made again: the server was
 // unreachable, slow, not the leader, or the connection broke.
 func transient(err error) bool {
-	if errors.Is(err, errTimeout) {
+	if errors.Is(err, errTimeout) || errors.Is(err, errClientPanic) {
 		return true
 	}
 	if status.Code(err) == codes.InvalidArgument { // e.g. the maximum append size
@@ -154,6 +154,7 @@ func (s *Store) call(ctx context.Context, what string, fn func(ctx context.Conte
 	done := make(chan error, 1)
 	go func() {
 		defer s.release(cn)
+		defer recoverInto(done)
 		done <- fn(cctx, cn.c)
 	}()
 	select {
@@ -189,6 +190,19 @@ func (s *Store) leader(ctx context.Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "requires-leader", "true")
 }
 
+// recoverInto turns a panic of the client library into an error on errc (buffered,
+// not yet written to): v4.2.0 panics on a read answer it does not expect, and what a
+// server sends must not bring the process down.
+func recoverInto(errc chan<- error) {
+	if r := recover(); r != nil {
+		errc <- fmt.Errorf("%w: %v", errClientPanic, r)
+	}
+}
+
+// errClientPanic is a panic of the client library on the server's answer; it counts
+// as failed in transit (the next answer may be one it understands).
+var errClientPanic = errors.New("the EventStoreDB client failed on the server's answer")
+
 // cbError carries an error returned by the caller's callback, so that it is never
 // taken for the server's and retried.
 type cbError struct{ err error }
@@ -217,6 +231,7 @@ func (s *Store) readOnce(ctx context.Context, stream string, o esdb.ReadStreamOp
 	go func() {
 		defer s.release(cn)
 		defer close(evs)
+		defer recoverInto(errc)
 		rs, err := cn.c.ReadStream(cctx, stream, o, count)
 		if err != nil {
 			errc <- err

@@ -728,3 +728,27 @@ func TestIndexOfAnotherLog(t *testing.T) {
 	_, h3 := build(c3, "b", 1) // as long, but other entries
 	check(c3.URL(0), "b", h3)
 }
+
+// TestUnexpectedAnswer: the client library panics on a read answer it does not expect;
+// the store turns that into an error (and tries again), so that what a server sends
+// cannot bring the process down.
+func TestUnexpectedAnswer(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	prefix := freshPrefix()
+	st := openStore(t, c.URL(0), prefix, fast)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	var n atomic.Int32
+	c.Inject(func(call harness.Call) harness.Fault {
+		if call.Method == harness.Read && call.Stream == prefix+"-entries" && n.Add(1) == 1 {
+			return harness.Fault{Unexpected: true}
+		}
+		return harness.Fault{}
+	})
+	if h, err := st.Head(context.Background()); err != nil || h.Size != 1 {
+		t.Fatalf("Head after an unexpected answer = %+v, %v", h, err)
+	}
+	if n.Load() < 2 {
+		t.Fatal("the unexpected answer was not met")
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // The index maps submission ids and (stream, version) pairs to seqs. It is a cache of
@@ -82,7 +83,7 @@ func openIndex(path, stream string) (*index, error) {
 	})
 	if err != nil {
 		x.remove()
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("opening the index %s: another store holds it: %w", path, err)
 		}
 		return nil, fmt.Errorf("opening the index %s: %w", path, err)

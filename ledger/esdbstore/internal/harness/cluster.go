@@ -360,6 +360,9 @@ type Fault struct {
 	// After applies the call first (an Append commits; a Read sends half of its
 	// events), then drops or fails: the client cannot tell what happened.
 	After bool
+	// Unexpected answers a Read with a message a stream read never gets (a
+	// subscription's caught-up), as a newer or misbehaving server might.
+	Unexpected bool
 }
 
 // run applies the fault's steps that come before serving; an error is the answer.

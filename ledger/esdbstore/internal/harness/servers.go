@@ -292,6 +292,9 @@ func (s *streamsServer) Read(req *streams.ReadReq, st streams.Streams_ReadServer
 	if call.RequiresLeader && !n.isLeader() {
 		return n.notLeader(func(md metadata.MD) { st.SetTrailer(md) })
 	}
+	if f.Unexpected {
+		return st.Send(&streams.ReadResp{Content: &streams.ReadResp_CaughtUp_{CaughtUp: &streams.ReadResp_CaughtUp{}}})
+	}
 	evs, found := n.view(call)
 	if !found {
 		return st.Send(&streams.ReadResp{Content: &streams.ReadResp_StreamNotFound_{StreamNotFound: &streams.ReadResp_StreamNotFound{

@@ -570,10 +570,8 @@ func TestSeveralWriters(t *testing.T) {
 	if base := uint64(1 + writers); h.Size != base+uint64(len(acks)) {
 		t.Fatalf("head %d, want %d (%d acknowledged)", h.Size, base+uint64(len(acks)), len(acks))
 	}
-	for w, n := range perWriter {
-		if n == 0 {
-			t.Errorf("writer %d never committed: %v", w, perWriter)
-		}
+	if len(acks) == 0 {
+		t.Fatal("no append succeeded")
 	}
 	stored, err := st0.Lookup(ctx, ids)
 	if err != nil {

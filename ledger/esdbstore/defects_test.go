@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -749,4 +750,68 @@ func TestUnexpectedAnswer(t *testing.T) {
 	if n.Load() < 2 {
 		t.Fatal("the unexpected answer was not met")
 	}
+}
+
+// TestIndexLosesOnlyItsTail: entries are indexed in memory and written to the file
+// later, so a crash loses the entries not yet written; the file is as of its last
+// write, and reopening reads the rest from the log.
+func TestIndexLosesOnlyItsTail(t *testing.T) {
+	defer func(d time.Duration) { flushEvery = d }(flushEvery)
+	flushEvery = time.Hour
+	c := newCluster(t, 1, harness.Options{})
+	prefix := freshPrefix()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "index.db")
+	st, err := Open(ctx, c.URL(0), Options{Prefix: prefix, IndexPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	if err := st.idx.flush(); err != nil { // the file holds the genesis entry
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: f.LedgerKey, CheckpointEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Register(t, l, "county-00")
+	var ids []string
+	for i := range 10 {
+		s := f.Event(t, "county-00", "resource/r", i)
+		if _, err := l.Append(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.Submission.ID)
+	}
+	// The crash: the file as it is now, without the pending tail.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed := filepath.Join(dir, "crashed.db")
+	if err := os.WriteFile(crashed, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := st.Head(ctx)
+	l.Close()
+	st.Close()
+
+	before := c.Served(prefix + "-entries")
+	st2 := openStore(t, c.URL(0), prefix, Options{IndexPath: crashed})
+	if h, err := st2.Head(ctx); err != nil || h != want {
+		t.Fatalf("head after the crash = %+v, %v; want %+v", h, err, want)
+	}
+	if n := c.Served(prefix+"-entries") - before; n != 1+11 {
+		t.Fatalf("reopening read %d entries; want the file's last and the 11 it had not written", n)
+	}
+	got, err := st2.Lookup(ctx, ids)
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("Lookup after the crash = %v, %v", got, err)
+	}
+	if v, err := st2.StreamVersions(ctx, []string{"resource/r"}); err != nil || v["resource/r"] != 10 {
+		t.Fatalf("StreamVersions after the crash = %v, %v", v, err)
+	}
+	ledgertest.MustVerify(t, st2)
 }

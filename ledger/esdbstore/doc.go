@@ -78,8 +78,11 @@
 //     file, Open reads only the entries appended since the file was last written; a
 //     new file, or none (a temporary one, removed at Close), is built by reading the
 //     whole entries stream once. One Store at a time may hold a file (a second fails
-//     after a second), so give each ledgerd its own. The file costs an fsync per
-//     appended batch; a temporary one does not sync.
+//     after a second), so give each ledgerd its own. New entries are indexed in
+//     memory and written to the file together (every 200 ms, every 4096 entries, and
+//     at Close), so appends do not wait for an fsync; a crash loses only that tail,
+//     which the next Open reads from the log. If the file cannot be written (a full
+//     disk), the tail stays in memory and a warning is logged at each attempt.
 //   - Reading an application stream reads its entries one by one (point reads grouped
 //     into runs); the ledger does this for the key registry at Open.
 //   - A batch larger than one append may carry (MaxBatchBytes: Options.MaxAppendBytes,

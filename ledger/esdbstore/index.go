@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -19,8 +20,14 @@ import (
 // appended since. It is never trusted beyond what the log confirms: Open compares
 // its last entry with the log's and rebuilds it from the log when they differ.
 //
+// Entries are indexed in memory first (the pending tail) and written to the file in
+// one transaction when flushAt of them wait, flushEvery after the first of them, and
+// at close, so that an append does not wait for an fsync. A crash loses the pending
+// tail only: the file is consistent at the last flush, and the next Open reads the
+// rest from the log.
+//
 //	meta     "v" → indexVersion; "stream" → the entries stream's name;
-//	         "size" → entries indexed (u64); "last" → hash of the last one
+//	         "size" → entries in the file (u64); "last" → hash of the last one
 //	ids      submission id → seq (the first entry with that id)
 //	streams  uvarint(len(stream)) ‖ stream ‖ version (u64) → seq
 //	heads    stream → its version (u64)
@@ -38,13 +45,34 @@ var (
 // indexVersion names the file layout above.
 const indexVersion = 1
 
-type index struct {
-	db   *bolt.DB
-	temp string // a file of our own, removed at close
+// When the pending tail is written to the file: when flushAt entries wait, or
+// flushEvery after the first of them (a variable for tests).
+const flushAt = 4096
 
-	mu   sync.RWMutex
-	size uint64
-	last ledger.Hash
+var flushEvery = 200 * time.Millisecond
+
+type index struct {
+	db     *bolt.DB
+	temp   string // a file of our own, removed at close
+	stream string
+	log    *slog.Logger
+
+	flushMu sync.Mutex // one flush (or reset) at a time
+
+	mu      sync.RWMutex
+	size    uint64 // entries indexed: the file's, then the pending tail
+	last    ledger.Hash
+	pend    []pending         // entries [size-len(pend), size), not yet in the file
+	pendIDs map[string]uint64 // their ids (the first seq of each)
+	heads   map[string]uint64 // the version of each stream the pending tail touches
+	timer   *time.Timer       // a flush is scheduled
+	closed  bool
+}
+
+// pending is an indexed entry not yet in the file, with its stream version.
+type pending struct {
+	meta
+	version uint64
 }
 
 func u64(v uint64) []byte {
@@ -64,9 +92,9 @@ func streamKey(stream string, version uint64) []byte {
 
 // openIndex opens the index file at path for the entries stream named stream, or a
 // temporary one if path is empty. A file written for another stream or layout is
-// emptied.
-func openIndex(path, stream string) (*index, error) {
-	x := &index{}
+// emptied. Failures of background flushes go to log.
+func openIndex(path, stream string, log *slog.Logger) (*index, error) {
+	x := &index{stream: stream, log: log, pendIDs: map[string]uint64{}, heads: map[string]uint64{}}
 	if path == "" {
 		f, err := os.CreateTemp("", "esdbstore-index-*.db")
 		if err != nil {
@@ -137,13 +165,16 @@ func (x *index) resetTx(tx *bolt.Tx, stream string) error {
 	return nil
 }
 
-// reset empties the index.
-func (x *index) reset(stream string) error {
-	if err := x.db.Update(func(tx *bolt.Tx) error { return x.resetTx(tx, stream) }); err != nil {
+// reset empties the index, file and pending tail.
+func (x *index) reset() error {
+	x.flushMu.Lock()
+	defer x.flushMu.Unlock()
+	if err := x.db.Update(func(tx *bolt.Tx) error { return x.resetTx(tx, x.stream) }); err != nil {
 		return fmt.Errorf("emptying the index: %w", err)
 	}
 	x.mu.Lock()
 	x.size, x.last = 0, ledger.ZeroHash
+	x.pend, x.pendIDs, x.heads = nil, map[string]uint64{}, map[string]uint64{}
 	x.mu.Unlock()
 	return nil
 }
@@ -155,63 +186,132 @@ func (x *index) head() (uint64, ledger.Hash) {
 	return x.size, x.last
 }
 
-// add indexes entries from seq from on, in one transaction. Entries the index
+// fileHead reads a stream's version from the file; the caller holds x.mu.
+func (x *index) fileHead(tx *bolt.Tx, stream string) uint64 {
+	if b := tx.Bucket(bHeads).Get([]byte(stream)); len(b) == 8 {
+		return binary.BigEndian.Uint64(b)
+	}
+	return 0
+}
+
+// add indexes entries from seq from on, in the pending tail. Entries the index
 // already holds (another caller indexed them first) are skipped; a gap is an error.
+// The tail is written to the file when it is long enough, else soon after.
 func (x *index) add(from uint64, ms []meta) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	var size uint64
-	var last ledger.Hash
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return errors.New("the index is closed")
+	}
+	if from > x.size {
+		x.mu.Unlock()
+		return fmt.Errorf("indexing entries from %d: the index ends at %d", from, x.size)
+	}
+	if x.size-from >= uint64(len(ms)) {
+		x.mu.Unlock()
+		return nil
+	}
+	ms = ms[x.size-from:]
+	err := x.db.View(func(tx *bolt.Tx) error {
+		for _, e := range ms {
+			v, ok := x.heads[e.Stream]
+			if !ok {
+				v = x.fileHead(tx, e.Stream)
+			}
+			v++
+			x.heads[e.Stream] = v
+			if _, ok := x.pendIDs[e.ID]; !ok {
+				x.pendIDs[e.ID] = e.Seq
+			}
+			x.pend = append(x.pend, pending{meta: e, version: v})
+		}
+		return nil
+	})
+	if err == nil {
+		x.size, x.last = ms[len(ms)-1].Seq+1, ms[len(ms)-1].Hash
+	}
+	n := len(x.pend)
+	if err == nil && n < flushAt && x.timer == nil {
+		x.timer = time.AfterFunc(flushEvery, x.flushLater)
+	}
+	x.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("indexing entries from %d: %w", from, err)
+	}
+	if n >= flushAt {
+		x.flushLater() // the entries are indexed; a file that cannot take them is logged
+	}
+	return nil
+}
+
+// flushLater is the timer's flush.
+func (x *index) flushLater() {
+	if err := x.flush(); err != nil {
+		x.log.Warn("esdb: writing the index file failed; it will be tried again", "err", err)
+	}
+}
+
+// flush writes the pending tail to the file in one transaction.
+func (x *index) flush() error {
+	x.flushMu.Lock()
+	defer x.flushMu.Unlock()
+	x.mu.Lock()
+	if x.timer != nil {
+		x.timer.Stop()
+		x.timer = nil
+	}
+	batch := x.pend // add only appends, so these stay as they are
+	closed := x.closed
+	x.mu.Unlock()
+	if closed {
+		return nil
+	}
+	if len(batch) == 0 {
+		return nil
+	}
 	err := x.db.Update(func(tx *bolt.Tx) error {
 		m, ids, streams, heads := tx.Bucket(bMeta), tx.Bucket(bIDs), tx.Bucket(bStreams), tx.Bucket(bHeads)
-		have := binary.BigEndian.Uint64(m.Get(kSize))
-		if have < from {
-			return fmt.Errorf("the index ends at %d", have)
-		}
-		if have-from >= uint64(len(ms)) {
-			return nil
-		}
-		ms = ms[have-from:]
 		versions := map[string]uint64{}
-		for _, e := range ms {
-			if ids.Get([]byte(e.ID)) == nil {
-				if err := ids.Put([]byte(e.ID), u64(e.Seq)); err != nil {
+		for _, p := range batch {
+			if ids.Get([]byte(p.ID)) == nil {
+				if err := ids.Put([]byte(p.ID), u64(p.Seq)); err != nil {
 					return err
 				}
 			}
-			v, ok := versions[e.Stream]
-			if !ok {
-				if b := heads.Get([]byte(e.Stream)); len(b) == 8 {
-					v = binary.BigEndian.Uint64(b)
-				}
-			}
-			v++
-			versions[e.Stream] = v
-			if err := streams.Put(streamKey(e.Stream, v), u64(e.Seq)); err != nil {
+			if err := streams.Put(streamKey(p.Stream, p.version), u64(p.Seq)); err != nil {
 				return err
 			}
+			versions[p.Stream] = p.version
 		}
 		for st, v := range versions {
 			if err := heads.Put([]byte(st), u64(v)); err != nil {
 				return err
 			}
 		}
-		size, last = ms[len(ms)-1].Seq+1, ms[len(ms)-1].Hash
-		if err := m.Put(kSize, u64(size)); err != nil {
+		last := batch[len(batch)-1]
+		if err := m.Put(kSize, u64(last.Seq+1)); err != nil {
 			return err
 		}
-		return m.Put(kLast, last[:])
+		return m.Put(kLast, last.Hash[:])
 	})
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("indexing entries from %d: %w", from, err)
-	}
-	if size > 0 {
-		x.mu.Lock()
-		if size > x.size {
-			x.size, x.last = size, last
+		if x.timer == nil && !x.closed {
+			x.timer = time.AfterFunc(flushEvery, x.flushLater)
 		}
-		x.mu.Unlock()
+		return fmt.Errorf("writing the index file: %w", err)
+	}
+	rest := append([]pending(nil), x.pend[len(batch):]...)
+	x.pend, x.pendIDs, x.heads = rest, map[string]uint64{}, map[string]uint64{}
+	for _, p := range rest {
+		if _, ok := x.pendIDs[p.ID]; !ok {
+			x.pendIDs[p.ID] = p.Seq
+		}
+		x.heads[p.Stream] = p.version
 	}
 	return nil
 }
@@ -219,11 +319,15 @@ func (x *index) add(from uint64, ms []meta) error {
 // lookup maps the ids the index holds to their seqs.
 func (x *index) lookup(ids []string) (map[string]uint64, error) {
 	out := make(map[string]uint64, len(ids))
+	x.mu.RLock() // across the file read too: a flush cannot move entries meanwhile
+	defer x.mu.RUnlock()
 	err := x.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bIDs)
 		for _, id := range ids {
 			if v := b.Get([]byte(id)); len(v) == 8 {
 				out[id] = binary.BigEndian.Uint64(v)
+			} else if seq, ok := x.pendIDs[id]; ok {
+				out[id] = seq
 			}
 		}
 		return nil
@@ -237,11 +341,16 @@ func (x *index) lookup(ids []string) (map[string]uint64, error) {
 // versions returns the streams' current versions (absent streams: absent).
 func (x *index) versions(streams []string) (map[string]uint64, error) {
 	out := make(map[string]uint64, len(streams))
+	x.mu.RLock()
+	defer x.mu.RUnlock()
 	err := x.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bHeads)
 		for _, s := range streams {
-			if v := b.Get([]byte(s)); len(v) == 8 {
-				out[s] = binary.BigEndian.Uint64(v)
+			v, ok := x.heads[s]
+			if !ok {
+				v = x.fileHead(tx, s)
+			}
+			if v > 0 {
+				out[s] = v
 			}
 		}
 		return nil
@@ -256,6 +365,8 @@ func (x *index) versions(streams []string) (map[string]uint64, error) {
 func (x *index) seqs(stream string, from uint64, limit int) ([]uint64, error) {
 	var out []uint64
 	prefix := streamPrefix(stream)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
 	err := x.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bStreams).Cursor()
 		for k, v := c.Seek(streamKey(stream, from)); k != nil && len(out) < limit; k, v = c.Next() {
@@ -272,14 +383,37 @@ func (x *index) seqs(stream string, from uint64, limit int) ([]uint64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading stream %s from the index: %w", stream, err)
 	}
+	// The pending tail holds the stream's versions after the file's.
+	for _, p := range x.pend {
+		if len(out) >= limit {
+			break
+		}
+		if p.Stream == stream && p.version >= from {
+			out = append(out, p.Seq)
+		}
+	}
 	return out, nil
 }
 
-// close closes the file, removing a temporary one.
+// close writes the pending tail and closes the file, removing a temporary one.
 func (x *index) close() error {
 	var err error
 	if x.db != nil {
-		err = x.db.Close()
+		if x.temp == "" {
+			err = x.flush()
+		}
+		x.mu.Lock()
+		x.closed = true
+		if x.timer != nil {
+			x.timer.Stop()
+			x.timer = nil
+		}
+		x.mu.Unlock()
+		x.flushMu.Lock() // a timer's flush may be under way
+		if cerr := x.db.Close(); err == nil {
+			err = cerr
+		}
+		x.flushMu.Unlock()
 	}
 	x.remove()
 	return err

@@ -156,7 +156,7 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 		callTimeout: o.CallTimeout, retryFor: o.RetryFor, maxAppend: o.MaxAppendBytes, cfg: *cfg, cur: &conn{c: c},
 		lockq: make(chan struct{}, 1)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if s.idx, err = openIndex(o.IndexPath, s.entries); err != nil {
+	if s.idx, err = openIndex(o.IndexPath, s.entries, s.log); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (s *Store) checkIndex(ctx context.Context) error {
 		return nil
 	}
 	s.log.Warn("esdb: the index does not describe this log; rebuilding it from the log", "stream", s.entries, "indexed", size)
-	return s.idx.reset(s.entries)
+	return s.idx.reset()
 }
 
 // ownParams are the connection-string parameters this package consumes.

@@ -356,7 +356,8 @@ func (s *Store) catchUp(ctx context.Context) error {
 	}
 }
 
-// Head implements ledger.Store.
+// Head implements ledger.Store: the index is first brought up to the log as the
+// leader has it, so the head includes every acknowledged append.
 func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 	if err := s.refresh(ctx); err != nil {
 		return ledger.Head{}, err
@@ -365,7 +366,7 @@ func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 	return ledger.Head{Size: size, LastHash: last}, nil
 }
 
-// Lookup implements ledger.Store.
+// Lookup implements ledger.Store from the index, brought up to the log first.
 func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -373,7 +374,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, er
 	return s.idx.lookup(ids)
 }
 
-// StreamVersions implements ledger.Store.
+// StreamVersions implements ledger.Store from the index, brought up to the log first.
 func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[string]uint64, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
@@ -381,8 +382,9 @@ func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[strin
 	return s.idx.versions(streams)
 }
 
-// Close implements ledger.Store. Calls still running on the client finish or fail
-// first; the client is closed after the last of them.
+// Close implements ledger.Store: it writes the index's pending tail to its file and
+// closes it (removing a temporary one). Calls still running on the client finish or
+// fail first; the client is closed after the last of them.
 func (s *Store) Close() error {
 	s.cancel()
 	s.closeClients()

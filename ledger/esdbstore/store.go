@@ -3,12 +3,10 @@ package esdbstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
-	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,43 +16,96 @@ import (
 	"github.com/google/uuid"
 )
 
-// Event types written by this package.
+// Event types written by this package, so that readers of the streams (and other
+// tools on the cluster) can tell entries from checkpoints.
 const (
 	EntryEventType      = "ledger.entry.v1"
 	CheckpointEventType = "ledger.checkpoint.v1"
 )
 
-// MaxAppend is the most event data one AppendToStream carries (below the server's
-// default MaxAppendSize of 1 MiB, leaving room for metadata and framing).
+// entrySpace is the UUIDv5 namespace of entry event ids.
+var entrySpace = uuid.MustParse("5d0c7a52-3c1e-5b8e-a1f4-6c6564676572")
+
+// EntryEventID is the event id an entry is appended under: a UUIDv5 of the entry's
+// hash, so that it names the sealed bytes, not the submission. The server decides
+// idempotency by event ids alone: an append whose ids match the events already after
+// the expected revision is acknowledged without writing. With the submission's id as
+// the event id, a second sealing of the same submission (another front-end, another
+// recorded_at, other bytes) at the same seq would be acknowledged for bytes the log
+// does not hold. With this id, such an acknowledgement means the stored entry hashes
+// to the same value as the one sent. The submission's id stays in the metadata.
+func EntryEventID(h ledger.Hash) uuid.UUID { return uuid.NewSHA1(entrySpace, h[:]) }
+
+// MaxAppend is the default of Options.MaxAppendBytes: below the server's default
+// MaxAppendSize of 1 MiB, leaving room for what the store's count of an append's
+// size (appendSize) may miss.
 const MaxAppend = 768 << 10
 
-// RecommendedMaxBatch keeps a typical batch (entries of 1–2 KiB) in one append.
+// RecommendedMaxBatch is a group-commit cap (ledgerd --max-batch) that keeps a typical
+// batch (entries of 1–2 KiB) within MaxAppend. It is not a guarantee: 256 large
+// entries do not fit, and such a batch is refused whole (ErrBatchTooLarge).
 const RecommendedMaxBatch = 256
+
+// Defaults of Options, chosen so that a call outlasts a leader election (a few
+// seconds) but a dead cluster is reported within seconds, not minutes.
+const (
+	DefaultCallTimeout = 10 * time.Second
+	DefaultRetryFor    = 10 * time.Second
+)
 
 // readChunk is how many events one read asks for.
 const readChunk = 4096
 
-// Options tune Open.
+// Options tune Open. Zero values take the defaults; the connection string's own
+// parameters (prefix=, callTimeout=, retryFor=) fill in what is zero here.
 type Options struct {
-	// Prefix names the streams (PREFIX-entries, PREFIX-checkpoints); default "ledger",
-	// or the prefix query parameter of the URL.
+	// Prefix names the streams (PREFIX-entries, PREFIX-checkpoints), so that one
+	// cluster can hold several ledgers; default "ledger".
 	Prefix string
+	// Logger receives warnings about retries and reconnections (default slog.Default()).
 	Logger *slog.Logger
+	// CallTimeout bounds each call to the server: an append's answer, or the silence
+	// between two events of a read (default DefaultCallTimeout). A call past it is
+	// abandoned and counts as failed in transit.
+	CallTimeout time.Duration
+	// RetryFor is how long a call failing in transit (unavailable, not the leader, no
+	// answer) is tried again, with backoff, before the store gives up
+	// (default DefaultRetryFor). It should outlast a leader election.
+	RetryFor time.Duration
+	// MaxAppendBytes is the most one append may carry (default MaxAppend; also
+	// maxAppendBytes= in the URL). Set it below the server's MaxAppendSize: a batch
+	// over it is refused whole (ErrBatchTooLarge), as the server would refuse it.
+	MaxAppendBytes int
+	// IndexPath is the index file (also index= in the URL): a bbolt file this store
+	// keeps its lookups in, so that reopening reads only what was appended since. One
+	// store at a time may hold it. Empty: a temporary file, built from the whole
+	// entries stream at Open and removed at Close.
+	IndexPath string
 }
 
 // Store is a ledger.Store on EventStoreDB. Methods are safe for concurrent use.
 type Store struct {
-	c           *esdb.Client
 	entries     string
 	checkpoints string
 	log         *slog.Logger
+	callTimeout time.Duration
+	retryFor    time.Duration
+	maxAppend   int
+	ctx         context.Context // the store's lifetime, for work shared by callers
+	cancel      context.CancelFunc
 
-	refreshMu sync.Mutex // one index refresh at a time
-	mu        sync.RWMutex
-	size      uint64
-	last      ledger.Hash
-	ids       map[uuid.UUID]uint64
-	streams   map[string][]uint64 // stream → seqs, version v at [v-1]
+	cmu    sync.Mutex // guards cur and closed (conn.go)
+	cfg    esdb.Configuration
+	cur    *conn
+	closed bool
+
+	lockq chan struct{} // LockHead's queue: one holder at a time
+
+	fmu     sync.Mutex // guards running and queued: index refreshes (refresh)
+	running *flight
+	queued  *flight
+
+	idx *index
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -75,29 +126,19 @@ type node struct {
 	Hash  ledger.Hash `json:"h"`
 }
 
-type checkpointMeta struct {
-	Size uint64      `json:"size"`
-	Root ledger.Hash `json:"root"`
-}
-
 // Open connects to the cluster named by an esdb:// (or esdb+discover://) connection
-// string and builds the index from the entries stream. The URL may carry
-// prefix=NAME, which this package consumes; the rest goes to the client.
+// string and builds the index from the entries stream. The URL may carry this
+// package's parameters (prefix=NAME, callTimeout=DURATION, retryFor=DURATION,
+// maxAppendBytes=N, index=PATH), which Options override; the rest goes to the client.
 func Open(ctx context.Context, connection string, o Options) (*Store, error) {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	conn, prefix, err := splitPrefix(connection)
+	rest, own, err := splitParams(connection)
 	if err != nil {
 		return nil, err
 	}
-	if o.Prefix == "" {
-		o.Prefix = prefix
+	if err := o.fill(own); err != nil {
+		return nil, err
 	}
-	if o.Prefix == "" {
-		o.Prefix = "ledger"
-	}
-	cfg, err := esdb.ParseConnectionString(conn)
+	cfg, err := esdb.ParseConnectionString(rest)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the EventStoreDB connection string: %w", err)
 	}
@@ -111,63 +152,122 @@ func Open(ctx context.Context, connection string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to EventStoreDB: %w", err)
 	}
-	s := &Store{c: c, entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
-		ids: map[uuid.UUID]uint64{}, streams: map[string][]uint64{}}
+	s := &Store{entries: o.Prefix + "-entries", checkpoints: o.Prefix + "-checkpoints", log: o.Logger,
+		callTimeout: o.CallTimeout, retryFor: o.RetryFor, maxAppend: o.MaxAppendBytes, cfg: *cfg, cur: &conn{c: c},
+		lockq: make(chan struct{}, 1)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.idx, err = openIndex(o.IndexPath, s.entries, s.log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkIndex(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.refresh(ctx); err != nil {
-		c.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// splitPrefix removes this package's prefix parameter from the connection string.
-func splitPrefix(conn string) (string, string, error) {
+// checkIndex compares the index's last entry with the log's and empties the index if
+// they differ (or the log is shorter): the file was built for another log, or the log
+// was replaced. Entries chain by hash, so the last one vouches for all before it.
+func (s *Store) checkIndex(ctx context.Context) error {
+	size, last := s.idx.head()
+	if size == 0 {
+		return nil
+	}
+	same := false
+	_, err := s.read(ctx, s.entries, size-1, 1, func(ev *esdb.RecordedEvent) error {
+		m, err := decodeMeta(ev)
+		same = err == nil && ev.EventNumber == size-1 && m.Hash == last && ledger.SumEntry(ev.Data) == last
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("checking the index against %s: %w", s.entries, err)
+	}
+	if same {
+		return nil
+	}
+	s.log.Warn("esdb: the index does not describe this log; rebuilding it from the log", "stream", s.entries, "indexed", size)
+	return s.idx.reset()
+}
+
+// ownParams are the connection-string parameters this package consumes.
+var ownParams = []string{"prefix", "calltimeout", "retryfor", "maxappendbytes", "index"}
+
+// splitParams removes this package's parameters from the connection string and returns
+// them, keyed in lower case.
+func splitParams(conn string) (string, map[string]string, error) {
+	own := map[string]string{}
 	base, query, ok := strings.Cut(conn, "?")
 	if !ok {
-		return conn, "", nil
+		return conn, own, nil
 	}
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return "", "", fmt.Errorf("parsing the EventStoreDB connection string: %w", err)
+		return "", nil, fmt.Errorf("parsing the EventStoreDB connection string: %w", err)
 	}
-	prefix := q.Get("prefix")
-	q.Del("prefix")
-	if len(q) == 0 {
-		return base, prefix, nil
-	}
-	return base + "?" + q.Encode(), prefix, nil
-}
-
-func notFound(err error) bool {
-	var e *esdb.Error
-	return errors.As(err, &e) && e.Code() == esdb.ErrorCodeResourceNotFound
-}
-
-// read calls fn for up to count events of stream from revision from, in order.
-func (s *Store) read(ctx context.Context, stream string, from, count uint64, fn func(*esdb.RecordedEvent) error) error {
-	rs, err := s.c.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: esdb.Forwards, From: esdb.Revision(from)}, count)
-	if err != nil {
-		if notFound(err) {
-			return nil
-		}
-		return fmt.Errorf("reading %s from %d: %w", stream, from, err)
-	}
-	defer rs.Close()
-	for {
-		ev, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			if notFound(err) {
-				return nil
+	for k := range q {
+		for _, p := range ownParams {
+			if strings.EqualFold(k, p) {
+				own[p] = q.Get(k)
+				q.Del(k)
 			}
-			return fmt.Errorf("reading %s from %d: %w", stream, from, err)
-		}
-		if err := fn(ev.OriginalEvent()); err != nil {
-			return err
 		}
 	}
+	if len(q) == 0 {
+		return base, own, nil
+	}
+	return base + "?" + q.Encode(), own, nil
+}
+
+// fill sets what o leaves zero from the connection string's parameters, then defaults.
+func (o *Options) fill(own map[string]string) error {
+	if o.Prefix == "" {
+		o.Prefix = own["prefix"]
+	}
+	if o.IndexPath == "" {
+		o.IndexPath = own["index"]
+	}
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{{"calltimeout", &o.CallTimeout}, {"retryfor", &o.RetryFor}} {
+		if *d.v != 0 || own[d.name] == "" {
+			continue
+		}
+		v, err := time.ParseDuration(own[d.name])
+		if err != nil || v <= 0 {
+			return fmt.Errorf("parsing the EventStoreDB connection string: %s=%q is not a positive duration", d.name, own[d.name])
+		}
+		*d.v = v
+	}
+	if v := own["maxappendbytes"]; o.MaxAppendBytes == 0 && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("parsing the EventStoreDB connection string: maxAppendBytes=%q is not a positive number of bytes", v)
+		}
+		o.MaxAppendBytes = n
+	}
+	if o.Prefix == "" {
+		o.Prefix = "ledger"
+	}
+	if o.MaxAppendBytes <= 0 {
+		o.MaxAppendBytes = MaxAppend
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = DefaultRetryFor
+	}
+	return nil
 }
 
 func decodeMeta(ev *esdb.RecordedEvent) (meta, error) {
@@ -178,494 +278,120 @@ func decodeMeta(ev *esdb.RecordedEvent) (meta, error) {
 	return m, nil
 }
 
-// refresh extends the index with entries appended since it last looked.
+// flight is one index refresh that callers wait for.
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// refresh brings the index up to what the server held when refresh was called.
+// Callers arriving while a refresh runs share the next one (which starts after they
+// arrived, so it sees what they must see); nobody holds a lock while the server is
+// asked, and a caller whose ctx ends stops waiting.
 func (s *Store) refresh(ctx context.Context) error {
-	s.refreshMu.Lock()
-	defer s.refreshMu.Unlock()
+	s.fmu.Lock()
+	var f *flight
+	if s.running == nil {
+		f = &flight{done: make(chan struct{})}
+		s.running = f
+		go s.fly(f)
+	} else {
+		if s.queued == nil {
+			s.queued = &flight{done: make(chan struct{})}
+		}
+		f = s.queued
+	}
+	s.fmu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return fmt.Errorf("indexing %s: %w", s.entries, ctx.Err())
+	}
+}
+
+// fly runs f, then whatever refresh was queued behind it.
+func (s *Store) fly(f *flight) {
+	for f != nil {
+		f.err = s.catchUp(s.ctx)
+		close(f.done)
+		s.fmu.Lock()
+		f, s.queued = s.queued, nil
+		s.running = f
+		s.fmu.Unlock()
+	}
+}
+
+// catchUp extends the index with entries appended since it last looked.
+func (s *Store) catchUp(ctx context.Context) error {
 	for {
-		s.mu.RLock()
-		from := s.size
-		s.mu.RUnlock()
-		n := 0
+		from, _ := s.idx.head()
 		var batch []meta
-		err := s.read(ctx, s.entries, from, readChunk, func(ev *esdb.RecordedEvent) error {
-			if ev.EventNumber != from+uint64(n) {
-				return fmt.Errorf("%w: %s skips from %d to %d", ledger.ErrCorrupt, s.entries, from+uint64(n), ev.EventNumber)
+		got, err := s.read(ctx, s.entries, from, readChunk, func(ev *esdb.RecordedEvent) error {
+			want := from + uint64(len(batch))
+			if ev.EventNumber != want {
+				return fmt.Errorf("%w: %s skips from %d to %d", ledger.ErrCorrupt, s.entries, want, ev.EventNumber)
 			}
 			m, err := decodeMeta(ev)
 			if err != nil {
 				return err
 			}
 			m.Seq = ev.EventNumber // the position is the server's, whatever the metadata says
-			if id, err := uuid.Parse(m.ID); err == nil && id != ev.EventID {
-				return fmt.Errorf("%w: event %d's id %s differs from its metadata's %s", ledger.ErrCorrupt, ev.EventNumber, ev.EventID, m.ID)
+			if ev.EventID != EntryEventID(m.Hash) && ev.EventID.String() != m.ID {
+				return fmt.Errorf("%w: event %d's id %s is neither derived from its hash nor its submission's id %s", ledger.ErrCorrupt, ev.EventNumber, ev.EventID, m.ID)
 			}
-			m.ID = ev.EventID.String()
 			m.Nodes = nil
 			batch = append(batch, m)
-			n++
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("indexing %s: %w", s.entries, err)
+		if err == nil {
+			err = s.idx.add(from, batch)
 		}
-		s.index(from, batch)
-		if n < readChunk {
+		if err != nil {
+			return fmt.Errorf("indexing %s from %d: %w", s.entries, from, err)
+		}
+		if got < readChunk {
 			return nil
 		}
 	}
 }
 
-// index adds entries starting at seq from, if the index is still there.
-func (s *Store) index(from uint64, ms []meta) {
-	if len(ms) == 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.size != from {
-		return // someone indexed them first
-	}
-	for _, m := range ms {
-		id, _ := uuid.Parse(m.ID)
-		s.ids[id] = m.Seq
-		s.streams[m.Stream] = append(s.streams[m.Stream], m.Seq)
-	}
-	s.size = from + uint64(len(ms))
-	s.last = ms[len(ms)-1].Hash
-}
-
-// Head implements ledger.Store.
+// Head implements ledger.Store: the index is first brought up to the log as the
+// leader has it, so the head includes every acknowledged append.
 func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 	if err := s.refresh(ctx); err != nil {
 		return ledger.Head{}, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return ledger.Head{Size: s.size, LastHash: s.last}, nil
+	size, last := s.idx.head()
+	return ledger.Head{Size: size, LastHash: last}, nil
 }
 
-// nodeSeq is the entry whose append completes node id.
-func nodeSeq(id ledger.NodeID) uint64 { return (id.Index+1)<<id.Level - 1 }
-
-// entryEvents turns a batch into events, each carrying the nodes its entry completes.
-func entryEvents(b *ledger.Batch) ([]esdb.EventData, error) {
-	first := b.Entries[0].Seq
-	nodes := make([][]node, len(b.Entries))
-	for _, n := range b.Nodes {
-		seq := nodeSeq(n.ID)
-		if seq < first || seq-first >= uint64(len(b.Entries)) {
-			return nil, fmt.Errorf("node level %d index %d is not completed by entries %d..%d", n.ID.Level, n.ID.Index, first, first+uint64(len(b.Entries))-1)
-		}
-		nodes[seq-first] = append(nodes[seq-first], node{n.ID.Level, n.ID.Index, n.Hash})
-	}
-	out := make([]esdb.EventData, len(b.Entries))
-	for i, e := range b.Entries {
-		id, err := uuid.Parse(e.ID)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: event id %q is not a UUID: %w", e.Seq, e.ID, err)
-		}
-		md, err := json.Marshal(meta{Seq: e.Seq, Hash: e.Hash, ID: id.String(), Stream: e.Stream, StreamVersion: e.StreamVersion, Nodes: nodes[i]})
-		if err != nil {
-			return nil, err
-		}
-		out[i] = esdb.EventData{EventID: id, EventType: EntryEventType, ContentType: esdb.ContentTypeBinary, Data: e.Bytes, Metadata: md}
-	}
-	return out, nil
-}
-
-// chunks splits events into appends of at most MaxAppend bytes of data and metadata.
-func chunks(evs []esdb.EventData) [][]esdb.EventData {
-	var out [][]esdb.EventData
-	start, size := 0, 0
-	for i, ev := range evs {
-		n := len(ev.Data) + len(ev.Metadata)
-		if i > start && size+n > MaxAppend {
-			out = append(out, evs[start:i])
-			start, size = i, 0
-		}
-		size += n
-	}
-	return append(out, evs[start:])
-}
-
-func expected(seq uint64) esdb.ExpectedRevision {
-	if seq == 0 {
-		return esdb.NoStream{}
-	}
-	return esdb.Revision(seq - 1)
-}
-
-// Append implements ledger.Store: one AppendToStream per chunk, each expecting the
-// revision before its first entry.
-func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
-	if len(b.Entries) == 0 {
-		return nil
-	}
-	first := b.Entries[0].Seq
-	for i, e := range b.Entries {
-		if e.Seq != first+uint64(i) {
-			return fmt.Errorf("batch is not contiguous at %d", e.Seq)
-		}
-	}
-	if err := s.refresh(ctx); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	size := s.size
-	var dup error
-	seen := map[string]bool{}
-	for _, e := range b.Entries {
-		id, err := uuid.Parse(e.ID)
-		if _, ok := s.ids[id]; (err == nil && ok) || seen[e.ID] {
-			dup = fmt.Errorf("%w: id %s already stored", ledger.ErrConflict, e.ID)
-			break
-		}
-		seen[e.ID] = true
-	}
-	s.mu.RUnlock()
-	if first != size {
-		return fmt.Errorf("%w: batch starts at %d, the entries stream holds %d", ledger.ErrHeadMoved, first, size)
-	}
-	if dup != nil {
-		return dup
-	}
-	evs, err := entryEvents(b)
-	if err != nil {
-		return err
-	}
-	at := first
-	for i, ch := range chunks(evs) {
-		err := s.appendRetrying(ctx, at, ch)
-		if err != nil {
-			var e *esdb.Error
-			if errors.As(err, &e) && e.Code() == esdb.ErrorCodeWrongExpectedVersion {
-				if i == 0 {
-					return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
-				}
-				return fmt.Errorf("batch from %d written only up to %d (another writer moved the head): %w", first, at, err)
-			}
-			return fmt.Errorf("appending entries from %d: %w", at, err)
-		}
-		at += uint64(len(ch))
-	}
-	ms := make([]meta, len(b.Entries))
-	for i, e := range b.Entries {
-		id, _ := uuid.Parse(e.ID)
-		ms[i] = meta{Seq: e.Seq, Hash: e.Hash, ID: id.String(), Stream: e.Stream, StreamVersion: e.StreamVersion}
-	}
-	s.index(first, ms)
-	return nil
-}
-
-// Entries implements ledger.Store.
-func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.RawEntry) error) error {
-	for from < to {
-		count := min(to-from, readChunk)
-		next := from
-		err := s.read(ctx, s.entries, from, count, func(ev *esdb.RecordedEvent) error {
-			if ev.EventNumber >= to {
-				return errStop
-			}
-			m, err := decodeMeta(ev)
-			if err != nil {
-				return err
-			}
-			next = ev.EventNumber + 1
-			return fn(ledger.RawEntry{Seq: ev.EventNumber, Hash: m.Hash, Bytes: ev.Data})
-		})
-		if errors.Is(err, errStop) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if next < from+count {
-			return nil // the stream ends (or skips past to)
-		}
-		from = next
-	}
-	return nil
-}
-
-var errStop = errors.New("stop")
-
-// transient says whether an append may have failed only on the way (leader change,
-// timeout, node going down) and can be sent again.
-func transient(err error) bool {
-	var e *esdb.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch e.Code() {
-	case esdb.ErrorUnavailable, esdb.ErrorCodeDeadlineExceeded, esdb.ErrorCodeNotLeader, esdb.ErrorAborted:
-		return true
-	}
-	return false
-}
-
-// appendRetrying appends events at seq at, resending them after a transient failure. That
-// is safe because the server treats the same event ids appended at the same expected
-// revision as one write: if the first attempt did commit, the resend succeeds without
-// writing again, and the batch is never doubled.
-func (s *Store) appendRetrying(ctx context.Context, at uint64, evs []esdb.EventData) error {
-	var err error
-	for attempt := range 3 {
-		_, err = s.c.AppendToStream(ctx, s.entries, esdb.AppendToStreamOptions{ExpectedRevision: expected(at), RequiresLeader: true}, evs...)
-		if err == nil || !transient(err) || ctx.Err() != nil {
-			return err
-		}
-		s.log.Warn("esdb: append failed in transit; sending it again", "seq", at, "attempt", attempt+1, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
-		}
-	}
-	return err
-}
-
-// readSeqs reads the entry events at the given positions (sorted, distinct), grouping
-// consecutive positions into one read.
-func (s *Store) readSeqs(ctx context.Context, seqs []uint64, fn func(*esdb.RecordedEvent) error) error {
-	for i := 0; i < len(seqs); {
-		j := i + 1
-		for j < len(seqs) && seqs[j] == seqs[j-1]+1 && j-i < readChunk {
-			j++
-		}
-		want := seqs[i]
-		err := s.read(ctx, s.entries, seqs[i], uint64(j-i), func(ev *esdb.RecordedEvent) error {
-			if ev.EventNumber != want {
-				return fmt.Errorf("%w: wanted entry %d, the stream gave %d", ledger.ErrNotFound, want, ev.EventNumber)
-			}
-			want++
-			return fn(ev)
-		})
-		if err != nil {
-			return err
-		}
-		if want != seqs[j-1]+1 {
-			return fmt.Errorf("%w: entry %d", ledger.ErrNotFound, want)
-		}
-		i = j
-	}
-	return nil
-}
-
-// Stream implements ledger.Store.
-func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(ledger.RawEntry) error) error {
-	if err := s.refresh(ctx); err != nil {
-		return err
-	}
-	if from == 0 {
-		from = 1
-	}
-	s.mu.RLock()
-	all := s.streams[stream]
-	var seqs []uint64
-	if from <= uint64(len(all)) {
-		seqs = append(seqs, all[from-1:]...)
-	}
-	s.mu.RUnlock()
-	return s.readSeqs(ctx, seqs, func(ev *esdb.RecordedEvent) error {
-		m, err := decodeMeta(ev)
-		if err != nil {
-			return err
-		}
-		return fn(ledger.RawEntry{Seq: ev.EventNumber, Hash: m.Hash, Bytes: ev.Data})
-	})
-}
-
-// Lookup implements ledger.Store.
+// Lookup implements ledger.Store from the index, brought up to the log first.
 func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]uint64, len(ids))
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, id := range ids {
-		if u, err := uuid.Parse(id); err == nil {
-			if seq, ok := s.ids[u]; ok {
-				out[id] = seq
-			}
-		}
-	}
-	return out, nil
+	return s.idx.lookup(ids)
 }
 
-// StreamVersions implements ledger.Store.
+// StreamVersions implements ledger.Store from the index, brought up to the log first.
 func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[string]uint64, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]uint64, len(streams))
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, st := range streams {
-		if n := len(s.streams[st]); n > 0 {
-			out[st] = uint64(n)
-		}
-	}
-	return out, nil
+	return s.idx.versions(streams)
 }
 
-// Nodes implements ledger.Store: each node is read from the metadata of the entry that
-// completed it.
-func (s *Store) Nodes(ctx context.Context, ids []ledger.NodeID) ([]ledger.Hash, error) {
-	out := make([]ledger.Hash, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	bySeq := map[uint64][]int{}
-	for i, id := range ids {
-		seq := nodeSeq(id)
-		if id.Level >= 64 || seq < id.Index {
-			return nil, fmt.Errorf("%w: Merkle node level %d index %d", ledger.ErrNotFound, id.Level, id.Index)
-		}
-		bySeq[seq] = append(bySeq[seq], i)
-	}
-	seqs := make([]uint64, 0, len(bySeq))
-	for seq := range bySeq {
-		seqs = append(seqs, seq)
-	}
-	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	found := make([]bool, len(ids))
-	err := s.readSeqs(ctx, seqs, func(ev *esdb.RecordedEvent) error {
-		m, err := decodeMeta(ev)
-		if err != nil {
-			return err
-		}
-		for _, i := range bySeq[ev.EventNumber] {
-			for _, n := range m.Nodes {
-				if n.Level == ids[i].Level && n.Index == ids[i].Index {
-					out[i], found[i] = n.Hash, true
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading Merkle nodes: %w", err)
-	}
-	for i, ok := range found {
-		if !ok {
-			return nil, fmt.Errorf("%w: Merkle node level %d index %d", ledger.ErrNotFound, ids[i].Level, ids[i].Index)
-		}
-	}
-	return out, nil
-}
-
-// lastCheckpoint reads the newest checkpoint event; ok is false if there is none.
-func (s *Store) lastCheckpoint(ctx context.Context) (c ledger.Checkpoint, rev uint64, ok bool, err error) {
-	rs, err := s.c.ReadStream(ctx, s.checkpoints, esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
-	if err != nil {
-		if notFound(err) {
-			return c, 0, false, nil
-		}
-		return c, 0, false, err
-	}
-	defer rs.Close()
-	ev, err := rs.Recv()
-	if errors.Is(err, io.EOF) || notFound(err) {
-		return c, 0, false, nil
-	}
-	if err != nil {
-		return c, 0, false, err
-	}
-	c, err = decodeCheckpoint(ev.OriginalEvent())
-	return c, ev.OriginalEvent().EventNumber, err == nil, err
-}
-
-func decodeCheckpoint(ev *esdb.RecordedEvent) (ledger.Checkpoint, error) {
-	var m checkpointMeta
-	if err := json.Unmarshal(ev.UserMetadata, &m); err != nil {
-		return ledger.Checkpoint{}, fmt.Errorf("checkpoint event %d has malformed metadata: %w", ev.EventNumber, err)
-	}
-	return ledger.Checkpoint{Size: m.Size, Root: m.Root, Note: ev.Data}, nil
-}
-
-var checkpointSpace = uuid.MustParse("0b6d3f0e-8f1a-5c1e-9d35-6c6564676572")
-
-// PutCheckpoint implements ledger.Store. Checkpoints are kept in growing size: one for
-// a size already covered is not stored (the one stored is of the same log).
-func (s *Store) PutCheckpoint(ctx context.Context, c ledger.Checkpoint) error {
-	h, err := s.Head(ctx)
-	if err != nil {
-		return err
-	}
-	if c.Size > h.Size {
-		return fmt.Errorf("checkpoint for size %d beyond the log's %d entries", c.Size, h.Size)
-	}
-	md, _ := json.Marshal(checkpointMeta{Size: c.Size, Root: c.Root})
-	ev := esdb.EventData{EventID: uuid.NewSHA1(checkpointSpace, append(c.Root[:], fmt.Sprint(c.Size)...)),
-		EventType: CheckpointEventType, ContentType: esdb.ContentTypeBinary, Data: c.Note, Metadata: md}
-	for range 8 {
-		last, rev, ok, err := s.lastCheckpoint(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the latest checkpoint: %w", err)
-		}
-		var exp esdb.ExpectedRevision = esdb.NoStream{}
-		if ok {
-			if last.Size >= c.Size {
-				return nil
-			}
-			exp = esdb.Revision(rev)
-		}
-		_, err = s.c.AppendToStream(ctx, s.checkpoints, esdb.AppendToStreamOptions{ExpectedRevision: exp}, ev)
-		var e *esdb.Error
-		if errors.As(err, &e) && e.Code() == esdb.ErrorCodeWrongExpectedVersion {
-			continue // another writer stored one: look again
-		}
-		if err != nil {
-			return fmt.Errorf("storing checkpoint %d: %w", c.Size, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("storing checkpoint %d: other writers kept appending checkpoints", c.Size)
-}
-
-// Checkpoints implements ledger.Store.
-func (s *Store) Checkpoints(ctx context.Context, fn func(ledger.Checkpoint) error) error {
-	var cs []ledger.Checkpoint
-	for from := uint64(0); ; from += readChunk {
-		n := 0
-		err := s.read(ctx, s.checkpoints, from, readChunk, func(ev *esdb.RecordedEvent) error {
-			c, err := decodeCheckpoint(ev)
-			if err != nil {
-				return err
-			}
-			cs = append(cs, c)
-			n++
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("reading checkpoints: %w", err)
-		}
-		if n < readChunk {
-			break
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Size < cs[j].Size })
-	for _, c := range cs {
-		if err := fn(c); err != nil {
-			return err
+// Close implements ledger.Store: it writes the index's pending tail to its file and
+// closes it (removing a temporary one). Calls still running on the client finish or
+// fail first; the client is closed after the last of them.
+func (s *Store) Close() error {
+	s.cancel()
+	s.closeClients()
+	if s.idx != nil {
+		if err := s.idx.close(); err != nil {
+			return fmt.Errorf("closing the index: %w", err)
 		}
 	}
 	return nil
 }
-
-// LatestCheckpoint implements ledger.Store.
-func (s *Store) LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
-	c, _, ok, err := s.lastCheckpoint(ctx)
-	if err != nil {
-		return c, fmt.Errorf("reading the latest checkpoint: %w", err)
-	}
-	if !ok {
-		return c, ledger.ErrNotFound
-	}
-	return c, nil
-}
-
-// Close implements ledger.Store.
-func (s *Store) Close() error { return s.c.Close() }

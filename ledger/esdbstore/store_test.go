@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/esdbstore/internal/harness"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/ledger/storetest"
 )
@@ -28,6 +30,44 @@ func TestContract(t *testing.T) {
 		prefix := "ledgertest-" + hex.EncodeToString(b[:])
 		return func() (ledger.Store, error) { return Open(context.Background(), url, Options{Prefix: prefix}) }
 	})
+}
+
+// TestContractHarness runs the same suite against the fault-injection harness (no
+// faults injected), so that it runs in every ordinary go test: once with a temporary
+// index per store (each opening reads the log), once with an index file per location
+// (reopening reads only the tail).
+func TestContractHarness(t *testing.T) {
+	c := newCluster(t, 1, harness.Options{})
+	t.Run("temporary_index", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) storetest.Opener {
+			prefix := freshPrefix()
+			return func() (ledger.Store, error) { return Open(context.Background(), c.URL(0), Options{Prefix: prefix}) }
+		})
+	})
+	t.Run("index_file", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) storetest.Opener {
+			prefix, path := freshPrefix(), filepath.Join(t.TempDir(), "index.db")
+			return func() (ledger.Store, error) {
+				return Open(context.Background(), c.URL(0)+"&index="+url.QueryEscape(path), Options{Prefix: prefix})
+			}
+		})
+	})
+}
+
+func freshPrefix() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "ledgertest-" + hex.EncodeToString(b[:])
+}
+
+func newCluster(t *testing.T, n int, o harness.Options) *harness.Cluster {
+	t.Helper()
+	c, err := harness.New(n, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 func TestNodeSeq(t *testing.T) {
@@ -95,7 +135,7 @@ func TestEntryEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := b.Entries[i]
-			if m.Seq != e.Seq || m.Hash != e.Hash || m.Stream != e.Stream || m.StreamVersion != e.StreamVersion || ev.EventID.String() != e.ID || string(ev.Data) != string(e.Bytes) {
+			if m.Seq != e.Seq || m.Hash != e.Hash || m.Stream != e.Stream || m.StreamVersion != e.StreamVersion || m.ID != e.ID || ev.EventID != EntryEventID(e.Hash) || string(ev.Data) != string(e.Bytes) {
 				t.Fatalf("entry %d: metadata %+v", e.Seq, m)
 			}
 			if len(m.Nodes) == 0 || m.Nodes[0].Level != 0 || m.Nodes[0].Index != e.Seq || m.Nodes[0].Hash != ledger.LeafHash(e.Bytes) {
@@ -122,50 +162,20 @@ func popcount(x uint64) int {
 	return n
 }
 
-func TestChunks(t *testing.T) {
-	ev := func(n int) esdb.EventData { return esdb.EventData{Data: make([]byte, n)} }
-	cases := []struct {
-		name  string
-		sizes []int
-		want  []int
-	}{
-		{"one small", []int{10}, []int{1}},
-		{"fits", []int{MaxAppend / 2, MaxAppend / 2}, []int{2}},
-		{"splits", []int{MaxAppend / 2, MaxAppend / 2, 1}, []int{2, 1}},
-		{"oversized alone", []int{10, MaxAppend + 1, 10}, []int{1, 1, 1}},
+func TestSplitParams(t *testing.T) {
+	cases := []struct{ in, conn, prefix, retry string }{
+		{"esdb://a:2113", "esdb://a:2113", "", ""},
+		{"esdb://a:2113?tls=false&prefix=prov", "esdb://a:2113?tls=false", "prov", ""},
+		{"esdb+discover://a:2113,b:2113?prefix=x&retryFor=20s", "esdb+discover://a:2113,b:2113", "x", "20s"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var evs []esdb.EventData
-			for _, n := range c.sizes {
-				evs = append(evs, ev(n))
-			}
-			var got []int
-			for _, ch := range chunks(evs) {
-				got = append(got, len(ch))
-			}
-			if len(got) != len(c.want) {
-				t.Fatalf("chunks %v, want %v", got, c.want)
-			}
-			for i := range got {
-				if got[i] != c.want[i] {
-					t.Fatalf("chunks %v, want %v", got, c.want)
-				}
-			}
-		})
-	}
-}
-
-func TestSplitPrefix(t *testing.T) {
-	cases := []struct{ in, conn, prefix string }{
-		{"esdb://a:2113", "esdb://a:2113", ""},
-		{"esdb://a:2113?tls=false&prefix=prov", "esdb://a:2113?tls=false", "prov"},
-		{"esdb+discover://a:2113,b:2113?prefix=x", "esdb+discover://a:2113,b:2113", "x"},
-	}
-	for _, c := range cases {
-		conn, prefix, err := splitPrefix(c.in)
-		if err != nil || conn != c.conn || prefix != c.prefix {
-			t.Errorf("splitPrefix(%q) = %q, %q, %v", c.in, conn, prefix, err)
+		conn, own, err := splitParams(c.in)
+		if err != nil || conn != c.conn || own["prefix"] != c.prefix || own["retryfor"] != c.retry {
+			t.Errorf("splitParams(%q) = %q, %v, %v", c.in, conn, own, err)
 		}
+	}
+	var o Options
+	if err := o.fill(map[string]string{"calltimeout": "soon"}); err == nil {
+		t.Error("a malformed callTimeout was accepted")
 	}
 }

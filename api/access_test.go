@@ -31,6 +31,7 @@ import (
 // accessEnv is a real ledger on boltstore served with access control: tokens for every
 // role, a key store, an audit log.
 type accessEnv struct {
+	authn   *auth.Authenticator
 	t       testing.TB
 	f       *ledgertest.Fixture
 	st      *boltstore.Store
@@ -47,6 +48,8 @@ type accessOpts struct {
 	writeToken bool
 	readRate   float64
 	readBurst  int
+	failRate   float64 // default: no failure budget to speak of
+	failBurst  int
 	dev        bool
 	bundleMax  uint64
 }
@@ -125,9 +128,14 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	if rate == 0 {
 		rate, burst = 1e6, 1e6
 	}
+	fr, fb := o.failRate, o.failBurst
+	if fr == 0 {
+		fr, fb = 1e6, 1e6
+	}
+	e.authn = authn
 	mw, err := api.NewAccess(api.Access{
 		Ledger: e.l, Authenticator: authn, Audit: e.audit, Dev: o.dev, RequireWriteToken: o.writeToken,
-		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(1e6, 1e6),
+		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(fr, fb),
 		Logger: slog.New(slog.DiscardHandler), Streams: streams,
 	})
 	if err != nil {

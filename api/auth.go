@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/auth"
@@ -196,7 +195,7 @@ func (a *access) authenticate(r *http.Request) (*auth.Principal, *ledger.Problem
 		return nil, errBadCredential, 0
 	}
 	ip := "ip:" + remoteIP(r)
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && a.Authenticator.NeedsKDF(strings.TrimSpace(tok)) {
+	if tok, ok := auth.BearerToken(r.Header.Get("Authorization")); ok && a.Authenticator.NeedsKDF(tok) {
 		// Charge the expensive check before doing it.
 		if ok, wait := a.FailLimit.Allow(ip); !ok {
 			return nil, nil, wait
@@ -323,6 +322,12 @@ func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler)
 			return
 		}
 		if prob != nil {
+			// Requests without a valid credential are limited per address before they are
+			// recorded: a flood costs the flooder its 429s, not the audit log its disk.
+			if ok, wait := a.ReadLimit.Allow("ip:" + rec.Remote); !ok {
+				rateLimited(w, wait)
+				return
+			}
 			rec.Person, rec.Outcome, rec.Status = "", auth.OutcomeUnauthenticated, http.StatusUnauthorized
 			if !a.audit(w, rec, note) {
 				return

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aba-prefecture/dataledger/crypto"
 )
@@ -49,6 +50,46 @@ type AuditRecord struct {
 	Outcome     string   `json:"outcome"`
 	Status      int      `json:"status"`
 	Prev        string   `json:"prev"` // hex SM3 of the previous line's body; 64 zeros first
+}
+
+// Bounds on what one audit line copies from a request, whatever the request carried: a
+// line is at most a few KiB, so the log grows with the number of reads, not with what
+// clients choose to send.
+const (
+	MaxAuditText  = 256 // bytes of a path, route, method or remote address
+	MaxAuditItems = 16  // ids, seqs, streams or fields listed
+)
+
+// bound cuts the record's request-derived fields to the bounds, marking each cut.
+func (r *AuditRecord) bound() {
+	for _, f := range []*string{&r.Path, &r.Route, &r.Method, &r.Remote, &r.Person, &r.Institution, &r.Credential} {
+		*f = cut(*f)
+	}
+	r.IDs, r.Streams, r.Decrypted = cutList(r.IDs), cutList(r.Streams), cutList(r.Decrypted)
+	if len(r.Seqs) > MaxAuditItems {
+		r.Seqs = r.Seqs[:MaxAuditItems]
+	}
+}
+
+func cut(s string) string {
+	if len(s) <= MaxAuditText {
+		return s
+	}
+	i := MaxAuditText
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + fmt.Sprintf("…(+%d bytes)", len(s)-i)
+}
+
+func cutList(l []string) []string {
+	if len(l) > MaxAuditItems {
+		l = append(l[:MaxAuditItems:MaxAuditItems], fmt.Sprintf("…(+%d more)", len(l)-MaxAuditItems))
+	}
+	for i := range l {
+		l[i] = cut(l[i])
+	}
+	return l
 }
 
 // AuditOptions tune an AuditLog.
@@ -115,6 +156,7 @@ func (l *AuditLog) Append(rec AuditRecord) error {
 	if l.err != nil {
 		return l.err
 	}
+	rec.bound()
 	rec.Format = AuditFormat
 	rec.Seq = l.seq
 	rec.Time = l.opts.Now().UTC().Format(time.RFC3339Nano)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/crypto"
@@ -29,6 +31,7 @@ type Authenticator struct {
 	// that the KDF's cost is paid once per token per process. Cleared on reload.
 	verified map[[32]byte]string
 	loadErr  error
+	kdfRuns  atomic.Uint64
 }
 
 // AuthOptions tune an Authenticator. Zero values take the defaults.
@@ -147,17 +150,33 @@ func (a *Authenticator) reload(first bool) error {
 func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 	_ = a.reload(false)
 	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
+		tok, ok := BearerToken(h)
+		if !ok {
 			return nil, fmt.Errorf("%w: the Authorization header is not a Bearer token", ErrBadCredentials)
 		}
-		return a.Token(strings.TrimSpace(tok))
+		return a.Token(tok)
 	}
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
 		return a.Certificate(Fingerprint(r.TLS.VerifiedChains[0][0]))
 	}
 	return nil, ErrNoCredentials
 }
+
+// BearerToken reads an Authorization header's bearer token. The scheme is
+// case-insensitive (RFC 9110: "bearer" is "Bearer"), and this is the one parser every
+// check uses, so that a failure budget charged on one spelling cannot be skipped with
+// another.
+func BearerToken(header string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// kdfSlots bounds how many Argon2id checks run at once (each takes ~19 MiB): a burst of
+// wrong secrets from many addresses queues here instead of growing the process.
+var kdfSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
 // Token checks a bearer token.
 func (a *Authenticator) Token(tok string) (*Principal, error) {
@@ -177,7 +196,11 @@ func (a *Authenticator) Token(tok string) (*Principal, error) {
 		return nil, fmt.Errorf("%w: token %s expired at %s", ErrBadCredentials, id, c.Expires)
 	}
 	if !cached {
-		if !c.checkSecret(secret) {
+		a.kdfRuns.Add(1)
+		kdfSlots <- struct{}{}
+		good := c.checkSecret(secret)
+		<-kdfSlots
+		if !good {
 			return nil, fmt.Errorf("%w: wrong secret for token %s", ErrBadCredentials, id)
 		}
 		a.mu.Lock()
@@ -191,6 +214,10 @@ func (a *Authenticator) Token(tok string) (*Principal, error) {
 	}
 	return c.principal("token"), nil
 }
+
+// KDFRuns counts the Argon2id checks this authenticator has run: the expensive work a
+// failure budget must bound (metrics, flood tests).
+func (a *Authenticator) KDFRuns() uint64 { return a.kdfRuns.Load() }
 
 // NeedsKDF reports whether checking tok would run the KDF (a well-formed token of a known
 // id not yet verified): the caller's cue to charge it against a failure budget first.

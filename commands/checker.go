@@ -136,6 +136,12 @@ func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, 
 	}
 	if caseDecides(t) {
 		if err := c.signer(t, actor, p, cs); err != nil {
+			if cs != nil && t.Case.Open == events.OpensOrContinues {
+				// It would open the case, but another institution's case has the id.
+				return refuse(ledger.ErrConflict, "case_exists", pf(t.Case.Field), t.Articles[0],
+					fmt.Sprintf("a %s with id %s is already recorded by another institution; choose another id", t.Case.Kind, cs.ID),
+					fmt.Sprintf("编号为 %s 的%s已由其他机构登记，请使用其他编号", cs.ID, caseZH(t.Case.Kind)))
+			}
 			return err
 		}
 	}

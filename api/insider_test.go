@@ -116,7 +116,7 @@ type act struct {
 	inst, person, typ string
 	payload           map[string]any
 	encrypt           map[string]string // field → subject
-	key               crypto.Signer      // default: inst's key
+	key               crypto.Signer     // default: inst's key
 }
 
 func (e *insiderEnv) signed(a act) *ledger.Signed {

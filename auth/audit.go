@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
+
 	"github.com/aba-prefecture/dataledger/crypto"
 )
 
@@ -274,9 +276,7 @@ func parseAuditLine(line []byte) ([32]byte, *AuditRecord, error) {
 		return h, nil, fmt.Errorf("hash: %v", err)
 	}
 	var rec AuditRecord
-	dec := json.NewDecoder(bytes.NewReader(recBody(line)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rec); err != nil {
+	if err := strictjson.Unmarshal(recBody(line), &rec); err != nil {
 		return h, nil, err
 	}
 	if rec.Format != AuditFormat {

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -17,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -146,9 +147,7 @@ func ReadFile(path string) (*File, error) {
 
 func parseFile(b []byte, path string) (*File, error) {
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("credentials %s: %w", path, err)
 	}
 	if f.Format != FileFormat {

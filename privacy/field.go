@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
+
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/gowebpki/jcs"
 )
@@ -294,9 +296,7 @@ func parseEnvelope(m map[string]any) (*Envelope, error) {
 		return nil, err
 	}
 	var e Envelope
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	if err := strictjson.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("not an encrypted field: %v", err)
 	}
 	if e.Enc != Algorithm {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/internal/strictjson"
+
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -70,9 +72,7 @@ func ReadRules(path string) ([]Rule, error) {
 		return nil, fmt.Errorf("reading shredding rules: %w", err)
 	}
 	var rs []Rule
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rs); err != nil {
+	if err := strictjson.Unmarshal(b, &rs); err != nil {
 		return nil, fmt.Errorf("shredding rules %s: %w", path, err)
 	}
 	for i, r := range rs {

@@ -19,11 +19,14 @@ import (
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
+	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -143,7 +146,8 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	}
 	reg := prometheus.NewRegistry()
 	a, err := api.New(api.Config{Ledger: e.l, Gatherer: reg, Logger: slog.New(slog.DiscardHandler),
-		Middleware: []api.Middleware{mw}, KeyStore: e.ks, LedgerKey: e.f.LedgerKey, BundleMaxEntries: o.bundleMax})
+		Middleware: []api.Middleware{mw}, KeyStore: e.ks, LedgerKey: e.f.LedgerKey, BundleMaxEntries: o.bundleMax,
+		Reports: &api.Reports{Kinds: kinds.Default(), Policy: mustPolicy(t), Calendar: calendar.Default()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,4 +485,57 @@ func TestDevModeIsOpen(t *testing.T) {
 		t.Fatal("access control without an audit log was accepted")
 	}
 	_ = crypto.SM4KeySize
+}
+
+// TestReportsByRole: GET /v1/reports/{kind} for the roles each kind is for (the
+// authority and officers every kind, reviewers the assessment's kinds, institutions and
+// submitters none), every request audited, bad queries 400 with the parameter named.
+func TestReportsByRole(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	before, _, _ := auth.VerifyAuditFile(e.auditAt)
+	requests := 0
+	for _, kind := range []string{"findings", "obligations", "assessment", "accountability", "emergencies"} {
+		for who, want := range map[string]int{"none": 401, "authority": 200, "officer": 200, "reviewer": 200, "health": 403, "submitter": 403} {
+			if who == "reviewer" && (kind == "accountability" || kind == "emergencies") {
+				want = 403
+			}
+			resp, b := e.do(who, "GET", "/v1/reports/"+kind+"?as_of=2026-01-01&year=2025", nil)
+			requests++
+			if resp.StatusCode != want {
+				t.Errorf("%s as %s: %d, want %d: %.200s", kind, who, resp.StatusCode, want, b)
+			}
+			if want == 200 && (!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !json.Valid(b)) {
+				t.Errorf("%s as %s: not JSON: %s", kind, who, resp.Header.Get("Content-Type"))
+			}
+		}
+	}
+	for _, c := range []struct{ query, param string }{{"as_of=yesterday", "as_of"}, {"format=pdf", "format"}, {"lang=fr", "lang"}, {"year=two", "year"}, {"colour=red", "colour"}} {
+		resp, b := e.do("authority", "GET", "/v1/reports/findings?"+c.query, nil)
+		requests++
+		var eb api.ErrorBody
+		if resp.StatusCode != 400 || json.Unmarshal(b, &eb) != nil || eb.Error.Field != c.param || eb.Error.MessageZH == "" {
+			t.Errorf("%s: %d %s", c.query, resp.StatusCode, b)
+		}
+	}
+	resp, b := e.do("authority", "GET", "/v1/reports/findings?format=html&lang=en", nil)
+	requests++
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "<svg") && !strings.Contains(string(b), "<html") {
+		t.Errorf("html: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := e.do("authority", "GET", "/v1/reports/gossip", nil); resp.StatusCode != 404 {
+		t.Errorf("unknown kind: %d", resp.StatusCode)
+	}
+	requests++
+	n, _, err := auth.VerifyAuditFile(e.auditAt)
+	if err != nil || int(n-before) != requests {
+		t.Errorf("audit log: %d new records for %d report requests (%v)", n-before, requests, err)
+	}
+}
+
+func mustPolicy(t testing.TB) *policy.Set {
+	p, err := policy.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

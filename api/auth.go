@@ -101,6 +101,10 @@ var seqQueryRoutes = map[string]bool{"/v1/proofs/inclusion": true}
 // decryptRoutes serve protected fields in clear.
 var decryptRoutes = map[string]bool{"/v1/events/{id}/plaintext": true}
 
+// reportRoutes render a report over the whole log: only roles that may read that kind
+// (auth.Role.Reports) reach them.
+var reportRoutes = map[string]bool{"/v1/reports/{kind}": true}
+
 // exportRoutes copy evidence out of the ledger and record that they did: only roles that
 // may export (auth.Role.Exports) reach them.
 var exportRoutes = map[string]bool{"/v1/bundles": true}
@@ -139,6 +143,8 @@ func zhWhat(what string) string {
 		return "读取事件数据"
 	case "export evidence bundles":
 		return "导出证据包"
+	case "read this report":
+		return "读取此报告"
 	}
 	return what
 }
@@ -437,6 +443,9 @@ func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*l
 	}
 	if exportRoutes[r.Pattern] && !p.Role.Exports() {
 		return forbidden(p, "export evidence bundles"), nil
+	}
+	if reportRoutes[r.Pattern] && !p.Role.Reports(r.PathValue("kind")) {
+		return forbidden(p, "read this report"), nil
 	}
 	t, named, err := a.resolve(r, n)
 	if err != nil {

@@ -67,6 +67,8 @@ type Config struct {
 	// BundleMaxEntries bounds the entries one bundle may select (default
 	// DefaultBundleMaxEntries); a larger selection is refused with 413.
 	BundleMaxEntries uint64
+	// Reports, if set, serves GET /v1/reports/{kind} (api/reports.go).
+	Reports *Reports
 }
 
 // Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
@@ -118,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/bundles", s.postBundle, http.MethodPost)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
+	}
+	if cfg.Reports != nil {
+		v1("/v1/reports/{kind}", s.getReport, http.MethodGet)
 	}
 	s.mux.Handle("/healthz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.healthz)))
 	s.mux.Handle("/readyz", s.only([]string{http.MethodGet, http.MethodHead}, http.HandlerFunc(s.readyz)))

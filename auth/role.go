@@ -66,6 +66,21 @@ func (r Role) Decrypts() bool {
 // evidence out is not part of that (docs/access.md, "Evidence bundles").
 func (r Role) Exports() bool { return r == RoleAuthority || r == RoleSecurityOfficer }
 
+// Reports reports whether the role may read report kind (GET /v1/reports/{kind}): the
+// authority and security officers every kind; assessment reviewers the kinds the yearly
+// assessment rests on (assessment, findings, obligations), not who holds which data
+// (accountability) or the emergency register. Reports span institutions, so an
+// institution reads its own acts, not reports (docs/access.md).
+func (r Role) Reports(kind string) bool {
+	switch r {
+	case RoleAuthority, RoleSecurityOfficer:
+		return true
+	case RoleReviewer:
+		return kind == "assessment" || kind == "findings" || kind == "obligations"
+	}
+	return false
+}
+
 // BoundToInstitution reports whether a credential of this role must name an institution.
 func (r Role) BoundToInstitution() bool { return r == RoleInstitution || r == RoleSubmitter }
 

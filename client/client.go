@@ -38,6 +38,9 @@ type Client struct {
 	// answers, re-sending the same bytes (submissions are idempotent by id). Zero means
 	// DefaultRetryFor; negative disables retries.
 	RetryFor time.Duration
+	// Token, if set, is sent as "Authorization: Bearer <token>" on every request: reads
+	// of event data, reports, exports and (with ledgerd --write-token) writes need one.
+	Token string
 }
 
 // New returns a Client for baseURL with the defaults.
@@ -317,6 +320,9 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte) (st
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return 0, nil, 0, err

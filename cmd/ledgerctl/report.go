@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/projections/report"
@@ -25,12 +28,13 @@ func init() { register(newReportCmd) }
 func newReportCmd() *cobra.Command {
 	var (
 		dir, store, format, lang, asOf, resource, calFile, polFile, out string
+		server, token                                                   string
 		year, width                                                     int
 		all                                                             bool
 	)
 	reg := kinds.Default()
 	c := &cobra.Command{
-		Use:   "report KIND --data DIR [--format table|json|csv|html|xlsx] [--lang zh|en] [--as-of DATE] [--out FILE]",
+		Use:   "report KIND (--data DIR | --server URL) [--format table|json|csv|html|xlsx] [--lang zh|en] [--as-of DATE] [--out FILE]",
 		Short: "Render a report from the ledger 生成报告: " + strings.Join(reg.Names(), ", "),
 		Long: `Fold every entry of the ledger, in order, into a read model and render it.
 
@@ -46,6 +50,11 @@ KIND: ` + strings.Join(reg.Names(), ", ") + `.
                   state, working days late; a summary per deadline.
   assessment      年度考核 (第四十三条): each measure per institution and per county for
                   --year (default: the as-of day's year), and what each measure means.
+
+From a running ledger: --server URL with --token (or LEDGER_TOKEN) of a role that may read
+the kind (authority and security officers: every kind; reviewers: assessment, findings,
+obligations). The server builds the report with its own policy and calendar, and records
+the read in its audit log.
 
 --as-of DATE (YYYY-MM-DD, default today in China) leaves out acts that happened after
 that day and judges deadlines on it. Languages: zh (default) and en. Formats:
@@ -90,6 +99,12 @@ an --out that cannot be written).`,
 			w := cmd.OutOrStdout()
 			if f.Binary() && out == "" && isTerminal(w) {
 				return usage("report: --format %s is a binary workbook: give --out FILE or redirect standard output (xlsx 为二进制文件，请用 --out 指定文件)", f)
+			}
+			if server != "" {
+				if dir != "" || store != "" || calFile != "" || polFile != "" {
+					return usage("report: --server reads the running ledger; --data, --store, --policy and --calendar are for a ledger on disk (二者择一)")
+				}
+				return remoteReport(cmd, ledgerd(server, token), args[0], f, l, asOf, year, resource, all, out)
 			}
 			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource, Year: year}
 			if asOf != "" {
@@ -150,6 +165,8 @@ an --out that cannot be written).`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	fl.StringVar(&server, "server", "", "build the report on a running ledgerd at this URL instead (GET /v1/reports/KIND)")
+	fl.StringVar(&token, "token", "", "with --server: bearer token of a role that may read the kind (default $LEDGER_TOKEN)")
 	storeFlag(fl, &store)
 	fl.StringVar(&format, "format", "table", "output format: table, json, csv, html or xlsx")
 	fl.StringVar(&out, "out", "", "write the report to this file (replaced whole) instead of standard output")
@@ -162,6 +179,38 @@ an --out that cannot be written).`,
 	fl.StringVar(&calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
 	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
 	return c
+}
+
+// remoteReport fetches the report from a running ledger and writes it as the local path
+// would.
+func remoteReport(cmd *cobra.Command, c *client.Client, kind string, f report.Format, l report.Lang, asOf string, year int, resource string, all bool, out string) error {
+	q := url.Values{"format": {string(f)}, "lang": {string(l)}}
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
+	if year > 0 {
+		q.Set("year", strconv.Itoa(year))
+	}
+	if resource != "" {
+		q.Set("resource", resource)
+	}
+	if all {
+		q.Set("all", "true")
+	}
+	body, err := c.Report(cmd.Context(), kind, q)
+	if err != nil {
+		return usage("report: %s: %v", c.BaseURL, err)
+	}
+	if out != "" {
+		if err := writeFileAtomic(out, body); err != nil {
+			return usage("report: --out: %v", err)
+		}
+		return nil
+	}
+	if _, err := cmd.OutOrStdout().Write(body); err != nil {
+		return usage("report: writing output: %v", err)
+	}
+	return nil
 }
 
 // isTerminal is true when w is a terminal, where a binary format would print garbage.

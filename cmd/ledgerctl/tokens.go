@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/spf13/cobra"
 )
 
@@ -263,6 +264,17 @@ func newTokensRevokeCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&file, "file", "", "credentials file")
 	c.Flags().StringVar(&id, "id", "", "credential id (ledgerctl tokens list)")
+	return c
+}
+
+// ledgerd is the client the server commands use: the ledgerd at url, presenting token
+// (default $LEDGER_TOKEN) as its bearer credential.
+func ledgerd(url, token string) *client.Client {
+	c := client.New(url)
+	if token == "" {
+		token = os.Getenv("LEDGER_TOKEN")
+	}
+	c.Token = token
 	return c
 }
 

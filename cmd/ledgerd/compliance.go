@@ -234,10 +234,9 @@ func (f *complianceFollower) Position() uint64 {
 
 // openCompliance loads the policy and calendar the folds judge by (the embedded ones,
 // or the operator's files) and registers the follower's metrics; every <= 0 disables it.
-func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim func(), log *slog.Logger) (*complianceFollower, error) {
-	if c.complianceEvery <= 0 {
-		return nil, nil
-	}
+// loadRules reads the policy versions and the working-day calendar the server judges
+// acts by (--policy, --calendar; the embedded ones by default).
+func loadRules(c *config) (*policy.Set, *calendar.Calendar, error) {
 	var pol *policy.Set
 	var err error
 	if c.policyFile != "" {
@@ -246,13 +245,20 @@ func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim 
 		pol, err = policy.Default()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--policy: %w", err)
+		return nil, nil, fmt.Errorf("--policy: %w", err)
 	}
 	cal := calendar.Default()
 	if c.calendarFile != "" {
 		if cal, err = cal.LoadFile(c.calendarFile); err != nil {
-			return nil, fmt.Errorf("--calendar: %w", err)
+			return nil, nil, fmt.Errorf("--calendar: %w", err)
 		}
+	}
+	return pol, cal, nil
+}
+
+func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim func(), log *slog.Logger, pol *policy.Set, cal *calendar.Calendar) (*complianceFollower, error) {
+	if c.complianceEvery <= 0 {
+		return nil, nil
 	}
 	f := newComplianceFollower(st, pol, cal, c.complianceEvery, trim, log)
 	if err := compliance.Register(reg, f); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	bolt "go.etcd.io/bbolt"
@@ -231,7 +232,11 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.comp, err = openCompliance(c, st, reg, d.trim.now, log); err != nil {
+	pol, cal, err := loadRules(c)
+	if err != nil {
+		return nil, err
+	}
+	if d.comp, err = openCompliance(c, st, reg, d.trim.now, log, pol, cal); err != nil {
 		return nil, err
 	}
 	// The domain's admission rule: every payload is decoded against the event catalogue,
@@ -284,7 +289,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	}
 	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
-		LedgerKey: lk, BundleMaxEntries: c.bundleMax})
+		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:build !amd64 || purego
+
 package sm2p256
 
 // feMul sets z = x·y·2⁻²⁵⁶ mod p. z may alias x or y.

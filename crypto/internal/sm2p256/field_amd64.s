@@ -3,11 +3,12 @@
 #include "textflag.h"
 
 // Montgomery multiplication and squaring in GF(p), p = 2²⁵⁶ − 2²²⁴ − 2⁹⁶ + 2⁶⁴ − 1,
-// for CPUs with BMI2 (MULX) and ADX (ADCX, ADOX); field_amd64.go calls them only there.
-// The algorithm is the one of field_generic.go: the 512-bit product in R8…R15, then
-// four Montgomery steps on the low half R8…R11 (m·p added with shifts, since p ≡ −1
-// mod 2⁶⁴), then the high half added and p subtracted once if needed. No global data
-// is referenced, so R15 is free even when dynamically linked.
+// for CPUs with BMI2 (MULX) and ADX (ADCX, ADOX); on others (useADX false) they jump to
+// the portable Go versions. The algorithm is the one of field_generic.go: the 512-bit
+// product in R8…R14 and DI, then four Montgomery steps on the low half R8…R11 (m·p added
+// with shifts, since p ≡ −1 mod 2⁶⁴), then the high half added and p subtracted once if
+// needed. R15 is left alone: reading useADX may clobber it when dynamically linked.
+// The dispatch sits here, not in Go, so that feMul stays a single call.
 
 // MONT_STEP adds m·p to the four-limb low half (a0, a1, a2, a3) with m = a0 and drops
 // the zero limb: the result (a1, a2, a3, a0) = a1…a3 + m + m·2¹⁹² − m·2¹⁶⁰ − m·2³².
@@ -27,8 +28,8 @@
 	SBBQ AX, a3       \
 	SBBQ BX, a0
 
-// REDUCE turns the product in R8…R15 into the reduced result in R8…R11 and stores it
-// at z. Clobbers AX, BX, CX, DI, R12…R15.
+// REDUCE turns the product in R8…R14, DI into the reduced result in R8…R11 and stores
+// it at z. Clobbers AX, BX, CX, SI, DI, R12…R14.
 #define REDUCE \
 	MONT_STEP(R8, R9, R10, R11)  \
 	MONT_STEP(R9, R10, R11, R8)  \
@@ -38,31 +39,33 @@
 	ADDQ R12, R8                 \
 	ADCQ R13, R9                 \
 	ADCQ R14, R10                \
-	ADCQ R15, R11                \
+	ADCQ DI, R11                 \
 	ADCQ $0, CX                  \
 	MOVQ R8, R12                 \
 	MOVQ R9, R13                 \
 	MOVQ R10, R14                \
-	MOVQ R11, R15                \
+	MOVQ R11, SI                 \
 	MOVQ $0xffffffff00000000, AX \
 	MOVQ $0xfffffffeffffffff, BX \
 	SUBQ $-1, R12                \
 	SBBQ AX, R13                 \
 	SBBQ $-1, R14                \
-	SBBQ BX, R15                 \
+	SBBQ BX, SI                  \
 	SBBQ $0, CX                  \
 	CMOVQCC R12, R8              \
 	CMOVQCC R13, R9              \
 	CMOVQCC R14, R10             \
-	CMOVQCC R15, R11             \
+	CMOVQCC SI, R11              \
 	MOVQ z+0(FP), DI             \
 	MOVQ R8, 0(DI)               \
 	MOVQ R9, 8(DI)               \
 	MOVQ R10, 16(DI)             \
 	MOVQ R11, 24(DI)
 
-// func feMulADX(z, x, y *fe)
-TEXT ·feMulADX(SB), NOSPLIT, $0-24
+// func feMul(z, x, y *fe)
+TEXT ·feMul(SB), NOSPLIT, $0-24
+	CMPB ·useADX(SB), $0
+	JEQ  mulGeneric
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DI
 
@@ -111,7 +114,7 @@ TEXT ·feMulADX(SB), NOSPLIT, $0-24
 	ADOXQ CX, R14
 	ADCXQ CX, R14
 
-	// Row 3: R11…R15 += x·y₃.
+	// Row 3: R11…R14, DI += x·y₃ (y's pointer is not needed after its last limb).
 	MOVQ  24(DI), DX
 	XORQ  CX, CX
 	MULXQ 0(SI), AX, BX
@@ -123,16 +126,21 @@ TEXT ·feMulADX(SB), NOSPLIT, $0-24
 	MULXQ 16(SI), AX, BX
 	ADCXQ AX, R13
 	ADOXQ BX, R14
-	MULXQ 24(SI), AX, R15
+	MULXQ 24(SI), AX, DI
 	ADCXQ AX, R14
-	ADOXQ CX, R15
-	ADCXQ CX, R15
+	ADOXQ CX, DI
+	ADCXQ CX, DI
 
 	REDUCE
 	RET
 
-// func feSqrADX(z, x *fe)
-TEXT ·feSqrADX(SB), NOSPLIT, $0-16
+mulGeneric:
+	JMP ·feMulGeneric(SB)
+
+// func feSqr(z, x *fe)
+TEXT ·feSqr(SB), NOSPLIT, $0-16
+	CMPB ·useADX(SB), $0
+	JEQ  sqrGeneric
 	MOVQ x+8(FP), SI
 
 	// Cross products x₀·(x₁, x₂, x₃) at limbs 1…4 (R9…R12).
@@ -160,15 +168,15 @@ TEXT ·feSqrADX(SB), NOSPLIT, $0-16
 	ADDQ  AX, R13
 	ADCQ  $0, R14
 
-	// Double the cross products into limbs 1…7.
-	XORQ R15, R15
+	// Double the cross products into limbs 1…7 (DI is limb 7).
+	XORQ DI, DI
 	ADDQ R9, R9
 	ADCQ R10, R10
 	ADCQ R11, R11
 	ADCQ R12, R12
 	ADCQ R13, R13
 	ADCQ R14, R14
-	ADCQ R15, R15
+	ADCQ DI, DI
 
 	// Add the squares xᵢ² at limbs 2i, 2i+1.
 	MOVQ  0(SI), DX
@@ -185,7 +193,10 @@ TEXT ·feSqrADX(SB), NOSPLIT, $0-16
 	MOVQ  24(SI), DX
 	MULXQ DX, AX, BX
 	ADCQ  AX, R14
-	ADCQ  BX, R15
+	ADCQ  BX, DI
 
 	REDUCE
 	RET
+
+sqrGeneric:
+	JMP ·feSqrGeneric(SB)

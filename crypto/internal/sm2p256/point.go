@@ -64,15 +64,17 @@ func (p *jacobian) addAffine(q *affinePoint, neg bool) {
 		}
 		return
 	}
-	var z1z1, u2, s2, h, r, hh, hhh, v, t fe
+	// The order puts independent multiplications next to each other, so that the CPU
+	// overlaps them.
+	var z1z1, z1c, u2, s2, h, r, hh, hhh, v, rr, t fe
 	feSqr(&z1z1, &p.z)
 	feMul(&u2, &q.x, &z1z1)
-	feMul(&s2, &p.z, &z1z1)
-	feMul(&s2, &s2, &q.y)
+	feMul(&z1c, &p.z, &z1z1)
+	feSub(&h, &u2, &p.x) // U2 − X1: zero exactly when the x-coordinates agree
+	feMul(&s2, &z1c, &q.y)
 	if neg {
 		feNeg(&s2, &s2)
 	}
-	feSub(&h, &u2, &p.x) // U2 − X1: zero exactly when the x-coordinates agree
 	feSub(&r, &s2, &p.y) // S2 − Y1
 	if h.isZero() {
 		if r.isZero() {
@@ -83,19 +85,19 @@ func (p *jacobian) addAffine(q *affinePoint, neg bool) {
 		return
 	}
 	feSqr(&hh, &h)
+	feSqr(&rr, &r)
 	feMul(&hhh, &hh, &h)
 	feMul(&v, &p.x, &hh)
 	feMul(&p.z, &p.z, &h)
+	feMul(&t, &hhh, &p.y) // Y1·H³
 	// X3 = r² − H³ − 2V.
-	feSqr(&t, &r)
-	feSub(&t, &t, &hhh)
-	feSub(&t, &t, &v)
-	feSub(&p.x, &t, &v)
+	feSub(&rr, &rr, &hhh)
+	feSub(&rr, &rr, &v)
+	feSub(&p.x, &rr, &v)
 	// Y3 = r(V − X3) − Y1·H³.
 	feSub(&v, &v, &p.x)
 	feMul(&v, &v, &r)
-	feMul(&hhh, &hhh, &p.y)
-	feSub(&p.y, &v, &hhh)
+	feSub(&p.y, &v, &t)
 }
 
 // add sets r = p + q for Jacobian p and q (12 multiplications, 4 squarings), with the

@@ -76,35 +76,40 @@ func TestCurveConstants(t *testing.T) {
 	}
 }
 
-// Signed recoding must give back the scalar, with digits in range.
+// Signed recoding must give back the scalar, with digits in range, for both widths.
 func TestRecode(t *testing.T) {
 	vals := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(31), big.NewInt(32), big.NewInt(33), big.NewInt(63),
-		big.NewInt(64), new(big.Int).Sub(bigN, big.NewInt(1)), new(big.Int).Sub(bigR, big.NewInt(1)),
+		big.NewInt(64), big.NewInt(127), big.NewInt(128), big.NewInt(129), big.NewInt(255),
+		new(big.Int).Sub(bigN, big.NewInt(1)), new(big.Int).Sub(bigR, big.NewInt(1)),
 		new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 252), big.NewInt(1)), new(big.Int).Lsh(big.NewInt(1), 255)}
 	for range 1000 {
 		v, _ := rand.Int(rand.Reader, bigR)
 		vals = append(vals, v)
 	}
-	for _, v := range vals {
-		k := scalar(bigToLimbs(v))
-		var d [windowCount]int8
-		recode(&d, &k)
-		sum := new(big.Int)
-		for i := windowCount - 1; i >= 0; i-- {
-			if d[i] < -(windowEntries-1) || d[i] > windowEntries {
-				t.Fatalf("digit %d of %x is %d", i, v, d[i])
+	for _, w := range []uint{windowBits, baseBits} {
+		count := (256 + int(w)) / int(w)
+		half := int64(1) << (w - 1)
+		for _, v := range vals {
+			k := scalar(bigToLimbs(v))
+			d := make([]int16, count)
+			recode(d, &k, w)
+			sum := new(big.Int)
+			for i := count - 1; i >= 0; i-- {
+				if int64(d[i]) <= -half || int64(d[i]) > half {
+					t.Fatalf("w=%d: digit %d of %x is %d", w, i, v, d[i])
+				}
+				sum.Lsh(sum, w)
+				sum.Add(sum, big.NewInt(int64(d[i])))
 			}
-			sum.Lsh(sum, windowBits)
-			sum.Add(sum, big.NewInt(int64(d[i])))
-		}
-		if sum.Cmp(v) != 0 {
-			t.Fatalf("recode(%x) sums to %x", v, sum)
+			if sum.Cmp(v) != 0 {
+				t.Fatalf("w=%d: recode(%x) sums to %x", w, v, sum)
+			}
 		}
 	}
 }
 
-// Every table entry is j·2^(6i)·P, checked against the library for G and for a random
-// key at a sample of windows (all of window 0 and the last, and some in between).
+// Every table entry is j·2^(w·i)·P, checked against the library for G and for a random
+// key at a sample of windows (all of the first two and the last two, some in between).
 func TestTableEntries(t *testing.T) {
 	d, _ := rand.Int(rand.Reader, bigN)
 	qx, qy := curve.ScalarBaseMult(d.Bytes())
@@ -113,23 +118,33 @@ func TestTableEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	params := curve.Params()
+	g := generator()
+	gRows, qRows := make([][]affinePoint, baseCount), make([][]affinePoint, windowCount)
+	for i := range gRows {
+		gRows[i] = g.t[i][:]
+	}
+	for i := range qRows {
+		qRows[i] = tab.t[i][:]
+	}
 	for _, c := range []struct {
 		name   string
-		tab    *Table
+		rows   [][]affinePoint
+		w      int
 		px, py *big.Int
-	}{{"G", generator(), params.Gx, params.Gy}, {"Q", tab, qx, qy}} {
-		for _, i := range []int{0, 1, 7, 21, windowCount - 2, windowCount - 1} {
-			for j := 1; j <= windowEntries; j++ {
-				if i > 1 && i < windowCount-1 && j%5 != 1 {
+	}{{"G", gRows, baseBits, params.Gx, params.Gy}, {"Q", qRows, windowBits, qx, qy}} {
+		count := len(c.rows)
+		for _, i := range []int{0, 1, 7, 21, count - 2, count - 1} {
+			for j := 1; j <= len(c.rows[i]); j++ {
+				if i > 1 && i < count-2 && j%5 != 1 {
 					continue
 				}
-				k := new(big.Int).Lsh(big.NewInt(int64(j)), uint(windowBits*i))
+				k := new(big.Int).Lsh(big.NewInt(int64(j)), uint(c.w*i))
 				k.Mod(k, bigN)
 				wx, wy := curve.ScalarMult(c.px, c.py, k.Bytes())
-				e := &c.tab.t[i][j-1]
+				e := &c.rows[i][j-1]
 				gx, gy := limbsToBig(feToInt(&e.x)), limbsToBig(feToInt(&e.y))
 				if gx.Cmp(wx) != 0 || gy.Cmp(wy) != 0 {
-					t.Fatalf("%s table [%d][%d] is not %d·2^%d·P", c.name, i, j-1, j, windowBits*i)
+					t.Fatalf("%s table [%d][%d] is not %d·2^%d·P", c.name, i, j-1, j, c.w*i)
 				}
 			}
 		}
@@ -616,7 +631,7 @@ func FuzzVerify(f *testing.F) {
 }
 
 func TestVerifyNilAndAllocations(t *testing.T) {
-	if Verify(nil, new([32]byte), []byte{0x30, 0}) || Verify(generator(), nil, nil) {
+	if Verify(nil, new([32]byte), []byte{0x30, 0}) || Verify(new(Table), nil, nil) {
 		t.Fatal("nil input verified")
 	}
 	priv, _ := sm2.GenerateKey(rand.Reader)

@@ -472,58 +472,131 @@ func TestVerifyAgreesWithLibrary(t *testing.T) {
 	}
 }
 
-// A signature whose x₁ lies in [n, p) takes Verify's second candidate. Such signatures
-// are too rare to meet by chance (about 2⁻¹²⁸), so one is made: pick a point R with
-// x ≥ n, choose s and t, set the key Q = t⁻¹(R − [s]G), r = t − s and e = r − x mod n.
-func TestVerifyXAboveOrder(t *testing.T) {
+// pointWithX returns a curve point whose x is the first value from x0 upwards (or
+// downwards, with step −1) that has one.
+func pointWithX(x0 *big.Int, step int64) (x, y *big.Int) {
 	params := curve.Params()
-	n, p := params.N, params.P
-	found := 0
-	for i := int64(0); found < 3; i++ {
-		x := new(big.Int).Add(n, big.NewInt(i))
-		if i > 0 && found == 2 {
-			x = new(big.Int).Sub(p, big.NewInt(i)) // near the top of [n, p) as well
-		}
+	p := params.P
+	for x := new(big.Int).Set(x0); ; x.Add(x, big.NewInt(step)) {
 		rhs := new(big.Int).Exp(x, big.NewInt(3), p)
 		rhs.Sub(rhs, new(big.Int).Mul(big.NewInt(3), x))
 		rhs.Add(rhs, params.B)
 		rhs.Mod(rhs, p)
-		ry := new(big.Int).ModSqrt(rhs, p)
-		if ry == nil {
-			continue
+		if y := new(big.Int).ModSqrt(rhs, p); y != nil {
+			if !curve.IsOnCurve(x, y) {
+				panic("not on the curve")
+			}
+			return x, y
 		}
-		found++
-		rx := x
-		if !curve.IsOnCurve(rx, ry) || rx.Cmp(n) < 0 || rx.Cmp(p) >= 0 {
+	}
+}
+
+// keyForSum returns a key Q and r such that the signature (r, s) sums to the point R:
+// with t = r + s, Q = t⁻¹(R − [s]G), so [s]G + [t]Q = R.
+func keyForSum(rx, ry, s, tt *big.Int) (*ecdsa.PublicKey, *big.Int) {
+	n, p := bigN, bigP
+	sgx, sgy := curve.ScalarBaseMult(s.Bytes())
+	dx, dy := curve.Add(rx, ry, sgx, new(big.Int).Sub(p, sgy))
+	qx, qy := curve.ScalarMult(dx, dy, new(big.Int).ModInverse(tt, n).Bytes())
+	return &ecdsa.PublicKey{Curve: curve, X: qx, Y: qy}, new(big.Int).Mod(new(big.Int).Sub(tt, s), n)
+}
+
+func digestOf(v *big.Int) []byte {
+	b := make([]byte, 32)
+	new(big.Int).Mod(v, bigN).FillBytes(b)
+	return b
+}
+
+// A signature whose x₁ lies in [n, p) takes Verify's second candidate. Such signatures
+// are too rare to meet by chance (about 2⁻¹²⁸), so they are made: pick a point R with
+// x ≥ n, choose s and t, and take the key and r from keyForSum, e = r − x mod n.
+func TestVerifyXAboveOrder(t *testing.T) {
+	n, p := bigN, bigP
+	for i, x0 := range []*big.Int{n, new(big.Int).Add(n, big.NewInt(1000)), new(big.Int).Sub(p, big.NewInt(1))} {
+		step := int64(1)
+		if i == 2 {
+			step = -1 // near the top of [n, p)
+		}
+		rx, ry := pointWithX(x0, step)
+		if rx.Cmp(n) < 0 || rx.Cmp(p) >= 0 {
 			t.Fatal("bad test point")
 		}
-		s := big.NewInt(12345 + i)
-		k := big.NewInt(67890)
-		sgx, sgy := curve.ScalarBaseMult(s.Bytes())
-		negY := new(big.Int).Sub(p, sgy)
-		dx, dy := curve.Add(rx, ry, sgx, negY)
-		kinv := new(big.Int).ModInverse(k, n)
-		qx, qy := curve.ScalarMult(dx, dy, kinv.Bytes())
-		pub := &ecdsa.PublicKey{Curve: curve, X: qx, Y: qy}
-		r := new(big.Int).Mod(new(big.Int).Sub(k, s), n)
-		e := new(big.Int).Mod(new(big.Int).Sub(r, rx), n)
-		eb := make([]byte, 32)
-		e.FillBytes(eb)
-		agree(t, verifyCase{"x₁ in [n, p)", pub, eb, derSig(r, s)}, true)
-		// The same signature must fail when neither candidate matches.
-		e2 := new(big.Int).Mod(new(big.Int).Sub(r, new(big.Int).Sub(rx, n)), n)
-		e2.Sub(e2, big.NewInt(1))
-		e2b := make([]byte, 32)
-		e2.FillBytes(e2b)
-		agree(t, verifyCase{"x₁ in [n, p), wrong e", pub, e2b, derSig(r, s)}, false)
-		// e made for x₁ − n (the first candidate) must fail too: x₁ ≠ x₁ − n.
-		e3 := new(big.Int).Mod(new(big.Int).Sub(r, new(big.Int).Sub(rx, n)), n)
-		e3.Add(e3, n) // same value mod n as e, given as e + n ≥ n in 32 bytes if it fits
-		if e3.BitLen() <= 256 {
-			e3b := make([]byte, 32)
-			e3.FillBytes(e3b)
-			agree(t, verifyCase{"x₁ in [n, p), e + n", pub, e3b, derSig(r, s)}, true)
+		s, tt := big.NewInt(12345+int64(i)), big.NewInt(67890)
+		pub, r := keyForSum(rx, ry, s, tt)
+		sig := derSig(r, s)
+		agree(t, verifyCase{"x₁ in [n, p)", pub, digestOf(new(big.Int).Sub(r, rx)), sig}, true)
+		// Neither candidate matches.
+		agree(t, verifyCase{"x₁ in [n, p), wrong e", pub, digestOf(new(big.Int).Sub(r, new(big.Int).Add(rx, big.NewInt(1)))), sig}, false)
+		// e given as e + n (≥ n) where it fits in 32 bytes.
+		if e := new(big.Int).Add(new(big.Int).Mod(new(big.Int).Sub(r, rx), n), n); e.BitLen() <= 256 {
+			b := make([]byte, 32)
+			e.FillBytes(b)
+			agree(t, verifyCase{"x₁ in [n, p), e + n", pub, b, sig}, true)
 		}
+	}
+}
+
+// With x₁ below 2²⁵⁶ − p, the candidate c + n for e made to match x₁ + p lies in
+// [p, 2²⁵⁶): it must be refused, not reduced mod p (where it would equal x₁).
+func TestVerifySmallX(t *testing.T) {
+	n, p := bigN, bigP
+	for _, x0 := range []*big.Int{big.NewInt(0), big.NewInt(1 << 40), new(big.Int).Lsh(big.NewInt(1), 200)} {
+		rx, ry := pointWithX(x0, 1)
+		s, tt := big.NewInt(777), big.NewInt(4242)
+		pub, r := keyForSum(rx, ry, s, tt)
+		sig := derSig(r, s)
+		agree(t, verifyCase{"small x₁", pub, digestOf(new(big.Int).Sub(r, rx)), sig}, true)
+		agree(t, verifyCase{"small x₁, e for x₁ + p", pub, digestOf(new(big.Int).Sub(r, new(big.Int).Add(rx, p))), sig}, false)
+		pn := new(big.Int).Sub(p, n)
+		agree(t, verifyCase{"small x₁, e for x₁ + (p − n)", pub, digestOf(new(big.Int).Sub(r, new(big.Int).Add(rx, pn))), sig}, false)
+	}
+}
+
+// Digests made to match x₁ shifted by n, p or p − n: the candidate c + n must be
+// tried only below p, and x₁ compared exactly, not mod p or mod n. And t = 0 must be
+// refused even when r = e + x([s]G) holds.
+func TestVerifyCraftedDigests(t *testing.T) {
+	n, p := bigN, bigP
+	pn := new(big.Int).Sub(p, n)
+	digest := func(v *big.Int) []byte {
+		b := make([]byte, 32)
+		new(big.Int).Mod(v, n).FillBytes(b)
+		return b
+	}
+	for range 20 {
+		priv, _ := sm2.GenerateKey(rand.Reader)
+		pub := &priv.PublicKey
+		e0 := make([]byte, 32)
+		rand.Read(e0)
+		sig, _ := sm2.SignASN1(rand.Reader, priv, e0, nil)
+		r, s := parseDER(t, sig)
+		tt := new(big.Int).Mod(new(big.Int).Add(r, s), n)
+		sx, sy := curve.ScalarBaseMult(s.Bytes())
+		qx, qy := curve.ScalarMult(pub.X, pub.Y, tt.Bytes())
+		x1, _ := curve.Add(sx, sy, qx, qy)
+		sub := func(vs ...*big.Int) *big.Int {
+			v := new(big.Int).Set(r)
+			for _, w := range vs {
+				v.Sub(v, w)
+			}
+			return v
+		}
+		agree(t, verifyCase{"e = r − x₁", pub, digest(sub(x1)), sig}, true)
+		if eBig := new(big.Int).Add(new(big.Int).Mod(sub(x1), n), n); eBig.BitLen() <= 256 {
+			b := make([]byte, 32)
+			eBig.FillBytes(b)
+			agree(t, verifyCase{"e = r − x₁ + n", pub, b, sig}, true)
+		}
+		agree(t, verifyCase{"e for x₁ + (p − n)", pub, digest(sub(x1, pn)), sig}, false)
+		agree(t, verifyCase{"e for x₁ − (p − n)", pub, digest(new(big.Int).Add(sub(x1), pn)), sig}, false)
+		agree(t, verifyCase{"e for x₁ + p", pub, digest(sub(x1, p)), sig}, false)
+		agree(t, verifyCase{"e for x₁ + 1", pub, digest(sub(x1, big.NewInt(1))), sig}, false)
+		agree(t, verifyCase{"e for y₁", pub, digest(sub(new(big.Int).Set(qy))), sig}, false)
+
+		// t = 0: r = n − s, and e chosen so that r = e + x([s]G) would hold.
+		r0 := new(big.Int).Sub(n, s)
+		e := new(big.Int).Sub(r0, sx)
+		agree(t, verifyCase{"t = 0 with a matching e", pub, digest(e), derSig(r0, s)}, false)
 	}
 }
 
@@ -626,6 +699,44 @@ func FuzzVerify(f *testing.F) {
 		}
 		if lib, got := sm2.VerifyASN1(&priv.PublicKey, e, sig), Verify(tab, (*[32]byte)(e), sig); lib != got {
 			t.Fatalf("library %v, table %v for e=%x sig=%x", lib, got, e, sig)
+		}
+	})
+}
+
+// FuzzVerifyCrafted starts from signatures that reach the rare paths (x₁ in [n, p),
+// x₁ below 2²⁵⁶ − p, a doubling inside the sum) and lets the fuzzer mutate them.
+func FuzzVerifyCrafted(f *testing.F) {
+	n := bigN
+	type keyed struct {
+		pub *ecdsa.PublicKey
+		tab *Table
+	}
+	var keys []keyed
+	add := func(pub *ecdsa.PublicKey, e []byte, sig []byte) {
+		tab, err := NewTable(keyPoint(pub))
+		if err != nil {
+			f.Fatal(err)
+		}
+		keys = append(keys, keyed{pub, tab})
+		f.Add(uint8(len(keys)-1), e, sig)
+	}
+	for _, x0 := range []*big.Int{n, big.NewInt(5)} {
+		rx, ry := pointWithX(x0, 1)
+		s := big.NewInt(99)
+		pub, r := keyForSum(rx, ry, s, big.NewInt(1234))
+		add(pub, digestOf(new(big.Int).Sub(r, rx)), derSig(r, s))
+	}
+	u := big.NewInt(3) // Q = 3G; s = 6, t = 2 doubles in the first window
+	qx, qy := curve.ScalarBaseMult(u.Bytes())
+	e, sig, _, _ := signFor(u, big.NewInt(6), big.NewInt(2))
+	add(&ecdsa.PublicKey{Curve: curve, X: qx, Y: qy}, e, sig)
+	f.Fuzz(func(t *testing.T, which uint8, e, sig []byte) {
+		if len(e) != 32 {
+			return
+		}
+		k := keys[int(which)%len(keys)]
+		if lib, got := sm2.VerifyASN1(k.pub, e, sig), Verify(k.tab, (*[32]byte)(e), sig); lib != got {
+			t.Fatalf("key %d: library %v, table %v for e=%x sig=%x", which, lib, got, e, sig)
 		}
 	})
 }

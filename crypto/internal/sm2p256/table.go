@@ -23,8 +23,8 @@ const (
 
 	// The base point's table is shared by every verification, so it affords wider
 	// windows: 33 additions for [s]G instead of 43, for one 264 KiB table built once
-	// (a few milliseconds, on the first verification). Eight bits measured a little faster
-	// than seven (37 additions, 148 KiB), which is clearly faster than six.
+	// (a few milliseconds, on the first verification). Eight bits measured a little
+	// faster than seven (37 additions, 148 KiB), which is clearly faster than six.
 	baseBits    = 8
 	baseEntries = 1 << (baseBits - 1)
 	baseCount   = (256 + baseBits) / baseBits

@@ -13,7 +13,7 @@
 // stand behind it. A [PublicKey] caches ZA, the per-key half of the pre-hash, so that
 // verifying millions of entries signed by a few keys does not recompute it, and from its
 // 16th verification on it verifies with its own precomputed table (internal/sm2p256, about
-// 3.3× the library's verifier, same answers; at most [MaxVerifyTables] live).
+// 4.5× the library's verifier, same answers; at most [MaxVerifyTables] live).
 //
 // Keys are stored as PKCS#8 (private) and PKIX (public) PEM, the forms OpenSSL 3 reads:
 //

@@ -8,7 +8,7 @@ import (
 )
 
 // tableAfter is how many verifications a key goes through the SM library before it gets
-// a precomputed table: building one costs about as much as eleven library verifications,
+// a precomputed table: building one costs about as much as nine library verifications,
 // so a key that signs once never pays for it and a key that signs thousands of
 // submissions pays for it once.
 const tableAfter = 16

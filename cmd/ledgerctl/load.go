@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,8 @@ type loadOptions struct {
 	retryFor    time.Duration
 	institution string
 	rootPerson  string
+	token       string
+	presign     bool
 	asJSON      bool
 }
 
@@ -45,7 +48,40 @@ type loadResult struct {
 	Duplicates  int64   `json:"duplicates"`
 	ElapsedS    float64 `json:"elapsed_s"`
 	PerS        float64 `json:"acked_per_s"`
-	Error       string  `json:"error,omitempty"`
+	// Concurrency is the number of requests kept in flight; Presigned says whether every
+	// submission was signed before the clock started (so elapsed_s measures the server,
+	// not this process's signing).
+	Concurrency int  `json:"concurrency"`
+	Presigned   bool `json:"presigned"`
+	// Latency is each acknowledged submission's time from send to answer, retries
+	// included, in milliseconds.
+	Latency *latencies `json:"latency_ms,omitempty"`
+	// Errors counts submissions that failed for good, by the server's code (or "network").
+	Errors map[string]int64 `json:"errors,omitempty"`
+	Error  string           `json:"error,omitempty"`
+}
+
+// latencies summarises request times, in milliseconds.
+type latencies struct {
+	P50  float64 `json:"p50"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+}
+
+func summarise(ds []time.Duration) *latencies {
+	if len(ds) == 0 {
+		return nil
+	}
+	slices.Sort(ds)
+	at := func(q float64) float64 {
+		i := int(q * float64(len(ds)))
+		if i >= len(ds) {
+			i = len(ds) - 1
+		}
+		return float64(ds[i].Microseconds()) / 1000
+	}
+	return &latencies{P50: at(0.50), P99: at(0.99), P999: at(0.999), Max: float64(ds[len(ds)-1].Microseconds()) / 1000}
 }
 
 func newLoadCmd() *cobra.Command {
@@ -95,7 +131,9 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 	f.StringVar(&o.server, "server", "", "ledgerd base URL, e.g. http://127.0.0.1:8080")
 	f.IntVar(&o.events, "events", 1000, "number of submissions to send")
 	f.StringVar(&o.acked, "acked", "", "append each acknowledged id to FILE, one per line")
-	f.IntVar(&o.concurrency, "concurrency", 64, "requests in flight")
+	f.IntVar(&o.concurrency, "concurrency", 256, "requests in flight (the default fills the server's group commits; see docs/performance.md)")
+	f.BoolVar(&o.presign, "presign", true, "sign every submission before sending, so that the clock measures the server (memory: about 1 KiB per submission)")
+	f.StringVar(&o.token, "token", "", "bearer token, for a server run with --write-token (default $LEDGER_TOKEN)")
 	f.StringVar(&o.rootKey, "root-key", "", "the authority's root private key (PKCS#8 PEM, mode 0600); default: the server's dev_root_key_file")
 	f.DurationVar(&o.retryFor, "retry-for", client.DefaultRetryFor, "how long to keep retrying a submission while the server is unreachable or answers 503")
 	f.StringVar(&o.institution, "institution", "", "institution id to register for the load (default load-<random>)")
@@ -118,8 +156,8 @@ func institutionRE(s string) bool {
 }
 
 func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)) (loadResult, error) {
-	res := loadResult{Server: o.server, Events: o.events}
-	c := client.New(o.server)
+	res := loadResult{Server: o.server, Events: o.events, Concurrency: o.concurrency, Presigned: o.presign}
+	c := ledgerd(o.server, o.token)
 	c.RetryFor = o.retryFor
 	info, err := c.Ledger(ctx)
 	if err != nil {
@@ -170,8 +208,15 @@ func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)
 		}
 	}
 
+	var signed []*ledger.Signed
+	if o.presign {
+		if signed, err = signAll(ctx, g, o.events); err != nil {
+			return res, usage("load: %v", err)
+		}
+	}
 	start := time.Now()
-	acked, dups, err := sendAll(ctx, c, g, o, ackw, update)
+	acked, dups, lat, failed, err := sendAll(ctx, c, g, o, signed, ackw, update)
+	res.Latency, res.Errors = summarise(lat), failed
 	if ackw != nil {
 		if cerr := ackw.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("writing --acked: %w", cerr)
@@ -192,13 +237,17 @@ func runLoad(ctx context.Context, o loadOptions, update func(done, total uint64)
 // sendAll signs the submissions on every core and sends them from o.concurrency
 // goroutines, stopping everything at the first submission that fails for good (a refusal,
 // or a server away for longer than the retry window).
-func sendAll(ctx context.Context, c *client.Client, g *loadGen, o loadOptions, ackw *ackWriter, update func(done, total uint64)) (acked, dups int64, err error) {
+func sendAll(ctx context.Context, c *client.Client, g *loadGen, o loadOptions, presigned []*ledger.Signed, ackw *ackWriter, update func(done, total uint64)) (acked, dups int64, lat []time.Duration, failed map[string]int64, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	work := make(chan *ledger.Signed, 2*o.concurrency)
 	var next atomic.Int64
 	var signers sync.WaitGroup
-	for w := range runtime.GOMAXPROCS(0) {
+	workers := runtime.GOMAXPROCS(0)
+	if presigned != nil {
+		workers = 1
+	}
+	for w := range workers {
 		signers.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(w)))
 			for {
@@ -206,10 +255,15 @@ func sendAll(ctx context.Context, c *client.Client, g *loadGen, o loadOptions, a
 				if i >= int64(o.events) {
 					return
 				}
-				s, err := g.sign(r)
-				if err != nil {
-					cancel(fmt.Errorf("signing submission %d: %w", i, err))
-					return
+				var s *ledger.Signed
+				if presigned != nil {
+					s = presigned[i]
+				} else {
+					var serr error
+					if s, serr = g.sign(r); serr != nil {
+						cancel(fmt.Errorf("signing submission %d: %w", i, serr))
+						return
+					}
 				}
 				select {
 				case work <- s:
@@ -223,19 +277,32 @@ func sendAll(ctx context.Context, c *client.Client, g *loadGen, o loadOptions, a
 
 	var nacked, ndups atomic.Int64
 	var senders sync.WaitGroup
+	var mu sync.Mutex
+	failed = map[string]int64{}
 	for range o.concurrency {
 		senders.Go(func() {
+			var mine []time.Duration
+			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			for s := range work {
 				if ctx.Err() != nil {
 					continue // drain so the signers can stop
 				}
+				t0 := time.Now()
 				r, err := c.Submit(ctx, s)
 				if err != nil {
 					if ctx.Err() == nil {
+						code := "network"
+						if ce, ok := errors.AsType[*client.Error](err); ok {
+							code = ce.Code
+						}
+						mu.Lock()
+						failed[code]++
+						mu.Unlock()
 						cancel(err)
 					}
 					continue
 				}
+				mine = append(mine, time.Since(t0))
 				if ackw != nil {
 					if err := ackw.Add(s.Submission.ID); err != nil {
 						cancel(fmt.Errorf("writing --acked: %w", err))
@@ -252,13 +319,43 @@ func sendAll(ctx context.Context, c *client.Client, g *loadGen, o loadOptions, a
 		})
 	}
 	senders.Wait()
+	if len(failed) == 0 {
+		failed = nil
+	}
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return nacked.Load(), ndups.Load(), cause
+		return nacked.Load(), ndups.Load(), lat, failed, cause
 	}
 	if err := ctx.Err(); err != nil {
-		return nacked.Load(), ndups.Load(), err
+		return nacked.Load(), ndups.Load(), lat, failed, err
 	}
-	return nacked.Load(), ndups.Load(), nil
+	return nacked.Load(), ndups.Load(), lat, failed, nil
+}
+
+// signAll signs n submissions on every core before the run, so that the run measures
+// the server and not this process.
+func signAll(ctx context.Context, g *loadGen, n int) ([]*ledger.Signed, error) {
+	out := make([]*ledger.Signed, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var first atomic.Pointer[error]
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(w)))
+			for i := next.Add(1) - 1; i < int64(n) && ctx.Err() == nil; i = next.Add(1) - 1 {
+				s, err := g.sign(r)
+				if err != nil {
+					first.CompareAndSwap(nil, &err)
+					return
+				}
+				out[i] = s
+			}
+		})
+	}
+	wg.Wait()
+	if e := first.Load(); e != nil {
+		return nil, fmt.Errorf("signing submissions: %w", *e)
+	}
+	return out, ctx.Err()
 }
 
 // ackWriter appends acknowledged ids to a file. Every Add reaches the operating system
@@ -436,7 +533,19 @@ func printLoad(w io.Writer, r loadResult, asJSON bool) error {
 	if r.Institution == "" {
 		return nil // refused before sending anything; the error says why
 	}
-	_, err := fmt.Fprintf(w, "load 压测: %d/%d acknowledged 已确认 in %.2fs (%.0f/s), %d re-sent duplicates 重发; institution 机构 %s\n",
-		r.Acked, r.Events, r.ElapsedS, r.PerS, r.Duplicates, r.Institution)
-	return err
+	if _, err := fmt.Fprintf(w, "load 压测: %d/%d acknowledged 已确认 in %.2fs (%.0f/s), %d in flight 并发, %d re-sent duplicates 重发; institution 机构 %s\n",
+		r.Acked, r.Events, r.ElapsedS, r.PerS, r.Concurrency, r.Duplicates, r.Institution); err != nil {
+		return err
+	}
+	if l := r.Latency; l != nil {
+		if _, err := fmt.Fprintf(w, "latency 延迟 ms: p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n", l.P50, l.P99, l.P999, l.Max); err != nil {
+			return err
+		}
+	}
+	for code, n := range r.Errors {
+		if _, err := fmt.Fprintf(w, "failed 失败 %s: %d\n", code, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -526,7 +526,13 @@ func parallelFor(n, w int, fn func(i int)) {
 // runPeer runs the Tessera peer benchmark (go run, its own module) on a fresh log
 // directory under work and returns the rate it prints.
 func runPeer(ctx context.Context, src, work string, n int) (float64, error) {
-	logDir := filepath.Join(work, "peer-log")
+	// Absolute: the peer runs in its own source directory, where a relative path would
+	// leave its log (hundreds of MB after a few runs).
+	logDir, err := filepath.Abs(filepath.Join(work, "peer-log"))
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(logDir)
 	cmd := exec.CommandContext(ctx, "go", "run", ".", "-dir", logDir, "-n", strconv.Itoa(n))
 	cmd.Dir = src
 	var stderr bytes.Buffer

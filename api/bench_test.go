@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -60,7 +61,7 @@ func BenchmarkPostEvent(b *testing.B) {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 	var next atomic.Int64
-	b.SetParallelism(32 / runtime.GOMAXPROCS(0)) // enough requests in flight to fill a group commit
+	b.SetParallelism(256 / runtime.GOMAXPROCS(0)) // enough requests in flight to fill a group commit
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -70,6 +71,7 @@ func BenchmarkPostEvent(b *testing.B) {
 				b.Error(err)
 				return
 			}
+			_, _ = io.Copy(io.Discard, resp.Body) // read to the end, or the connection is not reused
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusCreated {
 				b.Errorf("status %d", resp.StatusCode)

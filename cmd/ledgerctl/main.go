@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/aba-prefecture/dataledger/internal/version"
 	"github.com/spf13/cobra"
 )
 
@@ -42,9 +43,17 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ledgerctl",
 		Short:         "Operate and verify the Aba public-data audit ledger (阿坝州公共数据审计账本)",
+		Version:       version.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// No command is a usage error (exit 2) with the help, not a silent success.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_ = cmd.Help()
+			return usage("no command given: see the list above (请指定子命令，见上方列表)")
+		},
 	}
+	root.SetVersionTemplate("ledgerctl {{.Version}}\n")
 	for _, c := range commands {
 		root.AddCommand(c())
 	}

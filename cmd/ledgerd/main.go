@@ -21,6 +21,7 @@ import (
 	"github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/registry"
+	"github.com/aba-prefecture/dataledger/internal/version"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
@@ -44,6 +45,9 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
 }
 
+// errVersion ends a run that only printed the version.
+var errVersion = errors.New("version printed")
+
 // config is the parsed command line.
 type config struct {
 	data, listen, rootPub, authority, origin string
@@ -57,6 +61,7 @@ type config struct {
 	bundleMax                                uint64
 	witnesses                                witnessFlags
 	store, bus, consume                      string
+	create                                   string
 	access                                   accessConfig // access.go
 }
 
@@ -65,6 +70,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs := flag.NewFlagSet("ledgerd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.data, "data", "./ledger-data", "data directory (created with a new ledger on first start)")
+	fs.StringVar(&c.create, "create", "auto", "found a new ledger when --data holds none: auto (only in a new or empty directory under an existing parent) or never (production: a typo in --data then fails)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&c.rootPub, "root-pub", "", "the authority's root public key (PKIX PEM); without it a root key is generated in DATA/keys (single-operator mode)")
 	fs.StringVar(&c.authority, "authority", "", "the data authority's institution id, fixed at creation (default "+datadir.DefaultAuthority+")")
@@ -82,6 +88,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
 	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
 	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
@@ -106,6 +113,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	if *showVersion {
+		fmt.Fprintln(stderr, "ledgerd", version.Get())
+		return nil, errVersion
+	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -113,6 +124,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	case "json", "text":
 	default:
 		return nil, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat)
+	}
+	if c.create != "auto" && c.create != "never" {
+		return nil, fmt.Errorf("--create must be auto or never, not %q", c.create)
 	}
 	if c.maxRequest <= 0 || c.maxPayload <= 0 || c.maxPayload >= c.maxRequest {
 		return nil, fmt.Errorf("need 0 < --max-payload-bytes (%d) < --max-request-bytes (%d)", c.maxPayload, c.maxRequest)
@@ -145,7 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return runConsume(ctx, args[1:], getenv, os.Stdout, stderr)
 	}
 	c, err := parseFlags(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
 		return exitOK
 	}
 	if err != nil {

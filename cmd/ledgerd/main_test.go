@@ -185,3 +185,38 @@ func TestEnvDefaultsFlagsWin(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+// TestNoLedgerFoundedByATypo: ledgerd founds a new ledger only where that cannot be a
+// mistyped --data: a new directory under an existing parent, or an empty one; never among
+// other files, never under a missing parent, never with --create=never.
+func TestNoLedgerFoundedByATypo(t *testing.T) {
+	tmp := t.TempDir()
+	full := filepath.Join(tmp, "full")
+	if err := os.MkdirAll(full, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "notes.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing parent", []string{"--data", filepath.Join(tmp, "no-such", "ledger-data")}, "its parent"},
+		{"directory with other files", []string{"--data", full}, "holds files but no ledger"},
+		{"--create=never", []string{"--data", filepath.Join(tmp, "new"), "--create", "never"}, "--create=never"},
+		{"bad --create", []string{"--data", filepath.Join(tmp, "new"), "--create", "sometimes"}, "--create must be"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var errOut syncBuffer
+			code := run(context.Background(), append([]string{"--listen", "127.0.0.1:0"}, c.args...), func(string) string { return "" }, &errOut, nil)
+			if code == 0 || !strings.Contains(errOut.String(), c.want) {
+				t.Fatalf("exit %d, stderr %q, want %q", code, errOut.String(), c.want)
+			}
+			if _, err := os.Stat(filepath.Join(tmp, "new")); err == nil {
+				t.Fatal("a ledger directory was created")
+			}
+		})
+	}
+}

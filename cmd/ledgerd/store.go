@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -22,10 +25,13 @@ func openStore(ctx context.Context, c *config, rootPub *crypto.PublicKey, log *s
 	init := datadir.InitOptions{Authority: c.authority, Origin: c.origin, RootPub: rootPub}
 	if c.store == "" {
 		if !datadir.Exists(c.data) {
+			if err := mayCreate(c); err != nil {
+				return nil, err
+			}
 			if err := datadir.Create(ctx, c.data, init); err != nil {
 				return nil, fmt.Errorf("creating a ledger in %s: %w", c.data, err)
 			}
-			log.Info("created a new ledger", "data", c.data, "mode", mode)
+			log.Warn("created a NEW, empty ledger (新建了空账本): if you meant an existing one, stop and check --data", "data", c.data, "mode", mode)
 		}
 		return datadir.OpenStore(c.data)
 	}
@@ -55,4 +61,28 @@ func openStore(ctx context.Context, c *config, rootPub *crypto.PublicKey, log *s
 		log.Warn("--max-batch is above what one append of this store carries; larger batches are split", "max_batch", c.maxBatch, "recommended", n)
 	}
 	return st, nil
+}
+
+// mayCreate decides whether ledgerd may found a new ledger in --data, so that a typo in
+// the path never silently serves a fresh, empty ledger with a new root key in place of
+// the real one: with --create=never it may not; otherwise only in a directory that does
+// not exist yet (under an existing parent) or is empty.
+func mayCreate(c *config) error {
+	if c.create == "never" {
+		return fmt.Errorf("%s holds no ledger and --create=never: check --data (%s 中没有账本，且 --create=never；请检查 --data)", c.data, c.data)
+	}
+	ents, err := os.ReadDir(c.data)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		parent := filepath.Dir(filepath.Clean(c.data))
+		if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s does not exist, nor does its parent %s: a typo in --data? create the parent first (--data 的上级目录 %s 不存在，请检查路径)", c.data, parent, parent)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading --data %s: %w", c.data, err)
+	case len(ents) > 0:
+		return fmt.Errorf("%s exists and holds files but no ledger: refusing to found a new ledger among them; check --data (%s 已有其他文件但没有账本，拒绝在其中新建账本；请检查 --data)", c.data, c.data)
+	}
+	return nil
 }

@@ -1,8 +1,10 @@
 package crypto
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 
@@ -42,11 +44,43 @@ func MarshalPublicKeyPEM(p *PublicKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: p.der})
 }
 
-// ParsePublicKeyPEM reads a PKIX PEM SM2 public key.
+// ErrPrivateKeyInPublic marks private key material where only a public key belongs: a
+// public-key file is copied, published and handed to other parties, so one that also
+// carries the private key (appended by mistake, or sent by a hostile server) is refused
+// outright rather than read for its first block and passed on.
+var ErrPrivateKeyInPublic = errors.New("a private key where only a public key belongs")
+
+// ParsePublicKeyPEM reads a PKIX PEM SM2 public key. The input must be exactly one
+// "PUBLIC KEY" block, without PEM headers, with only whitespace around it: anything else
+// (a second block, text, a private key) is refused, so that what is accepted as a public
+// key can be stored and passed on as it is. A private key anywhere in the input is
+// ErrPrivateKeyInPublic as well as ErrBadKey.
 func ParsePublicKeyPEM(b []byte) (*PublicKey, error) {
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("%w: want a PKIX \"PUBLIC KEY\" PEM block", ErrBadKey)
+	if i := bytes.Index(b, []byte("PRIVATE KEY-----")); i >= 0 {
+		typ := "PRIVATE KEY"
+		if j := bytes.LastIndex(b[:i], []byte("-----BEGIN ")); j >= 0 && i-j-len("-----BEGIN ") < 32 {
+			typ = string(b[j+len("-----BEGIN ") : i+len("PRIVATE KEY")])
+		}
+		return nil, fmt.Errorf("%w: %w: it holds a %q block; a public-key file must hold the public key only: do not pass it on, and keep the private key secret (公钥文件中含有私钥)",
+			ErrBadKey, ErrPrivateKeyInPublic, typ)
+	}
+	rest := bytes.TrimLeft(b, " \t\r\n")
+	if !bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
+		if len(rest) == 0 {
+			return nil, fmt.Errorf("%w: empty; want a PKIX \"PUBLIC KEY\" PEM block", ErrBadKey)
+		}
+		return nil, fmt.Errorf("%w: want a PKIX \"PUBLIC KEY\" PEM block and nothing else; the input starts with other text", ErrBadKey)
+	}
+	blk, rest := pem.Decode(rest)
+	switch {
+	case blk == nil:
+		return nil, fmt.Errorf("%w: a malformed PEM block; want a PKIX \"PUBLIC KEY\" block", ErrBadKey)
+	case blk.Type != "PUBLIC KEY":
+		return nil, fmt.Errorf("%w: a %q PEM block; want a PKIX \"PUBLIC KEY\" block", ErrBadKey, blk.Type)
+	case len(blk.Headers) > 0:
+		return nil, fmt.Errorf("%w: the \"PUBLIC KEY\" block has PEM headers; a public key has none", ErrBadKey)
+	case len(bytes.TrimSpace(rest)) > 0:
+		return nil, fmt.Errorf("%w: more after the \"PUBLIC KEY\" block (another block or text); a public-key file holds exactly one public key", ErrBadKey)
 	}
 	return ParsePublicKeyDER(blk.Bytes)
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -26,6 +27,13 @@ type VerifyOptions struct {
 	// copies, witnesses' copies); stored checkpoints are always checked.
 	Checkpoints [][]byte
 }
+
+// ErrStoreDamaged marks a store whose own format is broken (a bbolt file cut short,
+// overwritten or zero-filled: boltstore.DamagedError), as opposed to entries that fail
+// verification. Verify returns such errors as they are, never as a *ChainError: damage
+// to the file is not tampering at a position, and the operator's remedy differs
+// (restore the file from a backup rather than investigate an entry).
+var ErrStoreDamaged = errors.New("the store is damaged")
 
 // VerifyReport says what a verification covered.
 type VerifyReport struct {
@@ -294,6 +302,10 @@ func (v *verifier) read(ctx context.Context, from, to uint64) *vchunk {
 		ids[i] = NodeID{Level: 0, Index: from + uint64(i)}
 	}
 	stored, err := v.st.Nodes(ctx, ids)
+	if errors.Is(err, ErrStoreDamaged) {
+		c.slots, c.readErr = nil, err
+		return c
+	}
 	if err != nil {
 		// Find the first missing leaf, so that the finding names its position.
 		for i, id := range ids {

@@ -133,10 +133,13 @@ func httpFailure(u string, resp *http.Response) error {
 
 // serverClient has no overall timeout (a large store or bundle takes as long as it
 // takes) but gives up on a server that does not answer; it sends token, or
-// $LEDGER_TOKEN, as a bearer credential.
+// $LEDGER_TOKEN, as a bearer credential. It never decompresses: Go's transport would
+// otherwise ask for gzip and inflate the answer on the fly, so that a few hundred KiB on
+// the wire could write hundreds of MiB to disk before any check sees them.
 func serverClient(token string) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.ResponseHeaderTimeout = 2 * time.Minute
+	tr.DisableCompression = true
 	var rt http.RoundTripper = tr
 	if token == "" {
 		token = os.Getenv("LEDGER_TOKEN")
@@ -156,13 +159,18 @@ func fetchSnapshot(ctx context.Context, server, token, out string) (*api.Snapsho
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("requesting a snapshot from %s: %w", u, err)
 	}
+	// Only the bytes as stored: what is written is then no more than what was sent.
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := serverClient(token).Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if err := identityOnly(u, resp); err != nil {
+		return nil, err
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, httpFailure(u, resp)
 	}
@@ -188,6 +196,29 @@ func fetchSnapshot(ctx context.Context, server, token, out string) (*api.Snapsho
 	return m, syncDir(filepath.Dir(clean))
 }
 
+// identityOnly refuses an answer whose body is encoded (gzip, br, deflate, …) before a
+// byte of it is read: the client asked for identity, and a body that inflates can make
+// a small answer write without bound. It also refuses one the transport decompressed
+// (resp.Uncompressed), which serverClient never lets happen.
+func identityOnly(u string, resp *http.Response) error {
+	var encs []string
+	for _, v := range resp.Header.Values("Content-Encoding") {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				encs = append(encs, e)
+			}
+		}
+	}
+	if len(encs) == 0 && !resp.Uncompressed {
+		return nil
+	}
+	if len(encs) == 0 {
+		encs = []string{"decompressed by the transport"}
+	}
+	return fmt.Errorf("%s: %s, answered with Content-Encoding %s; a snapshot is accepted only unencoded (identity), so nothing was read or written (服务器返回了压缩编码的响应，已拒绝，未写入任何内容)",
+		u, resp.Status, strings.Join(encs, ", "))
+}
+
 // checkpointNameRE and keyNameRE are every name a snapshot stream may hold besides ledger.db and snapshot.json:
 // nothing else is written, so a hostile stream cannot place a file anywhere else.
 var (
@@ -195,8 +226,21 @@ var (
 	keyNameRE        = regexp.MustCompile(`^keys/[a-z0-9_-]+\.pub$`)
 )
 
-// maxSnapshotMember bounds every member but the store: checkpoints and keys are small.
-const maxSnapshotMember = 1 << 20
+// Bounds on the members read into memory. The store is not bounded here: it is written
+// as it arrives (never decompressed, never sparse), so it takes as many bytes on disk as
+// the server sent, and its length must then match the manifest.
+const (
+	// maxKeyMember: a PEM SM2 public key is under 200 bytes.
+	maxKeyMember = 16 << 10
+	// maxCheckpointMember: a signed checkpoint note with its witnesses' cosignatures
+	// (witness requests are bounded at 64 KiB).
+	maxCheckpointMember = 64 << 10
+	// maxManifestBase and maxManifestPerMember bound snapshot.json, which lists every
+	// member before it (about 30 bytes each): it grows with the number of published
+	// checkpoints (one a second under load), so its bound does too, by what was received.
+	maxManifestBase      = 64 << 10
+	maxManifestPerMember = 256
+)
 
 // unpackSnapshot writes the members of a snapshot stream into dir and returns its
 // manifest, refusing unknown names, key files that are not public keys, a store whose
@@ -205,6 +249,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 	tr := tar.NewReader(r)
 	var m *api.SnapshotManifest
 	var storeBytes int64 = -1
+	members := 0
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -216,6 +261,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 		if m != nil {
 			return nil, fmt.Errorf("member %q after %s", h.Name, api.SnapshotManifestFile)
 		}
+		members++
 		if h.Typeflag != tar.TypeReg {
 			return nil, fmt.Errorf("member %q is not a regular file", h.Name)
 		}
@@ -237,7 +283,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 				return nil, err
 			}
 		case h.Name == api.SnapshotManifestFile:
-			b, err := readMember(tr, h.Name)
+			b, err := readMember(tr, h.Name, maxManifestBase+int64(members)*maxManifestPerMember)
 			if err != nil {
 				return nil, err
 			}
@@ -252,7 +298,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 				return nil, err
 			}
 		case checkpointNameRE.MatchString(h.Name):
-			b, err := readMember(tr, h.Name)
+			b, err := readMember(tr, h.Name, maxCheckpointMember)
 			if err != nil {
 				return nil, err
 			}
@@ -260,15 +306,18 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 				return nil, err
 			}
 		case keyNameRE.MatchString(h.Name):
-			b, err := readMember(tr, h.Name)
+			b, err := readMember(tr, h.Name, maxKeyMember)
 			if err != nil {
 				return nil, err
 			}
-			// Only public keys are ever written: anything else is refused, whatever the server sent.
-			if _, err := crypto.ParsePublicKeyPEM(b); err != nil {
-				return nil, fmt.Errorf("%s is not an SM2 public key: %w", h.Name, err)
+			// Only public keys are ever written: a member that is not exactly one public
+			// key (above all, one that carries a private key) fails the whole snapshot,
+			// and what is written is the key re-encoded, not the bytes the server sent.
+			k, err := crypto.ParsePublicKeyPEM(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s is not one SM2 public key, refusing the snapshot: %w", h.Name, err)
 			}
-			if err := writeFile(filepath.Join(dir, filepath.FromSlash(h.Name)), b, 0o644); err != nil {
+			if err := writeFile(filepath.Join(dir, filepath.FromSlash(h.Name)), crypto.MarshalPublicKeyPEM(k), 0o644); err != nil {
 				return nil, err
 			}
 		default:
@@ -286,14 +335,14 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 	return m, nil
 }
 
-// readMember reads a small member whole, refusing one beyond maxSnapshotMember.
-func readMember(r io.Reader, name string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxSnapshotMember+1))
+// readMember reads a small member whole, refusing one beyond limit bytes.
+func readMember(r io.Reader, name string, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	if len(b) > maxSnapshotMember {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxSnapshotMember)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
 	}
 	return b, nil
 }

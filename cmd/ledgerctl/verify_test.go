@@ -66,6 +66,9 @@ func TestMain(m *testing.M) {
 	if fixture.dir != "" {
 		os.RemoveAll(filepath.Dir(fixture.dir))
 	}
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
 	os.Exit(code)
 }
 

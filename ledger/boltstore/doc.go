@@ -22,6 +22,19 @@
 // and no recovery step. Only one process may open the file (bbolt takes an exclusive
 // file lock), so the head check in Append never sees another writer.
 //
+// # Damaged files
+//
+// bbolt trusts its file: a page cut off, zero-filled or overwritten makes it panic (on
+// start it walks every page in a goroutine of its own, where no caller can recover) or
+// fault on memory past the end of its mapping. Open therefore validates an existing file
+// under the same lock bbolt then holds, before bbolt maps it (ValidateFile: both meta
+// pages, the length, every reachable page), and refuses a damaged one with a
+// *DamagedError naming the file and the damage. Every read and write after that runs
+// under a guard that turns a bbolt panic or a fault (the file changed while open) into
+// the same error, and the store then stays damaged. Check is bbolt's own consistency
+// check, for verification. A flipped byte inside an entry leaves the structure whole and
+// is the verifier's to find, at its position.
+//
 // # Caveats
 //
 // Pages read through the memory map count towards the process's resident set; random

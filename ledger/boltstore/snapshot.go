@@ -25,8 +25,9 @@ import (
 // need a larger file: callers serving a remote reader should bound each write with a
 // deadline.
 func (s *Store) Snapshot(ctx context.Context, begin func(size int64, head ledger.Head) (io.Writer, error)) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		w, err := begin(tx.Size(), readHead(tx))
+	return s.view(func(tx *bolt.Tx) error {
+		var w io.Writer
+		err := callerDo(func() (err error) { w, err = begin(tx.Size(), readHead(tx)); return err })
 		if err != nil {
 			return err
 		}
@@ -50,5 +51,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.w.Write(p)
+	var n int
+	err := callerDo(func() (err error) { n, err = c.w.Write(p); return err })
+	return n, err
 }

@@ -6,10 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -25,35 +29,100 @@ var (
 
 // Store is a ledger.Store on one bbolt file.
 type Store struct {
-	db *bolt.DB
+	db      *bolt.DB
+	path    string
+	damaged atomic.Pointer[DamagedError] // set once a bbolt call panicked (guard)
 }
 
 var _ ledger.Store = (*Store)(nil)
 
+// lockTimeout is how long Open waits for another process to let go of the file.
+const lockTimeout = time.Second
+
 // Open opens or creates the store file. It fails fast (after one second) if another
 // process holds the file, rather than queueing behind it.
+//
+// An existing file is validated (ValidateFile) under bbolt's lock before bbolt maps it:
+// bbolt panics, partly in goroutines of its own, on a file cut short or overwritten, so
+// a damaged file must be refused before bbolt reads it. Such a file is a *DamagedError,
+// returned as it is (it names the file).
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        time.Second,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+	// bbolt opens the file through OpenFile: the first call is Open's own (lock, then
+	// validate); later ones are Tx.WriteTo's read-only copies, which must not lock.
+	var (
+		opened atomic.Bool
+		file   *os.File
+	)
+	openFile := func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, mode)
+		if err != nil || !opened.CompareAndSwap(false, true) {
+			return f, err
+		}
+		if err := lockFile(f, lockTimeout); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := validateOpen(path, f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		file = f
+		return f, nil
+	}
+	s := &Store{path: path}
+	err := s.guard(func() error {
+		db, err := bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:        lockTimeout,
+			NoFreelistSync: true,
+			FreelistType:   bolt.FreelistMapType,
+			OpenFile:       openFile,
+		})
+		s.db = db
+		return err
 	})
-	if err != nil {
+	var d *DamagedError
+	switch {
+	case errors.As(err, &d):
+		if s.db == nil && file != nil {
+			file.Close() // bbolt panicked holding it: let go of the lock
+		}
+		return nil, d
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, &DamagedError{Path: path, Detail: err.Error()}
+	case err != nil:
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	var bad []byte
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bEntries, bIDs, bStreams, bStreamHeads, bNodes, bCheckpoints, bMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				bad = b
 				return err
 			}
 		}
 		return nil
 	})
+	if errors.Is(err, berrors.ErrIncompatibleValue) {
+		err = &DamagedError{Path: path, Detail: fmt.Sprintf("%q holds a value where this store keeps a bucket", bad)}
+	}
 	if err != nil {
-		db.Close()
+		s.db.Close()
+		if errors.As(err, &d) {
+			return nil, d
+		}
 		return nil, fmt.Errorf("initialising %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
+}
+
+// view and update are db.View and db.Update under guard: a bbolt panic is a
+// *DamagedError, not a crash.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.View(fn) })
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return s.guard(func() error { return s.db.Update(fn) })
 }
 
 // DB exposes the bbolt handle for tests that must tamper with stored bytes.
@@ -91,7 +160,7 @@ func readHead(tx *bolt.Tx) ledger.Head {
 // Head implements ledger.Store.
 func (s *Store) Head(ctx context.Context) (ledger.Head, error) {
 	var h ledger.Head
-	err := s.db.View(func(tx *bolt.Tx) error { h = readHead(tx); return nil })
+	err := s.view(func(tx *bolt.Tx) error { h = readHead(tx); return nil })
 	return h, err
 }
 
@@ -100,7 +169,7 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	if len(b.Entries) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		h := readHead(tx)
 		if b.Entries[0].Seq != h.Size {
 			return fmt.Errorf("%w: batch starts at %d, store holds %d", ledger.ErrHeadMoved, b.Entries[0].Seq, h.Size)
@@ -154,7 +223,7 @@ func rawEntry(seq uint64, v []byte) (ledger.RawEntry, error) {
 
 // Entries implements ledger.Store.
 func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.RawEntry) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEntries).Cursor()
 		for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
 			if len(k) != 8 {
@@ -168,7 +237,7 @@ func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.Raw
 			if err != nil {
 				return err
 			}
-			if err := fn(r); err != nil {
+			if err := caller(fn, r); err != nil {
 				return err
 			}
 		}
@@ -179,7 +248,7 @@ func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.Raw
 // Stream implements ledger.Store.
 func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(ledger.RawEntry) error) error {
 	prefix := append([]byte(stream), 0)
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bStreams).Cursor()
 		entries := tx.Bucket(bEntries)
 		for k, v := c.Seek(streamKey(stream, from)); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
@@ -192,7 +261,7 @@ func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(
 			if err != nil {
 				return err
 			}
-			if err := fn(r); err != nil {
+			if err := caller(fn, r); err != nil {
 				return err
 			}
 		}
@@ -203,7 +272,7 @@ func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(
 // Lookup implements ledger.Store.
 func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, error) {
 	out := make(map[string]uint64)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bIDs)
 		for _, id := range ids {
 			if v := b.Get([]byte(id)); len(v) == 8 {
@@ -218,7 +287,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (map[string]uint64, er
 // StreamVersions implements ledger.Store.
 func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[string]uint64, error) {
 	out := make(map[string]uint64)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bStreamHeads)
 		for _, st := range streams {
 			if v := b.Get([]byte(st)); len(v) == 8 {
@@ -233,7 +302,7 @@ func (s *Store) StreamVersions(ctx context.Context, streams []string) (map[strin
 // Nodes implements ledger.Store.
 func (s *Store) Nodes(ctx context.Context, ids []ledger.NodeID) ([]ledger.Hash, error) {
 	out := make([]ledger.Hash, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		// Verification asks for runs of consecutive leaves: walk those with the cursor
 		// instead of one tree descent per node.
 		c := tx.Bucket(bNodes).Cursor()
@@ -260,7 +329,7 @@ func (s *Store) Nodes(ctx context.Context, ids []ledger.NodeID) ([]ledger.Hash, 
 
 // PutCheckpoint implements ledger.Store.
 func (s *Store) PutCheckpoint(ctx context.Context, c ledger.Checkpoint) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if h := readHead(tx); c.Size > h.Size {
 			return fmt.Errorf("checkpoint for size %d beyond the log's %d entries", c.Size, h.Size)
 		}
@@ -282,13 +351,13 @@ func checkpoint(k, v []byte) (ledger.Checkpoint, error) {
 
 // Checkpoints implements ledger.Store.
 func (s *Store) Checkpoints(ctx context.Context, fn func(ledger.Checkpoint) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCheckpoints).ForEach(func(k, v []byte) error {
 			c, err := checkpoint(k, v)
 			if err != nil {
 				return err
 			}
-			return fn(c)
+			return caller(fn, c)
 		})
 	})
 }
@@ -296,7 +365,7 @@ func (s *Store) Checkpoints(ctx context.Context, fn func(ledger.Checkpoint) erro
 // LatestCheckpoint implements ledger.Store.
 func (s *Store) LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	var c ledger.Checkpoint
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bCheckpoints).Cursor().Last()
 		if k == nil {
 			return ledger.ErrNotFound
@@ -311,3 +380,29 @@ func (s *Store) LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error)
 
 // Close implements ledger.Store.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Check runs bbolt's own consistency check (Tx.Check) over the whole file: every page
+// reachable once, none both reachable and free, keys in order. Open has validated the
+// structure already; this is bbolt's second opinion, for ledgerctl verify. It reads the
+// whole file in one read transaction and must not run while another goroutine writes.
+// A finding is a *DamagedError.
+func (s *Store) Check() error {
+	var found []string
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			if n++; len(found) < 3 {
+				found = append(found, err.Error())
+			}
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		return err
+	}
+	detail := "bbolt's consistency check: " + strings.Join(found, "; ")
+	if n > len(found) {
+		detail += fmt.Sprintf("; and %d more", n-len(found))
+	}
+	return &DamagedError{Path: s.path, Detail: detail}
+}

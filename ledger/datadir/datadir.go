@@ -100,12 +100,23 @@ func Create(ctx context.Context, dir string, o InitOptions) error {
 	return ledger.Initialize(ctx, st, lk, root, o.Authority, o.Origin, o.Now)
 }
 
-// OpenStore opens the store of an existing data directory.
+// OpenStore opens the store of an existing data directory. A damaged store file is a
+// *boltstore.DamagedError; so is an empty one, which bbolt would take for a new store:
+// Create writes the genesis entry before anything else opens the file, so a data
+// directory's store is never empty unless it lost its contents.
 func OpenStore(dir string) (*boltstore.Store, error) {
-	if !Exists(dir) {
-		return nil, fmt.Errorf("%s holds no ledger (no %s)", dir, filepath.Base(Paths{dir}.Store()))
+	p := Paths{dir}.Store()
+	fi, err := os.Stat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s holds no ledger (no %s)", dir, filepath.Base(p))
 	}
-	return boltstore.Open(Paths{dir}.Store())
+	if err != nil {
+		return nil, fmt.Errorf("opening the store of %s: %w", dir, err)
+	}
+	if fi.Mode().IsRegular() && fi.Size() == 0 {
+		return nil, &boltstore.DamagedError{Path: p, Detail: "empty: 0 bytes, no meta pages"}
+	}
+	return boltstore.Open(p)
 }
 
 // LedgerKey loads the ledger's signing key.

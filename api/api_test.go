@@ -531,6 +531,7 @@ func TestMetrics(t *testing.T) {
 		`ledger_checkpoint_lag_entries 0`,
 		`ledger_batch_entries_sum 9`, // the enrolments and 3 events, however batched
 		`ledger_http_requests_total{code="201",method="POST",route="/v1/events"} 3`,
+		`ledger_build_info{goversion="go`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q", want)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/aba-prefecture/dataledger/internal/version"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -89,7 +90,14 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 		return 0
 	})
-	for _, c := range []prometheus.Collector{m.verify, m.appends, m.latency, m.batch, m.requests, size, ckpt, lag} {
+	bi := version.Get()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "ledger_build_info",
+		Help:        "Always 1; its labels say which build runs (release, VCS revision, Go version), so dashboards and an assessor can tie what they see to the code that produced it.",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "revision": bi.Revision, "goversion": bi.GoVersion},
+	})
+	build.Set(1)
+	for _, c := range []prometheus.Collector{m.verify, m.appends, m.latency, m.batch, m.requests, size, ckpt, lag, build} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}

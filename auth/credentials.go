@@ -182,9 +182,15 @@ func WriteFile(path string, f *File) error {
 
 func writeAtomic(path string, b []byte, mode os.FileMode) error {
 	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("writing %s: the directory %s does not exist; create it first (目录 %s 不存在，请先创建)", path, dir, dir)
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		if pe, ok := errors.AsType[*os.PathError](err); ok {
+			err = pe.Err // the temporary file's name means nothing to the reader
+		}
+		return fmt.Errorf("writing %s: cannot create a file in %s: %w", path, dir, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(mode); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/docs"
@@ -545,7 +546,7 @@ func TestOpenAPIServedAndCoversRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(b, docs.OpenAPI) {
 		t.Fatalf("%d, %d bytes", resp.StatusCode, len(b))
 	}
-	for _, p := range []string{"/v1/events:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/v1/proofs/inclusion:", "/v1/proofs/consistency:", "/v1/checkpoint/cosignatures:", "/v1/snapshot:", "/v1/bundles:", "/healthz:", "/readyz:", "/metrics:"} {
+	for _, p := range []string{"/v1/events:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/v1/proofs/inclusion:", "/v1/proofs/consistency:", "/v1/checkpoint/cosignatures:", "/v1/snapshot:", "/v1/bundles:", "/v1/keys/{key_id}:", "/v1/reports/{kind}:", "/healthz:", "/readyz:", "/metrics:"} {
 		if !bytes.Contains(b, []byte("\n  "+p)) {
 			t.Errorf("openapi.yaml lacks path %s", p)
 		}
@@ -602,5 +603,25 @@ func TestMiddlewareSeam(t *testing.T) {
 	resp.Body.Close()
 	if strings.Join(seen, ",") != "/v1/events,/v1/checkpoint" {
 		t.Errorf("middleware saw %v; want the /v1 routes only, with their patterns", seen)
+	}
+}
+
+// TestKeyByID: GET /v1/keys/{key_id} serves a registered key's public half and binding,
+// to anyone (public keys are public; a browser verifier needs the actor's), and 404 for
+// an unknown id.
+func TestKeyByID(t *testing.T) {
+	e := newEnv(t)
+	k := e.f.Enrol(t, e.l, "county-health")
+	resp, b := e.do(http.MethodGet, "/v1/keys/"+k.Public().ID(), "", nil)
+	var rk client.RegisteredKey
+	if resp.StatusCode != 200 || json.Unmarshal(b, &rk) != nil || rk.Institution != "county-health" || rk.Role != ledger.RoleInstitution || rk.RevokedAt != nil {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	pk, err := crypto.ParsePublicKeyPEM([]byte(rk.PublicKey))
+	if err != nil || !pk.Equal(k.Public()) {
+		t.Fatalf("the served key is not the registered one: %v", err)
+	}
+	if resp, _ := e.do(http.MethodGet, "/v1/keys/00000000000000000000000000000000", "", nil); resp.StatusCode != 404 {
+		t.Fatalf("unknown key: %d", resp.StatusCode)
 	}
 }

@@ -89,7 +89,7 @@ type access struct{ Access }
 // hashes and are published for witnesses by design; the ledger's identity carries public
 // keys; a cosignature is authenticated by the witness's own signature in its handler.
 var publicRoutes = map[string]bool{
-	"/v1/checkpoint": true, "/v1/ledger": true,
+	"/v1/checkpoint": true, "/v1/ledger": true, "/v1/keys/{key_id}": true,
 	"/v1/proofs/consistency": true, "/v1/checkpoint/cosignatures": true,
 	// The event catalogue and its schemas describe types, not events.
 	"/v1/event-types": true, "/v1/event-types/{type}/schema": true,

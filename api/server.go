@@ -111,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/events/{id}", s.getEvent, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint", s.getCheckpoint, http.MethodGet, http.MethodHead)
 	v1("/v1/ledger", s.getLedger, http.MethodGet, http.MethodHead)
+	v1("/v1/keys/{key_id}", s.getKey, http.MethodGet, http.MethodHead)
 	v1("/v1/proofs/inclusion", s.getInclusionProof, http.MethodGet, http.MethodHead)
 	v1("/v1/proofs/consistency", s.getConsistencyProof, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint/cosignatures", s.postCosignature, http.MethodPost)
@@ -391,6 +392,23 @@ func (s *Server) getLedger(w http.ResponseWriter, r *http.Request) {
 	info := LedgerInfo{Origin: reg.Origin, Authority: reg.Authority, Size: s.l.Size(),
 		LedgerKey: keyInfo(reg, reg.LedgerKey), RootKey: keyInfo(reg, reg.RootKey), DevRootKeyFile: s.cfg.DevRootKeyFile}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// getKey serves one registered key: public keys are public, and a verifier in a browser
+// needs the actor's key to check a signature itself.
+func (s *Server) getKey(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("key_id")
+	k, ok := s.l.Registry().Key(id)
+	if !ok {
+		s.refuse(w, r, problem(ledger.ErrNotFound, "unknown_key", "key_id", "no key with this id is registered", "未登记此密钥"))
+		return
+	}
+	out := client.RegisteredKey{KeyID: id, Institution: k.Institution, Role: k.Role, Person: k.Person,
+		PublicKey: string(crypto.MarshalPublicKeyPEM(k.Key)), RegisteredAt: k.RegisteredAt}
+	if k.Revoked {
+		out.RevokedAt = &k.RevokedAt
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func keyInfo(reg *ledger.Registry, id string) KeyInfo {

@@ -62,6 +62,7 @@ func defaultExporter() string {
 func newExportCmd() *cobra.Command {
 	var (
 		dir, out, stream, seqs, reason, by string
+		sr                                 bundle.ServerRequest
 		store, server, token               string
 	)
 	c := &cobra.Command{
@@ -112,8 +113,12 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
 			}
+			if sr.SearchFilters() != nil && server == "" {
+				return usage("export: the search filters (--institution, --person, --resource, --type, --from-day, --to-day) need --server: the running ledger's index finds the acts (检索条件需配合 --server 使用)")
+			}
 			if server != "" {
-				b, person, err := exportFromServer(cmd.Context(), server, token, bundle.ServerRequest{Selection: req.Selection, Reason: reason})
+				sr.Selection, sr.Reason = req.Selection, reason
+				b, person, err := exportFromServer(cmd.Context(), server, token, sr)
 				if err != nil {
 					return usage("export: %v", err)
 				}
@@ -169,6 +174,12 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	f.StringVar(&out, "out", "", "bundle file to write (must not exist)")
 	f.StringVar(&stream, "stream", "", "export every entry of this stream")
 	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")
+	f.StringVar(&sr.Institution, "institution", "", "with --server: export what a search finds (ledgerctl search): acts of this institution")
+	f.StringVar(&sr.Person, "person", "", "with --server: … by or naming this official")
+	f.StringVar(&sr.Resource, "resource", "", "with --server: … on or naming this resource")
+	f.StringVar(&sr.Type, "type", "", "with --server: … of this event type")
+	f.StringVar(&sr.FromDay, "from-day", "", "with --server: … on or after this day (YYYY-MM-DD)")
+	f.StringVar(&sr.ToDay, "to-day", "", "with --server: … on or before this day (YYYY-MM-DD)")
 	f.StringVar(&reason, "reason", "evidence export (no reason given 未说明理由)", "why the evidence is exported: case, request, legal basis")
 	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person; with --server, the token's person)")
 	f.StringVar(&server, "server", "", "export from this running ledgerd (POST /v1/bundles) instead of --data, e.g. http://127.0.0.1:8080")

@@ -64,6 +64,7 @@ type Runner struct {
 
 	fromBus, fromStore, ignored atomic.Uint64
 	position                    atomic.Uint64
+	wake                        chan struct{}
 }
 
 // New makes a runner for c.
@@ -80,7 +81,16 @@ func New(c Consumer, o Options) *Runner {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Runner{c: c, o: o, log: o.Logger.With("consumer", c.Name())}
+	return &Runner{c: c, o: o, log: o.Logger.With("consumer", c.Name()), wake: make(chan struct{}, 1)}
+}
+
+// Wake tells a running Run that the store has grown, so that it catches up now rather
+// than at its next poll: an in-process ledger's OnCommit calls it. It never blocks.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Stats returns the counters so far (safe to call while Run runs).
@@ -208,7 +218,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			return fmt.Errorf("subscribing %s to %s: %w", r.c.Name(), r.o.Topic, err)
 		}
 	}
-	wake := make(chan struct{}, 1)
+	wake := r.wake
 	// Without a bus, the store's own announcements (if it has them) wake the runner.
 	if w, ok := r.o.Store.(Watcher); ok && msgs == nil {
 		go func() {

@@ -18,8 +18,9 @@
 //
 // # Caveats
 //
-// Results are ascending by seq, except for a query that names only days, which walks
-// day by day. A query whose filters select little from a long posting list examines at
-// most 20,000 candidates per page and answers with a cursor to go on. Role scoping is the
+// Results come by the act's day, then by seq: every posting list is kept in that order,
+// so a day range is one seek whatever else the query names. A query whose filters select
+// little from a long posting list examines at most 20,000 candidates per page and answers
+// with a cursor to go on. Role scoping is the
 // caller's (Query.Visible): the index holds every entry.
 package search

@@ -20,18 +20,19 @@ import (
 const Name = "search"
 
 // format is the index file's layout version; a file of another version is rebuilt.
-const format = 1
+const format = 2
 
 var (
 	bMeta = []byte("meta")
 	bDocs = []byte("docs") // seq → Hit (JSON)
-	// Postings: value 0x00 seq (8 bytes big-endian) → nothing, in one bucket per field.
+	// Postings: value 0x00 YYYYMMDD seq (8 bytes big-endian) → nothing, one bucket per
+	// field: every list is in day order, so a day range is one seek in any of them.
 	bByInstitution = []byte("by:institution")
 	bByPerson      = []byte("by:person")
 	bByResource    = []byte("by:resource")
 	bByType        = []byte("by:type")
 	bByStream      = []byte("by:stream")
-	bByDay         = []byte("by:day") // YYYYMMDD seq
+	bByDay         = []byte("by:day") // value "" (every entry)
 
 	kPosition = []byte("position")
 	kFormat   = []byte("format")
@@ -130,10 +131,12 @@ func u64(v uint64) []byte {
 	return b[:]
 }
 
-func posting(value string, seq uint64) []byte {
-	k := make([]byte, 0, len(value)+9)
+// posting is the key of an entry (seq, on day YYYYMMDD) in a value's list.
+func posting(value, day string, seq uint64) []byte {
+	k := make([]byte, 0, len(value)+17)
 	k = append(k, value...)
 	k = append(k, 0)
+	k = append(k, day...)
 	return append(k, u64(seq)...)
 }
 
@@ -163,16 +166,20 @@ func (x *Index) Apply(_ context.Context, es []*ledger.Entry) error {
 			if err := docs.Put(seq, b); err != nil {
 				return err
 			}
+			day := dayKey(h.Day)
+			if day == "" {
+				day = "00000000"
+			}
 			put := func(bucket []byte, value string) error {
-				if value == "" {
+				if value == "" && !bytes.Equal(bucket, bByDay) {
 					return nil
 				}
-				return tx.Bucket(bucket).Put(posting(value, e.Seq), nil)
+				return tx.Bucket(bucket).Put(posting(value, day, e.Seq), nil)
 			}
 			for _, p := range []struct {
 				b []byte
 				v string
-			}{{bByInstitution, h.Institution}, {bByPerson, h.Person}, {bByType, h.Type}, {bByStream, h.Stream}, {bByDay, dayKey(h.Day)}} {
+			}{{bByInstitution, h.Institution}, {bByPerson, h.Person}, {bByType, h.Type}, {bByStream, h.Stream}, {bByDay, ""}} {
 				if err := put(p.b, p.v); err != nil {
 					return err
 				}
@@ -260,8 +267,7 @@ type Query struct {
 	Visible                                     func(Hit) bool
 }
 
-// Page is one page of results: ascending by seq, or, for a query that names only days,
-// by day and then seq. Next, when set, is the opaque cursor of the next page (the search
+// Page is one page of results, by day of the act and then by seq. Next, when set, is the opaque cursor of the next page (the search
 // stopped at Limit hits, or after scanning its bound of candidates).
 type Page struct {
 	Hits    []Hit
@@ -272,38 +278,29 @@ type Page struct {
 // ErrBadCursor: a cursor this index did not hand out.
 var ErrBadCursor = errors.New("malformed search cursor")
 
-// cursor is where a page starts: a seq, or for day walks a day and a seq.
+// cursor is where a page starts: a day and a seq.
 type cursor struct {
-	day string // YYYYMMDD, for day walks
+	day string // YYYYMMDD
 	seq uint64
 }
 
-func parseCursor(s string, byDay bool) (cursor, error) {
+func parseCursor(s string) (cursor, bool, error) {
 	var c cursor
 	if s == "" {
-		return c, nil
+		return c, false, nil
 	}
-	if byDay {
-		d, rest, ok := strings.Cut(s, "/")
-		if !ok || len(d) != 8 || strings.Trim(d, "0123456789") != "" {
-			return c, ErrBadCursor
-		}
-		c.day, s = d, rest
+	d, rest, ok := strings.Cut(s, "/")
+	if !ok || len(d) != 8 || strings.Trim(d, "0123456789") != "" {
+		return c, false, ErrBadCursor
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
+	n, err := strconv.ParseUint(rest, 10, 64)
 	if err != nil {
-		return c, ErrBadCursor
+		return c, false, ErrBadCursor
 	}
-	c.seq = n
-	return c, nil
+	return cursor{day: d, seq: n}, true, nil
 }
 
-func (c cursor) String() string {
-	if c.day != "" {
-		return c.day + "/" + strconv.FormatUint(c.seq, 10)
-	}
-	return strconv.FormatUint(c.seq, 10)
-}
+func (c cursor) String() string { return c.day + "/" + strconv.FormatUint(c.seq, 10) }
 
 // maxScan bounds the candidates one page examines, so that a query whose filters select
 // little from a large posting list still answers quickly (with a Next to go on).
@@ -317,66 +314,45 @@ func (x *Index) Search(_ context.Context, q Query) (Page, error) {
 	q.Limit = min(q.Limit, 500)
 	var page Page
 	bucket, value := q.primary()
-	byDay := bytes.Equal(bucket, bByDay)
-	from, err := parseCursor(q.Cursor, byDay)
+	from, resume, err := parseCursor(q.Cursor)
 	if err != nil {
 		return page, err
 	}
+	first := "00000000"
+	if q.From != (calendar.Date{}) {
+		first = dayKey(q.From.String())
+	}
+	last := "99999999"
+	if q.To != (calendar.Date{}) {
+		last = dayKey(q.To.String())
+	}
+	start := posting(value, first, 0)
+	if resume {
+		start = posting(value, from.day, from.seq)
+	}
+	prefix := append([]byte(value), 0)
 	err = x.db.View(func(tx *bolt.Tx) error {
 		docs := tx.Bucket(bDocs)
-		check := func(seq uint64) (bool, error) {
-			b := docs.Get(u64(seq))
-			if b == nil {
-				return false, nil
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := c.Seek(start); k != nil; k, _ = c.Next() {
+			if !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+16 {
+				return nil
 			}
-			var h Hit
-			if err := json.Unmarshal(b, &h); err != nil {
-				return false, fmt.Errorf("search index entry %d: %w", seq, err)
-			}
-			if !q.matches(h) || q.Visible != nil && !q.Visible(h) {
-				return false, nil
-			}
-			page.Hits = append(page.Hits, h)
-			return true, nil
-		}
-		// Walk the most selective posting list the query names, in order.
-		var next func() (cursor, bool)
-		switch {
-		case bucket == nil: // no filter: every entry from the cursor
-			c := docs.Cursor()
-			k, _ := c.Seek(u64(from.seq))
-			next = func() (cursor, bool) {
-				if k == nil {
-					return cursor{}, false
-				}
-				at := cursor{seq: binary.BigEndian.Uint64(k)}
-				k, _ = c.Next()
-				return at, true
-			}
-		case byDay:
-			next = q.dayWalk(tx.Bucket(bByDay), from)
-		default:
-			c := tx.Bucket(bucket).Cursor()
-			prefix := append([]byte(value), 0)
-			k, _ := c.Seek(posting(value, from.seq))
-			next = func() (cursor, bool) {
-				if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
-					return cursor{}, false
-				}
-				at := cursor{seq: binary.BigEndian.Uint64(k[len(prefix):])}
-				k, _ = c.Next()
-				return at, true
-			}
-		}
-		for {
-			at, ok := next()
-			if !ok {
+			at := cursor{day: string(k[len(prefix) : len(prefix)+8]), seq: binary.BigEndian.Uint64(k[len(prefix)+8:])}
+			if at.day > last {
 				return nil
 			}
 			page.Scanned++
-			hit, err := check(at.seq)
-			if err != nil {
-				return err
+			hit := false
+			if v := docs.Get(u64(at.seq)); v != nil {
+				var h Hit
+				if err := json.Unmarshal(v, &h); err != nil {
+					return fmt.Errorf("search index entry %d: %w", at.seq, err)
+				}
+				if q.matches(h) && (q.Visible == nil || q.Visible(h)) {
+					page.Hits = append(page.Hits, h)
+					hit = true
+				}
 			}
 			if hit && len(page.Hits) == q.Limit || !hit && page.Scanned >= maxScan {
 				at.seq++
@@ -384,11 +360,13 @@ func (x *Index) Search(_ context.Context, q Query) (Page, error) {
 				return nil
 			}
 		}
+		return nil
 	})
 	return page, err
 }
 
-// primary picks the posting list to walk: the filter most likely to select least.
+// primary picks the posting list to walk: the filter most likely to select least, or
+// every entry by day.
 func (q Query) primary() ([]byte, string) {
 	switch {
 	case q.Stream != "":
@@ -399,38 +377,10 @@ func (q Query) primary() ([]byte, string) {
 		return bByPerson, q.Person
 	case q.Institution != "":
 		return bByInstitution, q.Institution
-	case !(q.From == calendar.Date{}) || !(q.To == calendar.Date{}):
-		return bByDay, ""
-	case q.Type != "":
+	case q.Type != "" && q.From == (calendar.Date{}) && q.To == (calendar.Date{}):
 		return bByType, q.Type
 	}
-	return nil, ""
-}
-
-// dayWalk walks the day postings from From (or the cursor) to To: day by day, and by seq
-// within a day.
-func (q Query) dayWalk(b *bolt.Bucket, at cursor) func() (cursor, bool) {
-	c := b.Cursor()
-	start := posting("00000000", 0)
-	if !(q.From == calendar.Date{}) {
-		start = posting(dayKey(q.From.String()), 0)
-	}
-	if at.day != "" {
-		start = posting(at.day, at.seq)
-	}
-	to := "99999999"
-	if !(q.To == calendar.Date{}) {
-		to = dayKey(q.To.String())
-	}
-	k, _ := c.Seek(start)
-	return func() (cursor, bool) {
-		if k == nil || len(k) != 17 || string(k[:8]) > to {
-			return cursor{}, false
-		}
-		out := cursor{day: string(k[:8]), seq: binary.BigEndian.Uint64(k[9:])}
-		k, _ = c.Next()
-		return out, true
-	}
+	return bByDay, ""
 }
 
 func (q Query) matches(h Hit) bool {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
 
 	"github.com/aba-prefecture/dataledger/auth"
@@ -25,8 +26,8 @@ import (
 // export) records nothing. Once the event is recorded the export stands even if the
 // answer is lost: the ledger says an export was made, which is the safe side.
 
-// ExportSeqHeader carries the position of the recorded export event.
-const ExportSeqHeader = "X-Ledger-Export-Seq"
+// ExportSeqHeader is the client package's.
+const ExportSeqHeader = client.ExportSeqHeader
 
 // DefaultBundleMaxEntries bounds the entries one POST /v1/bundles may select when
 // Config.BundleMaxEntries is zero. A bundle is built and audited in memory, a few KiB per

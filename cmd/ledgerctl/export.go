@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -196,37 +191,11 @@ func printExported(w io.Writer, b *bundle.Bundle, out, by string) {
 }
 
 // exportFromServer asks a running ledgerd to export (POST /v1/bundles) and returns the
-// bundle it answered with and the person it recorded as the exporter. The bundle is
-// decoded strictly (bundle.Read) and must name the export the server says it recorded;
-// "ledgerctl verify-bundle" is what checks it.
+// bundle it answered with and the person it recorded as the exporter.
 func exportFromServer(ctx context.Context, server, token string, sr bundle.ServerRequest) (*bundle.Bundle, string, error) {
-	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/bundles")
+	b, err := ledgerd(server, token).ExportBundle(ctx, sr)
 	if err != nil {
-		return nil, "", fmt.Errorf("--server %s: %w", server, err)
-	}
-	body, err := json.Marshal(sr)
-	if err != nil {
-		return nil, "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := serverClient(token).Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", httpFailure(u, resp)
-	}
-	b, err := bundle.Read(resp.Body)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: the answer is not an evidence bundle: %w", u, err)
-	}
-	if h := resp.Header.Get(api.ExportSeqHeader); h != strconv.FormatUint(b.ExportSeq, 10) {
-		return nil, "", fmt.Errorf("%s: the server says the export is entry %q, the bundle says %d", u, h, b.ExportSeq)
+		return nil, "", fmt.Errorf("%s: %w", server, err)
 	}
 	return b, exporterOf(b), nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
@@ -115,7 +116,7 @@ func (c *Client) Snapshot(ctx context.Context) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if enc := resp.Header.Get("Content-Encoding"); enc != "" && enc != "identity" {
+	if enc := encodings(resp.Header.Values("Content-Encoding")); enc != "" {
 		resp.Body.Close()
 		return nil, fmt.Errorf("%s, answered with Content-Encoding %s, which was not asked for: refused, nothing was read or written (服务器返回了未请求的 %s 编码，已拒绝，未读取也未写入任何内容)", resp.Status, enc, enc)
 	}
@@ -135,3 +136,16 @@ var streamHTTP = func() *http.Client {
 	tr.DisableCompression = true
 	return &http.Client{Transport: tr}
 }()
+
+// encodings lists the content codings of an answer other than identity ("" for none).
+func encodings(values []string) string {
+	var out []string
+	for _, v := range values {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				out = append(out, e)
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}

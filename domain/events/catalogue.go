@@ -361,6 +361,13 @@ var catalogue = []*Type{
 		Articles: rc(42), Stream: "access/{party}",
 		new: func() Payload { return new(AccessRefused) }, Example: &AccessRefused{Party: "org-9151320099", Suspension: "sus-2025-001", RefusedID: "0195f3c2-7a00-7000-8000-000000000004", RefusedType: "opening.data_obtained.v1", RefusedSM3: strings.Repeat("ab", 32), ActorInstitution: "aba-health-commission", ActorPerson: "p-zhang-wei"}},
 
+	// --- the record itself (Art. 37(6): 操作留痕) ---
+	{Name: "migration.declared.v1", Act: "migration of historical records (历史记录迁移)", ZH: "主管部门声明历史记录迁移（期间、机构、录入时间窗）", EN: "an authority declares a migration of historical records: institutions, claimed period, recording window",
+		Articles: []domain.Article{a(37).ItemOf(6)}, Stream: "migration/{migration}",
+		new: func() Payload { return new(MigrationDeclared) }, Example: &MigrationDeclared{Migration: "mig-2025-001", Institutions: []string{"aba-health-commission"},
+			ClaimedFrom: "2025-01-01", ClaimedUntil: "2025-06-30", WindowFrom: "2025-07-01T00:00:00+08:00", WindowUntil: "2025-07-15T00:00:00+08:00",
+			Source: "原预约挂号系统日志", Reason: "原系统停用，历史处理记录补录入账本"}},
+
 	// --- security duties (Art. 37) ---
 	{Name: "security.approval_granted.v1", Act: "supervision of copying/export/desensitisation (监督审批)", ZH: "批准复制、导出、脱敏、更改或删除数据", EN: "the supervising approval for copying, export, desensitisation, modification or deletion",
 		Articles: []domain.Article{a(37).ItemOf(5), a(41).ItemOf(8), a(41).ItemOf(9)}, Stream: "security/{actor}",

@@ -7,14 +7,14 @@ import (
 	"github.com/aba-prefecture/dataledger/domain"
 )
 
-var findingRE = regexp.MustCompile(`^F([1-9]|1[0-8])$`)
+var findingRE = regexp.MustCompile(`^F([1-9]|1[0-9])$`)
 
 // RectificationOrdered is the data authority's order to rectify by a deadline (限期整改,
 // Art. 41).
 type RectificationOrdered struct {
 	Order       string   `json:"order"`
 	Institution string   `json:"institution"`
-	Findings    []string `json:"findings" jsonschema:"description=finding rules (F1–F18) the order answers"`
+	Findings    []string `json:"findings" jsonschema:"description=finding rules (F1–F19) the order answers"`
 	Items       []int    `json:"items" jsonschema:"description=items of Art. 41 breached (1–11)"`
 	Evidence    []string `json:"evidence,omitempty" jsonschema:"description=event ids"`
 	Deadline    string   `json:"deadline" jsonschema:"format=date"`
@@ -28,7 +28,7 @@ func (x *RectificationOrdered) Validate(p *domain.Problems) {
 	if p.Required("findings", len(x.Findings) > 0, a) {
 		for i, f := range x.Findings {
 			if !findingRE.MatchString(f) {
-				p.Add(fmt.Sprintf("findings[%d]", i), "bad_finding", a, "must be a finding rule F1–F18", "须为 F1–F18 之一")
+				p.Add(fmt.Sprintf("findings[%d]", i), "bad_finding", a, "must be a finding rule F1–F19", "须为 F1–F19 之一")
 			}
 		}
 	}

@@ -183,6 +183,9 @@ var parties = map[string]struct {
 	"access.restored.v1":         {who: w(WhoIssuer, WhoAuthority)},
 	"ledger.access_refused.v1":   {who: w(WhoLedger)},
 
+	// the record itself: only an authority declares a migration of history (Art. 6, 37(6))
+	"migration.declared.v1": {who: w(WhoAuthority)},
+
 	// security duties
 	"security.approval_granted.v1":    {who: w(WhoSelf)},
 	"security.training_held.v1":       {who: w(WhoSelf)},

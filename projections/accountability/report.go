@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -15,6 +16,9 @@ var Kind = report.Kind{
 	Title: report.T("数据安全责任视图（第三十七条：谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责）", "Accountability view (Art. 37, 第三十七条: who collects, holds, uses, runs is responsible)"),
 	New: func(o report.Options) (report.Builder, error) {
 		v := New()
+		if o.Policy != nil && o.Calendar != nil {
+			v = NewWith(registry.NewWith(o.Policy, o.Calendar))
+		}
 		v.Track = o.Resource
 		return &builder{View: v, o: o}, nil
 	},

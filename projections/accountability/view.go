@@ -167,8 +167,12 @@ type View struct {
 }
 
 // New returns an empty view.
-func New() *View {
-	return &View{reg: registry.New(), resources: map[string]*Resource{}, institutions: map[string]*Institution{},
+func New() *View { return NewWith(registry.New()) }
+
+// NewWith returns an empty view that folds reg and counts each act's day by it (its
+// policy, calendar and migration declarations: acttime).
+func NewWith(reg *registry.State) *View {
+	return &View{reg: reg, resources: map[string]*Resource{}, institutions: map[string]*Institution{},
 		contracts: map[string]*Contract{}, grants: map[string]grant{}}
 }
 
@@ -257,7 +261,7 @@ func (v *View) Apply(e *ledger.Entry) {
 	v.reg.Apply(e)
 	sub := &e.Submission
 	actor := sub.Actor.Institution
-	a := Act{On: fold.Day(e), Seq: e.Seq}
+	a := Act{On: fold.Day(v.reg, e), Seq: e.Seq}
 	if v.Track != "" {
 		t := fold.Read[touched](e)
 		hit := t.Resource == v.Track || t.Output == v.Track || slices.Contains(t.Resources, v.Track)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
@@ -94,6 +95,7 @@ type raised struct {
 	arose                      calendar.Date
 	zh, en                     string
 	evidence                   []Evidence
+	party                      bool // inst is the party the finding is held against (F18), maybe not an institution
 }
 
 type approval struct {
@@ -151,7 +153,7 @@ type Fold struct {
 // New returns an empty fold judging with pol and cal; it folds its own registry and
 // obligations.
 func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
-	reg := registry.New()
+	reg := registry.NewWith(pol, cal)
 	return &Fold{pol: pol, cal: cal, reg: reg, obl: obligations.NewWithRegistry(pol, cal, reg, false),
 		approvals: map[string]approval{}, grants: map[string][]string{}, designated: map[string][2]string{},
 		emergencies: map[string][2]*calendar.Date{}, drafted: map[string]bool{}, reviewed: map[string]bool{},
@@ -199,8 +201,9 @@ var supervised = map[string]domain.SupervisedAct{
 
 func (f *Fold) apply(e *ledger.Entry) {
 	s := &e.Submission
-	ev := obligations.RefOf(e)
+	ev := obligations.RefOf(e, f.reg.TimeOf(e))
 	actor := s.Actor.Institution
+	f.lateRecord(ev, s)
 	f.suspendedAct(ev, s.Type, s.Payload)
 	if act, ok := supervised[s.Type]; ok {
 		p := fold.Read[events.Supervised](e)
@@ -250,10 +253,7 @@ func (f *Fold) apply(e *ledger.Entry) {
 	case "emergency.ended.v1":
 		p := fold.Read[events.EmergencyEnded](e)
 		if em, ok := f.emergencies[p.Emergency]; ok {
-			end, err := calendar.Parse(p.EndedOn)
-			if err != nil {
-				end = ev.Date
-			}
+			end := obligations.StartOf(p.EndedOn, ev.Date)
 			em[1] = &end
 			f.emergencies[p.Emergency] = em
 		}
@@ -304,14 +304,17 @@ func (f *Fold) apply(e *ledger.Entry) {
 		}
 	case "ledger.access_refused.v1":
 		p := fold.Read[events.AccessRefused](e)
-		// The ledger signs this entry; the act was attempted by the actor it names.
+		// The ledger signs this entry for the institution that correctly refused the
+		// attempt (ActorInstitution submitted it): the finding is held against the party
+		// whose access was suspended (第四十二条), on the day the attempt claims, bounded
+		// by the late-record rule.
 		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
-		f.raise("F18", ev, p.Suspension, fmt.Sprintf("已暂停获取权限的主体试图 %s（被拒绝，提交 %s）", p.RefusedType, p.RefusedID),
-			fmt.Sprintf("a party under suspension attempted %s (refused; submission %s)", p.RefusedType, p.RefusedID))
+		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID),
+			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s)", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID))
 	case "security.training_held.v1":
-		f.duty(actor, dateOr(fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
+		f.duty(actor, f.heldOn(e, fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
 	case "security.drill_held.v1":
-		f.duty(actor, dateOr(fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
+		f.duty(actor, f.heldOn(e, fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
 	case "security.stress_tested.v1":
 		f.duty(actor, ev.Date).stress++
 	case "security.backup_completed.v1":
@@ -353,19 +356,55 @@ func (f *Fold) suspendedAct(ev Evidence, typ string, raw json.RawMessage) {
 		if party == "" {
 			continue
 		}
-		if sp, ok := f.reg.Suspended(party, resource); ok {
-			f.raise("F18", ev, sp.ID, fmt.Sprintf("已暂停获取权限的主体 %s 的 %s 被记录（暂停 %s）", party, typ, sp.ID),
+		// Judged on the act's own day, as the door judges it: the day it claims and the
+		// day it counts (a restoration recorded before the act does not clear an act
+		// dated during the suspension).
+		if sp, ok := f.reg.SuspendedOn(party, resource, ev.Claimed, ev.Date); ok {
+			f.raiseParty(party, ev, sp.ID, fmt.Sprintf("已暂停获取权限的当事人 %s 的 %s 被记录（暂停 %s）", party, typ, sp.ID),
 				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s)", typ, party, sp.ID))
 			return
 		}
 	}
 }
 
-func dateOr(s string, d calendar.Date) calendar.Date {
-	if p, err := calendar.Parse(s); err == nil {
-		return p
+// heldOn is the day a duty counts on when the act names the day it was held: that day
+// as a claim, bounded like occurred_at (acttime), so that a training recorded in January
+// cannot fill last year's duty unless it was recorded in time or migrated; else d.
+func (f *Fold) heldOn(e *ledger.Entry, s string, d calendar.Date) calendar.Date {
+	p, err := calendar.Parse(s)
+	if err != nil {
+		return d
 	}
-	return d
+	return f.reg.TimeOfClaim(e, p.Start().Add(12*time.Hour)).Effective
+}
+
+// lateRecord raises F19 for an act recorded later than the policy's grace after the day
+// it claims (操作留痕, 第三十七条第(六)项): against the institution that recorded it (for
+// a refused attempt, the one that submitted it). A migrated act is not late.
+func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
+	if !ev.Late {
+		return
+	}
+	if _, ok := events.Lookup(s.Type); !ok {
+		return
+	}
+	if s.Type == "ledger.access_refused.v1" {
+		p := fold.Read[events.AccessRefused](&ledger.Entry{Submission: *s})
+		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
+	}
+	lateWD := 0
+	if t, err := f.cal.WorkdaysBetween(ev.Claimed, ev.Recorded); err == nil {
+		lateWD = t
+	}
+	f.raise("F19", ev, s.Type, fmt.Sprintf("%s 声明发生于 %s，%s 才记录（相隔 %d 个工作日，超过宽限），期限按 %s 计", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date),
+		fmt.Sprintf("%s claims %s but was recorded on %s (%d working days later, past the grace); deadlines count it on %s", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date))
+}
+
+// raiseParty raises a finding against a party that is not (necessarily) a registered
+// institution: F18 falls on the suspended party (第四十二条), not on who recorded it.
+func (f *Fold) raiseParty(party string, ev Evidence, subject, zh, en string) {
+	f.raised = append(f.raised, raised{rule: "F18", inst: party, subject: subject, arose: ev.Date, zh: zh, en: en,
+		evidence: []Evidence{ev}, party: true})
 }
 
 func (f *Fold) order(id string) *order {

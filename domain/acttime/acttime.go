@@ -123,9 +123,9 @@ type Claim int
 
 // Verdicts.
 const (
-	ClaimOK         Claim = iota
-	ClaimBeforeFloor      // before Floor: always refused
-	ClaimTooEarly         // before the policy's claims_from and not covered by a migration
+	ClaimOK          Claim = iota
+	ClaimBeforeFloor       // before Floor: always refused
+	ClaimTooEarly          // before the policy's claims_from and not covered by a migration
 )
 
 // CheckClaim judges the day an act claims at admission (recorded = the admission time):

@@ -90,20 +90,20 @@ type Finding struct {
 
 // Version is the policy in force over a range of days.
 type Version struct {
-	ID             string               `json:"id"`
-	Extends        string               `json:"extends,omitempty"`
-	TitleZH        string               `json:"title_zh"`
-	TitleEN        string               `json:"title_en"`
-	Note           string               `json:"note,omitempty"`
-	EffectiveFrom  calendar.Date        `json:"effective_from"`
-	EffectiveUntil calendar.Date        `json:"effective_until"` // exclusive
+	ID             string        `json:"id"`
+	Extends        string        `json:"extends,omitempty"`
+	TitleZH        string        `json:"title_zh"`
+	TitleEN        string        `json:"title_en"`
+	Note           string        `json:"note,omitempty"`
+	EffectiveFrom  calendar.Date `json:"effective_from"`
+	EffectiveUntil calendar.Date `json:"effective_until"` // exclusive
 	// ClaimsFrom is the earliest day an act may claim (occurred_at) outside a migration
 	// declaration: the door refuses an earlier claim, so that history enters the ledger
 	// only declared as such (docs/domain-decisions.md, "Time that can be trusted").
-	ClaimsFrom calendar.Date `json:"claims_from"`
-	Deadlines      map[string]Deadline  `json:"deadlines"`
-	Parameters     map[string]Parameter `json:"parameters"`
-	Findings       map[string]Finding   `json:"findings"`
+	ClaimsFrom calendar.Date        `json:"claims_from"`
+	Deadlines  map[string]Deadline  `json:"deadlines"`
+	Parameters map[string]Parameter `json:"parameters"`
+	Findings   map[string]Finding   `json:"findings"`
 	// Source is where the version was read from ("embedded" or a file path); not in files.
 	Source string `json:"-"`
 }

@@ -76,7 +76,9 @@ func New() *Register { return NewWith(registry.New()) }
 
 // NewWith returns an empty register that folds reg itself and counts each act's day by
 // it (pass registry.NewWith(policy, calendar) to judge with an operator's policy).
-func NewWith(reg *registry.State) *Register { return &Register{byID: map[string]*Emergency{}, reg: reg} }
+func NewWith(reg *registry.State) *Register {
+	return &Register{byID: map[string]*Emergency{}, reg: reg}
+}
 
 func (r *Register) get(id string) *Emergency {
 	em, ok := r.byID[id]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -59,8 +60,8 @@ func (b *builder) Report() (*report.Report, error) {
 	r := &report.Report{
 		Kind:  Kind.Name,
 		Title: Kind.Title,
-		Basis: report.T("第四十一条：违反本办法规定的，由数据主管部门责令限期整改；拒不整改的，依法依规处理。规则F1–F18及其引用条款、期限按行为（或期限起算）之日施行的策略版本",
-			"Art. 41 (第四十一条): a breach of the Measures is ordered rectified within a time limit, and refusal is dealt with under law; rules F1–F18, their articles and deadlines as the policy version in force on the day of the act (or of the deadline's start) sets them"),
+		Basis: report.T("第四十一条：违反本办法规定的，由数据主管部门责令限期整改；拒不整改的，依法依规处理。规则F1–F19及其引用条款、期限按行为（或期限起算）之日施行的策略版本",
+			"Art. 41 (第四十一条): a breach of the Measures is ordered rectified within a time limit, and refusal is dealt with under law; rules F1–F19, their articles and deadlines as the policy version in force on the day of the act (or of the deadline's start) sets them"),
 	}
 	list := report.Section{Key: "findings", Title: report.T("违规发现", "Findings"), Columns: []report.Column{
 		{Key: "rule", Label: report.T("规则", "rule")},
@@ -76,6 +77,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "state", Label: report.T("状态", "state")},
 		{Key: "rectification", Label: report.T("整改令", "rectification order")},
 		{Key: "evidence", Label: report.T("证据（序号）", "evidence (seq)")},
+		{Key: "record_days", Label: report.T("声明日与记录日（补录、迁移）", "claimed and recorded days (late records, migrations)")},
 		{Key: "policy", Label: report.T("策略版本", "policy version")},
 		{Key: "note", Label: report.T("说明", "note")},
 	}}
@@ -115,7 +117,7 @@ func (b *builder) Report() (*report.Report, error) {
 		list.Rows = append(list.Rows, report.Row{report.V(x.Rule), report.L(x.TitleZH, x.TitleEN), report.L(x.CiteZH, x.CiteEN),
 			report.V(x.Institution), {Text: name}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
 			report.V(report.Dash(x.Deadline)), report.V(x.Arose.String()), stateCell(x.State), {Text: rectification(x.Rectification)},
-			report.V(report.Seqs(seqs...)), report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
+			report.V(report.Seqs(seqs...)), {Text: obligations.RecordDays(x.Evidence...)}, report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
 		t := byRule[x.Rule]
 		if t == nil {
 			t = &tally{first: x, counts: map[State]int{}}
@@ -213,7 +215,7 @@ func (b *builder) Report() (*report.Report, error) {
 			Sub: []report.Part{report.Sub("institution"), report.Labelled("responsible_person"), report.Labelled("acting_person")}, Width: 5},
 		{Key: "subject", Sub: []report.Part{report.Labelled("arose")}, Width: 4, Drop: 2},
 		{Key: "state", Sub: []report.Part{report.Sub("rectification")}, Width: 5},
-		{Key: "evidence", Sub: []report.Part{report.Labelled("policy")}, Width: 3, Drop: 1},
+		{Key: "evidence", Sub: []report.Part{report.Labelled("record_days"), report.Labelled("policy")}, Width: 3, Drop: 1},
 	}}
 	r.Sections = []report.Section{list, summary, byInst}
 	r.Notes = append(b.problems.Notes(), report.ProveNote)

@@ -93,7 +93,7 @@ func testReportEmergencies(t *testing.T, dir string) {
 	for _, row := range r.rows("emergencies") {
 		state[row["emergency"]] = row["state_code"]
 	}
-	if state["emg-2026-flood-01"] != "done" || state["emg-2026-quake-02"] != "overdue" || len(state) != 2 {
+	if state["emg-2025-flood-01"] != "done" || state["emg-2025-quake-02"] != "overdue" || len(state) != 2 {
 		t.Errorf("emergency states %v", state)
 	}
 	data := map[string]string{}
@@ -101,8 +101,8 @@ func testReportEmergencies(t *testing.T, dir string) {
 		data[row["resource"]] = row["state_code"]
 	}
 	for res, want := range map[string]string{
-		"emg-2026-flood-01.affected-persons": "done", "emg-2026-flood-01.volunteer-phones": "done",
-		"emg-2026-quake-02.affected-persons": "overdue", "emg-2026-quake-02.volunteer-phones": "late",
+		"emg-2025-flood-01.affected-persons": "done", "emg-2025-flood-01.volunteer-phones": "done",
+		"emg-2025-quake-02.affected-persons": "overdue", "emg-2025-quake-02.volunteer-phones": "late",
 	} {
 		if data[res] != want {
 			t.Errorf("%s: %q, want %q", res, data[res], want)
@@ -112,14 +112,14 @@ func testReportEmergencies(t *testing.T, dir string) {
 	for _, row := range r.rows("applications") {
 		apps[row["emergency"]] = row["state_code"]
 	}
-	if apps["emg-2026-flood-01"] != "done" || apps["emg-2026-quake-02"] != "overdue" {
+	if apps["emg-2025-flood-01"] != "done" || apps["emg-2025-quake-02"] != "overdue" {
 		t.Errorf("applications %v", apps)
 	}
 
 	// Judged as of the day the quake ended, nothing of it is overdue yet.
 	var ended string
 	for _, row := range r.rows("emergencies") {
-		if row["emergency"] == "emg-2026-quake-02" {
+		if row["emergency"] == "emg-2025-quake-02" {
 			ended = row["ended_on"]
 		}
 	}
@@ -128,7 +128,7 @@ func testReportEmergencies(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	for _, row := range early.rows("emergencies") {
-		if row["emergency"] == "emg-2026-quake-02" && row["state_code"] != "pending" {
+		if row["emergency"] == "emg-2025-quake-02" && row["state_code"] != "pending" {
 			t.Errorf("as of %s the quake is %q, want pending", ended, row["state_code"])
 		}
 	}
@@ -144,11 +144,11 @@ func testReportAccountability(t *testing.T, dir string) {
 			t.Errorf("section %s is empty", key)
 		}
 	}
-	// The demo's outsourcing contract ctr-2026-007 (maerkang-city, provider sc-xueyu-info)
+	// The demo's outsourcing contract ctr-2025-007 (maerkang-city, provider sc-xueyu-info)
 	// runs sys.gov-services.
 	found := false
 	for _, row := range r.rows("run") {
-		if row["operator"] == "sc-xueyu-info" && row["contract"] == "ctr-2026-007" && row["role_code"] == "provider" && row["client"] == "maerkang-city" {
+		if row["operator"] == "sc-xueyu-info" && row["contract"] == "ctr-2025-007" && row["role_code"] == "provider" && row["client"] == "maerkang-city" {
 			found = true
 		}
 	}
@@ -174,7 +174,7 @@ func testReportAccountability(t *testing.T, dir string) {
 
 	// --resource adds the custody timeline of that resource, in seq order.
 	var one reportJSON
-	res := "emg-2026-quake-02.affected-persons"
+	res := "emg-2025-quake-02.affected-persons"
 	if err := json.Unmarshal([]byte(runReport(t, "accountability", "--data", dir, "--format", "json", "--resource", res)), &one); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func testReportObligations(t *testing.T, dir string) {
 			t.Errorf("row without due day, policy or trigger: %v", row)
 		}
 	}
-	if !missed["D8/emg-2026-quake-02"] || len(missed) < 2 {
+	if !missed["D8/emg-2025-quake-02"] || len(missed) < 2 {
 		t.Errorf("missed obligations %v", missed)
 	}
 	n := 0
@@ -376,7 +376,7 @@ func testReportAssessment(t *testing.T, dir string) {
 // time (and every one with --all), marks a 0% score as a failure and names counties.
 func testReportForPeople(t *testing.T, dir string) {
 	kinds := [][]string{{"findings"}, {"obligations"}, {"assessment", "--year", "2025"}, {"emergencies"}, {"accountability"},
-		{"accountability", "--resource", "emg-2026-quake-02.affected-persons"}}
+		{"accountability", "--resource", "emg-2025-quake-02.affected-persons"}}
 	for _, k := range kinds {
 		for _, lang := range []string{"zh", "en"} {
 			args := append(slices.Clone(k), "--data", dir, "--lang", lang)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
@@ -140,6 +141,13 @@ func (g *gen) at(frac float64) time.Time {
 	t := g.start.Add(time.Duration(frac * float64(g.end.Sub(g.start)))).In(zone)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 9, 0, 0, 0, zone)
 	return g.clamp(day.Add(time.Duration(g.r.Int64N(int64(8 * time.Hour)))))
+}
+
+// year is the year (China time) of the moment a fraction frac into the span: the year
+// the storyline's ids carry, so that an id agrees with the dates of its acts
+// (ctr-2025-007 for a contract of 2025).
+func (g *gen) year(frac float64) string {
+	return strconv.Itoa(g.start.Add(time.Duration(frac * float64(g.end.Sub(g.start)))).In(zone).Year())
 }
 
 func (g *gen) clamp(t time.Time) time.Time {

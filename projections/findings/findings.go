@@ -164,6 +164,15 @@ func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
 		}{}}
 }
 
+// Registered is the day inst was first registered (institution.registered.v1, the day
+// it counts on), if it was: the assessment judges a year only from then.
+func (f *Fold) Registered(inst string) (calendar.Date, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	d, ok := f.registered[inst]
+	return d, ok
+}
+
 // Obligations is the deadlines fold the findings read (D1–D12).
 func (f *Fold) Obligations() *obligations.Fold { return f.obl }
 

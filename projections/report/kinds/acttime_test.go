@@ -61,7 +61,7 @@ func shareWorld(t *testing.T, b acttest.Backend) *acttest.World {
 	w.Enrol("applicant", false)
 	w.Must(w.Act("provider", "catalog.entry_registered.v1", w.Now(), m{"resource": "tax.records", "title_zh": "纳税记录", "classification": "tax",
 		"responsible": "provider", "formats": []string{"json"}, "items": []m{{"name": "税号", "format": "string"}}, "update_period": "daily",
-		"sharing": m{"attribute": "conditional", "method": "api", "reason": "含商业信息", "conditions": "仅用于核验"},
+		"sharing":            m{"attribute": "conditional", "method": "api", "reason": "含商业信息", "conditions": "仅用于核验"},
 		"usage_requirements": "仅限授权用途", "opening": m{"attribute": "none", "reason": "含商业秘密"}, "system": "sys.tax"}))
 	w.At("2025-11-18")
 	w.Must(w.Act("applicant", "share.application_submitted.v1", w.Now(), m{"application": "shr-1", "resource": "tax.records", "provider": "provider",

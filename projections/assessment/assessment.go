@@ -117,12 +117,12 @@ type Measure struct {
 
 // Scorecard is one institution's or one county's year.
 type Scorecard struct {
-	Year     int       `json:"year"`
-	Scope    string    `json:"scope"` // institution | county
-	ID       string    `json:"id"`    // institution id, or county code ("prefecture": 州本级)
-	NameZH   string    `json:"name_zh,omitempty"`
-	NameEN   string    `json:"name_en,omitempty"`
-	County   string    `json:"county,omitempty"`
+	Year   int    `json:"year"`
+	Scope  string `json:"scope"` // institution | county
+	ID     string `json:"id"`    // institution id, or county code ("prefecture": 州本级)
+	NameZH string `json:"name_zh,omitempty"`
+	NameEN string `json:"name_en,omitempty"`
+	County string `json:"county,omitempty"`
 	// Registered is the day the institution was registered; Judged is false for a year
 	// that ended before it (nothing was owed then: "not judged", not "done"). A year it
 	// was registered in is judged from that day.

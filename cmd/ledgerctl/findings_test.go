@@ -170,7 +170,7 @@ func TestFindingsOfTheDemo(t *testing.T) {
 	for _, f := range got {
 		states[f.Rule+"/"+f.Institution] = f.State
 	}
-	for k, want := range map[string]findings.State{"F12/aba-civil-affairs": findings.Rectified, "F3/wenchuan-county": findings.Escalated, "F17/wenchuan-county": findings.Escalated} {
+	for k, want := range map[string]findings.State{"F12/aba-civil-affairs": findings.Rectified, "F3/wenchuan-county": findings.Referred, "F17/wenchuan-county": findings.Referred} {
 		if states[k] != want {
 			t.Errorf("%s: state %q, want %q", k, states[k], want)
 		}

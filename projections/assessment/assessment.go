@@ -253,7 +253,7 @@ func (a *Fold) measure(d Definition, inst string, year int, obs []obligations.Ob
 				m.OnTime++
 			case findings.RectificationOrdered:
 				m.Late++
-			case findings.Escalated:
+			case findings.Escalated, findings.Referred:
 				m.Missed++
 			default:
 				m.Open++

@@ -28,14 +28,20 @@ const (
 	Open                 State = "open"
 	RectificationOrdered State = "rectification_ordered"
 	Rectified            State = "rectified"
-	Escalated            State = "escalated"
+	// Escalated: the order's time limit passed without rectification (拒不整改), and no
+	// referral is recorded.
+	Escalated State = "escalated"
+	// Referred: a referral to the competent organs is recorded (rectification.escalated.v1,
+	// 移送有权机关): the only way a finding is shown referred.
+	Referred State = "referred"
 )
 
 var stateLabels = map[State][2]string{
 	Open:                 {"待处理", "open"},
 	RectificationOrdered: {"已责令整改", "rectification ordered"},
 	Rectified:            {"已整改", "rectified"},
-	Escalated:            {"逾期未整改，已移送", "escalated"},
+	Escalated:            {"逾期未整改，未移送", "overdue, not referred"},
+	Referred:             {"已移送有权机关", "referred"},
 }
 
 // ZH is the state's Simplified Chinese label.
@@ -96,6 +102,9 @@ type raised struct {
 	zh, en                     string
 	evidence                   []Evidence
 	party                      bool // inst is the party the finding is held against (F18), maybe not an institution
+	// items replace the rule's bare 第三十七条 with the items missed (F16: 第三十七条第(八)项
+	// for a drill), so a citation names the duty, not only the article.
+	items []string
 }
 
 type approval struct {
@@ -504,6 +513,12 @@ func (f *Fold) finding(r raised, judged calendar.Date, deadline string) Finding 
 		rule := v.Finding(r.rule)
 		x.Policy, x.TitleZH, x.TitleEN = v.ID, rule.TitleZH, rule.TitleEN
 		for _, c := range rule.Cites {
+			if c == "第三十七条" && len(r.items) > 0 {
+				for _, it := range r.items {
+					x.Cites = append(x.Cites, Cite(it))
+				}
+				continue
+			}
 			x.Cites = append(x.Cites, Cite(c))
 		}
 		x.CiteZH, x.CiteEN = joinCites(x.Cites)
@@ -619,15 +634,16 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 				d = &duties{}
 			}
 			var zh, en []string
-			check := func(have int, param, dzh, den string) {
+			var items []string
+			check := func(have int, param, dzh, den, item string) {
 				if want := v.Param(param); have < want {
-					zh = append(zh, fmt.Sprintf("%s %d 次（应至少 %d 次）", dzh, have, want))
-					en = append(en, fmt.Sprintf("%d %s (at least %d required)", have, den, want))
+					zh = append(zh, fmt.Sprintf("%s %d 次（应至少 %d 次，%s）", dzh, have, want, item))
+					en = append(en, fmt.Sprintf("%d %s (at least %d required, %s)", have, den, want, Cite(item).EN))
+					items = append(items, item)
 				}
 			}
-			check(d.training, "training_min_per_year", "数据安全培训", "security trainings")
-			check(d.drill, "drill_min_per_year", "应急演练", "incident-response drills")
-			check(d.stress, "stress_test_min_per_year", "压力测试", "stress tests")
+			check(d.training, "training_min_per_year", "数据安全培训", "security trainings", "第三十七条第(四)项")
+			check(d.stress, "stress_test_min_per_year", "压力测试", "stress tests", "第三十七条第(六)项")
 			from := calendar.Date{Year: y, Month: 1, Day: 1}
 			if from.Before(reg) {
 				from = reg
@@ -638,13 +654,15 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 				last = b
 			}
 			if gap > maxGap {
-				zh = append(zh, fmt.Sprintf("数据灾备最长间隔 %d 天（上限 %d 天）", gap, maxGap))
-				en = append(en, fmt.Sprintf("disaster backups %d days apart at most (limit %d)", gap, maxGap))
+				zh = append(zh, fmt.Sprintf("数据灾备最长间隔 %d 天（上限 %d 天，第三十七条第(七)项）", gap, maxGap))
+				en = append(en, fmt.Sprintf("disaster backups %d days apart at most (limit %d, Art. 37(7))", gap, maxGap))
+				items = append(items, "第三十七条第(七)项")
 			}
+			check(d.drill, "drill_min_per_year", "应急演练", "incident-response drills", "第三十七条第(八)项")
 			if len(zh) == 0 {
 				continue
 			}
-			r := raised{rule: "F16", inst: inst, subject: fmt.Sprint(y), arose: end.AddDays(1),
+			r := raised{rule: "F16", inst: inst, subject: fmt.Sprint(y), arose: end.AddDays(1), items: items,
 				zh: fmt.Sprintf("%d 年度：", y) + strings.Join(zh, "；"), en: fmt.Sprintf("%d: ", y) + strings.Join(en, "; ")}
 			out = append(out, f.finding(r, end, ""))
 			out[len(out)-1].Policy = v.ID
@@ -675,8 +693,17 @@ func (f *Fold) enforce(x *Finding, asOf calendar.Date) {
 	x.State = Open
 	defer func() { x.StateZH, x.StateEN = x.State.ZH(), x.State.EN() }()
 	if x.Rule == "F17" {
-		if o := f.order(x.Subject); o != nil && o.Escalated != nil && !asOf.Before(o.Escalated.Date) {
-			x.State = Escalated
+		// F17 is the refusal itself: it exists because the order's deadline passed unmet
+		// (escalated, 拒不整改); a recorded referral makes it referred; an order done late
+		// is rectified, late.
+		x.State = Escalated
+		if o := f.order(x.Subject); o != nil {
+			switch {
+			case o.Escalated != nil && !asOf.Before(o.Escalated.Date):
+				x.State = Referred
+			case o.Completed != nil && !asOf.Before(o.Completed.Date):
+				x.State = Rectified
+			}
 		}
 		return
 	}
@@ -706,7 +733,9 @@ func (f *Fold) enforce(x *Finding, asOf calendar.Date) {
 	}
 	x.Rectification = &r
 	switch {
-	case r.Escalated != nil || r.Completed == nil && r.Deadline.Valid() && r.Deadline.Before(asOf):
+	case r.Escalated != nil:
+		x.State = Referred
+	case r.Completed == nil && r.Deadline.Valid() && r.Deadline.Before(asOf):
 		x.State = Escalated
 	case r.Completed != nil:
 		x.State = Rectified

@@ -199,13 +199,13 @@ func TestEnforcement(t *testing.T) {
 	if s := state("2026-03-13", "F11"); s != findings.RectificationOrdered {
 		t.Errorf("on the order's deadline: %q", s)
 	}
-	if s, f17 := state("2026-03-16", "F11"), state("2026-03-16", "F17"); s != findings.Escalated || f17 != findings.Open {
+	if s, f17 := state("2026-03-16", "F11"), state("2026-03-16", "F17"); s != findings.Escalated || f17 != findings.Escalated {
 		t.Errorf("after the deadline: F11 %q, F17 %q", s, f17)
 	}
 	l.Add("rectification.escalated.v1", "bureau", "2026-03-17", m{"order": "o1", "to": "纪委监委", "reason": "x"})
 	f = fold(t, l)
-	if f17 := state("2026-03-18", "F17"); f17 != findings.Escalated {
-		t.Errorf("F17 after escalation: %q", f17)
+	if s, f17 := state("2026-03-18", "F11"), state("2026-03-18", "F17"); s != findings.Referred || f17 != findings.Referred {
+		t.Errorf("after the referral: F11 %q, F17 %q", s, f17)
 	}
 
 	l = base()

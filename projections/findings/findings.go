@@ -300,7 +300,16 @@ func (f *Fold) apply(e *ledger.Entry) {
 		f.drafted[fold.Read[events.ProjectCatalogDrafted](e).Project] = true
 	case "project.approved.v1":
 		if p := fold.Read[events.ProjectApproved](e); !f.drafted[p.Project] {
-			f.raise("F2", ev, p.Project, "项目审批前未编制项目数据资源目录", "project approved without a project data-resource catalog")
+			// The unit building the system compiles its catalog (第十二条): F2 falls on the
+			// project's owner (the case's opener, or the owner the authority's preliminary
+			// review named); the approving body appears as the approver, not the offender.
+			owner, person := actor, s.Actor.Person
+			if c, ok := f.reg.Case("project", p.Project); ok && c.By != "" && c.By != actor {
+				owner, person = c.By, ""
+			}
+			f.raised = append(f.raised, raised{rule: "F2", inst: owner, actor: person, subject: p.Project, arose: ev.Date, evidence: []Evidence{ev},
+				zh: fmt.Sprintf("项目审批前未编制项目数据资源目录（建设单位 %s；审批机关 %s，%s）", owner, p.Approver, p.ApprovalRef),
+				en: fmt.Sprintf("project approved without a project data-resource catalog (owner %s; approved by %s, %s)", owner, p.Approver, p.ApprovalRef)})
 		}
 	case "project.accepted.v1":
 		if p := fold.Read[events.ProjectAccepted](e); !p.CatalogOnPlatform {

@@ -99,3 +99,23 @@ func TestArt37CitationsCarryTheItem(t *testing.T) {
 		t.Errorf("F12: %+v", fs)
 	}
 }
+
+// TestArt12F2FallsOnTheProjectOwner (第十二条): the authority's preliminary review names
+// the owner; the approving body records the approval without any project catalog having
+// been compiled: F2 is held against the owner (the unit that compiles the catalog), with
+// the approver named as approver, not against the approver.
+func TestArt12F2FallsOnTheProjectOwner(t *testing.T) {
+	l := base()
+	l.Add("institution.registered.v1", "bureau", "2025-01-02", m{"institution": "drc", "name_zh": "州发改委", "level": "prefecture", "kind": "organ"})
+	l.Add("project.preliminary_reviewed.v1", "bureau", "2025-03-03", m{"project": "prj-1", "owner": "health", "passed": true, "opinion": "同意"})
+	l.Add("project.approved.v1", "drc", "2025-03-10", m{"project": "prj-1", "approver": "drc", "approval_ref": "阿州发改〔2025〕1号"})
+	var f2 []findings.Finding
+	for _, x := range fold(t, l).Findings(calendar.MustParse("2025-12-01")) {
+		if x.Rule == "F2" {
+			f2 = append(f2, x)
+		}
+	}
+	if len(f2) != 1 || f2[0].Institution != "health" || f2[0].Actor != "" || !strings.Contains(f2[0].NoteEN, "approved by drc") || f2[0].Responsible != "head-health" {
+		t.Errorf("F2: %+v", f2)
+	}
+}

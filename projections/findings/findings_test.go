@@ -77,6 +77,7 @@ func TestRules(t *testing.T) {
 		{"F3 raised after the emergency ended", func(l *entrytest.Log) {
 			l.Add("emergency.declared.v1", "health", "2025-03-03", m{"emergency": "em", "kind": "emergency_response", "title": "x", "legal_basis": "x"})
 			l.Add("emergency.data_evaluated.v1", "health", "2025-03-05", m{"emergency": "em", "resource": "other", "disposition": "retain"})
+			l.Add("emergency.application_shut_down.v1", "health", "2025-03-05", m{"emergency": "em", "application": "app"})
 			l.Add("emergency.ended.v1", "health", "2025-03-05", m{"emergency": "em", "ended_on": "2025-03-05"})
 			l.Add("data.collected.v1", "health", "2025-03-06", m{"resource": "phones", "records": 5, "emergency": "em", "out_of_catalog_reason": "x"})
 		}, "F3", "health", "Art. 41(2)"},

@@ -125,6 +125,7 @@ type emergency struct {
 	collected map[string]bool
 	evaluated map[string]domain.Disposition
 	disposed  map[string]bool
+	shutdowns int // applications shut down (第二十一条第二款: 关停相关数据应用)
 	ended     *ob
 }
 
@@ -306,6 +307,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		f.checkD8(em, &ref)
 	case "emergency.application_shut_down.v1":
 		em := f.emergency(fold.Read[events.EmergencyApplicationShutDown](e).Emergency)
+		em.shutdowns++
 		f.checkD8(em, &ref)
 	case "outsourcing.contract_terminated.v1":
 		p := fold.Read[events.ContractTerminated](e)
@@ -354,13 +356,16 @@ func (f *Fold) emergency(id string) *emergency {
 
 // checkD8 records act (nil: none) on the emergency's D8 obligation and completes it when
 // every resource collected under the emergency has been evaluated (at least one
-// evaluation in all) and each evaluated to be sealed or destroyed has been (第二十一条).
+// evaluation in all), each evaluated to be sealed or destroyed has been, and its data
+// applications are shut down (第二十一条第二款: all of it). The ledger knows only the
+// applications someone recorded, so at least one shutdown must be recorded, the reading
+// the emergency register takes too (docs/reports.md): the two never disagree.
 func (f *Fold) checkD8(em *emergency, act *Ref) {
 	o := em.ended
 	if o == nil || o.metAt >= 0 {
 		return
 	}
-	done := len(em.evaluated) > 0
+	done := len(em.evaluated) > 0 && em.shutdowns > 0
 	for r := range em.collected {
 		if _, ok := em.evaluated[r]; !ok {
 			done = false

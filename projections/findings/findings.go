@@ -336,8 +336,9 @@ func (f *Fold) apply(e *ledger.Entry) {
 		// whose access was suspended (第四十二条), on the day the attempt claims, bounded
 		// by the late-record rule.
 		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
-		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID),
-			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s)", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID))
+		zh, en := f.scope(p.Party, p.Suspension)
+		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）；暂停 %s：%s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, zh),
+			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s); suspension %s: %s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, en))
 	case "security.training_held.v1":
 		f.duty(actor, f.heldOn(e, fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
 	case "security.drill_held.v1":
@@ -387,8 +388,9 @@ func (f *Fold) suspendedAct(ev Evidence, typ string, raw json.RawMessage) {
 		// day it counts (a restoration recorded before the act does not clear an act
 		// dated during the suspension).
 		if sp, ok := f.reg.SuspendedOn(party, resource, ev.Claimed, ev.Date); ok {
-			f.raiseParty(party, ev, sp.ID, fmt.Sprintf("已暂停获取权限的当事人 %s 的 %s 被记录（暂停 %s）", party, typ, sp.ID),
-				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s)", typ, party, sp.ID))
+			zh, en := f.scope(party, sp.ID)
+			f.raiseParty(party, ev, sp.ID, fmt.Sprintf("已暂停获取权限的当事人 %s 的 %s 被记录（暂停 %s：%s）", party, typ, sp.ID, zh),
+				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s: %s)", typ, party, sp.ID, en))
 			return
 		}
 	}
@@ -425,6 +427,25 @@ func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
 	}
 	f.raise("F19", ev, s.Type, fmt.Sprintf("%s 声明发生于 %s，%s 才记录（相隔 %d 个工作日，超过宽限），期限按 %s 计", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date),
 		fmt.Sprintf("%s claims %s but was recorded on %s (%d working days later, past the grace); deadlines count it on %s", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date))
+}
+
+// scope says what a suspension closes, in words: the resources it names (a suspension
+// narrowed to them, access.suspended.v1's resources) or all public data, and its days.
+func (f *Fold) scope(party, id string) (zh, en string) {
+	for _, sp := range f.reg.Suspensions(party) {
+		if sp.ID != id {
+			continue
+		}
+		zh, en = "全部公共数据", "all public data"
+		if len(sp.Resources) > 0 {
+			zh, en = "仅限数据资源 "+strings.Join(sp.Resources, "、"), "only the resources "+strings.Join(sp.Resources, ", ")
+		}
+		if sp.Until.Valid() {
+			return zh + fmt.Sprintf("，%s 至 %s（不含）", sp.From, sp.Until), en + fmt.Sprintf(", from %s until %s (exclusive)", sp.From, sp.Until)
+		}
+		return zh + fmt.Sprintf("，自 %s 起", sp.From), en + fmt.Sprintf(", from %s", sp.From)
+	}
+	return "范围未记录", "scope not recorded"
 }
 
 // raiseParty raises a finding against a party that is not (necessarily) a registered

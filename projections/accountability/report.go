@@ -263,7 +263,25 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "posts", Width: 6},
 		{Key: "evidence", Width: 2, Drop: 1},
 	}}
-	r.Sections = []report.Section{collected, held, used, run, insts}
+	// 一数一源 (第十七条): each resource's designated source, the duplicates included.
+	sources := report.Section{Key: "sources", Title: report.T("一数一源：指定采集来源（第十七条）", "One source per datum: designated sources (Art. 17)"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("responsible", "目录责任主体", "catalog responsible"),
+		col("designated_source", "指定采集来源", "designated source"), col("designated_source_name", "指定采集来源名称", "designated source (name)"),
+		col("via", "经由", "via"), col("evidence", "证据（序号）", "evidence (seq)")}}
+	for _, res := range resources {
+		row := report.Row{report.V(res.ID), {Text: report.T(res.TitleZH, res.TitleEN)}, orDash(res.Responsible)}
+		switch {
+		case res.Source == "":
+			row = append(row, report.L("未指定", "not designated"), dash, dash, dash)
+		case res.SourceVia != "":
+			row = append(row, report.V(res.Source), name(res.Source),
+				report.L("本目录为 "+res.SourceVia+" 的重复目录，通过共享获取", "a duplicate of "+res.SourceVia+": obtain it by sharing"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
+		default:
+			row = append(row, report.V(res.Source), name(res.Source), report.L("本目录", "this entry"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
+		}
+		sources.Rows = append(sources.Rows, row)
+	}
+	r.Sections = []report.Section{collected, held, used, run, sources, insts}
 	if b.o.Resource != "" {
 		r.Sections = append(r.Sections, b.timelineSection(name))
 	} else {

@@ -94,6 +94,10 @@ type Resource struct {
 	TitleEN     string
 	Responsible string // 责任主体 per the catalog
 	Source      string // designated collector (一数一源), if any
+	// SourceVia is the designated entry when this one was designated a duplicate of it
+	// (catalog.source_designated.v1's duplicates); SourceSeq the designation's position.
+	SourceVia   string
+	SourceSeq   uint64
 	Systems     []string
 	Collections []*Collection
 	Holdings    []*Holding
@@ -315,7 +319,12 @@ func (v *View) Apply(e *ledger.Entry) {
 	case "catalog.source_designated.v1":
 		p := fold.Read[events.SourceDesignated](e)
 		if p.Resource != "" {
-			v.resource(p.Resource).Source = p.Source
+			r := v.resource(p.Resource)
+			r.Source, r.SourceVia, r.SourceSeq = p.Source, "", e.Seq
+			for _, d := range p.Duplicates {
+				dr := v.resource(d)
+				dr.Source, dr.SourceVia, dr.SourceSeq = p.Source, p.Resource, e.Seq
+			}
 		}
 	case "data.collected.v1":
 		p := fold.Read[events.DataCollected](e)

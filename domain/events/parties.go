@@ -163,6 +163,7 @@ var parties = map[string]struct {
 	"outsourcing.security_reviewed.v1":                {who: w(WhoOpener), c: cs("contract", "contract", OpensOrContinues)},
 	"outsourcing.contract_signed.v1":                  {who: w(WhoOpener), c: cs("contract", "contract", OpensOrContinues)},
 	"outsourcing.confidentiality_agreement_signed.v1": {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
+	"outsourcing.contract_amended.v1":                 {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.contract_terminated.v1":              {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.accounts_revoked.v1":                 {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.provider_deletion_evidenced.v1":      {who: w(WhoOpener), c: cs("contract", "contract", Continues)},

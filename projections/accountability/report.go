@@ -281,7 +281,21 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 		sources.Rows = append(sources.Rows, row)
 	}
-	r.Sections = []report.Section{collected, held, used, run, sources, insts}
+	// 第三十九条: each outsourcing contract's history, act by act.
+	contracts := report.Section{Key: "contracts", Title: report.T("服务外包协议及其变更（第三十九条）", "Outsourcing contracts and their changes (Art. 39)"), Columns: []report.Column{
+		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("provider", "服务提供方", "provider"),
+		col("day", "日期", "day"), col("act", "行为", "act"), col("change", "内容", "what"), col("evidence", "证据（序号）", "evidence (seq)")}}
+	for _, c := range b.Contracts() {
+		for _, h := range c.History {
+			act := report.V(h.Type)
+			if t, ok := events.Lookup(h.Type); ok {
+				act = report.Cell{Text: report.T(t.ZH, t.EN), Code: h.Type}
+			}
+			contracts.Rows = append(contracts.Rows, report.Row{report.V(c.ID), report.V(c.Client), name(c.Client), report.V(c.Provider),
+				report.V(h.On.String()), act, report.L(h.ZH, h.EN), report.V(strconv.FormatUint(h.Seq, 10))})
+		}
+	}
+	r.Sections = []report.Section{collected, held, used, run, sources, contracts, insts}
 	if b.o.Resource != "" {
 		r.Sections = append(r.Sections, b.timelineSection(name))
 	} else {

@@ -118,6 +118,22 @@ type contract struct {
 	signed   Evidence
 	reviewed bool
 	nda      bool
+	// what it covers now, and the position of the act that last widened it (the signing
+	// or a widening amendment): a widening amendment needs a review after it.
+	systems, data []string
+	staff         int64
+	widened       uint64
+}
+
+// amendment is a widening amendment of an outsourcing contract (第三十九条), judged like
+// a signing: a passed review since the last widening, confidentiality terms with it.
+type amendment struct {
+	contract string
+	ev       Evidence
+	reviewed bool
+	nda      bool
+	widens   []string // what it widens, in words (zh, en pairs flattened)
+	widensEN []string
 }
 
 type duties struct {
@@ -149,6 +165,8 @@ type Fold struct {
 	drafted     map[string]bool
 	reviewed    map[string]bool
 	contracts   []*contract
+	amendments  []*amendment
+	reviewSeq   map[string]uint64 // contract → seq of its last passed security review
 	ndas        map[string][]calendar.Date
 	duties      map[string]map[int]*duties
 	registered  map[string]calendar.Date
@@ -166,7 +184,7 @@ func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
 	return &Fold{pol: pol, cal: cal, reg: reg, obl: obligations.NewWithRegistry(pol, cal, reg, false),
 		approvals: map[string]approval{}, grants: map[string][]string{}, designated: map[string][2]string{},
 		emergencies: map[string][2]*calendar.Date{}, drafted: map[string]bool{}, reviewed: map[string]bool{},
-		ndas: map[string][]calendar.Date{}, duties: map[string]map[int]*duties{}, registered: map[string]calendar.Date{},
+		ndas: map[string][]calendar.Date{}, reviewSeq: map[string]uint64{}, duties: map[string]map[int]*duties{}, registered: map[string]calendar.Date{},
 		cases: map[string]struct {
 			ev       Evidence
 			provider string
@@ -318,10 +336,14 @@ func (f *Fold) apply(e *ledger.Entry) {
 	case "outsourcing.security_reviewed.v1":
 		if p := fold.Read[events.SecurityReviewed](e); p.Passed {
 			f.reviewed[p.Contract] = true
+			f.reviewSeq[p.Contract] = e.Seq
 		}
 	case "outsourcing.contract_signed.v1":
 		p := fold.Read[events.ContractSigned](e)
-		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil})
+		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil,
+			systems: slices.Clone(p.Systems), widened: e.Seq})
+	case "outsourcing.contract_amended.v1":
+		f.amended(ev, fold.Read[events.ContractAmended](e))
 	case "outsourcing.confidentiality_agreement_signed.v1":
 		c := fold.Read[events.ConfidentialityAgreementSigned](e).Contract
 		f.ndas[c] = append(f.ndas[c], ev.Date)
@@ -427,6 +449,61 @@ func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
 	}
 	f.raise("F19", ev, s.Type, fmt.Sprintf("%s 声明发生于 %s，%s 才记录（相隔 %d 个工作日，超过宽限），期限按 %s 计", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date),
 		fmt.Sprintf("%s claims %s but was recorded on %s (%d working days later, past the grace); deadlines count it on %s", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date))
+}
+
+// amended judges an amendment: one that widens the systems, the data or the provider's
+// staff needs a passed security review after the contract's last widening and updated
+// confidentiality terms with it (第三十九条第一款, as for a new contract).
+func (f *Fold) amended(ev Evidence, p *events.ContractAmended) {
+	var c *contract
+	for _, x := range f.contracts {
+		if x.id == p.Contract {
+			c = x
+		}
+	}
+	if c == nil {
+		return
+	}
+	var zh, en []string
+	if add := missing(p.Systems, c.systems); len(add) > 0 {
+		zh, en = append(zh, "新增系统 "+strings.Join(add, "、")), append(en, "adds systems "+strings.Join(add, ", "))
+	}
+	if add := missing(p.Data, c.data); len(add) > 0 {
+		zh, en = append(zh, "新增数据 "+strings.Join(add, "、")), append(en, "adds data "+strings.Join(add, ", "))
+	}
+	if p.ProviderStaff > c.staff && c.staff > 0 {
+		zh, en = append(zh, fmt.Sprintf("服务方人员由 %d 增至 %d", c.staff, p.ProviderStaff)), append(en, fmt.Sprintf("provider staff from %d to %d", c.staff, p.ProviderStaff))
+	}
+	for _, s := range p.Systems {
+		if !slices.Contains(c.systems, s) {
+			c.systems = append(c.systems, s)
+		}
+	}
+	for _, d := range p.Data {
+		if !slices.Contains(c.data, d) {
+			c.data = append(c.data, d)
+		}
+	}
+	if p.ProviderStaff > 0 {
+		c.staff = p.ProviderStaff
+	}
+	if len(zh) == 0 {
+		return
+	}
+	f.amendments = append(f.amendments, &amendment{contract: p.Contract, ev: ev, reviewed: f.reviewSeq[p.Contract] > c.widened,
+		nda: p.ConfidentialityAgreement != nil, widens: zh, widensEN: en})
+	c.widened = ev.Seq
+}
+
+// missing lists the items of want not in have.
+func missing(want, have []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // scope says what a suspension closes, in words: the resources it names (a suspension
@@ -584,6 +661,26 @@ func (f *Fold) contractFindings(asOf calendar.Date) []Finding {
 		out = append(out, f.finding(raised{rule: "F14", inst: c.signed.Institution, actor: c.signed.Person, subject: c.id, arose: c.signed.Date,
 			zh: "签订服务外包协议时" + strings.Join(zh, "，"), en: "outsourcing contract signed with " + strings.Join(en, " and "),
 			evidence: []Evidence{c.signed}}, c.signed.Date, ""))
+	}
+	for _, a := range f.amendments {
+		if asOf.Before(a.ev.Date) {
+			continue
+		}
+		nda := a.nda || slices.Contains(f.ndas[a.contract], a.ev.Date)
+		if a.reviewed && nda {
+			continue
+		}
+		var zh, en []string
+		if !a.reviewed {
+			zh, en = append(zh, "扩大范围前未重新进行安全审查"), append(en, "no passed security review since the contract last widened")
+		}
+		if !nda {
+			zh, en = append(zh, "未同时更新服务安全保护及保密协议"), append(en, "no updated confidentiality agreement signed with it")
+		}
+		out = append(out, f.finding(raised{rule: "F14", inst: a.ev.Institution, actor: a.ev.Person, subject: a.contract, arose: a.ev.Date,
+			zh: "服务外包协议变更（" + strings.Join(a.widens, "；") + "）" + strings.Join(zh, "，"),
+			en: "outsourcing contract amended (" + strings.Join(a.widensEN, "; ") + ") with " + strings.Join(en, " and "),
+			evidence: []Evidence{a.ev}}, a.ev.Date, ""))
 	}
 	return out
 }

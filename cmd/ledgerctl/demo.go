@@ -363,7 +363,7 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	}
 	// From here on the ledger reads the real clock: the timeline is migrated today.
 	clock.set(time.Time{})
-	mig := demoMigration(tl, time.Now())
+	mig := tl.Migration(time.Now())
 	if err := phase("declaring the migration of the year's records", []scenario.Event{mig}, nil); err != nil {
 		return demoResult{}, err
 	}
@@ -429,27 +429,6 @@ func (c *demoClock) now() time.Time {
 		return time.Now()
 	}
 	return c.at
-}
-
-// demoMigration is the authority's declaration that every institution's records of the
-// scenario's days (up to yesterday: today's acts are not late anyway) are migrated during
-// the next day from now: the demo's timeline, brought in as history.
-func demoMigration(tl *scenario.Timeline, now time.Time) scenario.Event {
-	from, until := calendar.DateOf(tl.Events[0].At), calendar.DateOf(tl.Events[len(tl.Events)-1].At)
-	if today := calendar.DateOf(now); !until.Before(today) {
-		until = today.AddDays(-1)
-	}
-	insts := make([]string, len(scenario.Institutions))
-	for i, in := range scenario.Institutions {
-		insts[i] = in.ID
-	}
-	id := fmt.Sprintf("mig-%d-001", now.In(calendar.CST).Year())
-	head := scenario.Institutions[0].Responsible()
-	return scenario.Event{Type: "migration.declared.v1", Stream: "migration/" + id, Institution: scenario.Authority, Person: head, At: now, Parent: -1,
-		Payload: &events.MigrationDeclared{Migration: id, Institutions: insts, ClaimedFrom: from.String(), ClaimedUntil: until.String(),
-			WindowFrom: now.Format(time.RFC3339), WindowUntil: now.Add(24 * time.Hour).Format(time.RFC3339),
-			Source: "演示场景：各机构上一年度办理记录 (the demo scenario's year of records)",
-			Reason: "演示账本于今日补录各机构历史办理记录，按声明日期计 (the demo brings a year of history in today)"}}
 }
 
 // appendAll signs and appends n submissions on up to workers goroutines and returns the

@@ -38,6 +38,7 @@ func TestReportOnDemo(t *testing.T) {
 	t.Run("emergencies", func(t *testing.T) { testReportEmergencies(t, dir) })
 	t.Run("accountability", func(t *testing.T) { testReportAccountability(t, dir) })
 	t.Run("findings", func(t *testing.T) { testReportFindings(t, dir) })
+	t.Run("every rule", func(t *testing.T) { testDemoPlantsEveryRule(t, dir) })
 	t.Run("obligations", func(t *testing.T) { testReportObligations(t, dir) })
 	t.Run("assessment", func(t *testing.T) { testReportAssessment(t, dir) })
 	t.Run("formats", func(t *testing.T) { testReportAllFormats(t, dir) })
@@ -530,5 +531,38 @@ func testReportXLSX(t *testing.T, dir string) {
 	}
 	if stdout := runReport(t, "assessment", "--data", dir, "--year", "2025", "--format", "xlsx"); !strings.HasPrefix(stdout, "PK") {
 		t.Errorf("xlsx to a redirected standard output: %.10q", stdout)
+	}
+}
+
+// testDemoPlantsEveryRule: `ledgerctl demo --end 2025-12-31` then `report findings
+// --as-of 2026-01-01` lists every rule F1–F18, each against the party the Measures hold
+// to it (F2 the project owner, F8 the provider of the data, F18 the suspended party, not
+// the institution that refused it), and the storyline's ids carry 2025, the year of
+// their acts (issue 11).
+func testDemoPlantsEveryRule(t *testing.T, dir string) {
+	out := runReport(t, "findings", "--data", dir, "--format", "json", "--lang", "en")
+	var r reportJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	against := map[string][]string{}
+	for _, row := range r.rows("findings") {
+		against[row["rule"]] = append(against[row["rule"]], row["institution"])
+	}
+	for i := 1; i <= 18; i++ {
+		if rule := fmt.Sprintf("F%d", i); len(against[rule]) == 0 {
+			t.Errorf("%s not raised by the demo", rule)
+		}
+	}
+	for rule, want := range map[string]string{"F2": "wenchuan-county", "F8": "aba-public-security", "F13": "aba-emergency-management",
+		"F16": "ruoergai-county", "F17": "wenchuan-county", "F18": scenario.SuspendedParty.Party} {
+		for _, got := range against[rule] {
+			if got != want {
+				t.Errorf("%s against %s, want %s", rule, got, want)
+			}
+		}
+	}
+	if !strings.Contains(out, "ctr-2025-007") || !strings.Contains(out, "rect-2025-004") || strings.Contains(out, "ctr-2026-") || strings.Contains(out, "emg-2026-") {
+		t.Error("the demo's ids do not carry the year of their acts (2025)")
 	}
 }

@@ -678,8 +678,8 @@ func (f *Fold) contractFindings(asOf calendar.Date) []Finding {
 			zh, en = append(zh, "未同时更新服务安全保护及保密协议"), append(en, "no updated confidentiality agreement signed with it")
 		}
 		out = append(out, f.finding(raised{rule: "F14", inst: a.ev.Institution, actor: a.ev.Person, subject: a.contract, arose: a.ev.Date,
-			zh: "服务外包协议变更（" + strings.Join(a.widens, "；") + "）" + strings.Join(zh, "，"),
-			en: "outsourcing contract amended (" + strings.Join(a.widensEN, "; ") + ") with " + strings.Join(en, " and "),
+			zh:       "服务外包协议变更（" + strings.Join(a.widens, "；") + "）" + strings.Join(zh, "，"),
+			en:       "outsourcing contract amended (" + strings.Join(a.widensEN, "; ") + ") with " + strings.Join(en, " and "),
 			evidence: []Evidence{a.ev}}, a.ev.Date, ""))
 	}
 	return out

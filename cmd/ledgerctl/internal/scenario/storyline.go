@@ -460,7 +460,16 @@ func (g *gen) outsourcing() {
 		Scope: "政务服务平台运行维护 (platform operations)", Systems: []string{"sys.gov-services"}, ConfidentialityAgreement: doc("nda-" + ct), LiabilityDefined: true})
 	c := g.add(s, g.wd(g.tl.Events[s].At, 0), mk, head(mk), "outsourcing.confidentiality_agreement_signed.v1", &events.ConfidentialityAgreementSigned{Contract: ct,
 		Provider: prov, Agreement: doc("nda-" + ct), LiabilityDefined: true})
-	t := g.add(c, g.at(0.50), mk, head(mk), "outsourcing.contract_terminated.v1", &events.ContractTerminated{Contract: ct, Provider: prov, Reason: domain.EndTerminated})
+	// Amendments (第三十九条): a renewal widens nothing; a later widening to another system
+	// and the city's service data, with more provider staff, comes without a new review or
+	// updated confidentiality terms (F14, as a new contract would).
+	a1 := g.add(c, g.at(0.12), mk, head(mk), "outsourcing.contract_amended.v1", &events.ContractAmended{Contract: ct, Provider: prov, Amendment: ct + "-a1",
+		TermUntil: date(g.end.AddDate(1, 0, 0)), Renewal: true, Reason: "续签一年 (renewed for a year)"})
+	a2 := g.add(a1, g.at(0.22), mk, head(mk), "outsourcing.contract_amended.v1", &events.ContractAmended{Contract: ct, Provider: prov, Amendment: ct + "-a2",
+		Systems: []string{"sys.gov-services", "sys.gov-services-mobile"}, Data: []string{"maerkang-city.government-services"}, ProviderStaff: 5,
+		Reason: "运维范围扩大至移动端并可访问政务服务数据 (scope widened to the mobile system and service data)"})
+	g.violate(a2, "F14", "contract amended to widen systems and data without a new security review or updated confidentiality terms")
+	t := g.add(a2, g.at(0.50), mk, head(mk), "outsourcing.contract_terminated.v1", &events.ContractTerminated{Contract: ct, Provider: prov, Reason: domain.EndTerminated})
 	g.tl.Events[t].Payload.(*events.ContractTerminated).EndedOn = date(g.tl.Events[t].At)
 	ar := g.add(t, g.wd(g.tl.Events[t].At, deadline("D9", g.tl.Events[t].At)), mk, sec(mk), "outsourcing.accounts_revoked.v1", &events.AccountsRevoked{Contract: ct,
 		Action: domain.AccountRevoked, Accounts: 6})

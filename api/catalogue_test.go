@@ -30,8 +30,8 @@ func TestEventTypesServed(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Count != len(events.All()) || len(got.Types) != got.Count || got.Count < 80 {
-		t.Fatalf("%d types (count %d), catalogue has %d", len(got.Types), got.Count, len(events.All()))
+	if got.Count != len(events.All())+len(events.KeyTypes()) || len(got.Types) != got.Count || got.Count < 80 {
+		t.Fatalf("%d types (count %d), catalogue has %d and the key registry %d", len(got.Types), got.Count, len(events.All()), len(events.KeyTypes()))
 	}
 	raw := map[string]map[string]any{}
 	var whole struct{ Types []map[string]any }
@@ -52,6 +52,20 @@ func TestEventTypesServed(t *testing.T) {
 		}
 		if arts := ty["articles"].([]any); !strings.HasPrefix(arts[0].(string), "第") {
 			t.Errorf("%s: articles %v", name, arts)
+		}
+	}
+
+	// The key registry's acts are served too, marked, signed by the root key, on
+	// ledger/keys, each with its schema (a client written from the documents enrols keys
+	// with them).
+	for _, k := range events.KeyTypes() {
+		ty, ok := raw[k.Name]
+		if !ok || ty["key_registry"] != true || ty["signer"] != "root" || ty["stream"] != "ledger/keys" || ty["example"] == nil {
+			t.Errorf("%s: %v", k.Name, ty)
+			continue
+		}
+		if resp, b := e.do(http.MethodGet, ty["schema"].(string), "", nil); resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"key_id"`)) {
+			t.Errorf("%s schema: %d %s", k.Name, resp.StatusCode, b)
 		}
 	}
 

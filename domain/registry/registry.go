@@ -625,7 +625,7 @@ func StreamRules() []StreamRule {
 		out = append(out, StreamRule{p + "/{id}", "every institution the " + en + " names: its opener, whom it must answer, a provider or approver it names",
 			"该" + zh + "所列各机构：提出单位、应答复单位、所列提供方或审批单位"})
 	}
-	return append(out, StreamRule{"ledger/keys, ledger/exports", "no institution (the roles that read every entry only)", "任何机构均不持有（仅限可读取全部记录的角色）"})
+	return append(out, StreamRule{"migration/{M}, ledger/keys, ledger/exports", "no institution (the roles that read every entry only)", "任何机构均不持有（仅限可读取全部记录的角色）"})
 }
 
 // MayRead is the one rule for which streams an institution holds (docs/access.md, "its

@@ -84,7 +84,6 @@ func TestEventTypesServed(t *testing.T) {
 	})
 	for _, c := range []struct{ name, path, code string }{
 		{"unknown type", "/v1/event-types/data.teleported.v1/schema", "unknown_type"},
-		{"key registry type", "/v1/event-types/key.registered.v1/schema", "unknown_type"},
 		{"no such route", "/v1/event-types/data.collected.v1", "not_found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -76,15 +76,16 @@ func (x *RectificationEscalated) Validate(p *domain.Problems) {
 	p.Text("reason", x.Reason, art(41))
 }
 
-// AccessSuspended closes a party's access to public data (Art. 42). Resources narrows
-// the suspension; empty means all public data. Parties may be external (party_kind) or a
+// AccessSuspended closes a party's access to public data (Art. 42) from the day it counts
+// on (acttime) until the restoration's. Resources narrows the suspension to those
+// resources; empty means all public data; the findings it leads to (F18) say which. Parties may be external (party_kind) or a
 // public institution (institution: true).
 type AccessSuspended struct {
 	Suspension string                  `json:"suspension"`
 	Party      string                  `json:"party" sensitive:"personal"`
 	PartyKind  domain.PartyKind        `json:"party_kind"`
 	Ground     domain.SuspensionGround `json:"ground"`
-	Resources  []string                `json:"resources,omitempty"`
+	Resources  []string                `json:"resources,omitempty" jsonschema:"description=narrows the suspension to these catalog resources (the Art. 42 '相关公共数据'); absent or empty: all public data. A resource's holder may suspend only access to resources it holds and must name them; every report that shows the suspension says which."`
 	Reason     string                  `json:"reason"`
 	Correction string                  `json:"correction" jsonschema:"description=what the party must correct (督促改正)"`
 }

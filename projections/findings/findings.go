@@ -776,7 +776,18 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 				from = reg
 			}
 			maxGap, last, gap := v.Param("backup_max_interval_days"), from, 0
-			for _, b := range append(slices.Clone(d.backups), end) {
+			// In day order: the log's order is the order of recording, which concurrent
+			// writers (and late or migrated records) do not keep.
+			backups := slices.SortedFunc(slices.Values(d.backups), func(a, b calendar.Date) int {
+				switch {
+				case a.Before(b):
+					return -1
+				case b.Before(a):
+					return 1
+				}
+				return 0
+			})
+			for _, b := range append(backups, end) {
 				gap = max(gap, days(last, b))
 				last = b
 			}

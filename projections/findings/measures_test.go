@@ -119,3 +119,29 @@ func TestArt12F2FallsOnTheProjectOwner(t *testing.T) {
 		t.Errorf("F2: %+v", f2)
 	}
 }
+
+// TestArt37BackupsJudgedInDayOrder: backups recorded out of day order (concurrent
+// writers, late or migrated records) are judged by their days, not by their order in the
+// log: monthly backups recorded shuffled raise no F16 for the backup gap.
+func TestArt37BackupsJudgedInDayOrder(t *testing.T) {
+	l := base()
+	var days []string
+	for d := calendar.MustParse("2025-01-10"); d.Year == 2025; d = d.AddDays(25) {
+		days = append(days, d.String())
+	}
+	for i := range days { // recorded odd days first, then even ones
+		if i%2 == 1 {
+			l.Add("security.backup_completed.v1", "health", days[i], m{"system": "s", "location": "x", "verified": true})
+		}
+	}
+	for i := range days {
+		if i%2 == 0 {
+			l.Add("security.backup_completed.v1", "health", days[i], m{"system": "s", "location": "x", "verified": true})
+		}
+	}
+	for _, x := range fold(t, l).Findings(calendar.MustParse("2026-01-01")) {
+		if x.Rule == "F16" && x.Institution == "health" && strings.Contains(x.CiteZH, "第三十七条第(七)项") {
+			t.Errorf("backup gap from the log's order: %s", x.NoteEN)
+		}
+	}
+}

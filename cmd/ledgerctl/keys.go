@@ -44,7 +44,7 @@ func (o *keysOpts) open(what string) (*client.Client, *crypto.PrivateKey, error)
 	if err != nil {
 		return nil, nil, usage("keys %s: %v", what, err)
 	}
-	return &client.Client{BaseURL: strings.TrimRight(o.server, "/"), HTTP: httpClientWithToken(o.token)}, root, nil
+	return ledgerd(strings.TrimRight(o.server, "/"), o.token), root, nil
 }
 
 // keysResult is what a keys subcommand prints with --json.

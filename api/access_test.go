@@ -28,7 +28,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
-	"github.com/aba-prefecture/dataledger/projections/runner"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/projections/search"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,9 +84,9 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	t.Cleanup(func() { idx.Close() })
 	e.l = e.f.Open(t, e.st, ledger.Options{Limits: testLimits, OnCommit: streams.ApplyBatch})
 	// The index follows the store as ledgerd's runner does; tests catch it up before asking.
-	ir := runner.New(idx, runner.Options{Store: e.st, Logger: slog.New(slog.DiscardHandler)})
+	ir := follow.New(idx, follow.Options{Store: e.st, Logger: slog.New(slog.DiscardHandler)})
 	e.syncIndex = func() {
-		if _, err := ir.RunToEnd(context.Background()); err != nil {
+		if _, err := ir.CatchUp(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/projections/runner"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/projections/search"
 )
 
@@ -64,7 +64,7 @@ func loadHTTPServer(t *testing.T, devRoot bool) (srv *httptest.Server, f *ledger
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { idx.Close() })
-	ir := runner.New(idx, runner.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	ir := follow.New(idx, follow.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	// Searches see what was committed before them, as in ledgerd a moment later.
 	cfg := api.Config{Ledger: l, Logger: slog.New(slog.DiscardHandler), Streams: chk.State(), Search: syncedSearch{idx, ir}}
 	if devRoot {
@@ -207,11 +207,11 @@ func TestLoadServerGoneForGood(t *testing.T) {
 // syncedSearch catches the index up before each query.
 type syncedSearch struct {
 	idx *search.Index
-	r   *runner.Runner
+	r   *follow.Follower
 }
 
 func (s syncedSearch) Search(ctx context.Context, q search.Query) (search.Page, error) {
-	if _, err := s.r.RunToEnd(ctx); err != nil {
+	if _, err := s.r.CatchUp(ctx); err != nil {
 		return search.Page{}, err
 	}
 	return s.idx.Search(ctx, q)

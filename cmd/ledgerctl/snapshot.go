@@ -15,6 +15,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/spf13/cobra"
 )
@@ -144,7 +145,7 @@ func fetchSnapshot(ctx context.Context, server, token, out string) (*api.Snapsho
 	if err := os.Rename(tmp, clean); err != nil {
 		return nil, err
 	}
-	return m, syncDir(filepath.Dir(clean))
+	return m, atomicfile.SyncDir(filepath.Dir(clean))
 }
 
 // checkpointNameRE and keyNameRE are every name a snapshot stream may hold besides ledger.db and snapshot.json:
@@ -304,13 +305,4 @@ func writeFile(p string, b []byte, mode os.FileMode) error {
 	}
 	_, err := writeMember(filepath.Dir(p), filepath.Base(p), bytes.NewReader(b), mode)
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/runner"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/projections/search"
 )
 
@@ -16,7 +16,7 @@ import (
 // caught up from the store at start, then woken by every commit.
 type searchIndex struct {
 	idx    *search.Index
-	r      *runner.Runner
+	r      *follow.Follower
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -31,7 +31,7 @@ func openSearch(c *config, st ledger.Store, log *slog.Logger) (*searchIndex, err
 	if err != nil {
 		return nil, fmt.Errorf("--search: %w", err)
 	}
-	return &searchIndex{idx: idx, r: runner.New(idx, runner.Options{Store: st, Logger: log})}, nil
+	return &searchIndex{idx: idx, r: follow.New(idx, follow.Options{Store: st, Logger: log})}, nil
 }
 
 func (s *searchIndex) start() {

@@ -12,7 +12,7 @@
 // # Basics
 //
 //	x, _ := search.Open(filepath.Join(dataDir, "search.db"))
-//	r := runner.New(x, runner.Options{Store: st})      // catch up, then follow
+//	r := follow.New(x, follow.Options{Store: st})      // catch up, then follow
 //	page, _ := x.Search(ctx, search.Query{Resource: "health.appointments", From: d1, To: d2})
 //	more, _ := x.Search(ctx, search.Query{Resource: "health.appointments", From: d1, To: d2, Cursor: page.Next})
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/google/uuid"
 )
 
@@ -35,7 +36,9 @@ type Checker struct {
 	key    crypto.Signer // the ledger key, for refusal records
 	log    *slog.Logger
 	ledger atomic.Pointer[ledger.Ledger]
-	now    func() time.Time
+	// follower keeps state level with the log (writemodel.go); set by Attach.
+	follower atomic.Pointer[follow.Follower]
+	now      func() time.Time
 }
 
 // SetClock makes the checker read the time from now instead of time.Now: a program that
@@ -58,18 +61,6 @@ func NewChecker(state *registry.State, ledgerKey crypto.Signer, log *slog.Logger
 
 // State is the registry the checker reads.
 func (c *Checker) State() *registry.State { return c.state }
-
-// OnCommit keeps the registry current (ledger.Options.OnCommit).
-func (c *Checker) OnCommit(es []*ledger.Entry) { c.state.ApplyBatch(es) }
-
-// Attach folds what l's store holds and lets the checker record refusals through l.
-func (c *Checker) Attach(ctx context.Context, l *ledger.Ledger) error {
-	if err := c.state.CatchUp(ctx, l.Store()); err != nil {
-		return err
-	}
-	c.ledger.Store(l)
-	return nil
-}
 
 // Wire sets the checker's hooks on opts, so that every program that opens a ledger
 // (ledgerd, demo, submit, load and bench servers, tests) admits acts by the one rule:

@@ -23,11 +23,11 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/internal/version"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -191,7 +191,7 @@ type daemon struct {
 	ln     net.Listener
 	closed bool
 	access *accessRuntime // access.go
-	trim   *trimmer
+	trim   *boltstore.Trimmer
 	comp   *complianceFollower // compliance.go; nil when disabled
 	models *readModels         // readmodels.go: every follower of this process
 }
@@ -219,11 +219,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	d := &daemon{c: c, log: log, st: st}
 	// Opening reads the whole file (bbolt rebuilds its free list by walking every page; the
 	// registry fold reads the log), so trimming starts now, once a second until serving.
-	var db *bolt.DB // only the embedded store maps a file
-	if bs, ok := st.(interface{ DB() *bolt.DB }); ok {
-		db = bs.DB()
-	}
-	d.trim = startTrimmer(db, c.trimEvery, log)
+	d.trim = boltstore.StartTrimmer(st, c.trimEvery, log) // only the embedded store maps a file
 	ok := false
 	defer func() {
 		if !ok {
@@ -292,7 +288,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err := chk.Attach(ctx, d.l); err != nil {
 		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
-	d.trim.started() // opening read the whole file; from now on trim at the normal pace
+	d.trim.Started() // opening read the whole file; from now on trim at the normal pace
 	reg1 := d.l.Registry()
 	if err := checkCreationFlags(c, reg1, rootPub); err != nil {
 		return nil, err
@@ -435,7 +431,7 @@ func (d *daemon) closeLedger() error {
 	}
 	d.models.close()
 	d.access.close()
-	d.trim.stop()
+	d.trim.Stop()
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))
 	}

@@ -50,7 +50,7 @@ func openReadModels(c *config, st ledger.Store, d *daemon, reg prometheus.Regist
 		r.add(idx, 0, nil)
 	}
 	if d.comp != nil {
-		r.add(complianceFeed{d.comp}, c.complianceEvery, d.trim.now)
+		r.add(complianceFeed{d.comp}, c.complianceEvery, d.trim.Now)
 	}
 	if d.access != nil && d.access.shredder != nil {
 		r.add(d.access.shredder, 0, nil)

@@ -154,125 +154,148 @@ type vchunk struct {
 func (v *verifier) walk(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	tasks := make(chan func(), 8*v.opts.Workers)
+	w := &walkState{v: v, tasks: make(chan func(), 8*v.opts.Workers), inFlight: make(chan struct{}, verifyAhead)}
 	var workers sync.WaitGroup
 	for range v.opts.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for t := range tasks {
+		workers.Go(func() {
+			for t := range w.tasks {
 				t()
 			}
-		}()
+		})
 	}
 	chunks := make(chan *vchunk, verifyAhead)
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
 		defer close(chunks)
-		for from := uint64(0); from < v.size && ctx.Err() == nil; from += verifyChunk {
-			c := v.read(ctx, from, min(from+verifyChunk, v.size))
-			for i := 0; i < len(c.slots); i += verifyTask {
-				j := min(i+verifyTask, len(c.slots))
-				c.parsed.Add(1)
-				tasks <- func() { defer c.parsed.Done(); v.parse(c, i, j) }
-			}
-			select {
-			case chunks <- c:
-			case <-ctx.Done():
-				return
-			}
-			if c.readErr != nil {
-				return
-			}
-		}
+		w.readAll(ctx, chunks)
 	}()
-
-	var (
-		sigBad   atomic.Int64 // 1 + the smallest seq whose signature failed; 0: none
-		inFlight = make(chan struct{}, verifyAhead)
-		checked  atomic.Uint64
-		first    *ChainError
-		ioErr    error
-		stepped  uint64
-	)
 	for c := range chunks {
-		c.parsed.Wait()
-		if b := sigBad.Load(); b > 0 && uint64(b-1) < c.from {
-			break // an earlier signature failure already decides the answer
-		}
-		stop := len(c.slots)
-		for i := range c.slots {
-			s := &c.slots[i]
-			if s.err == nil {
-				s.err = v.step(s)
-			}
-			if s.err != nil {
-				first, stop = s.err, i
-				break
-			}
-		}
-		stepped += uint64(stop)
-		if first == nil && c.readErr != nil {
-			if ce, ok := c.readErr.(*ChainError); ok {
-				first = ce
-			} else {
-				ioErr = c.readErr
-			}
-		}
-		inFlight <- struct{}{}
-		c.pending.Store(int64((stop + verifyTask - 1) / verifyTask))
-		if stop == 0 {
-			<-inFlight
-		}
-		for i := 0; i < stop; i += verifyTask {
-			j := min(i+verifyTask, stop)
-			tasks <- func() {
-				for k := i; k < j; k++ {
-					s := &c.slots[k]
-					if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
-						for seq := int64(s.raw.Seq) + 1; ; {
-							b := sigBad.Load()
-							if (b != 0 && b <= seq) || sigBad.CompareAndSwap(b, seq) {
-								break
-							}
-						}
-						break
-					}
-				}
-				checked.Add(uint64(j - i))
-				if c.pending.Add(-1) == 0 {
-					c.slots = nil
-					<-inFlight
-				}
-			}
-		}
-		if v.opts.Progress != nil {
-			v.opts.Progress(checked.Load(), v.size)
-		}
-		if first != nil || ioErr != nil {
+		if !w.chunk(c) {
 			break
 		}
 	}
 	cancel()
 	<-readerDone
-	close(tasks)
+	close(w.tasks)
 	workers.Wait()
+	return w.result(ctx)
+}
 
-	if ioErr != nil {
-		return ioErr
+// walkState is what the walk's stages share.
+type walkState struct {
+	v        *verifier
+	tasks    chan func()
+	inFlight chan struct{}
+	sigBad   atomic.Int64 // 1 + the smallest seq whose signature failed; 0: none
+	checked  atomic.Uint64
+	first    *ChainError
+	ioErr    error
+	stepped  uint64
+}
+
+// readAll reads the log chunk by chunk, queues each chunk's parsing, and hands the
+// chunks on in order; it stops at the first read failure.
+func (w *walkState) readAll(ctx context.Context, chunks chan<- *vchunk) {
+	v := w.v
+	for from := uint64(0); from < v.size && ctx.Err() == nil; from += verifyChunk {
+		c := v.read(ctx, from, min(from+verifyChunk, v.size))
+		for i := 0; i < len(c.slots); i += verifyTask {
+			j := min(i+verifyTask, len(c.slots))
+			c.parsed.Add(1)
+			w.tasks <- func() { defer c.parsed.Done(); v.parse(c, i, j) }
+		}
+		select {
+		case chunks <- c:
+		case <-ctx.Done():
+			return
+		}
+		if c.readErr != nil {
+			return
+		}
 	}
-	if b := sigBad.Load(); b > 0 && (first == nil || uint64(b-1) < first.Seq) {
+}
+
+// chunk applies the sequential rules to a parsed chunk and queues the signature checks
+// of every entry they passed; it reports whether the walk goes on.
+func (w *walkState) chunk(c *vchunk) bool {
+	c.parsed.Wait()
+	if b := w.sigBad.Load(); b > 0 && uint64(b-1) < c.from {
+		return false // an earlier signature failure already decides the answer
+	}
+	stop := len(c.slots)
+	for i := range c.slots {
+		s := &c.slots[i]
+		if s.err == nil {
+			s.err = w.v.step(s)
+		}
+		if s.err != nil {
+			w.first, stop = s.err, i
+			break
+		}
+	}
+	w.stepped += uint64(stop)
+	if w.first == nil && c.readErr != nil {
+		if ce, ok := c.readErr.(*ChainError); ok {
+			w.first = ce
+		} else {
+			w.ioErr = c.readErr
+		}
+	}
+	w.inFlight <- struct{}{}
+	c.pending.Store(int64((stop + verifyTask - 1) / verifyTask))
+	if stop == 0 {
+		<-w.inFlight
+	}
+	for i := 0; i < stop; i += verifyTask {
+		j := min(i+verifyTask, stop)
+		w.tasks <- func() { w.signatures(c, i, j) }
+	}
+	if w.v.opts.Progress != nil {
+		w.v.opts.Progress(w.checked.Load(), w.v.size)
+	}
+	return w.first == nil && w.ioErr == nil
+}
+
+// signatures checks the signatures of slots [i, j), keeping the smallest failing seq.
+func (w *walkState) signatures(c *vchunk, i, j int) {
+	for k := i; k < j; k++ {
+		s := &c.slots[k]
+		if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
+			for seq := int64(s.raw.Seq) + 1; ; {
+				b := w.sigBad.Load()
+				if (b != 0 && b <= seq) || w.sigBad.CompareAndSwap(b, seq) {
+					break
+				}
+			}
+			break
+		}
+	}
+	w.checked.Add(uint64(j - i))
+	if c.pending.Add(-1) == 0 {
+		c.slots = nil
+		<-w.inFlight
+	}
+}
+
+// result is the walk's finding: the smaller of the first entry the sequential rules
+// refused and the first signature failure before it.
+func (w *walkState) result(ctx context.Context) error {
+	v := w.v
+	if w.ioErr != nil {
+		return w.ioErr
+	}
+	if b := w.sigBad.Load(); b > 0 && (w.first == nil || uint64(b-1) < w.first.Seq) {
 		return &ChainError{Seq: uint64(b - 1), Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
 	}
-	if first != nil {
-		return first
+	if w.first != nil {
+		return w.first
 	}
-	if stepped != v.size {
+	if w.stepped != v.size {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fmt.Errorf("verification stopped after %d of %d entries", stepped, v.size)
+		return fmt.Errorf("verification stopped after %d of %d entries", w.stepped, v.size)
 	}
 	if v.opts.Progress != nil {
 		v.opts.Progress(v.size, v.size)

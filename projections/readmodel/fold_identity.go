@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "3ab33e6e6bcc9ceb"
+const FoldIdentity = "830dd9183abce5fd"

@@ -182,7 +182,7 @@ func (s *State) timeOf(sub *ledger.Submission, recordedAt string) acttime.Time {
 // actingInstitution is whose act a submission records: its actor, or for the ledger's
 // record of a refused attempt the institution that submitted the attempt.
 func actingInstitution(sub *ledger.Submission) string {
-	if sub.Type == "ledger.access_refused.v1" {
+	if sub.Type == events.LedgerAccessRefusedV1 {
 		if p := read[events.AccessRefused](sub.Payload); p.ActorInstitution != "" {
 			return p.ActorInstitution
 		}
@@ -285,21 +285,21 @@ func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 	switch sub.Type {
 	case ledger.TypeInitialized:
 		s.authority = read[ledger.GenesisPayload](raw).Authority
-	case "institution.registered.v1", "institution.updated.v1":
+	case events.InstitutionRegisteredV1, events.InstitutionUpdatedV1:
 		p := read[events.InstitutionRegistered](raw)
 		s.institutions[p.Institution] = Institution{ID: p.Institution, NameZH: p.NameZH, NameEN: p.NameEN, Level: p.Level, Kind: p.Kind,
 			County: p.County, DataAuthority: p.DataAuthority, Responsible: s.institutions[p.Institution].Responsible}
-	case "person.registered.v1":
+	case events.PersonRegisteredV1:
 		if s.persons[actor] == nil {
 			s.persons[actor] = map[string]bool{}
 		}
 		s.persons[actor][read[events.PersonRegistered](raw).Person] = true
-	case "person.responsible_designated.v1":
+	case events.PersonResponsibleDesignatedV1:
 		if in, ok := s.institutions[actor]; ok {
 			in.Responsible = read[events.ResponsibleDesignated](raw).Person
 			s.institutions[actor] = in
 		}
-	case "catalog.entry_registered.v1", "catalog.entry_updated.v1":
+	case events.CatalogEntryRegisteredV1, events.CatalogEntryUpdatedV1:
 		p := read[events.CatalogEntry](raw)
 		r := s.resources[p.Resource]
 		holder := p.Responsible
@@ -311,53 +311,53 @@ func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 			spans = append(slices.Clone(spans), Span{Holder: holder, From: seq})
 		}
 		s.resources[p.Resource] = Resource{ID: p.Resource, Holder: holder, Sharing: p.Sharing.Attribute, Opening: p.Opening.Attribute, Source: r.Source, Holders: spans}
-	case "catalog.opening_reclassified.v1":
+	case events.CatalogOpeningReclassifiedV1:
 		p := read[events.OpeningReclassified](raw)
 		if r, ok := s.resources[p.Resource]; ok {
 			r.Opening = p.To
 			s.resources[p.Resource] = r
 		}
-	case "catalog.source_designated.v1":
+	case events.CatalogSourceDesignatedV1:
 		p := read[events.SourceDesignated](raw)
 		r := s.resources[p.Resource]
 		r.ID, r.Source = p.Resource, p.Source
 		s.resources[p.Resource] = r
-	case "share.application_submitted.v1":
+	case events.ShareApplicationSubmittedV1:
 		p := read[events.ShareApplicationSubmitted](raw)
 		s.open("share", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "share.granted.v1", "share.refused.v1":
+	case events.ShareGrantedV1, events.ShareRefusedV1:
 		s.close("share", events.FieldString(read[events.ShareGranted](raw), "application"))
-	case "share.verification_requested.v1":
+	case events.ShareVerificationRequestedV1:
 		p := read[events.ShareVerificationRequested](raw)
 		s.open("verification", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "share.verification_answered.v1":
+	case events.ShareVerificationAnsweredV1:
 		s.close("verification", read[events.ShareVerificationAnswered](raw).Request)
-	case "opening.application_submitted.v1":
+	case events.OpeningApplicationSubmittedV1:
 		p := read[events.OpeningApplicationSubmitted](raw)
 		s.open("opening", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "opening.granted.v1", "opening.refused.v1":
+	case events.OpeningGrantedV1, events.OpeningRefusedV1:
 		s.close("opening", read[events.OpeningRefused](raw).Application)
-	case "development.qualification_applied.v1":
+	case events.DevelopmentQualificationAppliedV1:
 		p := read[events.QualificationApplied](raw)
 		s.open("development", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Party: p.Party.Party, OpenedSeq: seq})
-	case "project.catalog_drafted.v1":
+	case events.ProjectCatalogDraftedV1:
 		p := read[events.ProjectCatalogDrafted](raw)
 		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "project.preliminary_reviewed.v1":
+	case events.ProjectPreliminaryReviewedV1:
 		p := read[events.ProjectPreliminaryReviewed](raw)
 		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: p.Owner, Answerer: p.Owner, OpenedSeq: seq})
-	case "project.approved.v1":
+	case events.ProjectApprovedV1:
 		p := read[events.ProjectApproved](raw)
 		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
 		if c := s.get("project", p.Project); c != nil {
 			c.addParty(p.Approver)
 		}
-	case "data.inconsistency_reported.v1":
+	case events.DataInconsistencyReportedV1:
 		p := read[events.InconsistencyReported](raw)
 		s.open("inconsistency", p.Case, &Case{ID: p.Case, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "data.inconsistency_resolved.v1":
+	case events.DataInconsistencyResolvedV1:
 		s.close("inconsistency", read[events.InconsistencyResolved](raw).Case)
-	case "data.collected.v1":
+	case events.DataCollectedV1:
 		p := read[events.DataCollected](raw)
 		if p.Emergency != "" && p.Resource != "" {
 			if s.collectors[p.Emergency] == nil {
@@ -367,40 +367,40 @@ func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 				s.collectors[p.Emergency][p.Resource] = append(cs, actor)
 			}
 		}
-	case "development.qualification_granted.v1", "development.qualification_refused.v1":
+	case events.DevelopmentQualificationGrantedV1, events.DevelopmentQualificationRefusedV1:
 		s.close("development", read[events.QualificationRefused](raw).Application)
-	case "correction.requested.v1":
+	case events.CorrectionRequestedV1:
 		p := read[events.CorrectionRequested](raw)
 		s.open("correction", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "correction.forwarded.v1":
+	case events.CorrectionForwardedV1:
 		p := read[events.CorrectionForwarded](raw)
 		if c := s.get("correction", p.Request); c != nil {
 			c.Answerer = p.Institution
 			c.addParty(p.Institution)
 		}
-	case "correction.completed.v1":
+	case events.CorrectionCompletedV1:
 		s.close("correction", read[events.CorrectionCompleted](raw).Request)
-	case "subject_request.received.v1":
+	case events.SubjectRequestReceivedV1:
 		p := read[events.SubjectRequestReceived](raw)
 		s.open("subject", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "subject_request.answered.v1":
+	case events.SubjectRequestAnsweredV1:
 		s.close("subject", read[events.SubjectRequestAnswered](raw).Request)
-	case "rectification.ordered.v1":
+	case events.RectificationOrderedV1:
 		p := read[events.RectificationOrdered](raw)
 		s.open("rectification", p.Order, &Case{ID: p.Order, Type: sub.Type, By: actor, Answerer: p.Institution, OpenedSeq: seq})
-	case "rectification.completed.v1":
+	case events.RectificationCompletedV1:
 		s.close("rectification", read[events.RectificationCompleted](raw).Order)
-	case "emergency.declared.v1":
+	case events.EmergencyDeclaredV1:
 		p := read[events.EmergencyDeclared](raw)
 		s.open("emergency", p.Emergency, &Case{ID: p.Emergency, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "emergency.ended.v1":
+	case events.EmergencyEndedV1:
 		s.close("emergency", read[events.EmergencyEnded](raw).Emergency)
-	case "outsourcing.security_reviewed.v1", "outsourcing.contract_signed.v1":
+	case events.OutsourcingSecurityReviewedV1, events.OutsourcingContractSignedV1:
 		p := read[events.ContractSigned](raw)
 		s.open("contract", p.Contract, &Case{ID: p.Contract, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "outsourcing.contract_terminated.v1":
+	case events.OutsourcingContractTerminatedV1:
 		s.close("contract", read[events.ContractTerminated](raw).Contract)
-	case "access.suspended.v1":
+	case events.AccessSuspendedV1:
 		p := read[events.AccessSuspended](raw)
 		if s.suspensions[p.Party] == nil {
 			s.suspensions[p.Party] = map[string]Suspension{}
@@ -412,7 +412,7 @@ func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 		if !slices.Contains(s.issuers[p.Party], actor) {
 			s.issuers[p.Party] = append(s.issuers[p.Party], actor)
 		}
-	case "access.restored.v1":
+	case events.AccessRestoredV1:
 		p := read[events.AccessRestored](raw)
 		if _, ok := s.suspensions[p.Party][p.Suspension]; ok {
 			until := s.timeOf(sub, recordedAt).Effective
@@ -428,7 +428,7 @@ func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 			}
 		}
 		delete(s.suspensions[p.Party], p.Suspension)
-	case "migration.declared.v1":
+	case events.MigrationDeclaredV1:
 		p := read[events.MigrationDeclared](raw)
 		from, err1 := calendar.Parse(p.ClaimedFrom)
 		until, err2 := calendar.Parse(p.ClaimedUntil)

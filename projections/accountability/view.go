@@ -306,7 +306,7 @@ func (v *View) Apply(e *ledger.Entry) {
 	if v.Track != "" {
 		t := fold.Read[touched](e)
 		hit := t.Resource == v.Track || t.Output == v.Track || slices.Contains(t.Resources, v.Track)
-		if !hit && t.Application != "" && sub.Type == "share.granted.v1" {
+		if !hit && t.Application != "" && sub.Type == events.ShareGrantedV1 {
 			c, ok := v.reg.Case("share", t.Application)
 			hit = ok && c.Resource == v.Track
 		}
@@ -315,32 +315,32 @@ func (v *View) Apply(e *ledger.Entry) {
 		}
 	}
 	switch sub.Type {
-	case "institution.registered.v1", "institution.updated.v1":
+	case events.InstitutionRegisteredV1, events.InstitutionUpdatedV1:
 		p := fold.Read[events.InstitutionRegistered](e)
 		if p.Institution == "" {
 			return
 		}
 		in := v.institution(p.Institution)
 		in.NameZH, in.NameEN, in.Level, in.County, in.DataAuthority = p.NameZH, p.NameEN, p.Level, p.County, p.DataAuthority
-	case "person.registered.v1":
+	case events.PersonRegisteredV1:
 		p := fold.Read[events.PersonRegistered](e)
 		v.institution(actor).titles[p.Person] = p.Title
-	case "person.responsible_designated.v1":
+	case events.PersonResponsibleDesignatedV1:
 		p := fold.Read[events.ResponsibleDesignated](e)
 		in := v.institution(actor)
 		in.Responsible, in.ResponsibleSince, in.ResponsibleSeq = p.Person, p.Since, e.Seq
-	case "person.post_assigned.v1":
+	case events.PersonPostAssignedV1:
 		p := fold.Read[events.PostAssigned](e)
 		in := v.institution(actor)
 		in.Posts = append(in.Posts, &Post{Person: p.Person, Post: p.Post, Since: p.Since, Seq: e.Seq})
-	case "person.post_ended.v1":
+	case events.PersonPostEndedV1:
 		p := fold.Read[events.PostEnded](e)
 		for _, po := range v.institution(actor).Posts {
 			if po.Person == p.Person && po.Post == p.Post && po.Ended == nil {
 				po.Ended = &Act{On: a.On, Seq: e.Seq}
 			}
 		}
-	case "catalog.entry_registered.v1", "catalog.entry_updated.v1":
+	case events.CatalogEntryRegisteredV1, events.CatalogEntryUpdatedV1:
 		p := fold.Read[events.CatalogEntry](e)
 		if p.Resource == "" {
 			return
@@ -353,7 +353,7 @@ func (v *View) Apply(e *ledger.Entry) {
 		}
 		r.hold(r.Responsible, HeldResponsible, CustodyHolding, a)
 		r.operate(p.System, r.Responsible, "institution", a)
-	case "catalog.source_designated.v1":
+	case events.CatalogSourceDesignatedV1:
 		p := fold.Read[events.SourceDesignated](e)
 		if p.Resource != "" {
 			r := v.resource(p.Resource)
@@ -363,7 +363,7 @@ func (v *View) Apply(e *ledger.Entry) {
 				dr.Source, dr.SourceVia, dr.SourceSeq = p.Source, p.Resource, e.Seq
 			}
 		}
-	case "data.collected.v1":
+	case events.DataCollectedV1:
 		p := fold.Read[events.DataCollected](e)
 		if p.Resource == "" {
 			return
@@ -384,26 +384,26 @@ func (v *View) Apply(e *ledger.Entry) {
 		c.Last = a
 		c.Emergencies = addString(c.Emergencies, p.Emergency)
 		r.hold(actor, HeldCollected, CustodyHolding, a)
-	case "data.aggregated.v1":
+	case events.DataAggregatedV1:
 		p := fold.Read[events.DataAggregated](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).operate(p.Database, v.reg.Authority(), "platform", a)
 		}
-	case "data.stored.v1":
+	case events.DataStoredV1:
 		p := fold.Read[events.DataStored](e)
 		if p.Resource != "" {
 			r := v.resource(p.Resource)
 			r.hold(actor, HeldStored, CustodyHolding, a)
 			r.operate(p.System, actor, "institution", a)
 		}
-	case "data.processed.v1":
+	case events.DataProcessedV1:
 		p := fold.Read[events.DataProcessed](e)
 		if p.Resource != "" {
 			r := v.resource(p.Resource)
 			r.operate(p.System, actor, "institution", a)
 			r.use(Use{User: actor, Kind: UseProcessed, Purpose: p.Purpose}, p.Records, a)
 		}
-	case "data.transmitted.v1":
+	case events.DataTransmittedV1:
 		p := fold.Read[events.DataTransmitted](e)
 		if p.Resource != "" {
 			r := v.resource(p.Resource)
@@ -412,40 +412,40 @@ func (v *View) Apply(e *ledger.Entry) {
 				r.hold(p.To, HeldReceived, CustodyHolding, a)
 			}
 		}
-	case "data.copied.v1":
+	case events.DataCopiedV1:
 		p := fold.Read[events.DataCopied](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).hold(actor, HeldCopied, CustodyHolding, a)
 		}
-	case "data.exported.v1":
+	case events.DataExportedV1:
 		p := fold.Read[events.DataExported](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).use(Use{User: actor, Kind: UseExported, Grant: p.Approval, Purpose: p.Reason}, p.Records, a)
 		}
-	case "data.desensitised.v1":
+	case events.DataDesensitisedV1:
 		p := fold.Read[events.DataDesensitised](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).use(Use{User: actor, Kind: UseDesens, Grant: p.Approval, Purpose: p.Reason}, p.Records, a)
 		}
-	case "data.sealed.v1", "emergency.data_sealed.v1":
+	case events.DataSealedV1, events.EmergencyDataSealedV1:
 		if res := fold.Read[touched](e).Resource; res != "" {
 			v.resource(res).hold(actor, HeldDisposed, CustodySealed, a)
 		}
-	case "data.destroyed.v1", "emergency.data_destroyed.v1":
+	case events.DataDestroyedV1, events.EmergencyDataDestroyedV1:
 		if res := fold.Read[touched](e).Resource; res != "" {
 			v.resource(res).hold(actor, HeldDisposed, CustodyDestroyed, a)
 		}
-	case "share.granted.v1":
+	case events.ShareGrantedV1:
 		p := fold.Read[events.ShareGranted](e)
 		if p.Grant != "" {
 			v.grants[p.Grant] = grant{application: p.Application, purposes: p.Purposes}
 		}
-	case "share.data_obtained.v1":
+	case events.ShareDataObtainedV1:
 		p := fold.Read[events.ShareDataObtained](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).hold(actor, HeldObtained, CustodyHolding, a)
 		}
-	case "share.data_used.v1":
+	case events.ShareDataUsedV1:
 		p := fold.Read[events.ShareDataUsed](e)
 		if p.Resource == "" {
 			return
@@ -456,7 +456,7 @@ func (v *View) Apply(e *ledger.Entry) {
 			u.WithinGrant = &within
 		}
 		v.resource(p.Resource).use(u, p.Records, a)
-	case "opening.data_obtained.v1":
+	case events.OpeningDataObtainedV1:
 		p := fold.Read[events.OpeningDataObtained](e)
 		if p.Resource != "" {
 			user := "opening/" + p.Application
@@ -465,12 +465,12 @@ func (v *View) Apply(e *ledger.Entry) {
 			}
 			v.resource(p.Resource).use(Use{User: user, Kind: UseOpenData, Grant: p.Application}, p.Records, a)
 		}
-	case "development.data_developed.v1":
+	case events.DevelopmentDataDevelopedV1:
 		p := fold.Read[events.DataDeveloped](e)
 		if p.Resource != "" {
 			v.resource(p.Resource).use(Use{User: "development/" + p.Application, Kind: UseDeveloped, Grant: p.Application, Purpose: p.Product}, 0, a)
 		}
-	case "outsourcing.contract_signed.v1":
+	case events.OutsourcingContractSignedV1:
 		p := fold.Read[events.ContractSigned](e)
 		if p.Contract != "" {
 			prior := v.pending[p.Contract]
@@ -479,17 +479,17 @@ func (v *View) Apply(e *ledger.Entry) {
 				History: append(prior, ContractAct{Act: a, Type: sub.Type, ZH: "签订：" + p.Scope + "；系统 " + strings.Join(p.Systems, "、"),
 					EN: "signed: " + p.Scope + "; systems " + strings.Join(p.Systems, ", ")})}
 		}
-	case "outsourcing.security_reviewed.v1":
+	case events.OutsourcingSecurityReviewedV1:
 		p := fold.Read[events.SecurityReviewed](e)
 		zh, en := "安全审查未通过", "security review failed"
 		if p.Passed {
 			zh, en = "安全审查通过", "security review passed"
 		}
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: zh, EN: en})
-	case "outsourcing.confidentiality_agreement_signed.v1":
+	case events.OutsourcingConfidentialityAgreementSignedV1:
 		p := fold.Read[events.ConfidentialityAgreementSigned](e)
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "签订服务安全保护及保密协议", EN: "confidentiality agreement signed"})
-	case "outsourcing.contract_amended.v1":
+	case events.OutsourcingContractAmendedV1:
 		p := fold.Read[events.ContractAmended](e)
 		var zh, en []string
 		if p.Scope != "" {
@@ -522,7 +522,7 @@ func (v *View) Apply(e *ledger.Entry) {
 			}
 		}
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "变更 " + p.Amendment + "：" + strings.Join(zh, "；"), EN: "amendment " + p.Amendment + ": " + strings.Join(en, "; ")})
-	case "outsourcing.contract_terminated.v1":
+	case events.OutsourcingContractTerminatedV1:
 		p := fold.Read[events.ContractTerminated](e)
 		if c, ok := v.contracts[p.Contract]; ok && c.Ended == nil {
 			c.Ended = &Act{On: a.On, Seq: e.Seq}
@@ -531,10 +531,10 @@ func (v *View) Apply(e *ledger.Entry) {
 			}
 		}
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "终止（" + p.Reason.ZH() + "，" + p.EndedOn + "）", EN: "ended (" + p.Reason.String() + ", " + p.EndedOn + ")"})
-	case "outsourcing.accounts_revoked.v1":
+	case events.OutsourcingAccountsRevokedV1:
 		p := fold.Read[events.AccountsRevoked](e)
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: fmt.Sprintf("撤销账号或重置密码 %d 个", p.Accounts), EN: fmt.Sprintf("%d accounts revoked or reset", p.Accounts)})
-	case "outsourcing.provider_deletion_evidenced.v1":
+	case events.OutsourcingProviderDeletionEvidencedV1:
 		p := fold.Read[events.ProviderDeletionEvidenced](e)
 		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "服务方不可逆删除已证明", EN: "provider's irreversible deletion evidenced"})
 	}

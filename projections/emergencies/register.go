@@ -100,14 +100,14 @@ func (r *Register) Apply(e *ledger.Entry) {
 	r.reg.Apply(e)
 	act := &Act{By: e.Submission.Actor.Institution, On: fold.Day(r.reg, e), Seq: e.Seq}
 	switch e.Submission.Type {
-	case "emergency.declared.v1":
+	case events.EmergencyDeclaredV1:
 		p := fold.Read[events.EmergencyDeclared](e)
 		if p.Emergency == "" {
 			return
 		}
 		em := r.get(p.Emergency)
 		em.Title, em.Kind, em.Declared = p.Title, p.Kind, act
-	case "data.collected.v1":
+	case events.DataCollectedV1:
 		p := fold.Read[events.DataCollected](e)
 		if p.Emergency == "" || p.Resource == "" {
 			return
@@ -118,7 +118,7 @@ func (r *Register) Apply(e *ledger.Entry) {
 		}
 		d.Records += p.Records
 		d.Collections = append(d.Collections, e.Seq)
-	case "emergency.ended.v1":
+	case events.EmergencyEndedV1:
 		p := fold.Read[events.EmergencyEnded](e)
 		if p.Emergency == "" {
 			return
@@ -126,24 +126,24 @@ func (r *Register) Apply(e *ledger.Entry) {
 		em := r.get(p.Emergency)
 		em.Ended = act
 		em.EndedOn = obligations.StartOf(p.EndedOn, act.On) // as the obligations fold counts D8
-	case "emergency.data_evaluated.v1":
+	case events.EmergencyDataEvaluatedV1:
 		p := fold.Read[events.EmergencyDataEvaluated](e)
 		if p.Emergency == "" || p.Resource == "" {
 			return
 		}
 		d := r.get(p.Emergency).data(p.Resource)
 		d.Evaluation, d.Categories, d.Disposition = act, p.Categories, p.Disposition
-	case "emergency.data_sealed.v1":
+	case events.EmergencyDataSealedV1:
 		p := fold.Read[events.EmergencyDataSealed](e)
 		if p.Emergency != "" && p.Resource != "" {
 			r.get(p.Emergency).data(p.Resource).Sealed = act
 		}
-	case "emergency.data_destroyed.v1":
+	case events.EmergencyDataDestroyedV1:
 		p := fold.Read[events.EmergencyDataDestroyed](e)
 		if p.Emergency != "" && p.Resource != "" {
 			r.get(p.Emergency).data(p.Resource).Destroyed = act
 		}
-	case "emergency.application_shut_down.v1":
+	case events.EmergencyApplicationShutDownV1:
 		p := fold.Read[events.EmergencyApplicationShutDown](e)
 		if p.Emergency != "" && p.Application != "" {
 			em := r.get(p.Emergency)

@@ -231,8 +231,8 @@ func (f *Fold) raise(rule string, ev Evidence, subject, zh, en string, more ...E
 }
 
 var supervised = map[string]domain.SupervisedAct{
-	"data.copied.v1": domain.ActCopy, "data.exported.v1": domain.ActExport, "data.desensitised.v1": domain.ActDesensitise,
-	"data.modified.v1": domain.ActModify, "data.deleted.v1": domain.ActDelete,
+	events.DataCopiedV1: domain.ActCopy, events.DataExportedV1: domain.ActExport, events.DataDesensitisedV1: domain.ActDesensitise,
+	events.DataModifiedV1: domain.ActModify, events.DataDeletedV1: domain.ActDelete,
 }
 
 func (f *Fold) apply(e *ledger.Entry) {
@@ -260,52 +260,52 @@ func (f *Fold) apply(e *ledger.Entry) {
 		return
 	}
 	switch s.Type {
-	case "institution.registered.v1":
+	case events.InstitutionRegisteredV1:
 		id := fold.Read[events.InstitutionRegistered](e).Institution
 		if _, ok := f.registered[id]; !ok {
 			f.registered[id] = ev.Date
 		}
-	case "security.approval_granted.v1":
+	case events.SecurityApprovalGrantedV1:
 		p := fold.Read[events.ApprovalGranted](e)
 		until, _ := calendar.Parse(p.ValidUntil)
 		f.approvals[p.Approval] = approval{inst: actor, resource: p.Resource, acts: p.Acts, until: until}
-	case "share.granted.v1":
+	case events.ShareGrantedV1:
 		p := fold.Read[events.ShareGranted](e)
 		f.grants[p.Grant] = p.Purposes
-	case "share.data_used.v1":
+	case events.ShareDataUsedV1:
 		p := fold.Read[events.ShareDataUsed](e)
 		if ps, ok := f.grants[p.Grant]; ok && p.Grant != "" && !slices.Contains(ps, p.Purpose) {
 			f.raise("F10", ev, p.Resource, fmt.Sprintf("按授权 %s 获取的数据用于“%s”，授权用途为：%s", p.Grant, p.Purpose, strings.Join(ps, "；")),
 				fmt.Sprintf("data shared under grant %s used for %q; granted purposes: %s", p.Grant, p.Purpose, strings.Join(ps, "; ")))
 		}
-	case "catalog.source_designated.v1":
+	case events.CatalogSourceDesignatedV1:
 		p := fold.Read[events.SourceDesignated](e)
 		for _, d := range p.Duplicates {
 			f.designated[d] = [2]string{p.Resource, p.Source}
 		}
-	case "emergency.declared.v1":
+	case events.EmergencyDeclaredV1:
 		d := ev.Date
 		f.emergencies[fold.Read[events.EmergencyDeclared](e).Emergency] = [2]*calendar.Date{&d, nil}
-	case "emergency.ended.v1":
+	case events.EmergencyEndedV1:
 		p := fold.Read[events.EmergencyEnded](e)
 		if em, ok := f.emergencies[p.Emergency]; ok {
 			end := obligations.StartOf(p.EndedOn, ev.Date)
 			em[1] = &end
 			f.emergencies[p.Emergency] = em
 		}
-	case "data.collected.v1":
+	case events.DataCollectedV1:
 		f.collected(ev, fold.Read[events.DataCollected](e))
-	case "data.aggregation_refused.v1":
+	case events.DataAggregationRefusedV1:
 		if p := fold.Read[events.AggregationRefused](e); p.LegalBasis == "" {
 			f.raise("F6", ev, p.Resource, "拒绝归集："+p.Reason, "aggregation refused: "+p.Reason)
 		}
-	case "data.inconsistency_reported.v1":
+	case events.DataInconsistencyReportedV1:
 		p := fold.Read[events.InconsistencyReported](e)
 		f.cases[p.Case] = struct {
 			ev       Evidence
 			provider string
 		}{ev, p.Provider}
-	case "data.inconsistency_resolved.v1":
+	case events.DataInconsistencyResolvedV1:
 		p := fold.Read[events.InconsistencyResolved](e)
 		if c, ok := f.cases[p.Case]; ok && p.Confirmed {
 			// The fault is the provider's data, not an act: the finding names the provider and
@@ -314,9 +314,9 @@ func (f *Fold) apply(e *ledger.Entry) {
 				zh: "经核实提供的数据不一致或无法使用：" + p.Resolution, en: "provided data confirmed inconsistent or unusable: " + p.Resolution,
 				evidence: []Evidence{c.ev, ev}})
 		}
-	case "project.catalog_drafted.v1":
+	case events.ProjectCatalogDraftedV1:
 		f.drafted[fold.Read[events.ProjectCatalogDrafted](e).Project] = true
-	case "project.approved.v1":
+	case events.ProjectApprovedV1:
 		if p := fold.Read[events.ProjectApproved](e); !f.drafted[p.Project] {
 			// The unit building the system compiles its catalog (第十二条): F2 falls on the
 			// project's owner (the case's opener, or the owner the authority's preliminary
@@ -329,29 +329,29 @@ func (f *Fold) apply(e *ledger.Entry) {
 				zh: fmt.Sprintf("项目审批前未编制项目数据资源目录（建设单位 %s；审批机关 %s，%s）", owner, p.Approver, p.ApprovalRef),
 				en: fmt.Sprintf("project approved without a project data-resource catalog (owner %s; approved by %s, %s)", owner, p.Approver, p.ApprovalRef)})
 		}
-	case "project.accepted.v1":
+	case events.ProjectAcceptedV1:
 		if p := fold.Read[events.ProjectAccepted](e); !p.CatalogOnPlatform {
 			f.raise("F2", ev, p.Project, "项目验收时目录未纳入阿坝州大数据平台", "project accepted without its catalog on the platform")
 		}
-	case "outsourcing.security_reviewed.v1":
+	case events.OutsourcingSecurityReviewedV1:
 		if p := fold.Read[events.SecurityReviewed](e); p.Passed {
 			f.reviewed[p.Contract] = true
 			f.reviewSeq[p.Contract] = e.Seq
 		}
-	case "outsourcing.contract_signed.v1":
+	case events.OutsourcingContractSignedV1:
 		p := fold.Read[events.ContractSigned](e)
 		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil,
 			systems: slices.Clone(p.Systems), widened: e.Seq})
-	case "outsourcing.contract_amended.v1":
+	case events.OutsourcingContractAmendedV1:
 		f.amended(ev, fold.Read[events.ContractAmended](e))
-	case "outsourcing.confidentiality_agreement_signed.v1":
+	case events.OutsourcingConfidentialityAgreementSignedV1:
 		c := fold.Read[events.ConfidentialityAgreementSigned](e).Contract
 		f.ndas[c] = append(f.ndas[c], ev.Date)
-	case "opening.granted.v1":
+	case events.OpeningGrantedV1:
 		if p := fold.Read[events.OpeningGranted](e); p.SecurityCommitment == nil || p.UseAgreement == nil {
 			f.raise("F15", ev, p.Application, "有条件开放未签署安全承诺书和开放利用协议", "conditional opening granted without a signed security commitment and use agreement")
 		}
-	case "ledger.access_refused.v1":
+	case events.LedgerAccessRefusedV1:
 		p := fold.Read[events.AccessRefused](e)
 		// The ledger signs this entry for the institution that correctly refused the
 		// attempt (ActorInstitution submitted it): the finding is held against the party
@@ -361,25 +361,25 @@ func (f *Fold) apply(e *ledger.Entry) {
 		zh, en := f.scope(p.Party, p.Suspension)
 		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）；暂停 %s：%s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, zh),
 			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s); suspension %s: %s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, en))
-	case "security.training_held.v1":
+	case events.SecurityTrainingHeldV1:
 		f.duty(actor, f.heldOn(e, fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
-	case "security.drill_held.v1":
+	case events.SecurityDrillHeldV1:
 		f.duty(actor, f.heldOn(e, fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
-	case "security.stress_tested.v1":
+	case events.SecurityStressTestedV1:
 		f.duty(actor, ev.Date).stress++
-	case "security.backup_completed.v1":
+	case events.SecurityBackupCompletedV1:
 		d := f.duty(actor, ev.Date)
 		d.backups = append(d.backups, ev.Date)
-	case "rectification.ordered.v1":
+	case events.RectificationOrderedV1:
 		p := fold.Read[events.RectificationOrdered](e)
 		dl, _ := calendar.Parse(p.Deadline)
 		f.orders = append(f.orders, &order{Rectification: Rectification{Order: p.Order, Seq: ev.Seq, Ordered: ev.Date, Deadline: dl},
 			inst: p.Institution, rules: p.Findings, evidence: p.Evidence})
-	case "rectification.completed.v1":
+	case events.RectificationCompletedV1:
 		if o := f.order(fold.Read[events.RectificationCompleted](e).Order); o != nil && o.Completed == nil {
 			o.Completed = &ev
 		}
-	case "rectification.escalated.v1":
+	case events.RectificationEscalatedV1:
 		if o := f.order(fold.Read[events.RectificationEscalated](e).Order); o != nil && o.Escalated == nil {
 			o.Escalated = &ev
 		}
@@ -439,7 +439,7 @@ func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
 	if _, ok := events.Lookup(s.Type); !ok {
 		return
 	}
-	if s.Type == "ledger.access_refused.v1" {
+	if s.Type == events.LedgerAccessRefusedV1 {
 		p := fold.Read[events.AccessRefused](&ledger.Entry{Submission: *s})
 		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
 	}

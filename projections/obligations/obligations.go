@@ -199,7 +199,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 	ref := RefOf(e, f.reg.TimeOf(e))
 	actor := s.Actor.Institution
 	switch s.Type {
-	case "catalog.update_triggered.v1":
+	case events.CatalogUpdateTriggeredV1:
 		p := fold.Read[events.CatalogUpdateTriggered](e)
 		o, err := f.open("D1", ref.ID, actor, ref, dateOr(p.AroseOn, ref.Date))
 		o.pending = map[string]bool{}
@@ -207,7 +207,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 			o.pending[r] = true
 		}
 		return err
-	case "catalog.entry_updated.v1":
+	case events.CatalogEntryUpdatedV1:
 		p := fold.Read[events.CatalogEntryUpdated](e)
 		if o := f.byKey["D1/"+p.Trigger]; o != nil && p.Trigger != "" {
 			delete(o.pending, p.Resource)
@@ -217,7 +217,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		k := actor + "/" + p.Resource
 		f.d2[k] = append(f.d2[k], o)
 		return err
-	case "catalog.update_reported.v1":
+	case events.CatalogUpdateReportedV1:
 		for _, r := range fold.Read[events.CatalogUpdateReported](e).Resources {
 			k := actor + "/" + r
 			for _, o := range f.d2[k] {
@@ -225,7 +225,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 			}
 			delete(f.d2, k)
 		}
-	case "correction.requested.v1":
+	case events.CorrectionRequestedV1:
 		p := fold.Read[events.CorrectionRequested](e)
 		res, ok := f.reg.Resource(p.Resource)
 		if f.reg.IsAuthority(actor) && ok && res.Holder != actor {
@@ -234,12 +234,12 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		}
 		_, err := f.open("D3", p.Request, actor, ref, ref.Date)
 		return err
-	case "correction.forwarded.v1":
+	case events.CorrectionForwardedV1:
 		p := fold.Read[events.CorrectionForwarded](e)
 		f.act(f.byKey["D4/"+p.Request], ref, true)
 		_, err := f.open("D3", p.Request, p.Institution, ref, ref.Date)
 		return err
-	case "correction.extended.v1":
+	case events.CorrectionExtendedV1:
 		o := f.byKey["D3/"+fold.Read[events.CorrectionExtended](e).Request]
 		if o == nil || o.metAt >= 0 || o.Extended || o.version == nil || o.Due.Before(ref.Date) {
 			return nil // an extension after the deadline has passed does not revive it
@@ -249,14 +249,14 @@ func (f *Fold) apply(e *ledger.Entry) error {
 			return fmt.Errorf("obligations: D3 extension of %s: %w", o.Subject, err)
 		}
 		o.Due, o.Extended = due, true
-	case "correction.completed.v1":
+	case events.CorrectionCompletedV1:
 		req := fold.Read[events.CorrectionCompleted](e).Request
 		if o := f.byKey["D3/"+req]; o != nil {
 			f.act(o, ref, true)
 		} else {
 			f.act(f.byKey["D4/"+req], ref, true) // answered directly, never forwarded
 		}
-	case "share.application_submitted.v1":
+	case events.ShareApplicationSubmittedV1:
 		p := fold.Read[events.ShareApplicationSubmitted](e)
 		res, _ := f.reg.Resource(p.Resource)
 		if res.Sharing == domain.SharingUnconditional {
@@ -268,48 +268,48 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		}
 		_, err := f.open("D5", p.Application, provider, ref, ref.Date)
 		return err
-	case "share.granted.v1", "share.refused.v1":
+	case events.ShareGrantedV1, events.ShareRefusedV1:
 		f.act(f.byKey["D5/"+fold.Read[events.ShareRefused](e).Application], ref, true)
-	case "opening.withdrawal_requested.v1":
+	case events.OpeningWithdrawalRequestedV1:
 		p := fold.Read[events.WithdrawalRequested](e)
 		_, err := f.open("D6", p.Request, f.holder(p.Resource, actor), ref, ref.Date)
 		return err
-	case "opening.withdrawal_answered.v1":
+	case events.OpeningWithdrawalAnsweredV1:
 		f.act(f.byKey["D6/"+fold.Read[events.WithdrawalAnswered](e).Request], ref, true)
-	case "opening.suspended.v1":
+	case events.OpeningSuspendedV1:
 		c := fold.Read[events.OpeningSuspended](e).Cause
 		f.act(f.byKey["D6/"+c], ref, true)
 		f.act(f.byKey["D7/"+c], ref, true)
-	case "opening.risk_found.v1":
+	case events.OpeningRiskFoundV1:
 		p := fold.Read[events.OpeningRiskFound](e)
 		_, err := f.open("D7", p.Risk, f.holder(p.Resource, actor), ref, ref.Date)
 		return err
-	case "data.collected.v1":
+	case events.DataCollectedV1:
 		if p := fold.Read[events.DataCollected](e); p.Emergency != "" {
 			f.emergency(p.Emergency).collected[p.Resource] = true
 		}
-	case "emergency.ended.v1":
+	case events.EmergencyEndedV1:
 		p := fold.Read[events.EmergencyEnded](e)
 		em := f.emergency(p.Emergency)
 		o, err := f.open("D8", p.Emergency, actor, ref, dateOr(p.EndedOn, ref.Date))
 		em.ended = o
 		f.checkD8(em, nil)
 		return err
-	case "emergency.data_evaluated.v1":
+	case events.EmergencyDataEvaluatedV1:
 		p := fold.Read[events.EmergencyDataEvaluated](e)
 		em := f.emergency(p.Emergency)
 		em.evaluated[p.Resource] = p.Disposition
 		f.checkD8(em, &ref)
-	case "emergency.data_sealed.v1", "emergency.data_destroyed.v1":
+	case events.EmergencyDataSealedV1, events.EmergencyDataDestroyedV1:
 		p := fold.Read[events.EmergencyDataSealed](e)
 		em := f.emergency(p.Emergency)
 		em.disposed[p.Resource] = true
 		f.checkD8(em, &ref)
-	case "emergency.application_shut_down.v1":
+	case events.EmergencyApplicationShutDownV1:
 		em := f.emergency(fold.Read[events.EmergencyApplicationShutDown](e).Emergency)
 		em.shutdowns++
 		f.checkD8(em, &ref)
-	case "outsourcing.contract_terminated.v1":
+	case events.OutsourcingContractTerminatedV1:
 		p := fold.Read[events.ContractTerminated](e)
 		start := dateOr(p.EndedOn, ref.Date)
 		_, err1 := f.open("D9", p.Contract, actor, ref, start)
@@ -318,20 +318,20 @@ func (f *Fold) apply(e *ledger.Entry) error {
 			return err1
 		}
 		return err2
-	case "outsourcing.accounts_revoked.v1":
+	case events.OutsourcingAccountsRevokedV1:
 		f.act(f.byKey["D9/"+fold.Read[events.AccountsRevoked](e).Contract], ref, true)
-	case "outsourcing.provider_deletion_evidenced.v1":
+	case events.OutsourcingProviderDeletionEvidencedV1:
 		f.act(f.byKey["D10/"+fold.Read[events.ProviderDeletionEvidenced](e).Contract], ref, true)
-	case "rectification.ordered.v1":
+	case events.RectificationOrderedV1:
 		p := fold.Read[events.RectificationOrdered](e)
 		_, err := f.open("D11", p.Order, p.Institution, ref, ref.Date, p.Deadline)
 		return err
-	case "rectification.completed.v1":
+	case events.RectificationCompletedV1:
 		f.act(f.byKey["D11/"+fold.Read[events.RectificationCompleted](e).Order], ref, true)
-	case "subject_request.received.v1":
+	case events.SubjectRequestReceivedV1:
 		_, err := f.open("D12", fold.Read[events.SubjectRequestReceived](e).Request, actor, ref, ref.Date)
 		return err
-	case "subject_request.answered.v1":
+	case events.SubjectRequestAnsweredV1:
 		f.act(f.byKey["D12/"+fold.Read[events.SubjectRequestAnswered](e).Request], ref, true)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -137,7 +138,7 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 			return fmt.Errorf("entry %d: %w", raw.Seq, err)
 		}
 		days.Apply(e)
-		if !o.AsOf.Before(days.TimeOf(e).Effective) || e.Submission.Type == "migration.declared.v1" {
+		if !o.AsOf.Before(days.TimeOf(e).Effective) || e.Submission.Type == events.MigrationDeclaredV1 {
 			b.Apply(e)
 		}
 		if o.Progress != nil && (raw.Seq%4096 == 0 || raw.Seq+1 == h.Size) {

@@ -8,6 +8,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
@@ -151,6 +152,9 @@ func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
 
 // Findings is the findings fold the scorecards read.
 func (a *Fold) Findings() *findings.Fold { return a.f }
+
+// Registry is the registry the fold counts days by (the findings fold's).
+func (a *Fold) Registry() *registry.State { return a.f.Registry() }
 
 var counted = func() map[string]bool {
 	m := map[string]bool{}

@@ -348,3 +348,15 @@ func rectification(r *Rectification) report.Text {
 	}
 	return report.T(zh, en)
 }
+
+// FoldOf is the findings fold inside the kind's read model m (from NewModel), for readers
+// other than reports, such as the compliance metrics; false if m is not one. The caller
+// holds the model's read lock while it reads.
+func FoldOf(m report.Model) (*Fold, bool) {
+	fm, ok := m.(interface{ Folder() fold.Folder })
+	if !ok {
+		return nil, false
+	}
+	f, ok := fm.Folder().(*Fold)
+	return f, ok
+}

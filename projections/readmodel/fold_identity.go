@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "739f44b8ca26be28"
+const FoldIdentity = "34032861ca536cc3"

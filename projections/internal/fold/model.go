@@ -189,3 +189,7 @@ func (q quiet) Apply(e *ledger.Entry) error {
 	q.Quiet.Apply(e)
 	return nil
 }
+
+// Folder returns the kind's fold, for readers of its state other than reports (through
+// an accessor of the kind's package, such as findings.FoldOf). They must only read it.
+func (m *Model) Folder() Folder { return m.fold }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -14,6 +14,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/internal/atomicfile"
+	"github.com/aba-prefecture/dataledger/projections/readmodel"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/spf13/cobra"
@@ -22,20 +23,28 @@ import (
 
 func init() { register(newReportCmd) }
 
-// newReportCmd folds the ledger into one of the read models officials use and renders
-// it: the wiring of kinds to projections is projections/report/kinds.
+// reportFlags are report's flags.
+type reportFlags struct {
+	dir, store, format, lang, asOf, resource, calFile, polFile, out string
+	server, token                                                   string
+	year, width                                                     int
+	all, rebuild                                                    bool
+}
+
+// newReportCmd renders one of the reports officials use from its read model: the wiring
+// of kinds to projections is projections/report/kinds.
 func newReportCmd() *cobra.Command {
-	var (
-		dir, store, format, lang, asOf, resource, calFile, polFile, out string
-		server, token                                                   string
-		year, width                                                     int
-		all                                                             bool
-	)
+	var rf reportFlags
 	reg := kinds.Default()
 	c := &cobra.Command{
 		Use:   "report KIND (--data DIR | --server URL) [--format table|json|csv|html|xlsx] [--lang zh|en] [--as-of DATE] [--out FILE]",
 		Short: "Render a report from the ledger 生成报告: " + strings.Join(reg.Names(), ", "),
-		Long: `Fold every entry of the ledger, in order, into a read model and render it.
+		Long: `Render a report from the kind's read model: the fold of the ledger kept with its
+position in DATA/readmodels (or the PostgreSQL tables), brought level with the log
+first, so a report over a long ledger does not fold it from the first entry. A model
+written by other code, under another policy or calendar, or of another log is rebuilt
+from zero first (ledgerctl rebuild KIND does that on purpose). --rebuild folds the
+whole log for this report alone and leaves the read model as it was.
 
 KIND: ` + strings.Join(reg.Names(), ", ") + `.
   accountability  谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责 (第三十七条): per resource
@@ -73,111 +82,164 @@ undetermined, with its reason, not an error). Exit 2: usage error (unknown kind,
 or language, a bad --as-of, --year or --width, no ledger in --data, xlsx to a terminal,
 an --out that cannot be written).`,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usage("report: give one KIND (%s) 请指定一种报告", strings.Join(reg.Names(), ", "))
-			}
-			k, err := reg.Lookup(args[0])
-			if err != nil {
-				return usage("report: %v", err)
-			}
-			f, err := report.ParseFormat(format)
-			if err != nil {
-				return usage("report: --format: %v", err)
-			}
-			l, err := report.ParseLang(lang)
-			if err != nil {
-				return usage("report: --lang: %v", err)
-			}
-			if year < 0 {
-				return usage("report: --year must be a year such as 2025")
-			}
-			if width < report.MinWidth {
-				return usage("report: --width must be at least %d columns", report.MinWidth)
-			}
-			w := cmd.OutOrStdout()
-			if f.Binary() && out == "" && isTerminal(w) {
-				return usage("report: --format %s is a binary workbook: give --out FILE or redirect standard output (xlsx 为二进制文件，请用 --out 指定文件)", f)
-			}
-			if server != "" {
-				if dir != "" || store != "" || calFile != "" || polFile != "" {
-					return usage("report: --server reads the running ledger; --data, --store, --policy and --calendar are for a ledger on disk (二者择一)")
-				}
-				return remoteReport(cmd, ledgerd(server, token), args[0], f, l, asOf, year, resource, all, out)
-			}
-			o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: resource, Year: year}
-			if asOf != "" {
-				if o.AsOf, err = calendar.Parse(asOf); err != nil {
-					return usage("report: --as-of: %v", err)
-				}
-			}
-			if calFile != "" {
-				if o.Calendar, err = o.Calendar.LoadFile(calFile); err != nil {
-					return usage("report: --calendar: %v", err)
-				}
-			}
-			if polFile != "" {
-				o.Policy, err = policy.Load(polFile)
-			} else {
-				o.Policy, err = policy.Default()
-			}
-			if err != nil {
-				return usage("report: --policy: %v", err)
-			}
-			if dir == "" && store == "" {
-				return usage("report: --data DIR or --store URL is required (需要 --data 或 --store 参数)")
-			}
-			st, err := openLedgerStore(cmd.Context(), dir, store)
-			if err != nil {
-				return usage("report: %v", err)
-			}
-			defer st.Close()
-			update, finish := progress(cmd, "folding 汇总中", "entries")
-			o.Progress = update
-			r, err := report.Build(cmd.Context(), st, k, o)
-			finish()
-			if errors.Is(err, report.ErrNotAvailable) {
-				return usage("report: %v", err)
-			}
-			if err != nil {
-				return usage("report: %v", err)
-			}
-			opts := []report.Option{report.Width(width)}
-			if all {
-				opts = append(opts, report.All())
-			}
-			if out == "" {
-				if err := report.Render(w, r, f, l, opts...); err != nil {
-					return usage("report: writing output: %v", err)
-				}
-				return nil
-			}
-			var buf bytes.Buffer
-			if err := report.Render(&buf, r, f, l, opts...); err != nil {
-				return usage("report: %v", err)
-			}
-			if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
-				return usage("report: --out: %v", err)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return rf.run(cmd, reg, args) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
-	fl.StringVar(&server, "server", "", "build the report on a running ledgerd at this URL instead (GET /v1/reports/KIND)")
-	fl.StringVar(&token, "token", "", "with --server: bearer token of a role that may read the kind (default $LEDGER_TOKEN)")
-	storeFlag(fl, &store)
-	fl.StringVar(&format, "format", "table", "output format: table, json, csv, html or xlsx")
-	fl.StringVar(&out, "out", "", "write the report to this file (replaced whole) instead of standard output")
-	fl.BoolVar(&all, "all", false, "table and html: list every row, also those counted instead of listed (met on time)")
-	fl.IntVar(&width, "width", report.DefaultWidth, "table: the terminal width to fit (CJK characters count two)")
-	fl.StringVar(&lang, "lang", "zh", "language: zh (简体中文) or en")
-	fl.StringVar(&asOf, "as-of", "", "judge the ledger as it stood at the end of this day (YYYY-MM-DD; default today, China time)")
-	fl.IntVar(&year, "year", 0, "assessment: the year scored (default: the as-of day's year)")
-	fl.StringVar(&resource, "resource", "", "narrow to one data resource (accountability: adds its custody timeline)")
-	fl.StringVar(&calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
-	fl.StringVar(&polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
+	fl.StringVar(&rf.dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
+	fl.StringVar(&rf.server, "server", "", "build the report on a running ledgerd at this URL instead (GET /v1/reports/KIND)")
+	fl.StringVar(&rf.token, "token", "", "with --server: bearer token of a role that may read the kind (default $LEDGER_TOKEN)")
+	storeFlag(fl, &rf.store)
+	fl.StringVar(&rf.format, "format", "table", "output format: table, json, csv, html or xlsx")
+	fl.StringVar(&rf.out, "out", "", "write the report to this file (replaced whole) instead of standard output")
+	fl.BoolVar(&rf.all, "all", false, "table and html: list every row, also those counted instead of listed (met on time)")
+	fl.IntVar(&rf.width, "width", report.DefaultWidth, "table: the terminal width to fit (CJK characters count two)")
+	fl.StringVar(&rf.lang, "lang", "zh", "language: zh (简体中文) or en")
+	fl.StringVar(&rf.asOf, "as-of", "", "judge the ledger as it stood at the end of this day (YYYY-MM-DD; default today, China time)")
+	fl.IntVar(&rf.year, "year", 0, "assessment: the year scored (default: the as-of day's year)")
+	fl.StringVar(&rf.resource, "resource", "", "narrow to one data resource (accountability: adds its custody timeline)")
+	fl.StringVar(&rf.calFile, "calendar", os.Getenv("LEDGER_CALENDAR"), "operator calendar file (JSON) adding years the library lacks [env LEDGER_CALENDAR]")
+	fl.StringVar(&rf.polFile, "policy", os.Getenv("LEDGER_POLICY"), "operator policy file (JSON) adding versions to the embedded policy [env LEDGER_POLICY]")
+	fl.BoolVar(&rf.rebuild, "rebuild", false, "fold the whole log for this report instead of reading the read model")
 	return c
+}
+
+func (rf *reportFlags) run(cmd *cobra.Command, reg *report.Registry, args []string) error {
+	if len(args) != 1 {
+		return usage("report: give one KIND (%s) 请指定一种报告", strings.Join(reg.Names(), ", "))
+	}
+	k, err := reg.Lookup(args[0])
+	if err != nil {
+		return usage("report: %v", err)
+	}
+	f, l, err := rf.checkFormat(cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	if rf.server != "" {
+		if rf.dir != "" || rf.store != "" || rf.calFile != "" || rf.polFile != "" || rf.rebuild {
+			return usage("report: --server reads the running ledger; --data, --store, --policy, --calendar and --rebuild are for a ledger on disk (二者择一)")
+		}
+		return remoteReport(cmd, ledgerd(rf.server, rf.token), args[0], f, l, rf.asOf, rf.year, rf.resource, rf.all, rf.out)
+	}
+	o, err := rf.options()
+	if err != nil {
+		return err
+	}
+	if rf.dir == "" && rf.store == "" {
+		return usage("report: --data DIR or --store URL is required (需要 --data 或 --store 参数)")
+	}
+	r, err := rf.local(cmd, reg, k, o)
+	if err != nil {
+		return usage("report: %v", err)
+	}
+	return rf.write(cmd.OutOrStdout(), r, f, l)
+}
+
+// checkFormat reads --format and --lang and checks the numbers and the output.
+func (rf *reportFlags) checkFormat(w io.Writer) (report.Format, report.Lang, error) {
+	f, err := report.ParseFormat(rf.format)
+	if err != nil {
+		return "", "", usage("report: --format: %v", err)
+	}
+	l, err := report.ParseLang(rf.lang)
+	if err != nil {
+		return "", "", usage("report: --lang: %v", err)
+	}
+	if rf.year < 0 {
+		return "", "", usage("report: --year must be a year such as 2025")
+	}
+	if rf.width < report.MinWidth {
+		return "", "", usage("report: --width must be at least %d columns", report.MinWidth)
+	}
+	if f.Binary() && rf.out == "" && isTerminal(w) {
+		return "", "", usage("report: --format %s is a binary workbook: give --out FILE or redirect standard output (xlsx 为二进制文件，请用 --out 指定文件)", f)
+	}
+	return f, l, nil
+}
+
+// options reads the as-of day, the calendar and the policy.
+func (rf *reportFlags) options() (report.Options, error) {
+	o := report.Options{AsOf: calendar.DateOf(time.Now()), Calendar: calendar.Default(), Resource: rf.resource, Year: rf.year}
+	var err error
+	if rf.asOf != "" {
+		if o.AsOf, err = calendar.Parse(rf.asOf); err != nil {
+			return o, usage("report: --as-of: %v", err)
+		}
+	}
+	if rf.calFile != "" {
+		if o.Calendar, err = o.Calendar.LoadFile(rf.calFile); err != nil {
+			return o, usage("report: --calendar: %v", err)
+		}
+	}
+	if rf.polFile != "" {
+		o.Policy, err = policy.Load(rf.polFile)
+	} else {
+		o.Policy, err = policy.Default()
+	}
+	if err != nil {
+		return o, usage("report: --policy: %v", err)
+	}
+	return o, nil
+}
+
+// local answers the report from the ledger on disk: from the kind's read model brought
+// level with the log (and saved again), or with --rebuild by folding the whole log.
+func (rf *reportFlags) local(cmd *cobra.Command, reg *report.Registry, k report.Kind, o report.Options) (*report.Report, error) {
+	ctx := cmd.Context()
+	st, err := openLedgerStore(ctx, rf.dir, rf.store)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	update, finish := progress(cmd, "folding 汇总中", "entries")
+	defer finish()
+	var set *readmodel.Set
+	if !rf.rebuild {
+		var snaps readmodel.Store
+		if set, snaps, err = openReadModels(ctx, rf.dir, st, reg, []string{k.Name}, o, false); err != nil {
+			return nil, err
+		}
+		if snaps != nil {
+			defer snaps.Close()
+		}
+	}
+	if set == nil {
+		o.Progress = update
+		return report.Build(ctx, st, k, o)
+	}
+	if err := catchUp(ctx, set, st, update); err != nil {
+		return nil, err
+	}
+	r, err := set.Report(ctx, k.Name, 0, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := set.Save(ctx); err != nil {
+		return nil, fmt.Errorf("saving the read model: %w", err)
+	}
+	return r, nil
+}
+
+// write renders r to --out or w.
+func (rf *reportFlags) write(w io.Writer, r *report.Report, f report.Format, l report.Lang) error {
+	opts := []report.Option{report.Width(rf.width)}
+	if rf.all {
+		opts = append(opts, report.All())
+	}
+	if rf.out == "" {
+		if err := report.Render(w, r, f, l, opts...); err != nil {
+			return usage("report: writing output: %v", err)
+		}
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := report.Render(&buf, r, f, l, opts...); err != nil {
+		return usage("report: %v", err)
+	}
+	if err := atomicfile.Write(rf.out, buf.Bytes(), 0o644); err != nil {
+		return usage("report: --out: %v", err)
+	}
+	return nil
 }
 
 // remoteReport fetches the report from a running ledger and writes it as the local path

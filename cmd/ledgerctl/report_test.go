@@ -46,6 +46,37 @@ func TestReportOnDemo(t *testing.T) {
 	t.Run("for people", func(t *testing.T) { testReportForPeople(t, dir) })
 	t.Run("xlsx", func(t *testing.T) { testReportXLSX(t, dir) })
 	t.Run("usage", func(t *testing.T) { testReportUsageErrors(t, dir) })
+	t.Run("read models", func(t *testing.T) { testReportReadModels(t, dir) })
+}
+
+// A report read from the kind's read model (restored from its snapshot the second
+// time) is the report folded from the whole log (--rebuild), for every kind; rebuild
+// folds each model again and saves it.
+func testReportReadModels(t *testing.T, dir string) {
+	for _, kind := range []string{"findings", "obligations", "assessment", "accountability", "emergencies"} {
+		folded := runReport(t, kind, "--data", dir, "--format", "json", "--rebuild")
+		first := runReport(t, kind, "--data", dir, "--format", "json")
+		again := runReport(t, kind, "--data", dir, "--format", "json")
+		if first != folded || again != folded {
+			t.Errorf("%s: the read model's report differs from the fold of the whole log", kind)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "readmodels", kind+".snapshot")); err != nil {
+			t.Errorf("%s: no snapshot saved: %v", kind, err)
+		}
+	}
+	code, out, errOut := ledgerctl(t, "rebuild", "all", "--data", dir, "--json")
+	var got []rebuilt
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil || len(got) != 6 {
+		t.Fatalf("rebuild all: exit %d, %q %s (%v)", code, out, errOut, err)
+	}
+	for _, r := range got {
+		if r.Entries == 0 || r.Entries != got[0].Entries || r.Bytes <= 0 {
+			t.Errorf("rebuilt %+v", r)
+		}
+	}
+	if code, _, errOut := ledgerctl(t, "rebuild", "nothing", "--data", dir); code != exitUsage || !strings.Contains(errOut, "no read model") {
+		t.Errorf("rebuild nothing: exit %d, %s", code, errOut)
+	}
 }
 
 type reportJSON struct {

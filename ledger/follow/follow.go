@@ -63,7 +63,10 @@ type Options struct {
 	// AfterChunk, if set, runs after each catch-up chunk is applied (ledgerd drops the
 	// mapped pages it read from the resident set there).
 	AfterChunk func()
-	Logger     *slog.Logger
+	// Progress, if set, is told after each catch-up chunk how far the model is and where
+	// the head was when the catch-up began (a rebuild's progress bar).
+	Progress func(position, head uint64)
+	Logger   *slog.Logger
 }
 
 // Stats say where the entries a follower applied came from.
@@ -251,6 +254,9 @@ func (f *Follower) catchUp(ctx context.Context) error {
 		f.fromStore.Add(uint64(len(es)))
 		if f.o.AfterChunk != nil {
 			f.o.AfterChunk()
+		}
+		if f.o.Progress != nil {
+			f.o.Progress(f.pos, h.Size)
 		}
 	}
 	return nil

@@ -144,11 +144,11 @@ func (m *Model) unmarshal(data []byte) error {
 	return nil
 }
 
-// Fingerprint names a policy set and a calendar's covered years: a state folded under
-// one is not the state another would fold (due days, effective days, versions), so a
-// snapshot made under another is refused. "" for neither (a kind that counts days with
-// the embedded defaults). A calendar's operator overrides inside covered years are not
-// seen: the read-model store rebuilds when the operator's calendar file changes.
+// Fingerprint names a policy set and a calendar (every working day of every year it
+// covers, operator overrides included): a state folded under one is not the state
+// another would fold (due days, effective days, versions), so a snapshot made under
+// another is refused. "" for neither (a kind that counts days with the embedded
+// defaults).
 func Fingerprint(pol *policy.Set, cal *calendar.Calendar) string {
 	if pol == nil && cal == nil {
 		return ""
@@ -156,12 +156,16 @@ func Fingerprint(pol *policy.Set, cal *calendar.Calendar) string {
 	var v struct {
 		Versions []*policy.Version
 		Years    []int
+		Workdays []string // per covered year, one bit per day from 1 January
 	}
 	if pol != nil {
 		v.Versions = pol.Versions()
 	}
 	if cal != nil {
 		v.Years = cal.CoveredYears()
+		for _, y := range v.Years {
+			v.Workdays = append(v.Workdays, workdays(cal, y))
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -193,3 +197,15 @@ func (q quiet) Apply(e *ledger.Entry) error {
 // Folder returns the kind's fold, for readers of its state other than reports (through
 // an accessor of the kind's package, such as findings.FoldOf). They must only read it.
 func (m *Model) Folder() Folder { return m.fold }
+
+// workdays is year y of cal as a hex bitmap of its working days.
+func workdays(cal *calendar.Calendar, y int) string {
+	bits := make([]byte, 46) // 366 days
+	d := calendar.Date{Year: y, Month: 1, Day: 1}
+	for i := 0; d.Year == y; i, d = i+1, d.AddDays(1) {
+		if w, err := cal.IsWorkday(d); err == nil && w {
+			bits[i/8] |= 1 << (i % 8)
+		}
+	}
+	return hex.EncodeToString(bits)
+}

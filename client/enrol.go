@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -77,7 +78,7 @@ func (c *Client) Enrol(ctx context.Context, e Enrolment) error {
 		reg["data_authority"] = true
 	}
 	p, _ := json.Marshal(reg)
-	_, _, err = c.SignAndSubmit(ctx, e.Root, ledger.Submission{Stream: "institution/" + e.Institution, Type: "institution.registered.v1", Actor: root, Payload: p})
+	_, _, err = c.SignAndSubmit(ctx, e.Root, ledger.Submission{Stream: "institution/" + e.Institution, Type: events.InstitutionRegisteredV1, Actor: root, Payload: p})
 	if ce, ok := errors.AsType[*Error](err); ok && ce.Code == "institution_exists" {
 		err = nil
 	}
@@ -89,7 +90,7 @@ func (c *Client) Enrol(ctx context.Context, e Enrolment) error {
 		signer = e.Key
 	}
 	p, _ = json.Marshal(map[string]any{"person": e.Person})
-	if _, _, err := c.SignAndSubmit(ctx, signer, ledger.Submission{Stream: "institution/" + e.Institution, Type: "person.registered.v1",
+	if _, _, err := c.SignAndSubmit(ctx, signer, ledger.Submission{Stream: "institution/" + e.Institution, Type: events.PersonRegisteredV1,
 		Actor: ledger.Actor{Institution: e.Institution, Person: e.Person}, Payload: p}); err != nil {
 		return fmt.Errorf("registering %s's first official %s: %w", e.Institution, e.Person, err)
 	}

@@ -83,12 +83,12 @@ func (c *Checker) caseOf(t *events.Type, p events.Payload) (*registry.Case, erro
 // needsOpen are the acts that answer or move a case on, refused once it is closed
 // (a second answer to one application).
 var needsOpen = map[string]bool{
-	"share.granted.v1": true, "share.refused.v1": true, "share.verification_answered.v1": true,
-	"opening.granted.v1": true, "opening.refused.v1": true,
-	"development.qualification_granted.v1": true, "development.qualification_refused.v1": true,
-	"correction.forwarded.v1": true, "correction.extended.v1": true, "correction.completed.v1": true,
-	"subject_request.answered.v1": true, "rectification.completed.v1": true,
-	"emergency.ended.v1": true, "outsourcing.contract_terminated.v1": true, "outsourcing.contract_amended.v1": true, "data.inconsistency_resolved.v1": true,
+	events.ShareGrantedV1: true, events.ShareRefusedV1: true, events.ShareVerificationAnsweredV1: true,
+	events.OpeningGrantedV1: true, events.OpeningRefusedV1: true,
+	events.DevelopmentQualificationGrantedV1: true, events.DevelopmentQualificationRefusedV1: true,
+	events.CorrectionForwardedV1: true, events.CorrectionExtendedV1: true, events.CorrectionCompletedV1: true,
+	events.SubjectRequestAnsweredV1: true, events.RectificationCompletedV1: true,
+	events.EmergencyEndedV1: true, events.OutsourcingContractTerminatedV1: true, events.OutsourcingContractAmendedV1: true, events.DataInconsistencyResolvedV1: true,
 }
 
 func caseZH(kind string) string { _, zh := events.CaseName(kind); return zh }

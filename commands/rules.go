@@ -65,32 +65,32 @@ func provider(resource, prov string, st *registry.State, art domain.Article) err
 // rules are the state rules per type, beyond the payload's own Validate and the
 // catalogue's signer rule.
 var rules = map[string]rule{
-	"institution.registered.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.InstitutionRegisteredV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		if id := p.(*events.InstitutionRegistered).Institution; st.Registered(id) {
 			return refuse(ledger.ErrConflict, "institution_exists", pf("institution"), domain.Art(3),
 				id+" is already registered; change it with institution.updated.v1", id+" 已登记，变更请使用 institution.updated.v1")
 		}
 		return nil
 	},
-	"institution.updated.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.InstitutionUpdatedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return registered(st, "institution", p.(*events.InstitutionUpdated).Institution, domain.Art(3))
 	},
-	"person.responsible_designated.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.PersonResponsibleDesignatedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return official(st, actor, "person", p.(*events.ResponsibleDesignated).Person, domain.Art(7))
 	},
-	"person.post_assigned.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.PersonPostAssignedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return official(st, actor, "person", p.(*events.PostAssigned).Person, domain.Art(7))
 	},
-	"person.post_ended.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.PersonPostEndedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return official(st, actor, "person", p.(*events.PostEnded).Person, domain.Art(7))
 	},
-	"security.approval_granted.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.SecurityApprovalGrantedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return official(st, actor, "approved_by", p.(*events.ApprovalGranted).ApprovedBy, domain.Art(37).ItemOf(5))
 	},
-	"correction.extended.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CorrectionExtendedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return official(st, actor, "approved_by", p.(*events.CorrectionExtended).ApprovedBy, domain.Art(20).ParaOf(2))
 	},
-	"catalog.entry_registered.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CatalogEntryRegisteredV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.CatalogEntryRegistered)
 		if _, ok := st.Resource(e.Resource); ok {
 			return refuse(ledger.ErrConflict, "resource_exists", pf("resource"), domain.Art(14), "a catalog entry with this id exists; update it instead", "该目录条目已存在，请使用更新")
@@ -101,13 +101,13 @@ var rules = map[string]rule{
 		}
 		return registered(st, "responsible", e.Responsible, domain.Art(7))
 	},
-	"catalog.update_triggered.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CatalogUpdateTriggeredV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return holds(st, actor, "resources", p.(*events.CatalogUpdateTriggered).Resources, domain.Art(16))
 	},
-	"catalog.update_reported.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CatalogUpdateReportedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return holds(st, actor, "resources", p.(*events.CatalogUpdateReported).Resources, domain.Art(16))
 	},
-	"catalog.entry_updated.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CatalogEntryUpdatedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.CatalogEntryUpdated)
 		r, _ := st.Resource(e.Resource)
 		if r.Opening == domain.OpeningNone && e.Opening.Attribute != domain.OpeningNone {
@@ -120,7 +120,7 @@ var rules = map[string]rule{
 		}
 		return nil
 	},
-	"catalog.opening_reclassified.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.CatalogOpeningReclassifiedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.OpeningReclassified)
 		if r, _ := st.Resource(e.Resource); r.Opening != e.From {
 			return refuse(ledger.ErrConflict, "stale_from", pf("from"), domain.Art(30),
@@ -128,25 +128,25 @@ var rules = map[string]rule{
 		}
 		return nil
 	},
-	"share.application_submitted.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.ShareApplicationSubmittedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.ShareApplicationSubmitted)
 		return provider(e.Resource, e.Provider, st, domain.Art(25))
 	},
-	"share.verification_requested.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.ShareVerificationRequestedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.ShareVerificationRequested)
 		return provider(e.Resource, e.Provider, st, domain.Art(25).ParaOf(2))
 	},
-	"correction.forwarded.v1": func(st *registry.State, actor string, p events.Payload, cs *registry.Case) error {
+	events.CorrectionForwardedV1: func(st *registry.State, actor string, p events.Payload, cs *registry.Case) error {
 		if cs != nil && cs.Answerer != actor {
 			return refuse(ledger.ErrUnauthorized, "not_answerer", actorField, domain.Art(20).ParaOf(3),
 				"only "+cs.Answerer+", which holds the request, may forward it", "仅受理该校核申请的 "+cs.Answerer+" 可转交")
 		}
 		return registered(st, "institution", p.(*events.CorrectionForwarded).Institution, domain.Art(20).ParaOf(3))
 	},
-	"rectification.ordered.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.RectificationOrderedV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return registered(st, "institution", p.(*events.RectificationOrdered).Institution, domain.Art(41))
 	},
-	"migration.declared.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.MigrationDeclaredV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.MigrationDeclared)
 		for _, m := range st.Migrations() {
 			if m.ID == e.Migration {
@@ -161,7 +161,7 @@ var rules = map[string]rule{
 		}
 		return nil
 	},
-	"access.restored.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+	events.AccessRestoredV1: func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.AccessRestored)
 		if _, ok := st.ActiveSuspension(e.Party, e.Suspension); !ok {
 			return refuse(ledger.ErrInvalid, "unknown_suspension", pf("suspension"), domain.Art(42), "no active suspension with this id for the party", "该主体无此有效暂停记录")

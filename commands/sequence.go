@@ -26,10 +26,10 @@ func (c *Checker) Sequence() func(*ledger.Signed, uint64) error {
 		}
 		actor := sub.Actor.Institution
 		switch {
-		case t.Name == "institution.registered.v1" && version > 0:
+		case t.Name == events.InstitutionRegisteredV1 && version > 0:
 			return refuse(ledger.ErrConflict, "institution_exists", pf("institution"), domain.Art(3),
 				"the institution was registered a moment ago", "该机构刚刚已被登记")
-		case t.Name == "catalog.entry_registered.v1":
+		case t.Name == events.CatalogEntryRegisteredV1:
 			id := payloadString(sub.Payload, "resource")
 			if _, ok := c.state.Resource(id); ok || claimed[id] {
 				return refuse(ledger.ErrConflict, "resource_exists", pf("resource"), domain.Art(14),
@@ -42,14 +42,14 @@ func (c *Checker) Sequence() func(*ledger.Signed, uint64) error {
 				"a "+t.Case.Kind+" with this id was recorded a moment ago; choose another id", "该编号的"+caseZH(t.Case.Kind)+"刚刚已被登记，请使用其他编号")
 		case t.Case.Open == events.OpensOrContinues:
 			opener := actor
-			if t.Name == "project.preliminary_reviewed.v1" {
+			if t.Name == events.ProjectPreliminaryReviewedV1 {
 				opener = payloadString(sub.Payload, "owner") // the authority reviews the owner's project
 			}
 			if version == 0 {
 				opened[sub.Stream] = opener
 				return nil
 			}
-			if t.Name == "project.approved.v1" && payloadString(sub.Payload, "approver") == actor {
+			if t.Name == events.ProjectApprovedV1 && payloadString(sub.Payload, "approver") == actor {
 				return nil // the approving body records its approval on the owner's project
 			}
 			first, ok := opened[sub.Stream]

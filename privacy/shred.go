@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"github.com/aba-prefecture/dataledger/ledger/follow"
 
@@ -59,10 +60,10 @@ type Rule struct {
 //     "contract/<contract>": encrypt commercially confidential fields of the contract's
 //     events under it.
 var DefaultRules = []Rule{
-	{Type: "emergency.data_destroyed.v1", Article: "21", Subject: "emergency/{emergency}/{resource}"},
-	{Type: "subject_request.answered.v1", Article: "22", When: map[string]string{"outcome": "granted"},
+	{Type: events.EmergencyDataDestroyedV1, Article: "21", Subject: "emergency/{emergency}/{resource}"},
+	{Type: events.SubjectRequestAnsweredV1, Article: "22", When: map[string]string{"outcome": "granted"},
 		In: "subject_request/{request}", InWhen: map[string]string{"kind": "deletion"}, InSubject: "{actor}/party/{party}", InEnvelopes: true},
-	{Type: "outsourcing.provider_deletion_evidenced.v1", Article: "39", Subject: "contract/{contract}"},
+	{Type: events.OutsourcingProviderDeletionEvidencedV1, Article: "39", Subject: "contract/{contract}"},
 }
 
 // ReadRules loads rules from a JSON file (an array of Rule), checking each.

@@ -422,7 +422,7 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.St
 	for _, in := range scenario.Institutions[:cfg.insts] {
 		// The root's acts name the authority's official bench-00 (registered with the
 		// authority, the first institution).
-		reg := scenario.Event{Type: "institution.registered.v1", Stream: "institution/" + in.ID, Institution: scenario.Authority,
+		reg := scenario.Event{Type: events.InstitutionRegisteredV1, Stream: "institution/" + in.ID, Institution: scenario.Authority,
 			Person: scenario.IngestPerson(0), At: time.Now().Add(-time.Second), Root: true,
 			Payload: &events.InstitutionRegistered{Institution: in.ID, NameZH: in.NameZH, NameEN: in.NameEN, Level: in.Level, Kind: in.Kind, County: in.County, DataAuthority: in.DataAuthority}}
 		if err := appendEvent(ctx, l, signers, &reg); err != nil {
@@ -430,7 +430,7 @@ func benchIngest(ctx context.Context, cfg benchConfig, dir string, ext ledger.St
 		}
 		for i := range scenario.IngestPeople {
 			person := scenario.IngestPerson(i)
-			e := scenario.Event{Type: "person.registered.v1", Stream: "institution/" + in.ID, Institution: in.ID, Person: scenario.IngestPerson(0),
+			e := scenario.Event{Type: events.PersonRegisteredV1, Stream: "institution/" + in.ID, Institution: in.ID, Person: scenario.IngestPerson(0),
 				At: time.Now().Add(-time.Second), Payload: &events.PersonRegistered{Person: person}}
 			if err := appendEvent(ctx, l, signers, &e); err != nil {
 				return fail(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/spf13/cobra"
 )
@@ -141,7 +142,7 @@ the official's registration) and --first-official.`,
 				if err != nil {
 					return refusal("keys register", err)
 				}
-				return o.print(cmd, keysResult{Type: ledger.TypeKeyRegistered, KeyID: pub.ID(), Acts: []string{ledger.TypeKeyRegistered, "institution.registered.v1", "person.registered.v1"}})
+				return o.print(cmd, keysResult{Type: ledger.TypeKeyRegistered, KeyID: pub.ID(), Acts: []string{ledger.TypeKeyRegistered, events.InstitutionRegisteredV1, events.PersonRegisteredV1}})
 			}
 			seq, err := o.submitRoot(cmd, cl, root, ledger.TypeKeyRegistered, ledger.KeyRegisteredPayload{KeyID: pub.ID(), Institution: inst,
 				PublicKey: string(crypto.MarshalPublicKeyPEM(pub)), Person: person})

@@ -437,7 +437,7 @@ func (g *loadGen) setup(ctx context.Context, c *client.Client, root crypto.Signe
 	if err != nil {
 		return err
 	}
-	_, _, err = c.SignAndSubmit(ctx, root, ledger.Submission{Stream: "institution/" + g.inst, Type: "institution.registered.v1",
+	_, _, err = c.SignAndSubmit(ctx, root, ledger.Submission{Stream: "institution/" + g.inst, Type: events.InstitutionRegisteredV1,
 		Actor: ledger.Actor{Institution: authority, Person: g.rootPerson}, Payload: raw})
 	if ce, ok := errors.AsType[*client.Error](err); ok && ce.Code == "institution_exists" {
 		err = nil // an earlier run with the same --institution
@@ -452,7 +452,7 @@ func (g *loadGen) setup(ctx context.Context, c *client.Client, root crypto.Signe
 		if err != nil {
 			return err
 		}
-		if _, _, err := c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "institution/" + g.inst, Type: "person.registered.v1",
+		if _, _, err := c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "institution/" + g.inst, Type: events.PersonRegisteredV1,
 			Actor: ledger.Actor{Institution: g.inst, Person: loadPeople[0]}, Payload: raw}); err != nil {
 			return fmt.Errorf("registering official %s: %w", person, err)
 		}
@@ -468,7 +468,7 @@ func (g *loadGen) setup(ctx context.Context, c *client.Client, root crypto.Signe
 		if err != nil {
 			return err
 		}
-		_, _, err = c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "resource/" + g.resource(r), Type: "catalog.entry_registered.v1",
+		_, _, err = c.SignAndSubmit(ctx, g.key, ledger.Submission{Stream: "resource/" + g.resource(r), Type: events.CatalogEntryRegisteredV1,
 			Actor: ledger.Actor{Institution: g.inst, Person: loadPeople[0]}, Payload: raw})
 		if ce, ok := errors.AsType[*client.Error](err); ok && ce.Code == "resource_exists" {
 			err = nil
@@ -489,21 +489,21 @@ func (g *loadGen) sign(r *rand.Rand) (*ledger.Signed, error) {
 	var p events.Payload
 	switch w := r.IntN(100); {
 	case w < 45:
-		typ = "data.collected.v1"
+		typ = events.DataCollectedV1
 		p = &events.DataCollected{Resource: id, Records: records, Purpose: res.purpose, LegalBasis: res.basis,
 			Verification: []domain.Verification{domain.VerifyIDDocument}}
 	case w < 70:
-		typ = "data.aggregated.v1"
+		typ = events.DataAggregatedV1
 		p = &events.DataAggregated{Resource: id, Records: records, Target: domain.TargetTheme, Database: "theme.public-utilities"}
 	case w < 80:
-		typ = "data.stored.v1"
+		typ = events.DataStoredV1
 		p = &events.DataStored{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: "集中存储 (central storage)"}}
 	case w < 90:
-		typ = "data.processed.v1"
+		typ = events.DataProcessedV1
 		p = &events.DataProcessed{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: res.purpose},
 			Operation: "按片区汇总 (aggregate by district)"}
 	default:
-		typ = "data.transmitted.v1"
+		typ = events.DataTransmittedV1
 		p = &events.DataTransmitted{DataHandled: events.DataHandled{Resource: id, Records: records, System: system, Purpose: "归集至州大数据平台"},
 			To: "aba-public-data-platform", Encrypted: true}
 	}

@@ -109,9 +109,9 @@ func (w *World) Enrol(inst string, authority bool) {
 	w.keys[inst] = k
 	must(w.T, w.submit(w.Root, Authority, ledger.RegistryStream, ledger.TypeKeyRegistered, w.Now(),
 		ledger.KeyRegisteredPayload{KeyID: k.Public().ID(), Institution: inst, PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public()))}))
-	must(w.T, w.submit(w.Root, Authority, "institution/"+inst, "institution.registered.v1", w.Now(),
+	must(w.T, w.submit(w.Root, Authority, "institution/"+inst, events.InstitutionRegisteredV1, w.Now(),
 		map[string]any{"institution": inst, "name_zh": inst + "（测试）", "name_en": inst, "level": "prefecture", "kind": "organ", "data_authority": authority}))
-	must(w.T, w.Act(inst, "person.registered.v1", w.Now(), map[string]any{"person": Person}))
+	must(w.T, w.Act(inst, events.PersonRegisteredV1, w.Now(), map[string]any{"person": Person}))
 }
 
 // Act signs and submits an act of a catalogue type by inst claiming occurred, on the

@@ -9,7 +9,9 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,7 +71,7 @@ var rules = []rule{
 	{dir: "ledger", only: []string{"ledger", "crypto", "internal"}, because: "the ledger imports nothing above it"},
 	{dir: "domain", only: []string{"domain", "ledger", "crypto", "internal"}, because: "the domain vocabulary and write model stand on the ledger only"},
 	{dir: "commands", never: []string{"projections", "api", "cmd", "client"}, because: "the write side never reads a projection"},
-	{dir: "privacy", only: []string{"privacy", "ledger", "crypto", "internal"}, because: "key custody stands on the ledger only"},
+	{dir: "privacy", only: []string{"privacy", "ledger", "crypto", "internal", "domain"}, because: "key custody stands on the ledger and the domain vocabulary only"},
 	{dir: "projections", never: []string{"commands", "api", "cmd", "client", "privacy"}, because: "projections read the log and write nothing"},
 	{dir: "client", never: []string{"api", "cmd", "commands", "projections"}, because: "the client speaks the wire types, not the server"},
 	{dir: "api", never: []string{"cmd"}, because: "nothing imports a command"},
@@ -210,6 +212,54 @@ func TestFunctionLength(t *testing.T) {
 					if l := fset.Position(body.Rbrace).Line - fset.Position(body.Lbrace).Line - 1; l > maxLines {
 						t.Errorf("%s: %s is %d lines (at most %d)", fmt.Sprintf("%s/%s:%d", p.ImportPath, f, fset.Position(body.Lbrace).Line), name, l, maxLines)
 					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// eventType is what an event type looks like: dotted lower-case words and a version.
+var eventType = regexp.MustCompile(`^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[0-9]+$`)
+
+// typeHomes are where an event type may be written as a string: the catalogue and its
+// generated constants, and the constants of the ledger's own records.
+var typeHomes = []string{"domain/events/catalogue.go", "domain/events/types_gen.go", "ledger/registry.go",
+	"ledger/bundle/bundle.go", "commands/checker.go"}
+
+// TestNoBareEventTypes: outside the catalogue, every event type is named by its
+// constant (events.DataCollectedV1, ledger.TypeKeyRegistered…), so a misspelt type is a
+// build error rather than a rule silently switched off.
+func TestNoBareEventTypes(t *testing.T) {
+	for _, p := range packages(t) {
+		for _, f := range p.GoFiles {
+			rel := p.ImportPath + "/" + f
+			if slices.Contains(typeHomes, rel) {
+				continue
+			}
+			file := parse(t, filepath.Join(p.Dir, f))
+			// The ledger's packages cannot import the catalogue, which stands above them:
+			// there a type may be written once, as the value of a constant.
+			consts := map[*ast.BasicLit]bool{}
+			if under(p.ImportPath, "ledger") {
+				for _, d := range file.Decls {
+					if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
+						ast.Inspect(g, func(n ast.Node) bool {
+							if lit, ok := n.(*ast.BasicLit); ok {
+								consts[lit] = true
+							}
+							return true
+						})
+					}
+				}
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING || consts[lit] {
+					return true
+				}
+				if s, err := strconv.Unquote(lit.Value); err == nil && eventType.MatchString(s) {
+					t.Errorf("%s: the event type %q written as a string: use its constant", rel, s)
 				}
 				return true
 			})

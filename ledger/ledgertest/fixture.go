@@ -27,6 +27,15 @@ type Fixture struct {
 	keys map[string]*crypto.PrivateKey // institution → its current key
 }
 
+// The catalogue's types the fixture writes (the ledger cannot import the catalogue,
+// domain/events, which stands above it): the names must match it, which the fixture's
+// own tests check by passing its acts through the checker.
+const (
+	TypeInstitutionRegistered = "institution.registered.v1"
+	TypePersonRegistered      = "person.registered.v1"
+	TypeDataCollected         = "data.collected.v1"
+)
+
 // New makes fresh ledger and root keys.
 func New(t testing.TB) *Fixture {
 	t.Helper()
@@ -120,13 +129,13 @@ const Person = "p-0001"
 func (f *Fixture) Enrol(t testing.TB, l *ledger.Ledger, inst string) *crypto.PrivateKey {
 	t.Helper()
 	k := f.Register(t, l, inst)
-	reg := Submission(Authority, f.RootKey.Public().ID(), "institution/"+inst, "institution.registered.v1", map[string]any{
+	reg := Submission(Authority, f.RootKey.Public().ID(), "institution/"+inst, TypeInstitutionRegistered, map[string]any{
 		"institution": inst, "name_zh": inst, "level": "prefecture", "kind": "organ", "data_authority": inst == Authority,
 	})
 	if _, err := l.Append(context.Background(), Sign(t, f.RootKey, reg)); err != nil {
 		t.Fatalf("registering institution %s: %v", inst, err)
 	}
-	person := Submission(inst, k.Public().ID(), "institution/"+inst, "person.registered.v1", map[string]any{"person": Person})
+	person := Submission(inst, k.Public().ID(), "institution/"+inst, TypePersonRegistered, map[string]any{"person": Person})
 	if _, err := l.Append(context.Background(), Sign(t, k, person)); err != nil {
 		t.Fatalf("registering %s's official %s: %v", inst, Person, err)
 	}
@@ -155,7 +164,7 @@ func (f *Fixture) Event(t testing.TB, inst, stream string, n int) *ledger.Signed
 	if r, ok := strings.CutPrefix(stream, "resource/"); ok && r != "" {
 		resource = r
 	}
-	return Sign(t, k, Submission(inst, k.Public().ID(), stream, "data.collected.v1", map[string]any{
+	return Sign(t, k, Submission(inst, k.Public().ID(), stream, TypeDataCollected, map[string]any{
 		"resource": resource, "records": max(n, 1), "purpose": "年度统计",
 		"legal_basis": "《中华人民共和国统计法》第七条", "verification": []string{"id_document"},
 	}))

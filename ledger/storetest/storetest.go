@@ -232,7 +232,7 @@ func testExpectedVersion(t *testing.T, open Opener) {
 	f, st, l := setup(t, open, 1)
 	k := f.Key(inst(0))
 	ev := func(v uint64, stream string) *ledger.Signed {
-		sub := ledgertest.Submission(inst(0), k.Public().ID(), stream, "data.collected.v1", map[string]int{"n": int(v)})
+		sub := ledgertest.Submission(inst(0), k.Public().ID(), stream, ledgertest.TypeDataCollected, map[string]int{"n": int(v)})
 		sub.ExpectedVersion = &v
 		return ledgertest.Sign(t, k, sub)
 	}
@@ -258,13 +258,13 @@ func testRefusals(t *testing.T, open Opener) {
 	n := size(t, st)
 	stranger := ledgertest.New(t).RootKey // never registered
 	cases := map[string]*ledger.Signed{
-		"unknown key": ledgertest.Sign(t, stranger, ledgertest.Submission(inst(0), stranger.Public().ID(), "resource/x", "data.collected.v1", map[string]int{"a": 1})),
+		"unknown key": ledgertest.Sign(t, stranger, ledgertest.Submission(inst(0), stranger.Public().ID(), "resource/x", ledgertest.TypeDataCollected, map[string]int{"a": 1})),
 		"key of another institution": ledgertest.Sign(t, f.Key(inst(1)),
-			ledgertest.Submission(inst(0), f.Key(inst(1)).Public().ID(), "resource/x", "data.collected.v1", map[string]int{"a": 1})),
+			ledgertest.Submission(inst(0), f.Key(inst(1)).Public().ID(), "resource/x", ledgertest.TypeDataCollected, map[string]int{"a": 1})),
 		"institution key registering keys": ledgertest.Sign(t, f.Key(inst(0)),
 			ledgertest.Submission(inst(0), f.Key(inst(0)).Public().ID(), ledger.RegistryStream, ledger.TypeKeyRevoked, ledger.KeyRevokedPayload{KeyID: f.Key(inst(1)).Public().ID(), Reason: "x"})),
 		"data act on the registry stream": ledgertest.Sign(t, f.Key(inst(0)),
-			ledgertest.Submission(inst(0), f.Key(inst(0)).Public().ID(), ledger.RegistryStream, "data.collected.v1", map[string]int{"a": 1})),
+			ledgertest.Submission(inst(0), f.Key(inst(0)).Public().ID(), ledger.RegistryStream, ledgertest.TypeDataCollected, map[string]int{"a": 1})),
 	}
 	bad := f.Event(t, inst(0), "resource/x", 1)
 	bad.Signature = f.Event(t, inst(0), "resource/x", 2).Signature

@@ -35,22 +35,22 @@ func (g *gen) routine(budget int) {
 		if r.Personal() {
 			p.Verification = []domain.Verification{domain.VerifyIDDocument}
 		}
-		g.add(-1, t, r.Holder, "", "data.collected.v1", p)
+		g.add(-1, t, r.Holder, "", events.DataCollectedV1, p)
 	case w < 40:
 		target := []domain.AggregationTarget{domain.TargetBase, domain.TargetTheme}[g.r.IntN(2)]
 		dbs := databases[target]
-		g.add(-1, t, r.Holder, "", "data.aggregated.v1", &events.DataAggregated{Resource: r.ID, Records: recs * 4, Target: target, Database: dbs[g.r.IntN(len(dbs))]})
+		g.add(-1, t, r.Holder, "", events.DataAggregatedV1, &events.DataAggregated{Resource: r.ID, Records: recs * 4, Target: target, Database: dbs[g.r.IntN(len(dbs))]})
 	case w < 46:
 		h := events.DataHandled{Resource: r.ID, Records: recs, System: r.System, Purpose: "集中存储与备份"}
 		switch g.r.IntN(3) {
 		case 0:
-			g.add(-1, t, r.Holder, "", "data.stored.v1", &events.DataStored{DataHandled: h})
+			g.add(-1, t, r.Holder, "", events.DataStoredV1, &events.DataStored{DataHandled: h})
 		case 1:
 			h.Purpose = "统计分析 (statistics)"
-			g.add(-1, t, r.Holder, "", "data.processed.v1", &events.DataProcessed{DataHandled: h, Operation: "按县（市）、月份汇总"})
+			g.add(-1, t, r.Holder, "", events.DataProcessedV1, &events.DataProcessed{DataHandled: h, Operation: "按县（市）、月份汇总"})
 		default:
 			h.Purpose = "归集至州大数据平台"
-			g.add(-1, t, r.Holder, "", "data.transmitted.v1", &events.DataTransmitted{DataHandled: h, To: Platform, Encrypted: true})
+			g.add(-1, t, r.Holder, "", events.DataTransmittedV1, &events.DataTransmitted{DataHandled: h, To: Platform, Encrypted: true})
 		}
 	case w < 64:
 		applicant := Institutions[1+g.r.IntN(len(Institutions)-1)].ID
@@ -58,8 +58,8 @@ func (g *gen) routine(budget int) {
 			return
 		}
 		if r.Sharing == sU { // unconditional: obtained directly, then used (Art. 25)
-			o := g.add(-1, t, applicant, "", "share.data_obtained.v1", &events.ShareDataObtained{Resource: r.ID, Records: recs, Channel: domain.ChannelOnline})
-			g.add(o, g.wd(t, 1+g.r.IntN(3)), applicant, "", "share.data_used.v1", &events.ShareDataUsed{Resource: r.ID, Purpose: r.Purposes[g.r.IntN(len(r.Purposes))],
+			o := g.add(-1, t, applicant, "", events.ShareDataObtainedV1, &events.ShareDataObtained{Resource: r.ID, Records: recs, Channel: domain.ChannelOnline})
+			g.add(o, g.wd(t, 1+g.r.IntN(3)), applicant, "", events.ShareDataUsedV1, &events.ShareDataUsed{Resource: r.ID, Purpose: r.Purposes[g.r.IntN(len(r.Purposes))],
 				Records: 1 + recs/2})
 			return
 		}
@@ -67,43 +67,43 @@ func (g *gen) routine(budget int) {
 	case w < 74:
 		a, apv := g.approve(-1, t, r.Holder, r.ID, "向上级部门报送统计材料", domain.ActExport, domain.ActCopy)
 		if g.r.IntN(3) == 0 {
-			g.add(a, g.wd(t, 1), r.Holder, "", "data.copied.v1", &events.DataCopied{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
+			g.add(a, g.wd(t, 1), r.Holder, "", events.DataCopiedV1, &events.DataCopied{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
 				Reason: "测试环境数据准备 (test data)"}, Destination: r.System + "-test"})
 			return
 		}
-		g.add(a, g.wd(t, 1), r.Holder, "", "data.exported.v1", &events.DataExported{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
+		g.add(a, g.wd(t, 1), r.Holder, "", events.DataExportedV1, &events.DataExported{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
 			Reason: "报送上级部门"}, Destination: exportDestinations[g.r.IntN(len(exportDestinations))], Format: []string{"csv", "xlsx", "json"}[g.r.IntN(3)]})
 	case w < 80:
 		if !r.Personal() {
 			return
 		}
 		a, apv := g.approve(-1, t, r.Holder, r.ID, "共享开放前脱敏", domain.ActDesensitise)
-		g.add(a, g.wd(t, 1), r.Holder, "", "data.desensitised.v1", &events.DataDesensitised{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
+		g.add(a, g.wd(t, 1), r.Holder, "", events.DataDesensitisedV1, &events.DataDesensitised{Supervised: events.Supervised{Resource: r.ID, Records: recs, Approval: apv,
 			Reason: "共享开放前脱敏"}, Method: desensMethods[g.r.IntN(len(desensMethods))], Output: r.ID + "-desensitised"})
 	case w < 85:
 		errs := int64(g.r.IntN(20))
-		g.add(-1, t, r.Holder, "", "data.quality_checked.v1", &events.QualityChecked{Resource: r.ID, ErrorsFound: errs, Corrected: errs - int64(g.r.IntN(int(errs)+1))})
+		g.add(-1, t, r.Holder, "", events.DataQualityCheckedV1, &events.QualityChecked{Resource: r.ID, ErrorsFound: errs, Corrected: errs - int64(g.r.IntN(int(errs)+1))})
 	case w < 92:
 		if r.Opening != oU {
 			return
 		}
 		p := Parties[g.r.IntN(len(Parties))]
-		g.add(-1, t, r.Holder, "", "opening.data_obtained.v1", &events.OpeningDataObtained{Resource: r.ID, Party: p, Records: recs})
+		g.add(-1, t, r.Holder, "", events.OpeningDataObtainedV1, &events.OpeningDataObtained{Resource: r.ID, Party: p, Records: recs})
 	case w < 95:
 		req := g.id("sub")
 		p := Parties[3+g.r.IntN(3)]
-		q := g.add(-1, t, r.Holder, "", "subject_request.received.v1", &events.SubjectRequestReceived{Request: req, Kind: domain.SubjectAccess, Party: p, Resource: r.ID})
-		g.add(q, g.wd(t, 1+g.r.IntN(deadline("D12", t))), r.Holder, "", "subject_request.answered.v1", &events.SubjectRequestAnswered{Request: req,
+		q := g.add(-1, t, r.Holder, "", events.SubjectRequestReceivedV1, &events.SubjectRequestReceived{Request: req, Kind: domain.SubjectAccess, Party: p, Resource: r.ID})
+		g.add(q, g.wd(t, 1+g.r.IntN(deadline("D12", t))), r.Holder, "", events.SubjectRequestAnsweredV1, &events.SubjectRequestAnswered{Request: req,
 			Outcome: domain.OutcomeGranted, Measures: "提供本人信息查阅结果"})
 	case w < 98:
 		req := g.id("cor")
-		q := g.add(-1, t, r.Holder, "", "correction.requested.v1", &events.CorrectionRequested{Request: req, Resource: r.ID, Party: Parties[3+g.r.IntN(3)],
+		q := g.add(-1, t, r.Holder, "", events.CorrectionRequestedV1, &events.CorrectionRequested{Request: req, Resource: r.ID, Party: Parties[3+g.r.IntN(3)],
 			Description: "登记信息与实际不符，申请校核"})
-		g.add(q, g.wd(t, 1+g.r.IntN(deadline("D3", t))), r.Holder, "", "correction.completed.v1", &events.CorrectionCompleted{Request: req,
+		g.add(q, g.wd(t, 1+g.r.IntN(deadline("D3", t))), r.Holder, "", events.CorrectionCompletedV1, &events.CorrectionCompleted{Request: req,
 			Outcome: []domain.Outcome{domain.OutcomeGranted, domain.OutcomePartlyGranted, domain.OutcomeRefused}[g.r.IntN(3)], Result: "已核实并告知申请人", Notified: true})
 	default:
 		in := &Institutions[g.r.IntN(len(Institutions))]
-		g.add(-1, t, in.ID, in.Security(), "security.backup_completed.v1", &events.BackupCompleted{System: fmt.Sprintf("sys.%s", in.ID), Location: "本地备份机房", Verified: g.r.IntN(4) > 0})
+		g.add(-1, t, in.ID, in.Security(), events.SecurityBackupCompletedV1, &events.BackupCompleted{System: fmt.Sprintf("sys.%s", in.ID), Location: "本地备份机房", Verified: g.r.IntN(4) > 0})
 	}
 }
 
@@ -132,17 +132,17 @@ func Ingest(n int, seed uint64, insts []string, end time.Time) []Event {
 		var p events.Payload
 		switch w := g.r.IntN(100); {
 		case w < 40:
-			typ, p = "data.collected.v1", &events.DataCollected{Resource: res, Records: recs, Purpose: collectPurposes[g.r.IntN(len(collectPurposes))], LegalBasis: r.LegalBasis,
+			typ, p = events.DataCollectedV1, &events.DataCollected{Resource: res, Records: recs, Purpose: collectPurposes[g.r.IntN(len(collectPurposes))], LegalBasis: r.LegalBasis,
 				Verification: []domain.Verification{domain.VerifyIDDocument}}
 		case w < 60:
-			typ, p = "data.aggregated.v1", &events.DataAggregated{Resource: res, Records: recs, Target: domain.TargetTheme, Database: "theme.public-utilities"}
+			typ, p = events.DataAggregatedV1, &events.DataAggregated{Resource: res, Records: recs, Target: domain.TargetTheme, Database: "theme.public-utilities"}
 		case w < 70:
-			typ, p = "data.processed.v1", &events.DataProcessed{DataHandled: events.DataHandled{Resource: res, Records: recs, System: "sys." + systems[g.r.IntN(len(systems))],
+			typ, p = events.DataProcessedV1, &events.DataProcessed{DataHandled: events.DataHandled{Resource: res, Records: recs, System: "sys." + systems[g.r.IntN(len(systems))],
 				Purpose: "统计分析 (statistics)"}, Operation: "按县（市）、月份汇总"}
 		case w < 85:
-			typ, p = "share.data_used.v1", &events.ShareDataUsed{Resource: r.ID, Grant: fmt.Sprintf("grt-%05d", g.r.IntN(10000)), Purpose: r.purpose0(), Records: recs}
+			typ, p = events.ShareDataUsedV1, &events.ShareDataUsed{Resource: r.ID, Grant: fmt.Sprintf("grt-%05d", g.r.IntN(10000)), Purpose: r.purpose0(), Records: recs}
 		default:
-			typ, p = "data.quality_checked.v1", &events.QualityChecked{Resource: res, ErrorsFound: recs % 7, Corrected: recs % 7}
+			typ, p = events.DataQualityCheckedV1, &events.QualityChecked{Resource: res, ErrorsFound: recs % 7, Corrected: recs % 7}
 		}
 		t, _ := events.Lookup(typ)
 		stream, _ := t.StreamFor(inst, p)

@@ -247,7 +247,7 @@ func (g *gen) registry() {
 		p := &events.InstitutionRegistered{Institution: in.ID, NameZH: in.NameZH, NameEN: in.NameEN, Level: in.Level, Kind: in.Kind,
 			County: in.County, DataAuthority: in.DataAuthority}
 		at := base.Add(time.Duration(i) * time.Minute)
-		g.tl.Registry = append(g.tl.Registry, Event{ID: g.uuid(at), Type: "institution.registered.v1", Stream: "institution/" + in.ID,
+		g.tl.Registry = append(g.tl.Registry, Event{ID: g.uuid(at), Type: events.InstitutionRegisteredV1, Stream: "institution/" + in.ID,
 			Institution: Authority, Person: Institutions[0].Responsible(), At: at, Payload: p, Parent: -1, Root: true})
 	}
 }
@@ -271,15 +271,15 @@ func (g *gen) setup() {
 	for _, in := range Institutions {
 		head := in.Responsible()
 		for _, p := range in.People {
-			push(in.ID, head, "person.registered.v1", &events.PersonRegistered{Person: p.ID, Name: p.Name, Title: p.Title})
+			push(in.ID, head, events.PersonRegisteredV1, &events.PersonRegistered{Person: p.ID, Name: p.Name, Title: p.Title})
 		}
-		push(in.ID, head, "person.responsible_designated.v1", &events.ResponsibleDesignated{Person: head, Since: since})
-		push(in.ID, head, "person.post_assigned.v1", &events.PostAssigned{Person: in.Security(), Post: postSecurityManager, Since: since})
-		push(in.ID, head, "person.post_assigned.v1", &events.PostAssigned{Person: in.People[2].ID, Post: postDedicatedStaff, Since: since})
+		push(in.ID, head, events.PersonResponsibleDesignatedV1, &events.ResponsibleDesignated{Person: head, Since: since})
+		push(in.ID, head, events.PersonPostAssignedV1, &events.PostAssigned{Person: in.Security(), Post: postSecurityManager, Since: since})
+		push(in.ID, head, events.PersonPostAssignedV1, &events.PostAssigned{Person: in.People[2].ID, Post: postDedicatedStaff, Since: since})
 	}
 	for i := range Resources {
 		r := &Resources[i]
-		push(r.Holder, institution(r.Holder).Responsible(), "catalog.entry_registered.v1", &events.CatalogEntryRegistered{CatalogEntry: r.Entry()})
+		push(r.Holder, institution(r.Holder).Responsible(), events.CatalogEntryRegisteredV1, &events.CatalogEntryRegistered{CatalogEntry: r.Entry()})
 	}
 }
 
@@ -377,7 +377,7 @@ func (tl *Timeline) Migration(now time.Time) Event {
 	}
 	id := fmt.Sprintf("mig-%d-001", now.In(calendar.CST).Year())
 	head := Institutions[0].Responsible()
-	return Event{Type: "migration.declared.v1", Stream: "migration/" + id, Institution: Authority, Person: head, At: now, Parent: -1,
+	return Event{Type: events.MigrationDeclaredV1, Stream: "migration/" + id, Institution: Authority, Person: head, At: now, Parent: -1,
 		Payload: &events.MigrationDeclared{Migration: id, Institutions: insts, ClaimedFrom: from.String(), ClaimedUntil: until.String(),
 			WindowFrom: now.Format(time.RFC3339), WindowUntil: now.Add(24 * time.Hour).Format(time.RFC3339),
 			Source: "演示场景：各机构上一年度办理记录 (the demo scenario's year of records)",

@@ -79,7 +79,7 @@ function header() {
         h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '账'),
         h('span', { class: 'brand-text' }, h('span', { class: 'brand-title' }, t('app_title')), h('span', { class: 'brand-sub' }, t('app_sub')))),
       h('div', { class: 'session' },
-        signed && who ? h('span', { class: 'role', id: 'role-badge', title: t('role_label') }, t('role_label'), '：', h('strong', null, roleText(who))) : null,
+        signed && who ? h('span', { class: 'role', id: 'role-badge', title: t('role_label') }, t('role_label'), t('colon'), h('strong', null, roleText(who))) : null,
         h('button', { type: 'button', class: 'lang', id: 'lang-switch', lang: lang() === 'en' ? 'zh-CN' : 'en', 'aria-label': t('lang_switch_label'),
           onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); render(); } }, t('lang_switch')),
         signed ? h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: signOut }, t('signout')) : null)),
@@ -134,7 +134,7 @@ function roleCard() {
     caps.push(who.exports ? t('cap_exports') : t('cap_no_exports'));
     caps.push(who.decrypts ? t('cap_plaintext') : t('cap_no_plaintext'));
   }
-  return h('p', { class: 'rolecaps sub', id: 'role-caps' }, roleText(who), '：', caps.join('；'), '。', t('role_how'));
+  return h('p', { class: 'rolecaps sub', id: 'role-caps' }, roleText(who), t('colon'), caps.join(t('semicolon')), t('stop'), t('role_how'));
 }
 
 let rendering = 0;

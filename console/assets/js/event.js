@@ -152,11 +152,11 @@ export async function eventPage(main, r, ctx) {
     const ct = cat && cat.get(s.type);
     const day = chinaDay(s.occurred_at);
     parts.push(h('section', { 'aria-labelledby': 'facts-title' },
-      h('h2', { id: 'facts-title' }, t('facts_title'), '：', describe(cat, s.type)),
+      h('h2', { id: 'facts-title' }, t('facts_title'), t('colon'), describe(cat, s.type)),
       kv([
         [t('k_type'), mono(s.type)],
         ct ? [t('k_description'), lang() === 'en' ? ct.description_en : ct.description_zh] : null,
-        ct && (ct.articles || []).length ? [t('k_articles'), (lang() === 'en' ? ct.articles_en : ct.articles).join('、')] : null,
+        ct && (ct.articles || []).length ? [t('k_articles'), (lang() === 'en' ? ct.articles_en : ct.articles).join(t('enum'))] : null,
         [t('k_actor'), h('span', null, mono(s.actor.institution), ' / ', mono(s.actor.person))],
         [t('k_key'), mono(s.actor.key_id)],
         [t('k_occurred'), h('span', null, s.occurred_at, t('k_day_cn', day))],

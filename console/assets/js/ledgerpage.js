@@ -37,7 +37,7 @@ export async function ledgerPage(main, r, ctx) {
       [t('k_root_key'), h('div', null, t('k_key_id'), ' ', mono(info.root_key.id), h('pre', { class: 'note' }, info.root_key.pem))],
     ]),
     h('h2', null, t('latest_checkpoint')),
-    cp ? notice('good', t('cp_verified'), ' — ', t('k_size'), ' ', cp.size.toString(), '，', t('k_root'), ' ', mono(hex(cp.root)))
+    cp ? notice('good', t('cp_verified'), ' — ', t('k_size'), ' ', cp.size.toString(), t('comma'), t('k_root'), ' ', mono(hex(cp.root)))
       : cpErr && cpErr.status !== undefined ? errorBox(cpErr) : notice('bad', t('cp_failed', cpErr ? cpErr.message : '')),
     note ? h('pre', { class: 'note', id: 'checkpoint-text' }, note) : null);
 }

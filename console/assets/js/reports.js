@@ -41,7 +41,7 @@ function forms(kind, params) {
       btn.disabled = false;
     }
   } }, label);
-  return h('div', { class: 'forms' }, h('span', null, t('report_forms'), '：'),
+  return h('div', { class: 'forms' }, h('span', null, t('report_forms'), t('colon')),
     one('html', t('form_html'), 'html'), one('csv', t('form_csv'), 'csv'), one('xlsx', t('form_xlsx'), 'xlsx'), one('json', t('form_json'), 'json'),
     h('span', { class: 'sub' }, t('forms_note')));
 }
@@ -91,7 +91,7 @@ function sectionTable(kind, sec, cols, ctx, rows = sec.rows) {
         else if (c.cell) main = c.cell(row);
         else main = v === undefined || v === '' ? '—' : String(v);
         const subs = (c.sub || []).filter((k) => row[k] && row[k] !== '—' && label.has(k)).map((k) =>
-          h('div', { class: 'sub' }, label.get(k), '：', k.endsWith('seq') || k === 'evidence' ? seqLinks(row[k], ctx.href) : row[k]));
+          h('div', { class: 'sub' }, label.get(k), t('colon'), k.endsWith('seq') || k === 'evidence' ? seqLinks(row[k], ctx.href) : row[k]));
         const cls = [c.mono ? 'mono' : '', c.num ? 'num' : ''];
         let cellTone = '';
         if (c.tone && row[c.key + '_code'] !== undefined) cellTone = tone(kind, row[c.key + '_code']);
@@ -122,7 +122,7 @@ function paramsForm(name, fields, ctx, id) {
   const make = (k) => {
     if (k === 'as_of') return (inputs[k] = h('input', { type: 'date', name: k, value: fields[k] || '' }));
     if (k === 'year') return (inputs[k] = h('input', { type: 'number', name: k, min: '2000', max: '9999', value: fields[k] || '', class: 'short' }));
-    return (inputs[k] = h('input', { type: 'text', name: k, value: fields[k] || '', spellcheck: 'false', autocomplete: 'off', class: 'wide' }));
+    return (inputs[k] = h('input', { type: 'text', name: k, value: fields[k] || '', spellcheck: 'false', autocomplete: 'off' }));
   };
   const labels = { as_of: t('as_of'), year: t('year'), resource: t('f_resource') };
   return h('form', { class: 'card params', id, onsubmit: (ev) => {
@@ -130,7 +130,11 @@ function paramsForm(name, fields, ctx, id) {
     const q = {};
     for (const k of Object.keys(inputs)) if (inputs[k].value.trim()) q[k] = inputs[k].value.trim();
     ctx.go(name, '', q);
-  } }, h('div', { class: 'grid' }, Object.keys(fields).map((k) => field(labels[k], make(k)))),
+  } }, Object.keys(fields).map((k) => {
+    const f = field(labels[k], make(k));
+    if (k === 'resource') f.classList.add('wide');
+    return f;
+  }),
   h('div', { class: 'actions' }, h('button', { type: 'submit' }, name === 'custody' ? t('custody_show') : t('apply'))));
 }
 
@@ -261,7 +265,7 @@ async function filteredPage(main, r, ctx, kind) {
   for (const x of rows) if (x.state_code) states.set(x.state_code, x.state);
 
   const stateOpts = [...states].map(([v, l]) => [v, l]);
-  if (kind === 'obligations') stateOpts.unshift(['attention', lang() === 'en' ? 'needing attention (all but met on time)' : '需关注（除按期完成外）']);
+  if (kind === 'obligations') stateOpts.unshift(['attention', t('state_attention')]);
   const form = h('form', { class: 'card filters', id: kind + '-filters', onsubmit: (ev) => {
     ev.preventDefault();
     const fd = new FormData(ev.currentTarget);

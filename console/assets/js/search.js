@@ -118,10 +118,10 @@ function exportPanel(f, ctx) {
   const out = h('div', { 'aria-live': 'polite', id: 'export-result' });
   const reasonId = nextId('reason');
   const reason = h('textarea', { id: reasonId, name: 'reason', rows: '2', maxlength: '2048', required: true, placeholder: t('export_reason_hint') });
-  const sel = FILTERS.filter((k) => f[k]).map((k) => h('li', null, t(k === 'from' ? 'f_from' : k === 'to' ? 'f_to' : 'f_' + k), '：', mono(f[k])));
+  const sel = FILTERS.filter((k) => f[k]).map((k) => h('li', null, t(k === 'from' ? 'f_from' : k === 'to' ? 'f_to' : 'f_' + k), t('colon'), mono(f[k])));
   const form = h('form', { class: 'export-form', id: 'export-form', hidden: true, onsubmit: (ev) => { ev.preventDefault(); runExport(f, reason, out, ctx); } },
     h('p', { class: 'sub' }, t('export_intro')),
-    h('p', null, t('export_selection'), '：'), h('ul', { class: 'selection' }, sel),
+    h('p', null, t('export_selection'), t('colon')), h('ul', { class: 'selection' }, sel),
     field(t('export_reason'), reason, t('export_reason_hint')),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', id: 'export-confirm' }, t('export_confirm')),

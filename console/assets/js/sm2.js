@@ -108,6 +108,9 @@ const SPKI_PREFIX = Uint8Array.from([
   0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d, 0x03, 0x42, 0x00, 0x04,
 ]);
 
+// Verdicts already reached, by key, digest and signature: a pure function's answers.
+const seen = new Map();
+
 /** An SM2 public key: its point, its PKIX DER, its key ID and its canonical PEM. */
 export class PublicKey {
   constructor(x, y, der) {
@@ -118,7 +121,6 @@ export class PublicKey {
     this.id = hex(sm3(der)).slice(0, 32);
     this._za = null;
     this._table = null;
-    this._seen = new Map();
   }
 
   /** The PEM block exactly as Go's pem.EncodeToMemory writes it. */
@@ -151,8 +153,8 @@ export class PublicKey {
     const [r, s] = rs;
     if (r < 1n || r >= N || s < 1n || s >= N) return false;
     const eb = sm3(this.za(), msg);
-    const memo = hex(eb) + hex(sig);
-    if (this._seen.has(memo)) return this._seen.get(memo);
+    const memo = this.id + hex(eb) + hex(sig);
+    if (seen.has(memo)) return seen.get(memo);
     const e = toBigInt(eb);
     const t = (r + s) % N;
     let ok = false;
@@ -161,8 +163,8 @@ export class PublicKey {
       const pt = mulAdd(s, t, this._table);
       ok = pt.Z !== 0n && (e + affineX(pt)) % N === r;
     }
-    if (this._seen.size >= 4096) this._seen.clear();
-    this._seen.set(memo, ok);
+    if (seen.size >= 16384) seen.clear();
+    seen.set(memo, ok);
     return ok;
   }
 

@@ -21,102 +21,115 @@ export class JSONError extends Error {
 
 export const MAX_DEPTH = 64;
 
-const join = (path, k) => (path ? path + '.' + k : k);
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const PLAIN = /[^"\\\x00-\x1f]*/y;
 
 /** Parses text (a string) strictly. */
 export function parse(text) {
   let i = 0;
+  // The path to the value being read, kept as a stack and joined only for an error.
+  const stack = [];
+  const where = () => stack.reduce((p, k) => (typeof k === 'number' ? `${p}[${k}]` : p ? p + '.' + k : k), '');
   const ws = () => {
-    while (i < text.length) {
+    for (;;) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
-      else break;
+      else return;
     }
   };
-  const fail = (path, detail) => { throw new JSONError('malformed_json', path, detail); };
-  const str = (path) => {
-    if (text[i] !== '"') fail(path, 'expected a string');
+  const fail = (detail) => { throw new JSONError('malformed_json', where(), detail); };
+  const str = () => {
+    if (text.charCodeAt(i) !== 0x22) fail('expected a string');
     i++;
     let out = '';
     for (;;) {
-      if (i >= text.length) fail(path, 'unterminated string');
+      PLAIN.lastIndex = i;
+      PLAIN.exec(text);
+      out += text.slice(i, PLAIN.lastIndex);
+      i = PLAIN.lastIndex;
+      if (i >= text.length) fail('unterminated string');
       const c = text.charCodeAt(i);
       if (c === 0x22) { i++; return out; }
-      if (c < 0x20) fail(path, 'control character in string');
-      if (c === 0x5c) {
-        const e = text[i + 1];
-        i += 2;
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            const h = text.slice(i, i + 4);
-            if (!/^[0-9a-fA-F]{4}$/.test(h)) fail(path, 'bad \\u escape');
-            out += String.fromCharCode(parseInt(h, 16));
-            i += 4;
-            break;
-          }
-          default: fail(path, 'bad escape');
+      if (c < 0x20) fail('control character in string');
+      const e = text[i + 1];
+      i += 2;
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          const h = text.slice(i, i + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('bad \\u escape');
+          out += String.fromCharCode(parseInt(h, 16));
+          i += 4;
+          break;
         }
-        continue;
+        default: fail('bad escape');
       }
-      out += text[i];
-      i++;
     }
   };
-  const value = (path, depth) => {
-    if (depth > MAX_DEPTH) throw new JSONError('too_deep', path, `nested more than ${MAX_DEPTH} levels`);
+  const value = (depth) => {
+    if (depth > MAX_DEPTH) throw new JSONError('too_deep', where(), `nested more than ${MAX_DEPTH} levels`);
     ws();
-    const c = text[i];
-    if (c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) { // {
       i++;
       const obj = Object.create(null);
       ws();
-      if (text[i] === '}') { i++; return obj; }
+      if (text.charCodeAt(i) === 0x7d) { i++; return obj; }
       for (;;) {
         ws();
-        const k = str(path);
-        const p = join(path, k);
-        if (Object.hasOwn(obj, k)) throw new JSONError('duplicate_key', p, 'the member appears twice');
+        const k = str();
+        stack.push(k);
+        if (Object.hasOwn(obj, k)) throw new JSONError('duplicate_key', where(), 'the member appears twice');
         ws();
-        if (text[i] !== ':') fail(p, 'expected ":"');
+        if (text.charCodeAt(i) !== 0x3a) fail('expected ":"');
         i++;
-        obj[k] = value(p, depth + 1);
+        obj[k] = value(depth + 1);
+        stack.pop();
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return obj; }
-        fail(path, 'expected "," or "}"');
+        const d = text.charCodeAt(i);
+        i++;
+        if (d === 0x2c) continue;
+        if (d === 0x7d) return obj;
+        i--;
+        fail('expected "," or "}"');
       }
     }
-    if (c === '[') {
+    if (c === 0x5b) { // [
       i++;
       const arr = [];
       ws();
-      if (text[i] === ']') { i++; return arr; }
+      if (text.charCodeAt(i) === 0x5d) { i++; return arr; }
       for (;;) {
-        arr.push(value(`${path}[${arr.length}]`, depth + 1));
+        stack.push(arr.length);
+        arr.push(value(depth + 1));
+        stack.pop();
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return arr; }
-        fail(path, 'expected "," or "]"');
+        const d = text.charCodeAt(i);
+        i++;
+        if (d === 0x2c) continue;
+        if (d === 0x5d) return arr;
+        i--;
+        fail('expected "," or "]"');
       }
     }
-    if (c === '"') return str(path);
+    if (c === 0x22) return str();
     if (text.startsWith('true', i)) { i += 4; return true; }
     if (text.startsWith('false', i)) { i += 5; return false; }
     if (text.startsWith('null', i)) { i += 4; return null; }
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === '' || m[0] === '-') fail(path, 'invalid value');
-    i += m[0].length;
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (!m) fail('invalid value');
+    i = NUMBER.lastIndex;
     return new JNum(m[0]);
   };
-  const v = value('', 1);
+  const v = value(1);
   ws();
   if (i !== text.length) throw new JSONError('trailing_data', '', 'data after the JSON value');
   return v;

@@ -21,7 +21,7 @@ export function errorBox(e) {
   const msg = serverMessage(e) || (e && e.message) || '';
   return h('div', { class: 'notice bad', role: 'alert' },
     h('p', { class: 'notice-title' }, t(key)),
-    msg ? h('p', null, t('err_server_said'), '：', msg) : null,
+    msg ? h('p', null, t('err_server_said'), t('colon'), msg) : null,
     e && e.code ? h('p', { class: 'sub' }, t('err_code'), ': ', e.code, status ? ` (HTTP ${status})` : '') : null);
 }
 

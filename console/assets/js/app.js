@@ -120,6 +120,7 @@ async function signinPage(main, r) {
   h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'sign-in' }, t('signin_button'))));
   replace(main, title(t('signin_title')),
     r.query.get('out') ? notice('good', t('signed_out')) : null,
+    r.query.get('expired') ? notice('bad', t('err_401')) : null,
     h('p', { class: 'lead' }, t('signin_intro')), form, out,
     who && who.role === 'submitter' ? notice('bad', t('submitter_note')) : null);
   input.focus();
@@ -178,9 +179,12 @@ export async function render() {
     await entry[0](section, r, { who, go, href, isCurrent: () => n === rendering });
   } catch (e) {
     if (n !== rendering) return;
-    if (e && e.status === 401) {
+    if (e && e.status === 401 && r.name !== 'signin') {
+      // The token is no longer accepted (revoked, expired): forget it and ask again.
       api.signOut();
       who = null;
+      location.replace('#/signin?expired=1&next=' + encodeURIComponent(location.hash));
+      return;
     }
     section.append(errorBox(e));
   }

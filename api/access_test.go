@@ -24,9 +24,12 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
+	"github.com/aba-prefecture/dataledger/projections/search"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -34,17 +37,18 @@ import (
 // accessEnv is a real ledger on boltstore served with access control: tokens for every
 // role, a key store, an audit log.
 type accessEnv struct {
-	authn   *auth.Authenticator
-	t       testing.TB
-	f       *ledgertest.Fixture
-	st      *boltstore.Store
-	l       *ledger.Ledger
-	ks      *privacy.DirStore
-	srv     *httptest.Server
-	tokens  map[string]string // who → bearer token
-	audit   *auth.AuditLog
-	auditAt string
-	dir     string
+	syncIndex func()
+	authn     *auth.Authenticator
+	t         testing.TB
+	f         *ledgertest.Fixture
+	st        *boltstore.Store
+	l         *ledger.Ledger
+	ks        *privacy.DirStore
+	srv       *httptest.Server
+	tokens    map[string]string // who → bearer token
+	audit     *auth.AuditLog
+	auditAt   string
+	dir       string
 }
 
 type accessOpts struct {
@@ -73,7 +77,19 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	e.f.Init(t, e.st)
 	// The domain's stream ownership, folded from the log as ledgerd's checker folds it.
 	streams := registry.New()
+	idx, err := search.Open(filepath.Join(e.dir, "search.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
 	e.l = e.f.Open(t, e.st, ledger.Options{Limits: testLimits, OnCommit: streams.ApplyBatch})
+	// The index follows the store as ledgerd's runner does; tests catch it up before asking.
+	ir := follow.New(idx, follow.Options{Store: e.st, Logger: slog.New(slog.DiscardHandler)})
+	e.syncIndex = func() {
+		if _, err := ir.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.f.Register(t, e.l, "aba-health")
 	e.f.Register(t, e.l, "aba-transport")
 
@@ -147,7 +163,8 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	reg := prometheus.NewRegistry()
 	a, err := api.New(api.Config{Ledger: e.l, Gatherer: reg, Logger: slog.New(slog.DiscardHandler),
 		Middleware: []api.Middleware{mw}, KeyStore: e.ks, LedgerKey: e.f.LedgerKey, BundleMaxEntries: o.bundleMax,
-		Reports: &api.Reports{Kinds: kinds.Default(), Policy: mustPolicy(t), Calendar: calendar.Default()}})
+		Reports: &api.Reports{Kinds: kinds.Default(), Policy: mustPolicy(t), Calendar: calendar.Default()},
+		Search:  idx, Streams: streams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,4 +555,127 @@ func mustPolicy(t testing.TB) *policy.Set {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestSearchByRole: GET /v1/events answers each role with exactly what its single reads
+// would show (an institution its own acts and the streams it holds; the reading roles
+// everything; a submitter nothing), pages with a cursor, refuses bad filters with 400,
+// and every query is in the audit log with its filters.
+func TestSearchByRole(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	type page struct {
+		Events []struct {
+			Seq         uint64 `json:"seq"`
+			Institution string `json:"institution"`
+			Stream      string `json:"stream"`
+		} `json:"events"`
+		NextCursor string `json:"next_cursor"`
+	}
+	search := func(who, query string) (int, page) {
+		resp, b := e.do(who, "GET", "/v1/events?"+query, nil)
+		var p page
+		if resp.StatusCode == 200 && json.Unmarshal(b, &p) != nil {
+			t.Fatalf("%s: %s", query, b)
+		}
+		return resp.StatusCode, p
+	}
+	e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"resource": "health.appointments", "records": 3}, "")
+	e.record("aba-transport", "resource/transport.flows", "data.collected.v1", map[string]any{"resource": "transport.flows", "records": 9}, "")
+	e.record("aba-health", "share/sa-1", "share.application_submitted.v1", map[string]any{"application": "sa-1", "resource": "transport.flows", "provider": "aba-transport"}, "")
+	e.record("aba-transport", "share/sa-1", "share.granted.v1", map[string]any{"application": "sa-1"}, "")
+	e.syncIndex()
+	before, _, _ := auth.VerifyAuditFile(e.auditAt)
+	status, all := search("officer", "limit=500")
+	if status != 200 || len(all.Events) < 7 {
+		t.Fatalf("officer: %d, %d events", status, len(all.Events))
+	}
+	for who, want := range map[string]int{"none": 401, "submitter": 403, "reviewer": 200, "authority": 200} {
+		if got, _ := search(who, "type=data.collected.v1"); got != want {
+			t.Errorf("%s: %d, want %d", who, got, want)
+		}
+	}
+	_, health := search("health", "limit=500")
+	sawAnswer := false
+	for _, ev := range health.Events {
+		if ev.Institution != "aba-health" && ev.Stream != "share/sa-1" {
+			t.Errorf("health sees seq %d by %s on %s", ev.Seq, ev.Institution, ev.Stream)
+		}
+		sawAnswer = sawAnswer || ev.Institution == "aba-transport"
+	}
+	if !sawAnswer {
+		t.Error("health does not see the answer to its own application")
+	}
+	_, transportOnly := search("health", "institution=aba-transport&resource=transport.flows")
+	if len(transportOnly.Events) != 0 {
+		t.Errorf("health sees transport's acts on transport's resource: %+v", transportOnly.Events)
+	}
+	// Paging: one at a time gives the same as one page.
+	var paged []uint64
+	cursor := ""
+	for range 100 {
+		_, p := search("officer", "limit=1&cursor="+cursor)
+		for _, ev := range p.Events {
+			paged = append(paged, ev.Seq)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(paged) != len(all.Events) {
+		t.Errorf("paging one by one gave %d events, one page %d", len(paged), len(all.Events))
+	}
+	for _, q := range []string{"from=yesterday", "to=2026-13-01", "limit=0", "cursor=zz", "colour=red", "from=2026-02-01&to=2026-01-01"} {
+		if got, _ := search("officer", q); got != 400 {
+			t.Errorf("%s: %d, want 400", q, got)
+		}
+	}
+	n, _, err := auth.VerifyAuditFile(e.auditAt)
+	if err != nil || n-before < 10 {
+		t.Errorf("audit log: %d new records (%v)", n-before, err)
+	}
+	raw, _ := os.ReadFile(e.auditAt)
+	if !bytes.Contains(raw, []byte("resource=transport.flows")) {
+		t.Error("the audit log does not record what was searched for")
+	}
+}
+
+// TestBundleOfASearch: POST /v1/bundles with the filters of GET /v1/events exports
+// exactly what that search finds, as listed positions the bundle proves it holds, with the
+// filters recorded in the export act; it verifies offline.
+func TestBundleOfASearch(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	e.record("aba-health", "resource/health.appointments", "data.collected.v1", map[string]any{"resource": "health.appointments", "records": 3}, "")
+	e.record("aba-transport", "resource/transport.flows", "data.collected.v1", map[string]any{"resource": "transport.flows", "records": 9}, "")
+	e.record("aba-health", "resource/health.appointments", "data.exported.v1", map[string]any{"resource": "health.appointments", "records": 1}, "")
+	e.syncIndex()
+	resp, b := e.do("officer", "POST", "/v1/bundles", []byte(`{"resource":"health.appointments","reason":"案件 2026-017"}`))
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	bd, err := bundle.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bundle.Verify(bd, bundle.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Selected) != 2 || rep.Export.Selection.Query["resource"] != "health.appointments" {
+		t.Fatalf("selected %v, query %v", rep.Selected, rep.Export.Selection.Query)
+	}
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{`{"resource":"no.such","reason":"r"}`, 404},
+		{`{"resource":"health.appointments","from":1,"reason":"r"}`, 400},
+		{`{"resource":"health.appointments","from_day":"yesterday","reason":"r"}`, 400},
+	} {
+		if resp, b := e.do("officer", "POST", "/v1/bundles", []byte(c.body)); resp.StatusCode != c.want {
+			t.Errorf("%s: %d %s", c.body, resp.StatusCode, b)
+		}
+	}
+	if resp, _ := e.do("reviewer", "POST", "/v1/bundles", []byte(`{"resource":"health.appointments","reason":"r"}`)); resp.StatusCode != 403 {
+		t.Errorf("reviewer export: %d", resp.StatusCode)
+	}
 }

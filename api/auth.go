@@ -101,6 +101,10 @@ var seqQueryRoutes = map[string]bool{"/v1/proofs/inclusion": true}
 // decryptRoutes serve protected fields in clear.
 var decryptRoutes = map[string]bool{"/v1/events/{id}/plaintext": true}
 
+// searchRoutes search the log: every reading role reaches them, and the handler shows
+// each only what it may read (Server.visibleTo).
+var searchRoutes = map[string]bool{"/v1/events": true}
+
 // reportRoutes render a report over the whole log: only roles that may read that kind
 // (auth.Role.Reports) reach them.
 var reportRoutes = map[string]bool{"/v1/reports/{kind}": true}
@@ -315,7 +319,7 @@ var anonymous = &auth.Principal{Role: auth.RoleAuthority, Person: "anonymous", M
 
 func (a *access) read(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	note := &auditNote{}
-	rec := auth.AuditRecord{Method: r.Method, Route: r.Pattern, Path: r.URL.Path, Remote: remoteIP(r)}
+	rec := auth.AuditRecord{Method: r.Method, Route: r.Pattern, Path: r.URL.RequestURI(), Remote: remoteIP(r)}
 	var p *auth.Principal
 	if a.Dev {
 		p = anonymous
@@ -446,6 +450,9 @@ func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*l
 	}
 	if reportRoutes[r.Pattern] && !p.Role.Reports(r.PathValue("kind")) {
 		return forbidden(p, "read this report"), nil
+	}
+	if searchRoutes[r.Pattern] {
+		return nil, nil // the submitter was refused above; results are scoped per hit
 	}
 	t, named, err := a.resolve(r, n)
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
 
 	"github.com/aba-prefecture/dataledger/auth"
@@ -24,8 +26,8 @@ import (
 // export) records nothing. Once the event is recorded the export stands even if the
 // answer is lost: the ledger says an export was made, which is the safe side.
 
-// ExportSeqHeader carries the position of the recorded export event.
-const ExportSeqHeader = "X-Ledger-Export-Seq"
+// ExportSeqHeader is the client package's.
+const ExportSeqHeader = client.ExportSeqHeader
 
 // DefaultBundleMaxEntries bounds the entries one POST /v1/bundles may select when
 // Config.BundleMaxEntries is zero. A bundle is built and audited in memory, a few KiB per
@@ -81,7 +83,14 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request) {
 	if max == 0 {
 		max = DefaultBundleMaxEntries
 	}
-	b, err := bundle.Export(ctx, s.l, s.cfg.LedgerKey, bundle.Request{Selection: req.Selection, By: p.Person, Reason: req.Reason, MaxEntries: max})
+	sel := req.Selection
+	if filters := req.SearchFilters(); filters != nil {
+		if sel, err = s.searchSelection(r, req, filters); err != nil {
+			s.refuse(w, r, err)
+			return
+		}
+	}
+	b, err := bundle.Export(ctx, s.l, s.cfg.LedgerKey, bundle.Request{Selection: sel, By: p.Person, Reason: req.Reason, MaxEntries: max})
 	if err == nil {
 		noteRead(ctx, func(n *auditNote) { n.seqs = append(n.seqs, b.ExportSeq) })
 	}
@@ -102,4 +111,44 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 	s.log.Info("bundle exported", "export_seq", b.ExportSeq, "entries", len(b.Entries), "person", p.Person, "remote", remoteIP(r))
+}
+
+// searchSelection runs the investigation search a bundle request names and returns its
+// results as listed positions, with the filters recorded beside them.
+func (s *Server) searchSelection(r *http.Request, req bundle.ServerRequest, filters map[string]string) (bundle.Selection, error) {
+	if s.cfg.Search == nil {
+		return bundle.Selection{}, problem(ErrNotSupported, "search_unsupported", "", "this server keeps no search index", "此服务未建立检索索引")
+	}
+	if req.From != nil || req.To != nil {
+		return bundle.Selection{}, problem(ledger.ErrInvalid, "bad_selection", "from", "a search selection takes days (from_day, to_day), not a seq range", "检索导出使用日期（from_day、to_day），不使用序号范围")
+	}
+	q, err := SearchQuery(func(k string) string { return filters[k] })
+	if err != nil {
+		return bundle.Selection{}, err
+	}
+	q.Limit = 500
+	var seqs []uint64
+	for {
+		page, err := s.cfg.Search.Search(r.Context(), q)
+		if err != nil {
+			return bundle.Selection{}, err
+		}
+		for _, h := range page.Hits {
+			seqs = append(seqs, h.Seq)
+		}
+		if len(seqs) > bundle.MaxSeqs {
+			return bundle.Selection{}, problem(ledger.ErrTooLarge, "bundle_too_large", "",
+				fmt.Sprintf("the search finds more than %d acts; narrow it (days, resource, type)", bundle.MaxSeqs),
+				fmt.Sprintf("检索结果超过 %d 条，请缩小范围（日期、资源、类型）", bundle.MaxSeqs))
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if len(seqs) == 0 {
+		return bundle.Selection{}, problem(ledger.ErrNotFound, "empty_selection", "", "the search finds no act", "检索未找到任何事件")
+	}
+	slices.Sort(seqs)
+	return bundle.Selection{Seqs: slices.Compact(seqs), Query: filters}, nil
 }

@@ -23,6 +23,10 @@ type eventTypeJSON struct {
 	Authority     bool     `json:"authority_only,omitempty"`
 	Schema        string   `json:"schema"`
 	Example       any      `json:"example,omitempty"`
+	// KeyRegistry marks the key registry's acts (key.registered/rotated/revoked.v1): the
+	// ledger's own, outside the catalogue, listed so that a client can enrol a key.
+	KeyRegistry bool   `json:"key_registry,omitempty"`
+	Notes       string `json:"notes,omitempty"`
 }
 
 type eventTypesJSON struct {
@@ -43,6 +47,12 @@ var catalogueBody = func() eventTypesJSON {
 		}
 		out.Types = append(out.Types, j)
 	}
+	for _, k := range events.KeyTypes() {
+		out.Types = append(out.Types, eventTypeJSON{Name: k.Name, Act: "key registry (密钥登记)", DescriptionZH: k.ZH, DescriptionEN: k.EN,
+			Signer: ledger.RoleRoot, Stream: events.KeyStream, Schema: "/v1/event-types/" + k.Name + "/schema", Example: k.Example,
+			KeyRegistry: true, Notes: k.Notes})
+	}
+	out.Count = len(out.Types)
 	return out
 }()
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -53,27 +54,12 @@ var statusOf = []struct {
 	{ErrNotSupported, http.StatusNotImplemented},
 }
 
-// ErrorBody is the JSON shape of every error response:
-//
-//	{"error":{"code":"unknown_key","field":"submission.actor.key_id","message":"…","message_zh":"…"}}
-//
-// Code is stable and meant for programs; Field is the JSON path at fault ("" when the
-// request as a whole is); the messages are for people, in English and Simplified Chinese.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is the inside of ErrorBody.
-type ErrorDetail struct {
-	Code      string `json:"code"`
-	Field     string `json:"field"`
-	Message   string `json:"message"`
-	MessageZH string `json:"message_zh"`
-	// Problems lists every problem when a submission has several (a payload checked
-	// against the event catalogue reports each field at fault); the first is also the
-	// error itself.
-	Problems []ErrorDetail `json:"problems,omitempty"`
-}
+// ErrorBody and ErrorDetail are the error message every refusal carries (the client
+// package's, docs/openapi.yaml's Error).
+type (
+	ErrorBody   = client.ErrorBody
+	ErrorDetail = client.ErrorDetail
+)
 
 // problem builds a refusal of the transport's own.
 func problem(kind error, code, field, en, zh string) *ledger.Problem {

@@ -7,34 +7,15 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
-// InclusionProof is the body of GET /v1/proofs/inclusion: the entry at Seq, its audit
-// path in the tree of Size entries and that tree's root. Checkpoint is the signed
-// checkpoint of that size when the request named no size (the latest checkpoint) or the
-// size is the latest checkpoint's; otherwise the root is only the server's word and the
-// client should ask for a size it holds a signed checkpoint for.
-type InclusionProof struct {
-	Seq            uint64        `json:"seq"`
-	Size           uint64        `json:"size"`
-	Entry          []byte        `json:"entry"` // base64 of the exact canonical entry bytes
-	Hash           ledger.Hash   `json:"hash"`
-	Root           ledger.Hash   `json:"root"`
-	InclusionProof []ledger.Hash `json:"inclusion_proof"`
-	Checkpoint     string        `json:"checkpoint,omitempty"`
-}
-
-// ConsistencyProof is the body of GET /v1/proofs/consistency: the RFC 6962 proof that
-// the tree of From entries is a prefix of the tree of To entries, with both roots.
-type ConsistencyProof struct {
-	From       uint64        `json:"from"`
-	To         uint64        `json:"to"`
-	FromRoot   ledger.Hash   `json:"from_root"`
-	ToRoot     ledger.Hash   `json:"to_root"`
-	Proof      []ledger.Hash `json:"proof"`
-	Checkpoint string        `json:"checkpoint,omitempty"` // signed checkpoint of size To, if it is the latest
-}
+// The proof messages are the client package's.
+type (
+	InclusionProof   = client.InclusionProof
+	ConsistencyProof = client.ConsistencyProof
+)
 
 // uintParam reads a decimal query parameter; ok is false if it is absent.
 func uintParam(r *http.Request, name string) (v uint64, ok bool, err error) {

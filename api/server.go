@@ -69,6 +69,10 @@ type Config struct {
 	BundleMaxEntries uint64
 	// Reports, if set, serves GET /v1/reports/{kind} (api/reports.go).
 	Reports *Reports
+	// Search, if set, serves GET /v1/events (api/search.go); Streams scopes its results
+	// for an institution as single reads are scoped (the same StreamHolders as Access).
+	Search  Searcher
+	Streams StreamHolders
 }
 
 // Server is the HTTP face of one ledger. It is an http.Handler and safe for concurrent
@@ -107,7 +111,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.mux.Handle(pattern, s.only(methods, hh))
 	}
-	v1("/v1/events", s.postEvent, http.MethodPost)
+	if cfg.Search != nil {
+		v1("/v1/events", s.events, http.MethodPost, http.MethodGet)
+	} else {
+		v1("/v1/events", s.postEvent, http.MethodPost)
+	}
 	v1("/v1/events/{id}", s.getEvent, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint", s.getCheckpoint, http.MethodGet, http.MethodHead)
 	v1("/v1/ledger", s.getLedger, http.MethodGet, http.MethodHead)
@@ -182,6 +190,15 @@ type receiptJSON struct {
 	Seq           uint64      `json:"seq"`
 	Hash          ledger.Hash `json:"hash"`
 	StreamVersion uint64      `json:"stream_version"`
+}
+
+// events is /v1/events: POST records a submission, GET searches.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		s.getEvents(w, r)
+		return
+	}
+	s.postEvent(w, r)
 }
 
 func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
@@ -61,17 +62,8 @@ type PublishedCheckpoints interface {
 	All() ([][]byte, error)
 }
 
-// SnapshotManifest is snapshot.json, the last member of a snapshot stream.
-type SnapshotManifest struct {
-	Format      string      `json:"format"`
-	Origin      string      `json:"origin"`
-	Size        uint64      `json:"size"`        // entries in the copy
-	LastHash    ledger.Hash `json:"last_hash"`   // hash of its last entry
-	StoreBytes  int64       `json:"store_bytes"` // length of ledger.db
-	TakenAt     string      `json:"taken_at"`    // RFC 3339 UTC, when the read transaction began
-	Checkpoints []string    `json:"checkpoints"` // member names under checkpoints/
-	Keys        []string    `json:"keys"`        // member names under keys/
-}
+// SnapshotManifest is the client package's message.
+type SnapshotManifest = client.SnapshotManifest
 
 // snapshotWriteTimeout bounds each write of a snapshot. The store's read transaction is
 // open until the last byte leaves, and bbolt cannot grow its file under an open read

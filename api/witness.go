@@ -6,14 +6,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/witness"
 )
 
-// CosignatureResult is the body of a successful POST /v1/checkpoint/cosignatures.
-type CosignatureResult struct {
-	Accepted []string `json:"accepted"` // names of the witnesses whose cosignatures were kept
-}
+// CosignatureResult is the client package's message.
+type CosignatureResult = client.CosignatureResult
 
 // postCosignature takes a checkpoint note (text/plain) carrying the ledger's signature
 // and one or more witness cosignatures, and keeps those of configured witnesses with the

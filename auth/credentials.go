@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
 
 	"golang.org/x/crypto/argon2"
@@ -185,37 +186,7 @@ func writeAtomic(path string, b []byte, mode os.FileMode) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("writing %s: the directory %s does not exist; create it first (目录 %s 不存在，请先创建)", path, dir, dir)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		if pe, ok := errors.AsType[*os.PathError](err); ok {
-			err = pe.Err // the temporary file's name means nothing to the reader
-		}
-		return fmt.Errorf("writing %s: cannot create a file in %s: %w", path, dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, b, mode)
 }
 
 // tokenPrefix starts every bearer token, so that one found in a log or a repository is

@@ -273,6 +273,19 @@ func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 // (honouring Retry-After) until RetryFor has passed since the first attempt. It returns
 // the status and body of a 2xx answer, or an error: *Error for a non-2xx answer.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	status, _, out, err := c.send(ctx, call{method: method, path: path, body: body, ctype: "application/json"})
+	return status, out, err
+}
+
+// call is one request: ctype is the body's media type.
+type call struct {
+	method, path, ctype string
+	body                []byte
+}
+
+// send is do for any call, also returning the answer's header.
+func (c *Client) send(ctx context.Context, cl call) (int, http.Header, []byte, error) {
+	method, path, body := cl.method, cl.path, cl.body
 	retryFor := c.RetryFor
 	if retryFor == 0 {
 		retryFor = DefaultRetryFor
@@ -280,26 +293,26 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (int,
 	deadline := time.Now().Add(retryFor)
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		status, resp, wait, err := c.once(ctx, method, path, body)
+		status, hdr, resp, wait, err := c.once(ctx, method, path, cl.ctype, body)
 		if err == nil {
-			return status, resp, nil
+			return status, hdr, resp, nil
 		}
 		if !retryable(err) || ctx.Err() != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		if retryFor < 0 {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		d := backoff/2 + rand.N(backoff/2+1)
 		d = max(d, wait)
 		if time.Now().Add(d).After(deadline) {
-			return 0, nil, fmt.Errorf("giving up after %d attempts in %v: %w", attempt, retryFor, err)
+			return 0, nil, nil, fmt.Errorf("giving up after %d attempts in %v: %w", attempt, retryFor, err)
 		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return 0, nil, fmt.Errorf("%w (last failure: %v)", ctx.Err(), err)
+			return 0, nil, nil, fmt.Errorf("%w (last failure: %v)", ctx.Err(), err)
 		case <-t.C:
 		}
 		backoff = min(backoff*2, 2*time.Second)
@@ -307,17 +320,17 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (int,
 }
 
 // once sends one request. wait is the server's Retry-After, if any.
-func (c *Client) once(ctx context.Context, method, path string, body []byte) (status int, out []byte, wait time.Duration, err error) {
+func (c *Client) once(ctx context.Context, method, path, ctype string, body []byte) (status int, hdr http.Header, out []byte, wait time.Duration, err error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.Token != "" {
@@ -325,31 +338,24 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte) (st
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	defer resp.Body.Close()
-	out, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	out, err = io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, nil, 0, err
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.StatusCode, out, 0, nil
+		return resp.StatusCode, resp.Header, out, 0, nil
 	}
 	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 		wait = time.Duration(s) * time.Second
 	}
-	return 0, nil, wait, decodeError(resp.StatusCode, out)
+	return 0, nil, nil, wait, decodeError(resp.StatusCode, out)
 }
 
 func decodeError(status int, body []byte) *Error {
-	var eb struct {
-		Error struct {
-			Code      string `json:"code"`
-			Field     string `json:"field"`
-			Message   string `json:"message"`
-			MessageZH string `json:"message_zh"`
-		} `json:"error"`
-	}
+	var eb ErrorBody
 	if json.Unmarshal(body, &eb) == nil && eb.Error.Code != "" {
 		return &Error{Status: status, Code: eb.Error.Code, Field: eb.Error.Field, Message: eb.Error.Message, MessageZH: eb.Error.MessageZH}
 	}

@@ -11,9 +11,12 @@ import (
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/acttime"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/google/uuid"
 )
 
@@ -33,6 +36,18 @@ type Checker struct {
 	key    crypto.Signer // the ledger key, for refusal records
 	log    *slog.Logger
 	ledger atomic.Pointer[ledger.Ledger]
+	// follower keeps state level with the log (writemodel.go); set by Attach.
+	follower atomic.Pointer[follow.Follower]
+	now      func() time.Time
+}
+
+// SetClock makes the checker read the time from now instead of time.Now: a program that
+// gives its ledger a clock (ledger.Options.Now) gives the checker the same one, so that
+// the door judges an act's day (acttime) by the time it will be sealed at.
+func (c *Checker) SetClock(now func() time.Time) {
+	if now != nil {
+		c.now = now
+	}
 }
 
 // NewChecker returns a checker over state. ledgerKey signs refusal records; nil disables
@@ -41,23 +56,11 @@ func NewChecker(state *registry.State, ledgerKey crypto.Signer, log *slog.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Checker{state: state, key: ledgerKey, log: log}
+	return &Checker{state: state, key: ledgerKey, log: log, now: time.Now}
 }
 
 // State is the registry the checker reads.
 func (c *Checker) State() *registry.State { return c.state }
-
-// OnCommit keeps the registry current (ledger.Options.OnCommit).
-func (c *Checker) OnCommit(es []*ledger.Entry) { c.state.ApplyBatch(es) }
-
-// Attach folds what l's store holds and lets the checker record refusals through l.
-func (c *Checker) Attach(ctx context.Context, l *ledger.Ledger) error {
-	if err := c.state.CatchUp(ctx, l.Store()); err != nil {
-		return err
-	}
-	c.ledger.Store(l)
-	return nil
-}
 
 // Wire sets the checker's hooks on opts, so that every program that opens a ledger
 // (ledgerd, demo, submit, load and bench servers, tests) admits acts by the one rule:
@@ -81,6 +84,11 @@ func (c *Checker) Wire(opts *ledger.Options) {
 // Check is ledger.Options.Check.
 func (c *Checker) Check(s *ledger.Signed) error {
 	sub := &s.Submission
+	if !strings.HasPrefix(sub.Type, "ledger.") {
+		if err := c.claim(sub); err != nil {
+			return err
+		}
+	}
 	t, ok := events.Lookup(sub.Type)
 	if !ok {
 		if sub.Type == ledger.TypeInitialized || strings.HasPrefix(sub.Type, "key.") {
@@ -150,22 +158,63 @@ func (c *Checker) authorise(t *events.Type, s *ledger.Signed, p events.Payload, 
 		if t.Resource != "" {
 			resource = events.FieldString(p, t.Resource)
 		}
+		// Art. 42 is judged on the act's own day: the day it claims and the day it counts
+		// (acttime), so that neither dating an attempt before a suspension nor recording
+		// one made during it after the restoration gets it past (docs/domain-decisions.md).
+		when := c.state.TimeAt(sub, c.now())
 		for _, party := range []string{actor, events.FieldString(p, t.Party)} {
 			if party == "" {
 				continue
 			}
-			if sp, ok := c.state.Suspended(party, resource); ok {
+			if sp, ok := c.state.SuspendedOn(party, resource, when.Claimed, when.Effective); ok {
 				if record {
 					c.recordRefusal(s, party, sp)
 				}
 				return refuse(ledger.ErrUnauthorized, "access_suspended", accessField(t, party == actor), domain.Art(42),
-					fmt.Sprintf("%s's access to public data is suspended (%s)", party, sp.ID),
-					fmt.Sprintf("%s 获取公共数据的权限已被暂时关闭（%s）", party, sp.ID))
+					fmt.Sprintf("%s's access to public data was suspended on the act's day %s (%s)", party, when.Effective, sp.ID),
+					fmt.Sprintf("%s 获取公共数据的权限在该行为之日（%s）已被暂时关闭（%s）", party, when.Effective, sp.ID))
 			}
+		}
+	}
+	if m, ok := p.(*events.MigrationDeclared); ok {
+		if err := c.window(m); err != nil {
+			return err
 		}
 	}
 	if r, ok := rules[t.Name]; ok {
 		return r(c.state, actor, p, cs)
+	}
+	return nil
+}
+
+// windowSkew is how far before its admission a migration's recording window may open:
+// the ledger's own allowance for clocks (ledger.Options.MaxSkew's default).
+const windowSkew = 5 * time.Minute
+
+// window checks a migration declaration's recording window against the clock and the
+// policy: it opens no earlier than now (a declaration never re-judges what is recorded)
+// and lasts at most migration_window_max_days.
+func (c *Checker) window(m *events.MigrationDeclared) error {
+	a := domain.Art(37).ItemOf(6)
+	now := c.now()
+	wf, _ := time.Parse(time.RFC3339Nano, m.WindowFrom)
+	wu, _ := time.Parse(time.RFC3339Nano, m.WindowUntil)
+	if wf.Before(now.Add(-windowSkew)) {
+		return refuse(ledger.ErrInvalid, "window_in_past", pf("window_from"), a,
+			"the recording window must not open before the declaration is recorded: what is already on the record stays judged as it was",
+			"录入时间窗不得早于声明登记之时：已记录的行为不因声明而改判")
+	}
+	today := calendar.DateOf(now)
+	v, err := c.state.Policy().At(today)
+	if err != nil {
+		v, err = c.state.Policy().Latest(today)
+	}
+	if err == nil {
+		if max := v.Param("migration_window_max_days"); wu.Sub(wf) > time.Duration(max)*24*time.Hour {
+			return refuse(ledger.ErrInvalid, "window_too_long", pf("window_until"), a,
+				fmt.Sprintf("the recording window is longer than the policy's %d days (%s)", max, v.ID),
+				fmt.Sprintf("录入时间窗超过策略规定的 %d 天（%s）", max, v.ID))
+		}
 	}
 	return nil
 }
@@ -201,8 +250,11 @@ func (c *Checker) recordRefusal(s *ledger.Signed, party string, sp registry.Susp
 		RefusedSM3: hex.EncodeToString(digest[:]), ActorInstitution: s.Submission.Actor.Institution, ActorPerson: s.Submission.Actor.Person,
 	})
 	reg := l.Registry()
+	// The refusal carries the day the attempt claims: it is judged on that day, bounded by
+	// the late-record rule like the attempt itself (acttime counts it for the attempt's
+	// institution).
 	rs, err := ledger.SignSubmission(c.key, ledger.Submission{
-		ID: id, Stream: RefusalStream(party), Type: TypeAccessRefused, OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
+		ID: id, Stream: RefusalStream(party), Type: TypeAccessRefused, OccurredAt: s.Submission.OccurredAt,
 		Actor: ledger.Actor{Institution: reg.Authority, Person: "ledger", KeyID: c.key.Public().ID()}, Payload: payload,
 	})
 	if err == nil {
@@ -211,6 +263,24 @@ func (c *Checker) recordRefusal(s *ledger.Signed, party string, sp registry.Susp
 	if err != nil {
 		c.log.Error("recording an access refusal failed", "refused_id", s.Submission.ID, "type", s.Submission.Type, "err", err)
 	}
+}
+
+// claim refuses a claimed day the ledger must not take (acttime.CheckClaim): before the
+// sanity floor always, before the policy's claims_from unless a migration declaration
+// covers it. Nothing is written for either.
+func (c *Checker) claim(sub *ledger.Submission) error {
+	verdict, bound := acttime.CheckClaim(sub.Time(), c.now(), sub.Actor.Institution, c.state.Policy(), c.state.Migrations())
+	switch verdict {
+	case acttime.ClaimBeforeFloor:
+		return refuse(ledger.ErrInvalid, "occurred_before_floor", "submission.occurred_at", domain.Art(37).ItemOf(6),
+			fmt.Sprintf("occurred_at %s is before %s: no act of public data claims such a day", sub.OccurredAt, bound),
+			fmt.Sprintf("occurred_at %s 早于 %s：公共数据行为不可能发生在该日", sub.OccurredAt, bound))
+	case acttime.ClaimTooEarly:
+		return refuse(ledger.ErrInvalid, "occurred_too_early", "submission.occurred_at", domain.Art(37).ItemOf(6),
+			fmt.Sprintf("occurred_at %s is before %s, the earliest day the policy lets an act claim; historical records enter only under an authority's migration declaration (migration.declared.v1)", sub.OccurredAt, bound),
+			fmt.Sprintf("occurred_at %s 早于策略允许的最早日期 %s；历史记录须经主管部门声明迁移（migration.declared.v1）后方可录入", sub.OccurredAt, bound))
+	}
+	return nil
 }
 
 // refusalID derives the refusal record's UUIDv7 from the refused submission's id, so that

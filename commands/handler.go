@@ -94,7 +94,7 @@ func (h *Handler) Submit(ctx context.Context, key crypto.Signer, c Command) (led
 		}
 		// Another act moved the stream: fold it, then re-check and re-sign against it.
 		if h.Checker != nil {
-			if err := h.Checker.State().CatchUp(ctx, h.Ledger.Store()); err != nil {
+			if err := h.Checker.CatchUp(ctx, h.Ledger.Store()); err != nil {
 				return ledger.Receipt{}, err
 			}
 		}

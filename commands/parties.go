@@ -88,7 +88,7 @@ var needsOpen = map[string]bool{
 	"development.qualification_granted.v1": true, "development.qualification_refused.v1": true,
 	"correction.forwarded.v1": true, "correction.extended.v1": true, "correction.completed.v1": true,
 	"subject_request.answered.v1": true, "rectification.completed.v1": true,
-	"emergency.ended.v1": true, "outsourcing.contract_terminated.v1": true, "data.inconsistency_resolved.v1": true,
+	"emergency.ended.v1": true, "outsourcing.contract_terminated.v1": true, "outsourcing.contract_amended.v1": true, "data.inconsistency_resolved.v1": true,
 }
 
 func caseZH(kind string) string { _, zh := events.CaseName(kind); return zh }

@@ -146,6 +146,21 @@ var rules = map[string]rule{
 	"rectification.ordered.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		return registered(st, "institution", p.(*events.RectificationOrdered).Institution, domain.Art(41))
 	},
+	"migration.declared.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
+		e := p.(*events.MigrationDeclared)
+		for _, m := range st.Migrations() {
+			if m.ID == e.Migration {
+				return refuse(ledger.ErrConflict, "migration_exists", pf("migration"), domain.Art(37).ItemOf(6),
+					"a migration with this id is already declared", "该编号的迁移声明已登记")
+			}
+		}
+		for _, inst := range e.Institutions {
+			if err := registered(st, "institutions", inst, domain.Art(37).ItemOf(6)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 	"access.restored.v1": func(st *registry.State, actor string, p events.Payload, _ *registry.Case) error {
 		e := p.(*events.AccessRestored)
 		if _, ok := st.ActiveSuspension(e.Party, e.Suspension); !ok {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
@@ -219,6 +220,11 @@ func payloadFor(ty *events.Type, actor string) map[string]any {
 		delete(m, "name") // optional, and personal: an id is what acts name
 	case "access.suspended.v1":
 		m["resources"] = []string{tabResource} // a holder suspends access to what it holds, named
+	case "migration.declared.v1":
+		// The window opens after the declaration is recorded, whatever day the table runs.
+		from := time.Now().Add(time.Hour)
+		m["window_from"] = from.Format(time.RFC3339)
+		m["window_until"] = from.Add(7 * 24 * time.Hour).Format(time.RFC3339)
 	}
 	return m
 }

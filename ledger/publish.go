@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 )
 
 // Publisher keeps every checkpoint the ledger signs somewhere other than the ledger's own
@@ -338,40 +339,10 @@ func parseNote(b []byte) (Checkpoint, error) {
 	return c, nil
 }
 
-// writeAtomic replaces dir/name with data: temporary file, fsync, rename, fsync of the
-// directory.
+// writeAtomic replaces dir/name with data.
 func writeAtomic(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, name), data, 0o644); err != nil {
 		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename this finds nothing
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("publishing %s: %w", name, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("publishing %s: syncing directory: %w", name, err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package privacy
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 )
 
 // StoreFormat names the DirStore layout.
@@ -342,60 +342,9 @@ func (zeroReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+// writeFileAtomic and createFileExclusive keep key files private to the process's user.
+func writeFileAtomic(path string, b []byte) error { return atomicfile.Write(path, b, 0o600) }
 
-// writeFileAtomic writes b to path via a synced temporary file and a rename.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := writeTemp(path, b)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
+func createFileExclusive(path string, b []byte) error { return atomicfile.Create(path, b, 0o600) }
 
-// createFileExclusive writes b to path only if path does not exist (os.ErrExist
-// otherwise), atomically: the content is complete before the name appears.
-func createFileExclusive(path string, b []byte) error {
-	tmp, err := writeTemp(path, b)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func writeTemp(path string, b []byte) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(f, bytes.NewReader(b)); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -233,7 +233,17 @@ func (t *demoTally) add(typ string) {
 // are judged on a known calendar).
 func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, update func(done, total uint64), end time.Time) (demoResult, error) {
 	start := time.Now()
-	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority}); err != nil {
+	tl := scenario.Generate(scenario.Config{Events: n, Seed: seed, End: end})
+	// The demo plays a ledger founded when the scenario's registry was set up: genesis,
+	// the institutions, their keys, people and catalog are sealed on the days they claim
+	// (the clock below is the ledger's and the checker's). The year of acts that follows
+	// is then brought in today, as what it is: historical records, under the authority's
+	// migration declaration (migration.declared.v1), so that they count on the days they
+	// claim and are shown as migrated, not as late records (docs/domain-decisions.md).
+	clock := &demoClock{}
+	founded := tl.Registry[0].At.Add(-time.Hour)
+	clock.set(founded)
+	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority, Now: founded}); err != nil {
 		return demoResult{}, fmt.Errorf("creating the ledger: %w", err)
 	}
 	lk, err := datadir.LedgerKey(dir)
@@ -258,7 +268,8 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	// has a suspended party attempt is refused and the refusal recorded.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	chk := domaincmd.NewChecker(registry.New(), lk, log)
-	opts := ledger.Options{Signer: lk, Publisher: pub}
+	opts := ledger.Options{Signer: lk, Publisher: pub, Now: clock.now}
+	chk.SetClock(clock.now)
 	chk.Wire(&opts)
 	l, err := ledger.Open(ctx, st, opts)
 	if err != nil {
@@ -269,7 +280,6 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 		return demoResult{}, err
 	}
 
-	tl := scenario.Generate(scenario.Config{Events: n, Seed: seed, End: end})
 	paths := demoPathsOf(dir)
 	ks, err := openDemoKeystore(paths)
 	if err != nil {
@@ -329,6 +339,8 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	// posts and catalog; then the timeline, wave by wave. Within a wave every event is
 	// signed and appended concurrently (the sequencer group-commits them); a wave never
 	// holds an event and the one it depends on, and a key rotation has a wave of its own.
+	last := tl.Registry[len(tl.Registry)-1].At
+	clock.set(last.Add(time.Minute))
 	if err := phase("registering institutions", tl.Registry, nil); err != nil {
 		return demoResult{}, err
 	}
@@ -336,16 +348,24 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 	for i, in := range scenario.Institutions {
 		k := signers.inst[in.ID]
 		keyRegs[i] = scenario.Event{Type: scenario.TypeKeyRegistered, Stream: ledger.RegistryStream, Institution: scenario.Authority,
-			Person: scenario.Institutions[0].Responsible(), At: time.Now().Add(-time.Second), Root: true, Parent: -1,
+			Person: scenario.Institutions[0].Responsible(), At: last.Add(time.Duration(2+i) * time.Second), Root: true, Parent: -1,
 			Payload: ledger.KeyRegisteredPayload{KeyID: k.Public().ID(), Institution: in.ID, PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public()))}}
 	}
+	clock.set(last.Add(2 * time.Minute))
 	if err := phase("registering keys", keyRegs, nil); err != nil {
 		return demoResult{}, err
 	}
+	clock.set(tl.Setup[len(tl.Setup)-1].At.Add(time.Minute))
 	for _, wave := range setupWaves(tl.Setup) {
 		if err := phase("registering people and the catalog", tl.Setup, wave); err != nil {
 			return demoResult{}, err
 		}
+	}
+	// From here on the ledger reads the real clock: the timeline is migrated today.
+	clock.set(time.Time{})
+	mig := tl.Migration(time.Now())
+	if err := phase("declaring the migration of the year's records", []scenario.Event{mig}, nil); err != nil {
+		return demoResult{}, err
 	}
 	for _, wave := range scenario.Waves(tl.Events, 1024) {
 		if err := phase("the timeline", tl.Events, wave); err != nil {
@@ -391,6 +411,24 @@ func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, u
 		res.Violations = append(res.Violations, v.Finding+": "+v.Note)
 	}
 	return res, nil
+}
+
+// demoClock is the demo ledger's clock: a fixed moment while the registry is set up on
+// the days it claims, the real time (zero) after.
+type demoClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *demoClock) set(t time.Time) { c.mu.Lock(); c.at = t; c.mu.Unlock() }
+
+func (c *demoClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		return time.Now()
+	}
+	return c.at
 }
 
 // appendAll signs and appends n submissions on up to workers goroutines and returns the

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -62,6 +58,7 @@ func defaultExporter() string {
 func newExportCmd() *cobra.Command {
 	var (
 		dir, out, stream, seqs, reason, by string
+		sr                                 bundle.ServerRequest
 		store, server, token               string
 	)
 	c := &cobra.Command{
@@ -112,8 +109,12 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
 			}
+			if sr.SearchFilters() != nil && server == "" {
+				return usage("export: the search filters (--institution, --person, --resource, --type, --from-day, --to-day) need --server: the running ledger's index finds the acts (检索条件需配合 --server 使用)")
+			}
 			if server != "" {
-				b, person, err := exportFromServer(cmd.Context(), server, token, bundle.ServerRequest{Selection: req.Selection, Reason: reason})
+				sr.Selection, sr.Reason = req.Selection, reason
+				b, person, err := exportFromServer(cmd.Context(), server, token, sr)
 				if err != nil {
 					return usage("export: %v", err)
 				}
@@ -169,6 +170,12 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	f.StringVar(&out, "out", "", "bundle file to write (must not exist)")
 	f.StringVar(&stream, "stream", "", "export every entry of this stream")
 	f.StringVar(&seqs, "seq", "", "export positions A-B (inclusive)")
+	f.StringVar(&sr.Institution, "institution", "", "with --server: export what a search finds (ledgerctl search): acts of this institution")
+	f.StringVar(&sr.Person, "person", "", "with --server: … by or naming this official")
+	f.StringVar(&sr.Resource, "resource", "", "with --server: … on or naming this resource")
+	f.StringVar(&sr.Type, "type", "", "with --server: … of this event type")
+	f.StringVar(&sr.FromDay, "from-day", "", "with --server: … on or after this day (YYYY-MM-DD)")
+	f.StringVar(&sr.ToDay, "to-day", "", "with --server: … on or before this day (YYYY-MM-DD)")
 	f.StringVar(&reason, "reason", "evidence export (no reason given 未说明理由)", "why the evidence is exported: case, request, legal basis")
 	f.StringVar(&by, "by", defaultExporter(), "identifier of the person exporting (recorded as the event's actor.person; with --server, the token's person)")
 	f.StringVar(&server, "server", "", "export from this running ledgerd (POST /v1/bundles) instead of --data, e.g. http://127.0.0.1:8080")
@@ -185,37 +192,11 @@ func printExported(w io.Writer, b *bundle.Bundle, out, by string) {
 }
 
 // exportFromServer asks a running ledgerd to export (POST /v1/bundles) and returns the
-// bundle it answered with and the person it recorded as the exporter. The bundle is
-// decoded strictly (bundle.Read) and must name the export the server says it recorded;
-// "ledgerctl verify-bundle" is what checks it.
+// bundle it answered with and the person it recorded as the exporter.
 func exportFromServer(ctx context.Context, server, token string, sr bundle.ServerRequest) (*bundle.Bundle, string, error) {
-	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/bundles")
+	b, err := ledgerd(server, token).ExportBundle(ctx, sr)
 	if err != nil {
-		return nil, "", fmt.Errorf("--server %s: %w", server, err)
-	}
-	body, err := json.Marshal(sr)
-	if err != nil {
-		return nil, "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := serverClient(token).Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", httpFailure(u, resp)
-	}
-	b, err := bundle.Read(resp.Body)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: the answer is not an evidence bundle: %w", u, err)
-	}
-	if h := resp.Header.Get(api.ExportSeqHeader); h != strconv.FormatUint(b.ExportSeq, 10) {
-		return nil, "", fmt.Errorf("%s: the server says the export is entry %q, the bundle says %d", u, h, b.ExportSeq)
+		return nil, "", fmt.Errorf("%s: %w", server, err)
 	}
 	return b, exporterOf(b), nil
 }
@@ -236,25 +217,5 @@ func exporterOf(b *bundle.Bundle) string {
 // writeBundleFile writes the bundle to a temporary file beside out, fsyncs it and
 // renames it into place, so a reader never sees half a bundle.
 func writeBundleFile(out string, b *bundle.Bundle) error {
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := bundle.Write(f, b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, out)
+	return atomicfile.WriteWith(out, 0o644, func(w io.Writer) error { return bundle.Write(w, b) })
 }

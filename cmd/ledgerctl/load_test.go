@@ -14,12 +14,15 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	domaincmd "github.com/aba-prefecture/dataledger/commands"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
+	"github.com/aba-prefecture/dataledger/projections/search"
 )
 
 // loadServer runs a real ledger behind the real HTTP API. devRoot says whether it offers
@@ -56,7 +59,14 @@ func loadHTTPServer(t *testing.T, devRoot bool) (srv *httptest.Server, f *ledger
 	if err := os.WriteFile(rootFile, pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := api.Config{Ledger: l, Logger: slog.New(slog.DiscardHandler)}
+	idx, err := search.Open(filepath.Join(dir, "search.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	ir := follow.New(idx, follow.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	// Searches see what was committed before them, as in ledgerd a moment later.
+	cfg := api.Config{Ledger: l, Logger: slog.New(slog.DiscardHandler), Streams: chk.State(), Search: syncedSearch{idx, ir}}
 	if devRoot {
 		cfg.DevRootKeyFile = rootFile
 	}
@@ -191,5 +201,57 @@ func TestLoadServerGoneForGood(t *testing.T) {
 	pos, err := st.Lookup(context.Background(), ids)
 	if err != nil || len(pos) != len(ids) {
 		t.Fatalf("%d of %d acked ids stored (%v)", len(pos), len(ids), err)
+	}
+}
+
+// syncedSearch catches the index up before each query.
+type syncedSearch struct {
+	idx *search.Index
+	r   *follow.Follower
+}
+
+func (s syncedSearch) Search(ctx context.Context, q search.Query) (search.Page, error) {
+	if _, err := s.r.CatchUp(ctx); err != nil {
+		return search.Page{}, err
+	}
+	return s.idx.Search(ctx, q)
+}
+
+// TestSearchCommand: ledgerctl search asks the running ledger's index with the filters
+// given and prints what it answers, as a table, JSON or CSV with a byte-order mark.
+func TestSearchCommand(t *testing.T) {
+	url, _, st, _ := loadServer(t, true)
+	if code, _, e := ledgerctl(t, "load", "--server", url, "--events", "40", "--institution", "load-water", "--concurrency", "4"); code != 0 {
+		t.Fatal(e)
+	}
+	byType := map[string]int{}
+	_ = st.Entries(context.Background(), 0, 10_000, func(r ledger.RawEntry) error {
+		e, _ := ledger.ParseEntry(r.Bytes)
+		if e.Submission.Actor.Institution == "load-water" {
+			byType[e.Submission.Type]++
+		}
+		return nil
+	})
+	code, out, e := ledgerctl(t, "search", "--server", url, "--institution", "load-water", "--type", "data.collected.v1", "--format", "json")
+	var p client.SearchPage
+	if code != 0 || json.Unmarshal([]byte(out), &p) != nil {
+		t.Fatalf("exit %d: %s %s", code, out, e)
+	}
+	if len(p.Events) != byType["data.collected.v1"] || len(p.Events) == 0 {
+		t.Fatalf("%d collections found, the store holds %d", len(p.Events), byType["data.collected.v1"])
+	}
+	for _, h := range p.Events {
+		if h.Institution != "load-water" || h.Type != "data.collected.v1" {
+			t.Fatalf("hit %+v", h)
+		}
+	}
+	if code, out, _ := ledgerctl(t, "search", "--server", url, "--resource", "load-water.pipe-network", "--format", "csv"); code != 0 || !strings.HasPrefix(out, "\uFEFF序号") {
+		t.Fatalf("csv: %d %.60q", code, out)
+	}
+	if code, out, _ := ledgerctl(t, "search", "--server", url, "--person", "nobody-at-all"); code != 0 || !strings.Contains(out, "no acts match") {
+		t.Fatalf("no match: %d %s", code, out)
+	}
+	if code, _, e := ledgerctl(t, "search", "--server", url, "--from", "yesterday"); code != 2 || !strings.Contains(e, "from") {
+		t.Fatalf("bad day: %d %s", code, e)
 	}
 }

@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -27,14 +24,18 @@ func init() {
 
 // proofSource is where prove and consistency read from: a data directory or a server.
 type proofSource struct {
-	dir, server, ledgerPub string
+	dir, server, ledgerPub, token string
 }
+
+// client is the ledgerd the proofs come from.
+func (s *proofSource) client() *client.Client { return ledgerd(s.server, s.token) }
 
 func (s *proofSource) flags(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&s.dir, "data", os.Getenv("LEDGER_DATA"), "ledger data directory (env LEDGER_DATA)")
 	f.StringVar(&s.server, "server", os.Getenv("LEDGER_SERVER"), "ledgerd base URL instead of --data (env LEDGER_SERVER)")
 	f.StringVar(&s.ledgerPub, "ledger-pub", "", "PKIX PEM of the ledger key to check the checkpoint with (default: the key the genesis names)")
+	f.StringVar(&s.token, "token", "", "with --server: bearer token of a role that may read the entry (default $LEDGER_TOKEN)")
 }
 
 func (s *proofSource) check(name string) error {
@@ -112,57 +113,12 @@ func (ll *localLedger) checkpointFor(size uint64) string {
 	return ""
 }
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
-
-// getServer fetches path from the server and decodes JSON into v (or returns the raw
-// body if v is nil).
-func getServer(ctx context.Context, base, path string, v any) ([]byte, error) {
-	u, err := url.JoinPath(strings.TrimRight(base, "/"), path)
-	if err != nil {
-		return nil, usage("--server %s: %v", base, err)
-	}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		u, _ = url.JoinPath(strings.TrimRight(base, "/"), path[:i])
-		u += path[i:]
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, usage("%v", err)
-	}
-	// Inclusion proofs carry entry bytes: ledgerd wants a credential for them (docs/access.md).
-	if tok := os.Getenv("LEDGER_TOKEN"); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return nil, usage("%v", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, usage("reading %s: %v", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var eb api.ErrorBody
-		if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
-			return nil, usage("%s: %d %s: %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message)
-		}
-		return nil, usage("%s: %s", u, resp.Status)
-	}
-	if v != nil {
-		if err := json.Unmarshal(b, v); err != nil {
-			return nil, usage("%s: %v", u, err)
-		}
-	}
-	return b, nil
-}
-
 // serverKey returns the ledger key to check a server's checkpoints with: --ledger-pub if
 // given, else the one the server names (which proves consistency, not identity).
 func (s *proofSource) serverKey(ctx context.Context) (string, *crypto.PublicKey, bool, error) {
-	var info api.LedgerInfo
-	if _, err := getServer(ctx, s.server, "/v1/ledger", &info); err != nil {
-		return "", nil, false, err
+	info, err := s.client().Ledger(ctx)
+	if err != nil {
+		return "", nil, false, usage("%s: %v", s.server, err)
 	}
 	if s.ledgerPub != "" {
 		k, err := crypto.ReadPublicKeyFile(s.ledgerPub)
@@ -223,13 +179,15 @@ Exit 2: usage or I/O error.`,
 				if origin, key, _, err = src.serverKey(ctx); err != nil {
 					return err
 				}
-				q := fmt.Sprintf("/v1/proofs/inclusion?seq=%d", seq)
+				var at *uint64
 				if cmd.Flags().Changed("size") {
-					q += fmt.Sprintf("&size=%d", size)
+					at = &size
 				}
-				if _, err := getServer(ctx, src.server, q, &p); err != nil {
-					return err
+				got, err := src.client().InclusionProof(ctx, seq, at)
+				if err != nil {
+					return usage("prove: %s: %v", src.server, err)
 				}
+				p = *got
 			} else {
 				ll, done, err := src.openLocal(ctx, "prove")
 				if err != nil {
@@ -332,13 +290,15 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 				if origin, key, _, err = src.serverKey(ctx); err != nil {
 					return err
 				}
-				q := fmt.Sprintf("/v1/proofs/consistency?from=%d", from)
+				var upto *uint64
 				if cmd.Flags().Changed("to") {
-					q += fmt.Sprintf("&to=%d", to)
+					upto = &to
 				}
-				if _, err := getServer(ctx, src.server, q, &p); err != nil {
-					return err
+				got, err := src.client().ConsistencyProof(ctx, from, upto)
+				if err != nil {
+					return usage("consistency: %s: %v", src.server, err)
 				}
+				p = *got
 			} else {
 				ll, done, err := src.openLocal(ctx, "consistency")
 				if err != nil {

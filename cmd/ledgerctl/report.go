@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/spf13/cobra"
@@ -157,7 +156,7 @@ an --out that cannot be written).`,
 			if err := report.Render(&buf, r, f, l, opts...); err != nil {
 				return usage("report: %v", err)
 			}
-			if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+			if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 				return usage("report: --out: %v", err)
 			}
 			return nil
@@ -202,7 +201,7 @@ func remoteReport(cmd *cobra.Command, c *client.Client, kind string, f report.Fo
 		return usage("report: %s: %v", c.BaseURL, err)
 	}
 	if out != "" {
-		if err := writeFileAtomic(out, body); err != nil {
+		if err := atomicfile.Write(out, body, 0o644); err != nil {
 			return usage("report: --out: %v", err)
 		}
 		return nil
@@ -217,29 +216,4 @@ func remoteReport(cmd *cobra.Command, c *client.Client, kind string, f report.Fo
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into
-// place, so that a reader never sees half a report and a failed run leaves the old one.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -44,7 +44,7 @@ func TestReportsInBrowser(t *testing.T) {
 		{"emergencies", []string{"emergencies"}},
 		{"accountability", []string{"accountability"}},
 		// The variants with more to lay out: a custody timeline, every obligation listed.
-		{"accountability-resource", []string{"accountability", "--resource", "emg-2026-quake-02.affected-persons"}},
+		{"accountability-resource", []string{"accountability", "--resource", "emg-2025-quake-02.affected-persons"}},
 		{"obligations-all", []string{"obligations", "--all"}},
 	}
 	for _, c := range cases {

@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	"github.com/aba-prefecture/dataledger/projections/assessment"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,6 +38,7 @@ func TestReportOnDemo(t *testing.T) {
 	t.Run("emergencies", func(t *testing.T) { testReportEmergencies(t, dir) })
 	t.Run("accountability", func(t *testing.T) { testReportAccountability(t, dir) })
 	t.Run("findings", func(t *testing.T) { testReportFindings(t, dir) })
+	t.Run("every rule", func(t *testing.T) { testDemoPlantsEveryRule(t, dir) })
 	t.Run("obligations", func(t *testing.T) { testReportObligations(t, dir) })
 	t.Run("assessment", func(t *testing.T) { testReportAssessment(t, dir) })
 	t.Run("formats", func(t *testing.T) { testReportAllFormats(t, dir) })
@@ -93,7 +96,7 @@ func testReportEmergencies(t *testing.T, dir string) {
 	for _, row := range r.rows("emergencies") {
 		state[row["emergency"]] = row["state_code"]
 	}
-	if state["emg-2026-flood-01"] != "done" || state["emg-2026-quake-02"] != "overdue" || len(state) != 2 {
+	if state["emg-2025-flood-01"] != "done" || state["emg-2025-quake-02"] != "overdue" || len(state) != 2 {
 		t.Errorf("emergency states %v", state)
 	}
 	data := map[string]string{}
@@ -101,8 +104,8 @@ func testReportEmergencies(t *testing.T, dir string) {
 		data[row["resource"]] = row["state_code"]
 	}
 	for res, want := range map[string]string{
-		"emg-2026-flood-01.affected-persons": "done", "emg-2026-flood-01.volunteer-phones": "done",
-		"emg-2026-quake-02.affected-persons": "overdue", "emg-2026-quake-02.volunteer-phones": "late",
+		"emg-2025-flood-01.affected-persons": "done", "emg-2025-flood-01.volunteer-phones": "done",
+		"emg-2025-quake-02.affected-persons": "overdue", "emg-2025-quake-02.volunteer-phones": "late",
 	} {
 		if data[res] != want {
 			t.Errorf("%s: %q, want %q", res, data[res], want)
@@ -112,14 +115,14 @@ func testReportEmergencies(t *testing.T, dir string) {
 	for _, row := range r.rows("applications") {
 		apps[row["emergency"]] = row["state_code"]
 	}
-	if apps["emg-2026-flood-01"] != "done" || apps["emg-2026-quake-02"] != "overdue" {
+	if apps["emg-2025-flood-01"] != "done" || apps["emg-2025-quake-02"] != "overdue" {
 		t.Errorf("applications %v", apps)
 	}
 
 	// Judged as of the day the quake ended, nothing of it is overdue yet.
 	var ended string
 	for _, row := range r.rows("emergencies") {
-		if row["emergency"] == "emg-2026-quake-02" {
+		if row["emergency"] == "emg-2025-quake-02" {
 			ended = row["ended_on"]
 		}
 	}
@@ -128,7 +131,7 @@ func testReportEmergencies(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	for _, row := range early.rows("emergencies") {
-		if row["emergency"] == "emg-2026-quake-02" && row["state_code"] != "pending" {
+		if row["emergency"] == "emg-2025-quake-02" && row["state_code"] != "pending" {
 			t.Errorf("as of %s the quake is %q, want pending", ended, row["state_code"])
 		}
 	}
@@ -144,11 +147,11 @@ func testReportAccountability(t *testing.T, dir string) {
 			t.Errorf("section %s is empty", key)
 		}
 	}
-	// The demo's outsourcing contract ctr-2026-007 (maerkang-city, provider sc-xueyu-info)
+	// The demo's outsourcing contract ctr-2025-007 (maerkang-city, provider sc-xueyu-info)
 	// runs sys.gov-services.
 	found := false
 	for _, row := range r.rows("run") {
-		if row["operator"] == "sc-xueyu-info" && row["contract"] == "ctr-2026-007" && row["role_code"] == "provider" && row["client"] == "maerkang-city" {
+		if row["operator"] == "sc-xueyu-info" && row["contract"] == "ctr-2025-007" && row["role_code"] == "provider" && row["client"] == "maerkang-city" {
 			found = true
 		}
 	}
@@ -174,7 +177,7 @@ func testReportAccountability(t *testing.T, dir string) {
 
 	// --resource adds the custody timeline of that resource, in seq order.
 	var one reportJSON
-	res := "emg-2026-quake-02.affected-persons"
+	res := "emg-2025-quake-02.affected-persons"
 	if err := json.Unmarshal([]byte(runReport(t, "accountability", "--data", dir, "--format", "json", "--resource", res)), &one); err != nil {
 		t.Fatal(err)
 	}
@@ -274,11 +277,17 @@ func testReportFindings(t *testing.T, dir string) {
 	state := map[string]string{}
 	for _, row := range rows {
 		state[row["rule"]+"/"+row["institution"]] = row["state_code"]
+		if row["rule"] == "F18" { // held against the suspended party (Art. 42), which has no responsible person
+			if !strings.HasPrefix(row["citation"], "Art. 42") || row["institution"] != scenario.SuspendedParty.Party || row["evidence"] == "" {
+				t.Errorf("F18: %v", row)
+			}
+			continue
+		}
 		if !strings.HasPrefix(row["citation"], "Art. 41") || row["responsible_person"] == "—" || row["evidence"] == "" && row["rule"] != "F16" {
 			t.Errorf("%s against %s: citation %q, responsible %q, evidence %q", row["rule"], row["institution"], row["citation"], row["responsible_person"], row["evidence"])
 		}
 	}
-	for k, want := range map[string]string{"F3/wenchuan-county": "escalated", "F17/wenchuan-county": "escalated", "F12/aba-civil-affairs": "rectified"} {
+	for k, want := range map[string]string{"F3/wenchuan-county": "referred", "F17/wenchuan-county": "referred", "F12/aba-civil-affairs": "rectified"} {
 		if state[k] != want {
 			t.Errorf("%s: %q, want %q", k, state[k], want)
 		}
@@ -331,7 +340,7 @@ func testReportObligations(t *testing.T, dir string) {
 			t.Errorf("row without due day, policy or trigger: %v", row)
 		}
 	}
-	if !missed["D8/emg-2026-quake-02"] || len(missed) < 2 {
+	if !missed["D8/emg-2025-quake-02"] || len(missed) < 2 {
 		t.Errorf("missed obligations %v", missed)
 	}
 	n := 0
@@ -365,7 +374,7 @@ func testReportAssessment(t *testing.T, dir string) {
 	if got := inst["wenchuan-county"]["findings_rectification"]; !strings.HasPrefix(got, "0/") {
 		t.Errorf("wenchuan-county rectification %q", got)
 	}
-	if len(r.rows("counties")) < 2 || len(r.rows("measures")) != 12 {
+	if len(r.rows("counties")) < 2 || len(r.rows("measures")) != len(assessment.Definitions) {
 		t.Errorf("%d counties, %d measures", len(r.rows("counties")), len(r.rows("measures")))
 	}
 }
@@ -376,7 +385,7 @@ func testReportAssessment(t *testing.T, dir string) {
 // time (and every one with --all), marks a 0% score as a failure and names counties.
 func testReportForPeople(t *testing.T, dir string) {
 	kinds := [][]string{{"findings"}, {"obligations"}, {"assessment", "--year", "2025"}, {"emergencies"}, {"accountability"},
-		{"accountability", "--resource", "emg-2026-quake-02.affected-persons"}}
+		{"accountability", "--resource", "emg-2025-quake-02.affected-persons"}}
 	for _, k := range kinds {
 		for _, lang := range []string{"zh", "en"} {
 			args := append(slices.Clone(k), "--data", dir, "--lang", lang)
@@ -522,5 +531,38 @@ func testReportXLSX(t *testing.T, dir string) {
 	}
 	if stdout := runReport(t, "assessment", "--data", dir, "--year", "2025", "--format", "xlsx"); !strings.HasPrefix(stdout, "PK") {
 		t.Errorf("xlsx to a redirected standard output: %.10q", stdout)
+	}
+}
+
+// testDemoPlantsEveryRule: `ledgerctl demo --end 2025-12-31` then `report findings
+// --as-of 2026-01-01` lists every rule F1–F18, each against the party the Measures hold
+// to it (F2 the project owner, F8 the provider of the data, F18 the suspended party, not
+// the institution that refused it), and the storyline's ids carry 2025, the year of
+// their acts (issue 11).
+func testDemoPlantsEveryRule(t *testing.T, dir string) {
+	out := runReport(t, "findings", "--data", dir, "--format", "json", "--lang", "en")
+	var r reportJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	against := map[string][]string{}
+	for _, row := range r.rows("findings") {
+		against[row["rule"]] = append(against[row["rule"]], row["institution"])
+	}
+	for i := 1; i <= 18; i++ {
+		if rule := fmt.Sprintf("F%d", i); len(against[rule]) == 0 {
+			t.Errorf("%s not raised by the demo", rule)
+		}
+	}
+	for rule, want := range map[string]string{"F2": "wenchuan-county", "F8": "aba-public-security", "F13": "aba-emergency-management",
+		"F16": "ruoergai-county", "F17": "wenchuan-county", "F18": scenario.SuspendedParty.Party} {
+		for _, got := range against[rule] {
+			if got != want {
+				t.Errorf("%s against %s, want %s", rule, got, want)
+			}
+		}
+	}
+	if !strings.Contains(out, "ctr-2025-007") || !strings.Contains(out, "rect-2025-004") || strings.Contains(out, "ctr-2026-") || strings.Contains(out, "emg-2026-") {
+		t.Error("the demo's ids do not carry the year of their acts (2025)")
 	}
 }

@@ -8,16 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/crypto"
+	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/spf13/cobra"
 )
@@ -120,69 +118,23 @@ func isSnapshot(dir string) bool {
 	return err == nil
 }
 
-// httpFailure is one line for an answer that is not 200: the server's error code and
-// its messages in English and Chinese when it sent the API's error shape.
-func httpFailure(u string, resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var eb api.ErrorBody
-	if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
-		return fmt.Errorf("%s: %d %s: %s / %s", u, resp.StatusCode, eb.Error.Code, eb.Error.Message, eb.Error.MessageZH)
-	}
-	return fmt.Errorf("%s: %s", u, resp.Status)
-}
-
-// serverClient has no overall timeout (a large store or bundle takes as long as it
-// takes) but gives up on a server that does not answer; it sends token, or
-// $LEDGER_TOKEN, as a bearer credential. It never decompresses: Go's transport would
-// otherwise ask for gzip and inflate the answer on the fly, so that a few hundred KiB on
-// the wire could write hundreds of MiB to disk before any check sees them.
-func serverClient(token string) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ResponseHeaderTimeout = 2 * time.Minute
-	tr.DisableCompression = true
-	var rt http.RoundTripper = tr
-	if token == "" {
-		token = os.Getenv("LEDGER_TOKEN")
-	}
-	if token != "" {
-		rt = bearer{token: token, next: tr}
-	}
-	return &http.Client{Transport: rt}
-}
-
 // fetchSnapshot streams GET /v1/snapshot into a temporary directory beside out and renames
 // it into place once the manifest has arrived and matches what was written.
 func fetchSnapshot(ctx context.Context, server, token, out string) (*api.SnapshotManifest, error) {
-	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/snapshot")
+	body, err := ledgerd(server, token).Snapshot(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("--server %s: %w", server, err)
+		return nil, fmt.Errorf("%s: %w", server, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("requesting a snapshot from %s: %w", u, err)
-	}
-	// Only the bytes as stored: what is written is then no more than what was sent.
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := serverClient(token).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if err := identityOnly(u, resp); err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, httpFailure(u, resp)
-	}
+	defer body.Close()
 	clean := filepath.Clean(out)
 	tmp, err := os.MkdirTemp(filepath.Dir(clean), "."+filepath.Base(clean)+".tmp-*")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	m, err := unpackSnapshot(resp.Body, tmp)
+	m, err := unpackSnapshot(body, tmp)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", u, err)
+		return nil, fmt.Errorf("%s: %w", server, err)
 	}
 	if err := os.Chmod(tmp, 0o700); err != nil {
 		return nil, err
@@ -193,30 +145,7 @@ func fetchSnapshot(ctx context.Context, server, token, out string) (*api.Snapsho
 	if err := os.Rename(tmp, clean); err != nil {
 		return nil, err
 	}
-	return m, syncDir(filepath.Dir(clean))
-}
-
-// identityOnly refuses an answer whose body is encoded (gzip, br, deflate, …) before a
-// byte of it is read: the client asked for identity, and a body that inflates can make
-// a small answer write without bound. It also refuses one the transport decompressed
-// (resp.Uncompressed), which serverClient never lets happen.
-func identityOnly(u string, resp *http.Response) error {
-	var encs []string
-	for _, v := range resp.Header.Values("Content-Encoding") {
-		for _, e := range strings.Split(v, ",") {
-			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
-				encs = append(encs, e)
-			}
-		}
-	}
-	if len(encs) == 0 && !resp.Uncompressed {
-		return nil
-	}
-	if len(encs) == 0 {
-		encs = []string{"decompressed by the transport"}
-	}
-	return fmt.Errorf("%s: %s, answered with Content-Encoding %s; a snapshot is accepted only unencoded (identity), so nothing was read or written (服务器返回了压缩编码的响应，已拒绝，未写入任何内容)",
-		u, resp.Status, strings.Join(encs, ", "))
+	return m, atomicfile.SyncDir(filepath.Dir(clean))
 }
 
 // checkpointNameRE and keyNameRE are every name a snapshot stream may hold besides ledger.db and snapshot.json:
@@ -376,13 +305,4 @@ func writeFile(p string, b []byte, mode os.FileMode) error {
 	}
 	_, err := writeMember(filepath.Dir(p), filepath.Base(p), bytes.NewReader(b), mode)
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -145,7 +145,7 @@ func runSubmit(cmd *cobra.Command, o *submitOpts, expected *uint64) error {
 	}
 	var rc ledger.Receipt
 	if o.server != "" {
-		c := &client.Client{BaseURL: o.server, HTTP: httpClientWithToken(o.token)}
+		c := ledgerd(o.server, o.token)
 		rc, err = c.Submit(ctx, signed)
 	} else {
 		rc, err = appendLocal(ctx, o.data, signed)

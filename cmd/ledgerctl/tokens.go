@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -276,28 +275,4 @@ func ledgerd(url, token string) *client.Client {
 	}
 	c.Token = token
 	return c
-}
-
-// bearer is an http.RoundTripper adding a bearer token: how ledgerctl's server commands
-// present a credential (--token or LEDGER_TOKEN) through the client package.
-type bearer struct {
-	token string
-	next  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.next.RoundTrip(r)
-}
-
-// httpClientWithToken returns nil (the client package's default) without a token.
-func httpClientWithToken(token string) *http.Client {
-	if token == "" {
-		token = os.Getenv("LEDGER_TOKEN")
-	}
-	if token == "" {
-		return nil
-	}
-	return &http.Client{Timeout: 60 * time.Second, Transport: bearer{token: token, next: http.DefaultTransport}}
 }

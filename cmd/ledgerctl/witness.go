@@ -1,18 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/witness"
@@ -55,9 +48,10 @@ Exit 2: usage, network or I/O error.`,
 				name = "witness-" + k.Public().ID()[:8]
 			}
 			ctx := cmd.Context()
-			text, err := getServer(ctx, server, "/v1/checkpoint", nil)
+			lc := ledgerd(server, "")
+			text, err := lc.Checkpoint(ctx)
 			if err != nil {
-				return err
+				return usage("witness: %s: %v", server, err)
 			}
 			origin, _, _ := strings.Cut(string(text), "\n")
 			w, err := witness.New(name, k, state, witness.Log{Origin: origin, Key: lk})
@@ -65,8 +59,8 @@ Exit 2: usage, network or I/O error.`,
 				return usage("witness: %v", err)
 			}
 			line, prev, err := w.Cosign(ctx, text, func(from, to uint64) ([]ledger.Hash, error) {
-				var p api.ConsistencyProof
-				if _, err := getServer(ctx, server, fmt.Sprintf("/v1/proofs/consistency?from=%d&to=%d", from, to), &p); err != nil {
+				p, err := lc.ConsistencyProof(ctx, from, &to)
+				if err != nil {
 					return nil, err
 				}
 				return p.Proof, nil
@@ -82,9 +76,9 @@ Exit 2: usage, network or I/O error.`,
 				return usage("witness: %v", err)
 			}
 			cosigned, _ := ledger.MergeSignatures(text, [][]byte{line})
-			accepted, err := postCosignature(ctx, server, cosigned)
+			accepted, err := lc.Cosign(ctx, cosigned)
 			if err != nil {
-				return err
+				return usage("witness: the ledger refused the cosignature (the witness state is saved): %v", err)
 			}
 			c, _ := ledger.ParseCheckpointBody(strings.SplitN(string(text), "\n\n", 2)[0] + "\n")
 			out := cmd.OutOrStdout()
@@ -100,34 +94,4 @@ Exit 2: usage, network or I/O error.`,
 	f.StringVar(&logPub, "log-pub", "", "the ledger's public key (PKIX PEM), obtained out of band")
 	f.StringVar(&name, "name", "", "the witness's name in cosignature lines (default witness-<key id prefix>)")
 	return c
-}
-
-func postCosignature(ctx context.Context, server string, note []byte) ([]string, error) {
-	u, err := url.JoinPath(strings.TrimRight(server, "/"), "/v1/checkpoint/cosignatures")
-	if err != nil {
-		return nil, usage("--server %s: %v", server, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(note))
-	if err != nil {
-		return nil, usage("%v", err)
-	}
-	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return nil, usage("sending the cosignature: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		var eb api.ErrorBody
-		if json.Unmarshal(b, &eb) == nil && eb.Error.Code != "" {
-			return nil, usage("the ledger refused the cosignature (the witness state is saved): %d %s: %s", resp.StatusCode, eb.Error.Code, eb.Error.Message)
-		}
-		return nil, usage("the ledger refused the cosignature: %s", resp.Status)
-	}
-	var r api.CosignatureResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, usage("the ledger's answer: %v", err)
-	}
-	return r.Accepted, nil
 }

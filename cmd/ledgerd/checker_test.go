@@ -24,7 +24,7 @@ func TestServesTheCatalogueAndChecksAtTheDoor(t *testing.T) {
 	var cat struct {
 		Count int `json:"count"`
 	}
-	if getJSON(t, url+"/v1/event-types", &cat) != 200 || cat.Count != len(events.All()) {
+	if getJSON(t, url+"/v1/event-types", &cat) != 200 || cat.Count != len(events.All())+len(events.KeyTypes()) {
 		t.Fatalf("GET /v1/event-types: %d types", cat.Count)
 	}
 	var schema map[string]any

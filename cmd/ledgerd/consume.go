@@ -13,12 +13,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/bus"
+	"github.com/aba-prefecture/dataledger/ledger/bus"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore"
 	"github.com/aba-prefecture/dataledger/ledger/storeurl"
 	"github.com/aba-prefecture/dataledger/projections/counts"
-	"github.com/aba-prefecture/dataledger/projections/runner"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -96,7 +96,7 @@ func startBus(ctx context.Context, c *config, st ledger.Store, log *slog.Logger)
 		w.closer = append(w.closer, sub.Close)
 		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		w.cancel = cancel
-		r := runner.New(cons, runner.Options{Store: st, Subscriber: sub, Topic: b.Topic, Logger: log})
+		r := follow.New(cons, follow.Options{Store: st, Subscriber: sub, Topic: b.Topic, Logger: log})
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
@@ -186,7 +186,7 @@ func runConsume(ctx context.Context, args []string, getenv func(string) string, 
 		return exitUsage
 	}
 	defer cons.Close()
-	o := runner.Options{Store: st, PollEvery: poll, Logger: log}
+	o := follow.Options{Store: st, PollEvery: poll, Logger: log}
 	if busURL != "" && !toEnd {
 		b, err := bus.Open(ctx, busURL, bus.Options{Logger: log})
 		if err != nil {
@@ -202,9 +202,9 @@ func runConsume(ctx context.Context, args []string, getenv func(string) string, 
 		defer sub.Close()
 		o.Subscriber, o.Topic = sub, b.Topic
 	}
-	r := runner.New(cons, o)
+	r := follow.New(cons, o)
 	if toEnd {
-		if _, err := r.RunToEnd(ctx); err != nil {
+		if _, err := r.CatchUp(ctx); err != nil {
 			fmt.Fprintln(stderr, "ledgerd consume:", err)
 			return exitFailure
 		}

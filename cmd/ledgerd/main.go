@@ -62,7 +62,7 @@ type config struct {
 	bundleMax                                uint64
 	witnesses                                witnessFlags
 	store, bus, consume                      string
-	create                                   string
+	create, search                           string
 	access                                   accessConfig // access.go
 }
 
@@ -71,6 +71,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs := flag.NewFlagSet("ledgerd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.data, "data", "./ledger-data", "data directory (created with a new ledger on first start)")
+	fs.StringVar(&c.search, "search", "on", "keep the investigation index DATA/search.db for GET /v1/events: on or off")
 	fs.StringVar(&c.create, "create", "auto", "found a new ledger when --data holds none: auto (only in a new or empty directory under an existing parent) or never (production: a typo in --data then fails)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&c.rootPub, "root-pub", "", "the authority's root public key (PKIX PEM); without it a root key is generated in DATA/keys (single-operator mode)")
@@ -125,6 +126,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	case "json", "text":
 	default:
 		return nil, fmt.Errorf("--log-format must be json or text, not %q", c.logFormat)
+	}
+	if c.search != "on" && c.search != "off" {
+		return nil, fmt.Errorf("--search must be on or off, not %q", c.search)
 	}
 	if c.create != "auto" && c.create != "never" {
 		return nil, fmt.Errorf("--create must be auto or never, not %q", c.create)
@@ -194,6 +198,7 @@ type daemon struct {
 	access *accessRuntime // access.go
 	trim   *trimmer
 	comp   *complianceFollower // compliance.go; nil when disabled
+	search *searchIndex        // searchindex.go; nil with --search=off
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -251,6 +256,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.search, err = openSearch(c, st, log); err != nil {
+		return nil, err
+	}
 	if d.comp, err = openCompliance(c, st, reg, d.trim.now, log, pol, cal); err != nil {
 		return nil, err
 	}
@@ -271,6 +279,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 			m.ObserveBatch(es)
 			d.bus.OnCommit(es)
 			d.access.onCommit(es)
+			d.search.wake(es)
 		},
 		Logger:    log,
 		Publisher: pub,
@@ -302,9 +311,14 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err := d.access.openAccess(c, d.l, chk.State()); err != nil {
 		return nil, err
 	}
-	d.api, err = api.New(api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
+	cfg := api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
-		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal}})
+		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal},
+		Streams: chk.State()}
+	if d.search != nil {
+		cfg.Search = d.search.idx
+	}
+	d.api, err = api.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -382,6 +396,7 @@ func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	if d.comp != nil {
 		d.comp.start()
 	}
+	d.search.start()
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
@@ -428,6 +443,7 @@ func (d *daemon) closeLedger() error {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
 	d.comp.stop()
+	d.search.close()
 	d.access.close()
 	d.trim.stop()
 	if err := d.st.Close(); err != nil {

@@ -311,6 +311,11 @@ var catalogue = []*Type{
 	{Name: "outsourcing.confidentiality_agreement_signed.v1", Act: "outsourcing-contract changes: confidentiality (保密协议)", ZH: "签订服务安全保护及保密协议", EN: "the security and confidentiality agreement is signed",
 		Articles: []domain.Article{a(39).ParaOf(1)}, Stream: "outsourcing/{contract}",
 		new: func() Payload { return new(ConfidentialityAgreementSigned) }, Example: &ConfidentialityAgreementSigned{Contract: "ctr-2025-007", Provider: "sc-cloud-ops", Agreement: &DocumentRef{ID: "nda-2025-007"}, LiabilityDefined: true}},
+	{Name: "outsourcing.contract_amended.v1", Act: "outsourcing-contract changes: amendment (协议变更)", ZH: "变更服务外包协议（范围、数据、人员、期限、续签）", EN: "an outsourcing contract is amended: scope, data covered, provider staff, term or renewal",
+		Articles: []domain.Article{a(39).ParaOf(1)}, Stream: "outsourcing/{contract}",
+		new: func() Payload { return new(ContractAmended) }, Example: &ContractAmended{Contract: "ctr-2025-007", Provider: "sc-cloud-ops", Amendment: "ctr-2025-007-a1",
+			Systems: []string{"aba-bigdata-platform", "sys.clinic"}, Data: []string{"health.appointments"}, ProviderStaff: 8, TermUntil: "2026-12-31",
+			ConfidentialityAgreement: &DocumentRef{ID: "nda-2025-007-a1"}, Reason: "运维范围扩大至诊所系统"}},
 	{Name: "outsourcing.contract_terminated.v1", Act: "outsourcing-contract changes: end (协议终止)", ZH: "服务外包协议不生效、无效、被撤销或终止", EN: "an outsourcing contract ends, is revoked, invalid or never took effect",
 		Articles: []domain.Article{a(39).ParaOf(2)}, Stream: "outsourcing/{contract}",
 		new: func() Payload { return new(ContractTerminated) }, Example: &ContractTerminated{Contract: "ctr-2025-007", Provider: "sc-cloud-ops", Reason: domain.EndTerminated, EndedOn: "2025-12-31"}},
@@ -360,6 +365,13 @@ var catalogue = []*Type{
 	{Name: "ledger.access_refused.v1", Act: "access refusal (拒绝访问)", ZH: "账本拒绝已被暂停权限主体的行为并记录", EN: "the ledger refused an act by a suspended party and records the refusal",
 		Articles: rc(42), Stream: "access/{party}",
 		new: func() Payload { return new(AccessRefused) }, Example: &AccessRefused{Party: "org-9151320099", Suspension: "sus-2025-001", RefusedID: "0195f3c2-7a00-7000-8000-000000000004", RefusedType: "opening.data_obtained.v1", RefusedSM3: strings.Repeat("ab", 32), ActorInstitution: "aba-health-commission", ActorPerson: "p-zhang-wei"}},
+
+	// --- the record itself (Art. 37(6): 操作留痕) ---
+	{Name: "migration.declared.v1", Act: "migration of historical records (历史记录迁移)", ZH: "主管部门声明历史记录迁移（期间、机构、录入时间窗）", EN: "an authority declares a migration of historical records: institutions, claimed period, recording window",
+		Articles: []domain.Article{a(37).ItemOf(6)}, Stream: "migration/{migration}",
+		new: func() Payload { return new(MigrationDeclared) }, Example: &MigrationDeclared{Migration: "mig-2025-001", Institutions: []string{"aba-health-commission"},
+			ClaimedFrom: "2025-01-01", ClaimedUntil: "2025-06-30", WindowFrom: "2025-07-01T00:00:00+08:00", WindowUntil: "2025-07-15T00:00:00+08:00",
+			Source: "原预约挂号系统日志", Reason: "原系统停用，历史处理记录补录入账本"}},
 
 	// --- security duties (Art. 37) ---
 	{Name: "security.approval_granted.v1", Act: "supervision of copying/export/desensitisation (监督审批)", ZH: "批准复制、导出、脱敏、更改或删除数据", EN: "the supervising approval for copying, export, desensitisation, modification or deletion",

@@ -44,6 +44,33 @@ func Markdown() []byte {
 	for _, t := range catalogue {
 		w("| [`%s`](#%s) | %s | %s | %s | %s | `%s` | %s | %s |\n", t.Name, anchor(t.Name), t.Act, domain.Cite(t.Articles...), t.Signer, whoList(t.Who), t.Stream, caseText(t.Case), yes(t.Access))
 	}
+	w("\n## Acts started by citizens and companies (自然人、法人和非法人组织提出的行为)\n\n")
+	w("Withdrawal requests (第三十三条), conditional-opening applications (第三十二条), downloads of open data, data-subject\n")
+	w("requests (第二十二条) and correction requests (第二十条) are started by a natural or legal person or an unincorporated\n")
+	w("organisation, who holds no key and is no registered institution. One rule for all of them: **the institution that\n")
+	w("receives the act signs it** (the resource's holder for withdrawals, opening applications and downloads; the\n")
+	w("institution receiving a subject or correction request; the authority for development applications), with its own\n")
+	w("key and a registered official as `actor.person`; **the party is named by a pseudonymous id in clear** (`party`, with\n")
+	w("`party_kind`: natural_person, legal_person, unincorporated), never by name, so that Art. 42 suspensions can be\n")
+	w("checked against it; anything personal about the party (a description, grounds, measures) is encrypted under\n")
+	w("`{actor}/party/{party}` (docs/privacy.md). A finding of 第四十二条 (F18) is held against that party.\n")
+	w("\n## Key registry acts (密钥登记，账本自有，不属事件目录)\n\n")
+	w("The key registry lives on stream `%s` and is the ledger's own (package `ledger` checks it; `GET /v1/event-types`\n", KeyStream)
+	w("lists these with `\"key_registry\": true`, and their schemas are served like the catalogue's). Every one is signed with\n")
+	w("the **root key** (key role `root`) by the data authority named at genesis: `actor.institution` is that authority,\n")
+	w("`actor.person` one of its registered officials once it has any. A client anyone can write brings an institution on\n")
+	w("with three acts: `key.registered.v1` (root), `institution.registered.v1` (root), then `person.registered.v1` signed\n")
+	w("with the new key by its first official; its first catalogue act is admitted after that (`ledgerctl keys register`,\n")
+	w("`client.Enrol`).\n\n")
+	w("| type | what | key | stream | schema |\n|---|---|---|---|---|\n")
+	for _, k := range keyTypes {
+		w("| `%s` | %s（%s） | root | `%s` | [`schemas/%s.json`](schemas/%s.json) |\n", k.Name, k.EN, k.ZH, KeyStream, k.Name, k.Name)
+	}
+	for _, k := range keyTypes {
+		w("\n### %s\n\n- 中文：%s\n- English: %s\n- %s\n- %s\n- Schema: [`schemas/%s.json`](schemas/%s.json)\n\n", k.Name, k.ZH, k.EN, k.Notes, k.NotesZH, k.Name, k.Name)
+		ex, _ := json.MarshalIndent(k.Example, "", "  ")
+		w("```json\n%s\n```\n", ex)
+	}
 	for _, t := range catalogue {
 		w("\n## %s\n\n", t.Name)
 		w("- 中文：%s\n- English: %s\n", t.ZH, t.EN)
@@ -105,6 +132,10 @@ func DocFiles() map[string][]byte {
 	for _, t := range catalogue {
 		s, _ := Schema(t.Name)
 		out[filepath.Join("schemas", t.Name+".json")] = s
+	}
+	for _, k := range keyTypes {
+		s, _ := Schema(k.Name)
+		out[filepath.Join("schemas", k.Name+".json")] = s
 	}
 	return out
 }

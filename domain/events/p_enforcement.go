@@ -7,14 +7,14 @@ import (
 	"github.com/aba-prefecture/dataledger/domain"
 )
 
-var findingRE = regexp.MustCompile(`^F([1-9]|1[0-8])$`)
+var findingRE = regexp.MustCompile(`^F([1-9]|1[0-9])$`)
 
 // RectificationOrdered is the data authority's order to rectify by a deadline (限期整改,
 // Art. 41).
 type RectificationOrdered struct {
 	Order       string   `json:"order"`
 	Institution string   `json:"institution"`
-	Findings    []string `json:"findings" jsonschema:"description=finding rules (F1–F18) the order answers"`
+	Findings    []string `json:"findings" jsonschema:"description=finding rules (F1–F19) the order answers"`
 	Items       []int    `json:"items" jsonschema:"description=items of Art. 41 breached (1–11)"`
 	Evidence    []string `json:"evidence,omitempty" jsonschema:"description=event ids"`
 	Deadline    string   `json:"deadline" jsonschema:"format=date"`
@@ -28,7 +28,7 @@ func (x *RectificationOrdered) Validate(p *domain.Problems) {
 	if p.Required("findings", len(x.Findings) > 0, a) {
 		for i, f := range x.Findings {
 			if !findingRE.MatchString(f) {
-				p.Add(fmt.Sprintf("findings[%d]", i), "bad_finding", a, "must be a finding rule F1–F18", "须为 F1–F18 之一")
+				p.Add(fmt.Sprintf("findings[%d]", i), "bad_finding", a, "must be a finding rule F1–F19", "须为 F1–F19 之一")
 			}
 		}
 	}
@@ -76,15 +76,16 @@ func (x *RectificationEscalated) Validate(p *domain.Problems) {
 	p.Text("reason", x.Reason, art(41))
 }
 
-// AccessSuspended closes a party's access to public data (Art. 42). Resources narrows
-// the suspension; empty means all public data. Parties may be external (party_kind) or a
+// AccessSuspended closes a party's access to public data (Art. 42) from the day it counts
+// on (acttime) until the restoration's. Resources narrows the suspension to those
+// resources; empty means all public data; the findings it leads to (F18) say which. Parties may be external (party_kind) or a
 // public institution (institution: true).
 type AccessSuspended struct {
 	Suspension string                  `json:"suspension"`
 	Party      string                  `json:"party" sensitive:"personal"`
 	PartyKind  domain.PartyKind        `json:"party_kind"`
 	Ground     domain.SuspensionGround `json:"ground"`
-	Resources  []string                `json:"resources,omitempty"`
+	Resources  []string                `json:"resources,omitempty" jsonschema:"description=narrows the suspension to these catalog resources (the Art. 42 '相关公共数据'); absent or empty: all public data. A resource's holder may suspend only access to resources it holds and must name them; every report that shows the suspension says which."`
 	Reason     string                  `json:"reason"`
 	Correction string                  `json:"correction" jsonschema:"description=what the party must correct (督促改正)"`
 }

@@ -101,3 +101,52 @@ func (x *ProviderDeletionEvidenced) Validate(p *domain.Problems) {
 	domain.RequireEnum(p, "method", x.Method)
 	doc(p, "evidence", x.Evidence, art(39).ParaOf(2), true)
 }
+
+// ContractAmended records a change to an outsourcing contract (Art. 39): its scope, the
+// systems and data it covers, the provider's staff with access, its term, a renewal. An
+// amendment that widens the data or the provider's access (systems or data it did not
+// cover, more provider staff) needs what a new contract needs: a passed security review
+// of the provider after the contract's last widening, and updated confidentiality terms
+// signed with it (in the amendment or the same day); otherwise F14.
+type ContractAmended struct {
+	Contract  string `json:"contract"`
+	Provider  string `json:"provider"`
+	Amendment string `json:"amendment" jsonschema:"description=the amendment's document number"`
+	// Scope is the scope as amended, if it changed.
+	Scope string `json:"scope,omitempty"`
+	// Systems and Data are everything the contract covers after the amendment: systems
+	// the provider builds or runs, resources (catalog ids) it may touch.
+	Systems []string `json:"systems,omitempty"`
+	Data    []string `json:"data,omitempty" jsonschema:"description=catalog resources the provider may access after the amendment"`
+	// ProviderStaff is the number of the provider's staff with access after it (0: unchanged).
+	ProviderStaff int64 `json:"provider_staff,omitempty"`
+	// TermUntil is the contract's end as amended; Renewal says the amendment renews it.
+	TermUntil                string       `json:"term_until,omitempty" jsonschema:"format=date"`
+	Renewal                  bool         `json:"renewal,omitempty"`
+	ConfidentialityAgreement *DocumentRef `json:"confidentiality_agreement,omitempty" jsonschema:"description=updated 服务安全保护及保密协议 signed with the amendment"`
+	Reason                   string       `json:"reason"`
+}
+
+// Validate implements Payload.
+func (x *ContractAmended) Validate(p *domain.Problems) {
+	a := art(39).ParaOf(1)
+	p.ID("contract", x.Contract, a)
+	p.ID("provider", x.Provider, a)
+	p.ID("amendment", x.Amendment, a)
+	if len(x.Systems) > 0 {
+		p.IDs("systems", x.Systems, a)
+	}
+	if len(x.Data) > 0 {
+		p.IDs("data", x.Data, a)
+	}
+	p.NonNegative("provider_staff", x.ProviderStaff, a)
+	if x.TermUntil != "" {
+		p.Date("term_until", x.TermUntil, a)
+	}
+	doc(p, "confidentiality_agreement", x.ConfidentialityAgreement, a, false)
+	p.Text("reason", x.Reason, a)
+	if x.Scope == "" && len(x.Systems) == 0 && len(x.Data) == 0 && x.ProviderStaff == 0 && x.TermUntil == "" && !x.Renewal {
+		p.Add("scope", "empty_amendment", a, "an amendment changes the scope, systems, data, provider staff, term or renews the contract",
+			"变更须涉及范围、系统、数据、服务方人员、期限或续签")
+	}
+}

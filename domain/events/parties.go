@@ -163,6 +163,7 @@ var parties = map[string]struct {
 	"outsourcing.security_reviewed.v1":                {who: w(WhoOpener), c: cs("contract", "contract", OpensOrContinues)},
 	"outsourcing.contract_signed.v1":                  {who: w(WhoOpener), c: cs("contract", "contract", OpensOrContinues)},
 	"outsourcing.confidentiality_agreement_signed.v1": {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
+	"outsourcing.contract_amended.v1":                 {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.contract_terminated.v1":              {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.accounts_revoked.v1":                 {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
 	"outsourcing.provider_deletion_evidenced.v1":      {who: w(WhoOpener), c: cs("contract", "contract", Continues)},
@@ -182,6 +183,9 @@ var parties = map[string]struct {
 	"access.suspended.v1":        {who: w(WhoAuthority, WhoHolder)}, // a holder only for resources it holds, named (Art. 42)
 	"access.restored.v1":         {who: w(WhoIssuer, WhoAuthority)},
 	"ledger.access_refused.v1":   {who: w(WhoLedger)},
+
+	// the record itself: only an authority declares a migration of history (Art. 6, 37(6))
+	"migration.declared.v1": {who: w(WhoAuthority)},
 
 	// security duties
 	"security.approval_granted.v1":    {who: w(WhoSelf)},

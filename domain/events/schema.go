@@ -54,7 +54,7 @@ func buildSchemas() {
 	r := reflector()
 	for _, t := range catalogue {
 		s := r.Reflect(t.New())
-		s.ID = jsonschema.ID(SchemaBase + t.Name + ".json")
+		s.ID = schemaID(t.Name)
 		s.Title = t.Name
 		s.Description = fmt.Sprintf("%s / %s (%s)", t.ZH, t.EN, citeAll(t))
 		b, err := json.MarshalIndent(s, "", "  ")
@@ -63,4 +63,9 @@ func buildSchemas() {
 		}
 		schemas[t.Name] = append(b, '\n')
 	}
+	for _, k := range keyTypes {
+		schemas[k.Name] = keySchema(k)
+	}
 }
+
+func schemaID(name string) jsonschema.ID { return jsonschema.ID(SchemaBase + name + ".json") }

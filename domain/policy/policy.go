@@ -26,10 +26,11 @@ var ErrNoPolicy = errors.New("no policy in force")
 var DeadlineIDs = []string{"D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10", "D11", "D12"}
 
 // FindingIDs are the finding rules obligations.md defines; every version defines each.
-var FindingIDs = []string{"F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13", "F14", "F15", "F16", "F17", "F18"}
+var FindingIDs = []string{"F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13", "F14", "F15", "F16", "F17", "F18", "F19"}
 
 // ParameterNames are the parameters the projections read; every version defines each.
-var ParameterNames = []string{"training_min_per_year", "drill_min_per_year", "stress_test_min_per_year", "backup_max_interval_days", "aggregation_grace_workdays"}
+var ParameterNames = []string{"training_min_per_year", "drill_min_per_year", "stress_test_min_per_year", "backup_max_interval_days", "aggregation_grace_workdays",
+	"late_record_grace_workdays", "migration_window_max_days"}
 
 // Basis says where a number comes from.
 const (
@@ -89,16 +90,20 @@ type Finding struct {
 
 // Version is the policy in force over a range of days.
 type Version struct {
-	ID             string               `json:"id"`
-	Extends        string               `json:"extends,omitempty"`
-	TitleZH        string               `json:"title_zh"`
-	TitleEN        string               `json:"title_en"`
-	Note           string               `json:"note,omitempty"`
-	EffectiveFrom  calendar.Date        `json:"effective_from"`
-	EffectiveUntil calendar.Date        `json:"effective_until"` // exclusive
-	Deadlines      map[string]Deadline  `json:"deadlines"`
-	Parameters     map[string]Parameter `json:"parameters"`
-	Findings       map[string]Finding   `json:"findings"`
+	ID             string        `json:"id"`
+	Extends        string        `json:"extends,omitempty"`
+	TitleZH        string        `json:"title_zh"`
+	TitleEN        string        `json:"title_en"`
+	Note           string        `json:"note,omitempty"`
+	EffectiveFrom  calendar.Date `json:"effective_from"`
+	EffectiveUntil calendar.Date `json:"effective_until"` // exclusive
+	// ClaimsFrom is the earliest day an act may claim (occurred_at) outside a migration
+	// declaration: the door refuses an earlier claim, so that history enters the ledger
+	// only declared as such (docs/domain-decisions.md, "Time that can be trusted").
+	ClaimsFrom calendar.Date        `json:"claims_from"`
+	Deadlines  map[string]Deadline  `json:"deadlines"`
+	Parameters map[string]Parameter `json:"parameters"`
+	Findings   map[string]Finding   `json:"findings"`
 	// Source is where the version was read from ("embedded" or a file path); not in files.
 	Source string `json:"-"`
 }
@@ -249,6 +254,19 @@ func (s *Set) At(d calendar.Date) (*Version, error) {
 	return nil, fmt.Errorf("%w on %s (无 %s 适用的策略版本): add the revised policy to the policy file", ErrNoPolicy, d, d)
 }
 
+// Latest returns the version that started last on or before d, whether or not it still
+// holds on d: the rule an act recorded after every version ended is checked against
+// (its claim's lower bound, its grace), so that the end of a trial version never
+// leaves the door without a bound. ErrNoPolicy when no version started by d.
+func (s *Set) Latest(d calendar.Date) (*Version, error) {
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		if !d.Before(s.versions[i].EffectiveFrom) {
+			return s.versions[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w on or before %s (%s 之前无策略版本)", ErrNoPolicy, d, d)
+}
+
 // Versions lists every version, oldest first.
 func (s *Set) Versions() []*Version { return slices.Clone(s.versions) }
 
@@ -258,6 +276,9 @@ func (v *Version) validate() error {
 		errs = append(errs, errors.New("effective_from and effective_until are required dates"))
 	} else if !v.EffectiveFrom.Before(v.EffectiveUntil) {
 		errs = append(errs, errors.New("effective_until must be after effective_from"))
+	}
+	if !v.ClaimsFrom.Valid() {
+		errs = append(errs, errors.New("claims_from is a required date (the earliest day an act may claim outside a migration)"))
 	}
 	if v.TitleZH == "" || v.TitleEN == "" {
 		errs = append(errs, errors.New("title_zh and title_en are required"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -12,8 +13,12 @@ import (
 	"sync/atomic"
 
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/acttime"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"time"
 )
 
 // Institution is a registered public institution.
@@ -70,13 +75,23 @@ func (c *Case) addParty(inst string) {
 	}
 }
 
-// Suspension is an active Art. 42 suspension.
+// Suspension is an Art. 42 suspension.
 type Suspension struct {
 	ID        string
 	Party     string
+	PartyKind domain.PartyKind
 	Resources []string // empty: all public data
 	Seq       uint64
 	Issuer    string // the institution that suspended
+	// From is the day it took effect (the suspension act's effective day, acttime);
+	// Until the day access was restored (exclusive), zero while in force.
+	From, Until calendar.Date
+}
+
+// On reports whether the suspension was in force on day d: from its own day up to, not
+// including, the day of the restoration.
+func (s Suspension) On(d calendar.Date) bool {
+	return !d.Before(s.From) && (!s.Until.Valid() || d.Before(s.Until))
 }
 
 // Covers reports whether the suspension closes access to resource ("" = any act).
@@ -96,13 +111,83 @@ type State struct {
 	issuers      map[string][]string            // party → institutions that ever suspended it
 	persons      map[string]map[string]bool     // institution → people it registered (Art. 7)
 	collectors   map[string]map[string][]string // emergency → resource → institutions that collected it under the emergency
+	history      map[string][]Suspension        // party → every suspension, restored ones with Until set
+	migrations   []acttime.Migration
+	pol          *policy.Set
+	cal          *calendar.Calendar
 }
 
-// New returns an empty state.
+// New returns an empty state that counts the days of acts (acttime) with the embedded
+// policy and the default calendar.
 func New() *State {
+	pol, _ := policy.Default()
+	return NewWith(pol, calendar.Default())
+}
+
+// NewWith returns an empty state that counts the days of acts with pol and cal: a read
+// model judging with an operator's policy passes the same set here, so that the day an
+// act counts is the same in the registry and in the fold.
+func NewWith(pol *policy.Set, cal *calendar.Calendar) *State {
 	return &State{institutions: map[string]Institution{}, resources: map[string]Resource{},
 		cases: map[string]*Case{}, suspensions: map[string]map[string]Suspension{}, issuers: map[string][]string{},
-		persons: map[string]map[string]bool{}, collectors: map[string]map[string][]string{}}
+		persons: map[string]map[string]bool{}, collectors: map[string]map[string][]string{}, history: map[string][]Suspension{},
+		pol: pol, cal: cal}
+}
+
+// Policy and Calendar are what the state counts days with.
+func (s *State) Policy() *policy.Set { return s.pol }
+
+// Calendar is the working-day calendar the state counts days with.
+func (s *State) Calendar() *calendar.Calendar { return s.cal }
+
+// Migrations lists the migration declarations folded so far, oldest first.
+func (s *State) Migrations() []acttime.Migration {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.migrations)
+}
+
+// TimeOf is when an act counts (acttime.Of) with the state's policy, calendar and the
+// migrations folded so far. For the ledger's record of a refused attempt
+// (ledger.access_refused.v1) it is the attempt's institution a migration must name.
+func (s *State) TimeOf(e *ledger.Entry) acttime.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.timeOf(&e.Submission, e.RecordedAt)
+}
+
+// TimeOfClaim is when e would count had it claimed claimed instead of its occurred_at:
+// for a date an act's payload names (a training's held_on), which is a claim like
+// occurred_at and bounded the same way.
+func (s *State) TimeOfClaim(e *ledger.Entry, claimed time.Time) acttime.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, _ := time.Parse(time.RFC3339Nano, e.RecordedAt)
+	return acttime.Of(claimed, rec, actingInstitution(&e.Submission), s.pol, s.cal, s.migrations)
+}
+
+// TimeAt is when a submission not yet sealed would count if recorded at recorded (the
+// door's view of an act it is admitting).
+func (s *State) TimeAt(sub *ledger.Submission, recorded time.Time) acttime.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return acttime.Of(sub.Time(), recorded, actingInstitution(sub), s.pol, s.cal, s.migrations)
+}
+
+func (s *State) timeOf(sub *ledger.Submission, recordedAt string) acttime.Time {
+	rec, _ := time.Parse(time.RFC3339Nano, recordedAt)
+	return acttime.Of(sub.Time(), rec, actingInstitution(sub), s.pol, s.cal, s.migrations)
+}
+
+// actingInstitution is whose act a submission records: its actor, or for the ledger's
+// record of a refused attempt the institution that submitted the attempt.
+func actingInstitution(sub *ledger.Submission) string {
+	if sub.Type == "ledger.access_refused.v1" {
+		if p := read[events.AccessRefused](sub.Payload); p.ActorInstitution != "" {
+			return p.ActorInstitution
+		}
+	}
+	return sub.Actor.Institution
 }
 
 // Position is the number of entries folded (the next seq expected).
@@ -166,7 +251,7 @@ func (s *State) Apply(e *ledger.Entry) {
 		return
 	}
 	s.next = e.Seq + 1
-	s.apply(e.Seq, &e.Submission)
+	s.apply(e.Seq, &e.Submission, e.RecordedAt)
 }
 
 func read[T any](raw json.RawMessage) *T {
@@ -195,7 +280,7 @@ func (s *State) close(kind, id string) {
 	}
 }
 
-func (s *State) apply(seq uint64, sub *ledger.Submission) {
+func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
 	actor, raw := sub.Actor.Institution, sub.Payload
 	switch sub.Type {
 	case ledger.TypeInitialized:
@@ -320,13 +405,39 @@ func (s *State) apply(seq uint64, sub *ledger.Submission) {
 		if s.suspensions[p.Party] == nil {
 			s.suspensions[p.Party] = map[string]Suspension{}
 		}
-		s.suspensions[p.Party][p.Suspension] = Suspension{ID: p.Suspension, Party: p.Party, Resources: p.Resources, Seq: seq, Issuer: actor}
+		sp := Suspension{ID: p.Suspension, Party: p.Party, PartyKind: p.PartyKind, Resources: p.Resources, Seq: seq, Issuer: actor,
+			From: s.timeOf(sub, recordedAt).Effective}
+		s.suspensions[p.Party][p.Suspension] = sp
+		s.history[p.Party] = append(s.history[p.Party], sp)
 		if !slices.Contains(s.issuers[p.Party], actor) {
 			s.issuers[p.Party] = append(s.issuers[p.Party], actor)
 		}
 	case "access.restored.v1":
 		p := read[events.AccessRestored](raw)
+		if _, ok := s.suspensions[p.Party][p.Suspension]; ok {
+			until := s.timeOf(sub, recordedAt).Effective
+			h := s.history[p.Party]
+			for i := len(h) - 1; i >= 0; i-- {
+				if h[i].ID == p.Suspension && !h[i].Until.Valid() {
+					if until.Before(h[i].From) {
+						until = h[i].From // restored before it began: in force for no day
+					}
+					h[i].Until = until
+					break
+				}
+			}
+		}
 		delete(s.suspensions[p.Party], p.Suspension)
+	case "migration.declared.v1":
+		p := read[events.MigrationDeclared](raw)
+		from, err1 := calendar.Parse(p.ClaimedFrom)
+		until, err2 := calendar.Parse(p.ClaimedUntil)
+		wf, err3 := time.Parse(time.RFC3339Nano, p.WindowFrom)
+		wu, err4 := time.Parse(time.RFC3339Nano, p.WindowUntil)
+		if errors.Join(err1, err2, err3, err4) == nil && !slices.ContainsFunc(s.migrations, func(m acttime.Migration) bool { return m.ID == p.Migration }) {
+			s.migrations = append(s.migrations, acttime.Migration{ID: p.Migration, Institutions: slices.Clone(p.Institutions),
+				From: from, Until: until, WindowFrom: wf, WindowUntil: wu, By: actor, Seq: seq})
+		}
 	}
 }
 
@@ -397,6 +508,33 @@ func (s *State) Suspended(party, resource string) (Suspension, bool) {
 		}
 	}
 	return Suspension{}, false
+}
+
+// SuspendedOn returns a suspension of party covering resource ("" for any) that was in
+// force on any of days (Art. 42 judged on the act's own day: its claimed day and the day
+// it counts), if any. Only suspensions folded so far are known: an act recorded before
+// a suspension was is never judged against it.
+func (s *State) SuspendedOn(party, resource string, days ...calendar.Date) (Suspension, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, sp := range s.history[party] {
+		if !sp.Covers(resource) {
+			continue
+		}
+		for _, d := range days {
+			if d.Valid() && sp.On(d) {
+				return sp, true
+			}
+		}
+	}
+	return Suspension{}, false
+}
+
+// Suspensions lists every suspension of party folded so far, restored ones with Until.
+func (s *State) Suspensions(party string) []Suspension {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.history[party])
 }
 
 // ActiveSuspension returns party's suspension id if it is still in force.
@@ -487,7 +625,7 @@ func StreamRules() []StreamRule {
 		out = append(out, StreamRule{p + "/{id}", "every institution the " + en + " names: its opener, whom it must answer, a provider or approver it names",
 			"该" + zh + "所列各机构：提出单位、应答复单位、所列提供方或审批单位"})
 	}
-	return append(out, StreamRule{"ledger/keys, ledger/exports", "no institution (the roles that read every entry only)", "任何机构均不持有（仅限可读取全部记录的角色）"})
+	return append(out, StreamRule{"migration/{M}, ledger/keys, ledger/exports", "no institution (the roles that read every entry only)", "任何机构均不持有（仅限可读取全部记录的角色）"})
 }
 
 // MayRead is the one rule for which streams an institution holds (docs/access.md, "its

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -119,14 +120,49 @@ type Selection struct {
 	Stream string  `json:"stream,omitempty"`
 	From   *uint64 `json:"from,omitempty"` // first seq, inclusive
 	To     *uint64 `json:"to,omitempty"`   // last seq, inclusive
+	// Seqs, when set, is the selection itself: these positions, ascending, and nothing
+	// else (Stream, From and To are then unset). An export of a search's results records
+	// them so that the bundle proves it holds every one; Query says what was searched for.
+	Seqs  []uint64          `json:"seqs,omitempty"`
+	Query map[string]string `json:"query,omitempty"`
 }
+
+// MaxSeqs bounds an explicit selection: its positions are recorded in the export act,
+// whose payload the ledger keeps small.
+const MaxSeqs = 4000
 
 // ServerRequest is the JSON body of ledgerd's POST /v1/bundles, the flags of
 // "ledgerctl export --server": what to export and why. Who exports is not in it: the
 // server records the person its credential was issued to.
 type ServerRequest struct {
 	Selection
-	Reason string `json:"reason"`
+	// The investigation filters of GET /v1/events: the server exports what that search
+	// finds, as listed positions (Selection.Seqs), and records the filters.
+	Institution string `json:"institution,omitempty"`
+	Person      string `json:"person,omitempty"`
+	Resource    string `json:"resource,omitempty"`
+	Type        string `json:"type,omitempty"`
+	FromDay     string `json:"from_day,omitempty"`
+	ToDay       string `json:"to_day,omitempty"`
+	Reason      string `json:"reason"`
+}
+
+// SearchFilters returns the request's investigation filters by their GET /v1/events
+// names, or nil when it selects by stream and range only.
+func (r ServerRequest) SearchFilters() map[string]string {
+	m := map[string]string{}
+	for k, v := range map[string]string{"institution": r.Institution, "person": r.Person, "resource": r.Resource, "type": r.Type, "from": r.FromDay, "to": r.ToDay} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	if r.Stream != "" {
+		m["stream"] = r.Stream
+	}
+	return m
 }
 
 // MaxReasonBytes bounds an export's reason: it is recorded on the log in the export act,
@@ -135,6 +171,10 @@ const MaxReasonBytes = 2048
 
 // Match reports whether the entry at seq on stream is selected.
 func (s Selection) Match(seq uint64, stream string) bool {
+	if len(s.Seqs) > 0 {
+		_, found := slices.BinarySearch(s.Seqs, seq)
+		return found
+	}
 	if s.Stream != "" && stream != s.Stream {
 		return false
 	}
@@ -150,6 +190,17 @@ func (s Selection) Match(seq uint64, stream string) bool {
 // String renders the selection as the CLI flags that make it.
 func (s Selection) String() string {
 	var parts []string
+	if len(s.Seqs) > 0 {
+		keys := make([]string, 0, len(s.Query))
+		for k := range s.Query {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			parts = append(parts, "--"+strings.ReplaceAll(k, "_", "-")+" "+s.Query[k])
+		}
+		return fmt.Sprintf("%d entries found by %s", len(s.Seqs), strings.Join(parts, " "))
+	}
 	if s.Stream != "" {
 		parts = append(parts, "--stream "+s.Stream)
 	}

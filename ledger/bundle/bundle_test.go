@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -448,6 +449,9 @@ func TestExportRefusals(t *testing.T) {
 		{"no_reason", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "p"}, ledger.ErrInvalid, "reason_required"},
 		{"bad_person", bundle.Request{Selection: bundle.Selection{Stream: "dataset/a"}, By: "王 伟", Reason: "r"}, ledger.ErrInvalid, ""},
 		{"too_many", bundle.Request{Selection: bundle.Selection{From: u(0)}, By: "p", Reason: "r", MaxEntries: 2}, ledger.ErrTooLarge, "bundle_too_large"},
+		{"seqs_with_stream", bundle.Request{Selection: bundle.Selection{Seqs: []uint64{1}, Stream: "dataset/a"}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_selection"},
+		{"seqs_unordered", bundle.Request{Selection: bundle.Selection{Seqs: []uint64{2, 1}}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_selection"},
+		{"seqs_beyond", bundle.Request{Selection: bundle.Selection{Seqs: []uint64{1, 99}}, By: "p", Reason: "r"}, ledger.ErrInvalid, "bad_range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -480,6 +484,29 @@ func TestExportRefusals(t *testing.T) {
 	rep, err := bundle.Verify(b, bundle.VerifyOptions{})
 	if err != nil || len(rep.Selected) != 1 {
 		t.Fatalf("stream export: %+v, %v", rep, err)
+	}
+	// A search's results, exported as their positions: the bundle proves it holds each,
+	// and dropping one, or adding one not listed, is found.
+	if _, err := l.Append(ctx, f.Event(t, "county-01", "dataset/b", 2)); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := bundle.Export(ctx, l, f.LedgerKey, bundle.Request{Selection: bundle.Selection{Seqs: []uint64{2, 3}, Query: map[string]string{"institution": "county-01"}}, By: "p", Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = bundle.Verify(listed, bundle.VerifyOptions{})
+	if err != nil || !slices.Equal(rep.Selected, []uint64{2, 3}) || !strings.Contains(rep.Export.Selection.String(), "--institution county-01") {
+		t.Fatalf("listed export: %+v, %v", rep, err)
+	}
+	short := clone(listed)
+	for i, e := range short.Entries {
+		if e.Seq == 3 {
+			short.Entries = slices.Delete(short.Entries, i, i+1)
+			break
+		}
+	}
+	if _, err := bundle.Verify(short, bundle.VerifyOptions{}); err == nil {
+		t.Fatal("a listed export missing one of its positions verified")
 	}
 }
 

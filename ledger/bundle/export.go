@@ -69,6 +69,23 @@ func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req 
 			fmt.Sprintf("stream %q is not a valid stream name", sel.Stream),
 			fmt.Sprintf("流名称 %q 不合法", sel.Stream))
 	}
+	if len(sel.Seqs) > 0 {
+		if sel.Stream != "" || sel.From != nil || sel.To != nil {
+			return 0, refused(ledger.ErrInvalid, "bad_selection", "seqs",
+				"an explicit list of positions is the whole selection: give no stream or range with it",
+				"已给出序号列表时不得再给出流或序号范围")
+		}
+		if len(sel.Seqs) > MaxSeqs {
+			return 0, refused(ledger.ErrTooLarge, "bundle_too_large", "seqs",
+				fmt.Sprintf("%d positions; an export of listed positions holds at most %d: narrow the search", len(sel.Seqs), MaxSeqs),
+				fmt.Sprintf("共 %d 个序号，按序号列表导出最多 %d 个：请缩小检索范围", len(sel.Seqs), MaxSeqs))
+		}
+		for i := 1; i < len(sel.Seqs); i++ {
+			if sel.Seqs[i] <= sel.Seqs[i-1] {
+				return 0, refused(ledger.ErrInvalid, "bad_selection", "seqs", "positions must be ascending and distinct", "序号须递增且不重复")
+			}
+		}
+	}
 	if sel.From != nil && sel.To != nil && *sel.From > *sel.To {
 		return 0, refused(ledger.ErrInvalid, "bad_range", "from",
 			fmt.Sprintf("seq range %d-%d is reversed", *sel.From, *sel.To),
@@ -86,7 +103,7 @@ func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req 
 	}
 	st := l.Store()
 	size := l.Size()
-	if sel.From != nil && *sel.From >= size || sel.To != nil && *sel.To >= size {
+	if sel.From != nil && *sel.From >= size || sel.To != nil && *sel.To >= size || len(sel.Seqs) > 0 && sel.Seqs[len(sel.Seqs)-1] >= size {
 		return 0, refused(ledger.ErrInvalid, "bad_range", "to",
 			fmt.Sprintf("seq range reaches beyond the log's %d entries (positions 0-%d)", size, size-1),
 			fmt.Sprintf("序号范围超出账本现有的 %d 条记录（序号 0-%d）", size, size-1))
@@ -140,6 +157,9 @@ func Record(ctx context.Context, l *ledger.Ledger, ledgerKey crypto.Signer, req 
 }
 
 func count(ctx context.Context, st ledger.Store, sel Selection, size uint64) (uint64, error) {
+	if len(sel.Seqs) > 0 {
+		return uint64(len(sel.Seqs)), nil
+	}
 	var n uint64
 	fn := func(r ledger.RawEntry) error {
 		if r.Seq < size && sel.Match(r.Seq, sel.Stream) {
@@ -197,7 +217,14 @@ func Build(ctx context.Context, st ledger.Store, c ledger.Checkpoint, exportSeq 
 		return nil, fmt.Errorf("reading the key registry: %w", err)
 	}
 	sel := p.Selection
-	if sel.Stream != "" {
+	switch {
+	case len(sel.Seqs) > 0:
+		for _, seq := range sel.Seqs {
+			if err := st.Entries(ctx, seq, seq+1, keep); err != nil {
+				return nil, fmt.Errorf("reading entry %d: %w", seq, err)
+			}
+		}
+	case sel.Stream != "":
 		err := st.Stream(ctx, sel.Stream, 1, func(r ledger.RawEntry) error {
 			if sel.Match(r.Seq, sel.Stream) {
 				return keep(r)
@@ -207,7 +234,7 @@ func Build(ctx context.Context, st ledger.Store, c ledger.Checkpoint, exportSeq 
 		if err != nil {
 			return nil, fmt.Errorf("reading stream %s: %w", sel.Stream, err)
 		}
-	} else {
+	default:
 		from, to := uint64(0), p.LogSize
 		if sel.From != nil {
 			from = *sel.From

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -15,6 +16,9 @@ var Kind = report.Kind{
 	Title: report.T("数据安全责任视图（第三十七条：谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责）", "Accountability view (Art. 37, 第三十七条: who collects, holds, uses, runs is responsible)"),
 	New: func(o report.Options) (report.Builder, error) {
 		v := New()
+		if o.Policy != nil && o.Calendar != nil {
+			v = NewWith(registry.NewWith(o.Policy, o.Calendar))
+		}
 		v.Track = o.Resource
 		return &builder{View: v, o: o}, nil
 	},
@@ -259,7 +263,39 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "posts", Width: 6},
 		{Key: "evidence", Width: 2, Drop: 1},
 	}}
-	r.Sections = []report.Section{collected, held, used, run, insts}
+	// 一数一源 (第十七条): each resource's designated source, the duplicates included.
+	sources := report.Section{Key: "sources", Title: report.T("一数一源：指定采集来源（第十七条）", "One source per datum: designated sources (Art. 17)"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("responsible", "目录责任主体", "catalog responsible"),
+		col("designated_source", "指定采集来源", "designated source"), col("designated_source_name", "指定采集来源名称", "designated source (name)"),
+		col("via", "经由", "via"), col("evidence", "证据（序号）", "evidence (seq)")}}
+	for _, res := range resources {
+		row := report.Row{report.V(res.ID), {Text: report.T(res.TitleZH, res.TitleEN)}, orDash(res.Responsible)}
+		switch {
+		case res.Source == "":
+			row = append(row, report.L("未指定", "not designated"), dash, dash, dash)
+		case res.SourceVia != "":
+			row = append(row, report.V(res.Source), name(res.Source),
+				report.L("本目录为 "+res.SourceVia+" 的重复目录，通过共享获取", "a duplicate of "+res.SourceVia+": obtain it by sharing"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
+		default:
+			row = append(row, report.V(res.Source), name(res.Source), report.L("本目录", "this entry"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
+		}
+		sources.Rows = append(sources.Rows, row)
+	}
+	// 第三十九条: each outsourcing contract's history, act by act.
+	contracts := report.Section{Key: "contracts", Title: report.T("服务外包协议及其变更（第三十九条）", "Outsourcing contracts and their changes (Art. 39)"), Columns: []report.Column{
+		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("provider", "服务提供方", "provider"),
+		col("day", "日期", "day"), col("act", "行为", "act"), col("change", "内容", "what"), col("evidence", "证据（序号）", "evidence (seq)")}}
+	for _, c := range b.Contracts() {
+		for _, h := range c.History {
+			act := report.V(h.Type)
+			if t, ok := events.Lookup(h.Type); ok {
+				act = report.Cell{Text: report.T(t.ZH, t.EN), Code: h.Type}
+			}
+			contracts.Rows = append(contracts.Rows, report.Row{report.V(c.ID), report.V(c.Client), name(c.Client), report.V(c.Provider),
+				report.V(h.On.String()), act, report.L(h.ZH, h.EN), report.V(strconv.FormatUint(h.Seq, 10))})
+		}
+	}
+	r.Sections = []report.Section{collected, held, used, run, sources, contracts, insts}
 	if b.o.Resource != "" {
 		r.Sections = append(r.Sections, b.timelineSection(name))
 	} else {

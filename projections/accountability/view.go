@@ -1,7 +1,9 @@
 package accountability
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
@@ -94,6 +96,10 @@ type Resource struct {
 	TitleEN     string
 	Responsible string // 责任主体 per the catalog
 	Source      string // designated collector (一数一源), if any
+	// SourceVia is the designated entry when this one was designated a duplicate of it
+	// (catalog.source_designated.v1's duplicates); SourceSeq the designation's position.
+	SourceVia   string
+	SourceSeq   uint64
 	Systems     []string
 	Collections []*Collection
 	Holdings    []*Holding
@@ -133,8 +139,42 @@ func (in *Institution) Title(person string) string { return in.titles[person] }
 type Contract struct {
 	ID, Client, Provider, Scope string
 	Systems                     []string
+	Data                        []string // resources amendments let the provider access
 	Signed                      Act
 	Ended                       *Act
+	// History is every act on the contract in order: review, signing, confidentiality
+	// agreement, amendments, termination, accounts, deletion (第三十九条).
+	History []ContractAct
+}
+
+// ContractAct is one act in a contract's history.
+type ContractAct struct {
+	Act
+	Type   string
+	ZH, EN string // what changed, in words
+}
+
+// Contracts lists the outsourcing contracts by id.
+func (v *View) Contracts() []*Contract {
+	out := make([]*Contract, 0, len(v.contracts))
+	for _, c := range v.contracts {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *Contract) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// contractAct adds an act to a contract's history; acts before the signing (the review)
+// wait for it.
+func (v *View) contractAct(id string, ca ContractAct) {
+	if id == "" {
+		return
+	}
+	if c, ok := v.contracts[id]; ok {
+		c.History = append(c.History, ca)
+		return
+	}
+	v.pending[id] = append(v.pending[id], ca)
 }
 
 // TimelineEntry is one act on a resource, for its custody timeline.
@@ -162,14 +202,19 @@ type View struct {
 	resources    map[string]*Resource
 	institutions map[string]*Institution
 	contracts    map[string]*Contract
+	pending      map[string][]ContractAct // acts on a contract not yet signed (its security review)
 	grants       map[string]grant
 	timeline     []TimelineEntry
 }
 
 // New returns an empty view.
-func New() *View {
-	return &View{reg: registry.New(), resources: map[string]*Resource{}, institutions: map[string]*Institution{},
-		contracts: map[string]*Contract{}, grants: map[string]grant{}}
+func New() *View { return NewWith(registry.New()) }
+
+// NewWith returns an empty view that folds reg and counts each act's day by it (its
+// policy, calendar and migration declarations: acttime).
+func NewWith(reg *registry.State) *View {
+	return &View{reg: reg, resources: map[string]*Resource{}, institutions: map[string]*Institution{},
+		contracts: map[string]*Contract{}, grants: map[string]grant{}, pending: map[string][]ContractAct{}}
 }
 
 func (v *View) resource(id string) *Resource {
@@ -257,7 +302,7 @@ func (v *View) Apply(e *ledger.Entry) {
 	v.reg.Apply(e)
 	sub := &e.Submission
 	actor := sub.Actor.Institution
-	a := Act{On: fold.Day(e), Seq: e.Seq}
+	a := Act{On: fold.Day(v.reg, e), Seq: e.Seq}
 	if v.Track != "" {
 		t := fold.Read[touched](e)
 		hit := t.Resource == v.Track || t.Output == v.Track || slices.Contains(t.Resources, v.Track)
@@ -311,7 +356,12 @@ func (v *View) Apply(e *ledger.Entry) {
 	case "catalog.source_designated.v1":
 		p := fold.Read[events.SourceDesignated](e)
 		if p.Resource != "" {
-			v.resource(p.Resource).Source = p.Source
+			r := v.resource(p.Resource)
+			r.Source, r.SourceVia, r.SourceSeq = p.Source, "", e.Seq
+			for _, d := range p.Duplicates {
+				dr := v.resource(d)
+				dr.Source, dr.SourceVia, dr.SourceSeq = p.Source, p.Resource, e.Seq
+			}
 		}
 	case "data.collected.v1":
 		p := fold.Read[events.DataCollected](e)
@@ -423,8 +473,55 @@ func (v *View) Apply(e *ledger.Entry) {
 	case "outsourcing.contract_signed.v1":
 		p := fold.Read[events.ContractSigned](e)
 		if p.Contract != "" {
-			v.contracts[p.Contract] = &Contract{ID: p.Contract, Client: actor, Provider: p.Provider, Scope: p.Scope, Systems: p.Systems, Signed: a}
+			prior := v.pending[p.Contract]
+			delete(v.pending, p.Contract)
+			v.contracts[p.Contract] = &Contract{ID: p.Contract, Client: actor, Provider: p.Provider, Scope: p.Scope, Systems: p.Systems, Signed: a,
+				History: append(prior, ContractAct{Act: a, Type: sub.Type, ZH: "签订：" + p.Scope + "；系统 " + strings.Join(p.Systems, "、"),
+					EN: "signed: " + p.Scope + "; systems " + strings.Join(p.Systems, ", ")})}
 		}
+	case "outsourcing.security_reviewed.v1":
+		p := fold.Read[events.SecurityReviewed](e)
+		zh, en := "安全审查未通过", "security review failed"
+		if p.Passed {
+			zh, en = "安全审查通过", "security review passed"
+		}
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: zh, EN: en})
+	case "outsourcing.confidentiality_agreement_signed.v1":
+		p := fold.Read[events.ConfidentialityAgreementSigned](e)
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "签订服务安全保护及保密协议", EN: "confidentiality agreement signed"})
+	case "outsourcing.contract_amended.v1":
+		p := fold.Read[events.ContractAmended](e)
+		var zh, en []string
+		if p.Scope != "" {
+			zh, en = append(zh, "范围："+p.Scope), append(en, "scope: "+p.Scope)
+		}
+		if len(p.Systems) > 0 {
+			zh, en = append(zh, "系统："+strings.Join(p.Systems, "、")), append(en, "systems: "+strings.Join(p.Systems, ", "))
+		}
+		if len(p.Data) > 0 {
+			zh, en = append(zh, "数据："+strings.Join(p.Data, "、")), append(en, "data: "+strings.Join(p.Data, ", "))
+		}
+		if p.ProviderStaff > 0 {
+			zh, en = append(zh, fmt.Sprintf("服务方人员 %d 人", p.ProviderStaff)), append(en, fmt.Sprintf("provider staff %d", p.ProviderStaff))
+		}
+		if p.TermUntil != "" {
+			zh, en = append(zh, "期限至 "+p.TermUntil), append(en, "term until "+p.TermUntil)
+		}
+		if p.Renewal {
+			zh, en = append(zh, "续签"), append(en, "renewed")
+		}
+		if c, ok := v.contracts[p.Contract]; ok {
+			for _, s := range p.Systems {
+				c.Systems = addString(c.Systems, s)
+			}
+			for _, d := range p.Data {
+				c.Data = addString(c.Data, d)
+			}
+			if p.Scope != "" {
+				c.Scope = p.Scope
+			}
+		}
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "变更 " + p.Amendment + "：" + strings.Join(zh, "；"), EN: "amendment " + p.Amendment + ": " + strings.Join(en, "; ")})
 	case "outsourcing.contract_terminated.v1":
 		p := fold.Read[events.ContractTerminated](e)
 		if c, ok := v.contracts[p.Contract]; ok && c.Ended == nil {
@@ -433,5 +530,12 @@ func (v *View) Apply(e *ledger.Entry) {
 				c.Ended.On = d
 			}
 		}
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "终止（" + p.Reason.ZH() + "，" + p.EndedOn + "）", EN: "ended (" + p.Reason.String() + ", " + p.EndedOn + ")"})
+	case "outsourcing.accounts_revoked.v1":
+		p := fold.Read[events.AccountsRevoked](e)
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: fmt.Sprintf("撤销账号或重置密码 %d 个", p.Accounts), EN: fmt.Sprintf("%d accounts revoked or reset", p.Accounts)})
+	case "outsourcing.provider_deletion_evidenced.v1":
+		p := fold.Read[events.ProviderDeletionEvidenced](e)
+		v.contractAct(p.Contract, ContractAct{Act: a, Type: sub.Type, ZH: "服务方不可逆删除已证明", EN: "provider's irreversible deletion evidenced"})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/projections/findings"
@@ -83,10 +84,16 @@ var Definitions = []Definition{
 		MeaningZH: "年度培训、演练、压力测试和灾备是否全部履行（1为是，0为否）；另计监督审批缺失", MeaningEN: "whether the year's training, drill, stress test and backups were all done (1 yes, 0 no); unapproved modification or export counted too",
 		Articles: []string{"第三十七条"}, Acts: []string{"security.training_held.v1", "security.drill_held.v1", "security.stress_tested.v1", "security.backup_completed.v1"},
 		Rules: []string{"F16", "F11", "F12"}},
+	{Key: "record_keeping", Kind: ByActs, LabelZH: "操作留痕", LabelEN: "record keeping",
+		MeaningZH: "本单位行为在宽限期内记入账本的比例（补录为 F19）；经声明迁移的历史记录另计，不计为补录", MeaningEN: "share of the institution's acts recorded within the grace after the day they claim (a late record is F19); declared migrations of historical records are counted apart, not as late",
+		Articles: []string{"第三十七条第(六)项"}, Acts: []string{AllActs}, Rules: []string{"F19"}},
 	{Key: "findings_rectification", Kind: ByEnforcement, LabelZH: "问题整改", LabelEN: "findings and rectification",
 		MeaningZH: "当年产生的问题中已责令整改者按期整改的比例；计数为全部问题", MeaningEN: "share of the year's findings under a rectification order that were rectified; the count is every finding",
 		Articles: []string{"第四十一条", "第四十二条", "第四十三条"}},
 }
+
+// AllActs in a Definition's Acts counts every catalogue act an institution signed.
+const AllActs = "*"
 
 // Measure is one line of a scorecard.
 type Measure struct {
@@ -103,17 +110,25 @@ type Measure struct {
 	// Ratio is the measure's score in [0, 1] (Definition.Kind says of what); nil when
 	// nothing was there to judge.
 	Ratio *float64 `json:"ratio,omitempty"`
+	// Migrated counts the acts (of Total) that a migration declaration brought in as
+	// historical records (record_keeping only): shown apart, never counted late.
+	Migrated int `json:"migrated,omitempty"`
 }
 
 // Scorecard is one institution's or one county's year.
 type Scorecard struct {
-	Year     int       `json:"year"`
-	Scope    string    `json:"scope"` // institution | county
-	ID       string    `json:"id"`    // institution id, or county code ("prefecture": 州本级)
-	NameZH   string    `json:"name_zh,omitempty"`
-	NameEN   string    `json:"name_en,omitempty"`
-	County   string    `json:"county,omitempty"`
-	Measures []Measure `json:"measures"`
+	Year   int    `json:"year"`
+	Scope  string `json:"scope"` // institution | county
+	ID     string `json:"id"`    // institution id, or county code ("prefecture": 州本级)
+	NameZH string `json:"name_zh,omitempty"`
+	NameEN string `json:"name_en,omitempty"`
+	County string `json:"county,omitempty"`
+	// Registered is the day the institution was registered; Judged is false for a year
+	// that ended before it (nothing was owed then: "not judged", not "done"). A year it
+	// was registered in is judged from that day.
+	Registered calendar.Date `json:"registered,omitzero"`
+	Judged     bool          `json:"judged"`
+	Measures   []Measure     `json:"measures"`
 }
 
 // Prefecture is the county code scorecards use for prefecture-level institutions (州本级).
@@ -126,7 +141,7 @@ type Fold struct {
 	mu   sync.RWMutex
 	next uint64
 	f    *findings.Fold
-	acts map[string]map[int]map[string]int // institution → year → type → count
+	acts map[string]map[int]map[string]int // institution → year → type → count ("*": every act, "migrated": those migrated)
 }
 
 // New returns an empty fold judging with pol and cal.
@@ -156,17 +171,29 @@ func (a *Fold) Apply(e *ledger.Entry) error {
 		return nil
 	}
 	a.next = e.Seq + 1
-	if s := &e.Submission; counted[s.Type] {
-		inst, y := s.Actor.Institution, calendar.DateOf(s.Time()).Year
-		if a.acts[inst] == nil {
-			a.acts[inst] = map[int]map[string]int{}
-		}
-		if a.acts[inst][y] == nil {
-			a.acts[inst][y] = map[string]int{}
-		}
+	err := a.f.Apply(e)
+	s := &e.Submission
+	t, catalogued := events.Lookup(s.Type)
+	if !catalogued || t.Signer != ledger.RoleInstitution && t.Signer != ledger.RoleRoot {
+		return err
+	}
+	// An act counts in the year of the day it counts on (acttime), not of its claim.
+	when := a.f.Registry().TimeOf(e)
+	inst, y := s.Actor.Institution, when.Effective.Year
+	if a.acts[inst] == nil {
+		a.acts[inst] = map[int]map[string]int{}
+	}
+	if a.acts[inst][y] == nil {
+		a.acts[inst][y] = map[string]int{}
+	}
+	if counted[s.Type] {
 		a.acts[inst][y][s.Type]++
 	}
-	return a.f.Apply(e)
+	a.acts[inst][y][AllActs]++
+	if when.Migrated() {
+		a.acts[inst][y]["migrated"]++
+	}
+	return err
 }
 
 // yearOf is the year a finding counts in: F16's own year, else the year it arose.
@@ -188,9 +215,20 @@ func (a *Fold) Institutions(year int, asOf calendar.Date) []Scorecard {
 	fs := a.f.Findings(asOf)
 	var out []Scorecard
 	for _, in := range a.f.Registry().Institutions() {
-		sc := Scorecard{Year: year, Scope: "institution", ID: in.ID, NameZH: in.NameZH, NameEN: in.NameEN, County: in.County}
+		sc := Scorecard{Year: year, Scope: "institution", ID: in.ID, NameZH: in.NameZH, NameEN: in.NameEN, County: in.County, Judged: true}
 		if sc.County == "" {
 			sc.County = Prefecture
+		}
+		if reg, ok := a.f.Registered(in.ID); ok {
+			sc.Registered = reg
+			if reg.Year > year {
+				sc.Judged = false // registered after the year: it owed nothing then
+				for _, d := range Definitions {
+					sc.Measures = append(sc.Measures, Measure{Key: d.Key, LabelZH: d.LabelZH, LabelEN: d.LabelEN})
+				}
+				out = append(out, sc)
+				continue
+			}
 		}
 		for _, d := range Definitions {
 			sc.Measures = append(sc.Measures, a.measure(d, in.ID, year, obs, fs))
@@ -215,7 +253,7 @@ func (a *Fold) measure(d Definition, inst string, year int, obs []obligations.Ob
 				m.OnTime++
 			case findings.RectificationOrdered:
 				m.Late++
-			case findings.Escalated:
+			case findings.Escalated, findings.Referred:
 				m.Missed++
 			default:
 				m.Open++
@@ -248,6 +286,9 @@ func (a *Fold) measure(d Definition, inst string, year int, obs []obligations.Ob
 	case ByActs, ByYear:
 		for _, t := range d.Acts {
 			m.Total += a.acts[inst][year][t]
+		}
+		if slices.Contains(d.Acts, AllActs) {
+			m.Migrated = a.acts[inst][year]["migrated"]
 		}
 		if d.Kind == ByActs {
 			m.OnTime = max(m.Total-m.Findings, 0)
@@ -285,6 +326,7 @@ func (a *Fold) Counties(year int, asOf calendar.Date) []Scorecard {
 	by := map[string]*Scorecard{}
 	var keys []string
 	sums := map[string][]float64{}
+	judged := map[string]int{} // county → institutions judged for the year
 	for _, in := range a.Institutions(year, asOf) {
 		c := by[in.County]
 		if c == nil {
@@ -299,8 +341,13 @@ func (a *Fold) Counties(year int, asOf calendar.Date) []Scorecard {
 			keys = append(keys, in.County)
 			sums[in.County] = make([]float64, len(in.Measures))
 		}
+		if !in.Judged {
+			continue // registered after the year: not in the county's sums either
+		}
+		judged[in.County]++
 		for i, m := range in.Measures {
 			s := &c.Measures[i]
+			s.Migrated += m.Migrated
 			s.Total += m.Total
 			s.OnTime += m.OnTime
 			s.Late += m.Late
@@ -316,12 +363,8 @@ func (a *Fold) Counties(year int, asOf calendar.Date) []Scorecard {
 	out := make([]Scorecard, 0, len(keys))
 	for _, k := range keys {
 		c := by[k]
-		n := 0
-		for _, in := range a.f.Registry().Institutions() {
-			if in.County == k || in.County == "" && k == Prefecture {
-				n++
-			}
-		}
+		n := judged[k]
+		c.Judged = n > 0
 		for i := range c.Measures {
 			m := &c.Measures[i]
 			switch Definitions[i].Kind {
@@ -330,7 +373,10 @@ func (a *Fold) Counties(year int, asOf calendar.Date) []Scorecard {
 			case ByActs:
 				m.Ratio = ratio(m.OnTime, m.Total)
 			case ByYear:
-				r := sums[k][i] / float64(max(n, 1))
+				if n == 0 {
+					continue
+				}
+				r := sums[k][i] / float64(n)
 				m.Ratio = &r
 			}
 		}

@@ -95,6 +95,7 @@ func (b *builder) Report() (*report.Report, error) {
 	}
 	var instHeat, countyHeat []report.HeatRow
 	var zero, partial, judgedCells, findingsCounted int
+	var notJudged []string
 	var attention []report.Text
 	for _, sc := range b.a.Institutions(year, b.o.AsOf) {
 		name := report.Name(sc.NameZH, sc.NameEN)
@@ -102,6 +103,16 @@ func (b *builder) Report() (*report.Report, error) {
 		hr := report.HeatRow{Label: name}
 		if name.ZH == "（未登记）" {
 			hr.Label = report.T(sc.ID, sc.ID)
+		}
+		if !sc.Judged {
+			for range sc.Measures {
+				row = append(row, report.Coded("not_judged", report.T("未纳入考核（"+sc.Registered.String()+" 登记）", "not judged (registered "+sc.Registered.String()+")")))
+				hr.Cells = append(hr.Cells, nil)
+			}
+			notJudged = append(notJudged, sc.ID)
+			insts.Rows = append(insts.Rows, row)
+			instHeat = append(instHeat, hr)
+			continue
 		}
 		for i, m := range sc.Measures {
 			c := cell(Definitions[i], m, false, ended)
@@ -137,6 +148,11 @@ func (b *builder) Report() (*report.Report, error) {
 	}
 	if len(insts.Rows) == 0 {
 		insts.Notes = append(insts.Notes, report.T("账本中没有登记的机构。", "The ledger registers no institution."))
+	}
+	if len(notJudged) > 0 {
+		insts.Notes = append(insts.Notes, report.T(
+			fmt.Sprintf("以下机构于 %d 年之后登记，该年度不负有义务，未纳入考核，亦不计入县（市）汇总：%s。", year, strings.Join(notJudged, "、")),
+			fmt.Sprintf("These institutions were registered after %d, owed nothing that year and are not judged, nor summed into their county: %s.", year, strings.Join(notJudged, ", "))))
 	}
 	if len(unnamed) > 0 {
 		codes := make([]string, 0, len(unnamed))
@@ -248,6 +264,11 @@ func cell(d Definition, m Measure, county, ended bool) report.Cell {
 		zh += fmt.Sprintf("，未到期 %d", m.Open)
 		en += fmt.Sprintf(", %d open", m.Open)
 		restZH, restEN = append(restZH, fmt.Sprintf("未到期 %d", m.Open)), append(restEN, fmt.Sprintf("%d open", m.Open))
+	}
+	if m.Migrated > 0 {
+		zh += fmt.Sprintf("，迁移 %d", m.Migrated)
+		en += fmt.Sprintf(", %d migrated", m.Migrated)
+		restZH, restEN = append(restZH, fmt.Sprintf("迁移 %d", m.Migrated)), append(restEN, fmt.Sprintf("%d migrated", m.Migrated))
 	}
 	if m.Findings > 0 {
 		zh += fmt.Sprintf("，问题 %d", m.Findings)

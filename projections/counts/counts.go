@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore"
-	"github.com/aba-prefecture/dataledger/projections/runner"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolt "go.etcd.io/bbolt"
@@ -59,7 +59,7 @@ func tally(es []*ledger.Entry) map[Key]uint64 {
 	return m
 }
 
-// Consumer is the counts read model; it implements runner.Consumer.
+// Consumer is the counts read model; it implements follow.Model.
 type Consumer struct {
 	name string
 	be   backend
@@ -72,15 +72,15 @@ type backend interface {
 	close() error
 }
 
-var _ runner.Consumer = (*Consumer)(nil)
+var _ follow.Model = (*Consumer)(nil)
 
-// Name implements runner.Consumer.
+// Name implements follow.Model.
 func (c *Consumer) Name() string { return c.name }
 
-// Position implements runner.Consumer.
+// Position implements follow.Model.
 func (c *Consumer) Position(ctx context.Context) (uint64, error) { return c.be.position(ctx, c.name) }
 
-// Apply implements runner.Consumer.
+// Apply implements follow.Model.
 func (c *Consumer) Apply(ctx context.Context, es []*ledger.Entry) error {
 	if len(es) == 0 {
 		return nil
@@ -145,7 +145,7 @@ func (b pgBackend) apply(ctx context.Context, name string, from, to uint64, inc 
 		return err
 	}
 	if moved != 1 {
-		return fmt.Errorf("%w: %s is not at %d", runner.ErrPositionMoved, name, from)
+		return fmt.Errorf("%w: %s is not at %d", follow.ErrPositionMoved, name, from)
 	}
 	return nil
 }
@@ -217,7 +217,7 @@ func (b boltBackend) apply(_ context.Context, name string, from, to uint64, inc 
 	return b.db.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket([]byte("counts/" + name))
 		if p := binary.BigEndian.Uint64(bk.Get(kPosition)); p != from {
-			return fmt.Errorf("%w: %s is at %d, not %d", runner.ErrPositionMoved, name, p, from)
+			return fmt.Errorf("%w: %s is at %d, not %d", follow.ErrPositionMoved, name, p, from)
 		}
 		for k, n := range inc {
 			kb := keyBytes(k)

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
 	"github.com/aba-prefecture/dataledger/projections/counts"
-	"github.com/aba-prefecture/dataledger/projections/runner"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -63,7 +63,7 @@ func TestPositionKeptWithCounts(t *testing.T) {
 			must(c.Apply(ctx, []*ledger.Entry{entry(3, "a.v1", "y")}))
 			// Replays and gaps are refused and change nothing.
 			for _, bad := range [][]*ledger.Entry{{entry(2, "b.v1", "y")}, {entry(0, "a.v1", "x")}, {entry(9, "a.v1", "x")}} {
-				if err := c.Apply(ctx, bad); !errors.Is(err, runner.ErrPositionMoved) {
+				if err := c.Apply(ctx, bad); !errors.Is(err, follow.ErrPositionMoved) {
 					t.Fatalf("apply at %d: %v, want ErrPositionMoved", bad[0].Seq, err)
 				}
 			}

@@ -6,8 +6,10 @@ import (
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/projections/internal/fold"
+	"github.com/aba-prefecture/dataledger/projections/obligations"
 )
 
 // Act is one recorded act of the register: who did it, on which day, at which position
@@ -66,10 +68,17 @@ type Register struct {
 	byID  map[string]*Emergency
 	order []*Emergency
 	next  uint64
+	reg   *registry.State // the day each act counts on (acttime), institutions' names
 }
 
-// New returns an empty register.
-func New() *Register { return &Register{byID: map[string]*Emergency{}} }
+// New returns an empty register counting days with the embedded policy and calendar.
+func New() *Register { return NewWith(registry.New()) }
+
+// NewWith returns an empty register that folds reg itself and counts each act's day by
+// it (pass registry.NewWith(policy, calendar) to judge with an operator's policy).
+func NewWith(reg *registry.State) *Register {
+	return &Register{byID: map[string]*Emergency{}, reg: reg}
+}
 
 func (r *Register) get(id string) *Emergency {
 	em, ok := r.byID[id]
@@ -88,7 +97,8 @@ func (r *Register) Apply(e *ledger.Entry) {
 		return
 	}
 	r.next = e.Seq + 1
-	act := &Act{By: e.Submission.Actor.Institution, On: fold.Day(e), Seq: e.Seq}
+	r.reg.Apply(e)
+	act := &Act{By: e.Submission.Actor.Institution, On: fold.Day(r.reg, e), Seq: e.Seq}
 	switch e.Submission.Type {
 	case "emergency.declared.v1":
 		p := fold.Read[events.EmergencyDeclared](e)
@@ -115,11 +125,7 @@ func (r *Register) Apply(e *ledger.Entry) {
 		}
 		em := r.get(p.Emergency)
 		em.Ended = act
-		if on, err := calendar.Parse(p.EndedOn); err == nil {
-			em.EndedOn = on
-		} else {
-			em.EndedOn = act.On
-		}
+		em.EndedOn = obligations.StartOf(p.EndedOn, act.On) // as the obligations fold counts D8
 	case "emergency.data_evaluated.v1":
 		p := fold.Read[events.EmergencyDataEvaluated](e)
 		if p.Emergency == "" || p.Resource == "" {

@@ -19,7 +19,8 @@ var Kind = report.Kind{
 		if err := o.Judging("emergencies"); err != nil {
 			return nil, err
 		}
-		return &builder{Register: New(), names: registry.New(), o: o}, nil
+		reg := registry.NewWith(o.Policy, o.Calendar)
+		return &builder{Register: NewWith(reg), names: reg, o: o}, nil
 	},
 }
 
@@ -33,8 +34,7 @@ type builder struct {
 
 // Apply folds e into the register, and into the registry for the institutions' names.
 func (b *builder) Apply(e *ledger.Entry) {
-	b.Register.Apply(e)
-	b.names.Apply(e)
+	b.Register.Apply(e) // folds names too: it is the register's registry
 }
 
 // name is an institution's registered name, or its id marked as not registered.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
@@ -27,14 +28,20 @@ const (
 	Open                 State = "open"
 	RectificationOrdered State = "rectification_ordered"
 	Rectified            State = "rectified"
-	Escalated            State = "escalated"
+	// Escalated: the order's time limit passed without rectification (拒不整改), and no
+	// referral is recorded.
+	Escalated State = "escalated"
+	// Referred: a referral to the competent organs is recorded (rectification.escalated.v1,
+	// 移送有权机关): the only way a finding is shown referred.
+	Referred State = "referred"
 )
 
 var stateLabels = map[State][2]string{
 	Open:                 {"待处理", "open"},
 	RectificationOrdered: {"已责令整改", "rectification ordered"},
 	Rectified:            {"已整改", "rectified"},
-	Escalated:            {"逾期未整改，已移送", "escalated"},
+	Escalated:            {"逾期未整改，未移送", "overdue, not referred"},
+	Referred:             {"已移送有权机关", "referred"},
 }
 
 // ZH is the state's Simplified Chinese label.
@@ -94,6 +101,10 @@ type raised struct {
 	arose                      calendar.Date
 	zh, en                     string
 	evidence                   []Evidence
+	party                      bool // inst is the party the finding is held against (F18), maybe not an institution
+	// items replace the rule's bare 第三十七条 with the items missed (F16: 第三十七条第(八)项
+	// for a drill), so a citation names the duty, not only the article.
+	items []string
 }
 
 type approval struct {
@@ -107,6 +118,22 @@ type contract struct {
 	signed   Evidence
 	reviewed bool
 	nda      bool
+	// what it covers now, and the position of the act that last widened it (the signing
+	// or a widening amendment): a widening amendment needs a review after it.
+	systems, data []string
+	staff         int64
+	widened       uint64
+}
+
+// amendment is a widening amendment of an outsourcing contract (第三十九条), judged like
+// a signing: a passed review since the last widening, confidentiality terms with it.
+type amendment struct {
+	contract string
+	ev       Evidence
+	reviewed bool
+	nda      bool
+	widens   []string // what it widens, in words (zh, en pairs flattened)
+	widensEN []string
 }
 
 type duties struct {
@@ -138,6 +165,8 @@ type Fold struct {
 	drafted     map[string]bool
 	reviewed    map[string]bool
 	contracts   []*contract
+	amendments  []*amendment
+	reviewSeq   map[string]uint64 // contract → seq of its last passed security review
 	ndas        map[string][]calendar.Date
 	duties      map[string]map[int]*duties
 	registered  map[string]calendar.Date
@@ -151,15 +180,24 @@ type Fold struct {
 // New returns an empty fold judging with pol and cal; it folds its own registry and
 // obligations.
 func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
-	reg := registry.New()
+	reg := registry.NewWith(pol, cal)
 	return &Fold{pol: pol, cal: cal, reg: reg, obl: obligations.NewWithRegistry(pol, cal, reg, false),
 		approvals: map[string]approval{}, grants: map[string][]string{}, designated: map[string][2]string{},
 		emergencies: map[string][2]*calendar.Date{}, drafted: map[string]bool{}, reviewed: map[string]bool{},
-		ndas: map[string][]calendar.Date{}, duties: map[string]map[int]*duties{}, registered: map[string]calendar.Date{},
+		ndas: map[string][]calendar.Date{}, reviewSeq: map[string]uint64{}, duties: map[string]map[int]*duties{}, registered: map[string]calendar.Date{},
 		cases: map[string]struct {
 			ev       Evidence
 			provider string
 		}{}}
+}
+
+// Registered is the day inst was first registered (institution.registered.v1, the day
+// it counts on), if it was: the assessment judges a year only from then.
+func (f *Fold) Registered(inst string) (calendar.Date, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	d, ok := f.registered[inst]
+	return d, ok
 }
 
 // Obligations is the deadlines fold the findings read (D1–D12).
@@ -199,8 +237,9 @@ var supervised = map[string]domain.SupervisedAct{
 
 func (f *Fold) apply(e *ledger.Entry) {
 	s := &e.Submission
-	ev := obligations.RefOf(e)
+	ev := obligations.RefOf(e, f.reg.TimeOf(e))
 	actor := s.Actor.Institution
+	f.lateRecord(ev, s)
 	f.suspendedAct(ev, s.Type, s.Payload)
 	if act, ok := supervised[s.Type]; ok {
 		p := fold.Read[events.Supervised](e)
@@ -250,10 +289,7 @@ func (f *Fold) apply(e *ledger.Entry) {
 	case "emergency.ended.v1":
 		p := fold.Read[events.EmergencyEnded](e)
 		if em, ok := f.emergencies[p.Emergency]; ok {
-			end, err := calendar.Parse(p.EndedOn)
-			if err != nil {
-				end = ev.Date
-			}
+			end := obligations.StartOf(p.EndedOn, ev.Date)
 			em[1] = &end
 			f.emergencies[p.Emergency] = em
 		}
@@ -282,7 +318,16 @@ func (f *Fold) apply(e *ledger.Entry) {
 		f.drafted[fold.Read[events.ProjectCatalogDrafted](e).Project] = true
 	case "project.approved.v1":
 		if p := fold.Read[events.ProjectApproved](e); !f.drafted[p.Project] {
-			f.raise("F2", ev, p.Project, "项目审批前未编制项目数据资源目录", "project approved without a project data-resource catalog")
+			// The unit building the system compiles its catalog (第十二条): F2 falls on the
+			// project's owner (the case's opener, or the owner the authority's preliminary
+			// review named); the approving body appears as the approver, not the offender.
+			owner, person := actor, s.Actor.Person
+			if c, ok := f.reg.Case("project", p.Project); ok && c.By != "" && c.By != actor {
+				owner, person = c.By, ""
+			}
+			f.raised = append(f.raised, raised{rule: "F2", inst: owner, actor: person, subject: p.Project, arose: ev.Date, evidence: []Evidence{ev},
+				zh: fmt.Sprintf("项目审批前未编制项目数据资源目录（建设单位 %s；审批机关 %s，%s）", owner, p.Approver, p.ApprovalRef),
+				en: fmt.Sprintf("project approved without a project data-resource catalog (owner %s; approved by %s, %s)", owner, p.Approver, p.ApprovalRef)})
 		}
 	case "project.accepted.v1":
 		if p := fold.Read[events.ProjectAccepted](e); !p.CatalogOnPlatform {
@@ -291,10 +336,14 @@ func (f *Fold) apply(e *ledger.Entry) {
 	case "outsourcing.security_reviewed.v1":
 		if p := fold.Read[events.SecurityReviewed](e); p.Passed {
 			f.reviewed[p.Contract] = true
+			f.reviewSeq[p.Contract] = e.Seq
 		}
 	case "outsourcing.contract_signed.v1":
 		p := fold.Read[events.ContractSigned](e)
-		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil})
+		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil,
+			systems: slices.Clone(p.Systems), widened: e.Seq})
+	case "outsourcing.contract_amended.v1":
+		f.amended(ev, fold.Read[events.ContractAmended](e))
 	case "outsourcing.confidentiality_agreement_signed.v1":
 		c := fold.Read[events.ConfidentialityAgreementSigned](e).Contract
 		f.ndas[c] = append(f.ndas[c], ev.Date)
@@ -304,14 +353,18 @@ func (f *Fold) apply(e *ledger.Entry) {
 		}
 	case "ledger.access_refused.v1":
 		p := fold.Read[events.AccessRefused](e)
-		// The ledger signs this entry; the act was attempted by the actor it names.
+		// The ledger signs this entry for the institution that correctly refused the
+		// attempt (ActorInstitution submitted it): the finding is held against the party
+		// whose access was suspended (第四十二条), on the day the attempt claims, bounded
+		// by the late-record rule.
 		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
-		f.raise("F18", ev, p.Suspension, fmt.Sprintf("已暂停获取权限的主体试图 %s（被拒绝，提交 %s）", p.RefusedType, p.RefusedID),
-			fmt.Sprintf("a party under suspension attempted %s (refused; submission %s)", p.RefusedType, p.RefusedID))
+		zh, en := f.scope(p.Party, p.Suspension)
+		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）；暂停 %s：%s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, zh),
+			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s); suspension %s: %s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, en))
 	case "security.training_held.v1":
-		f.duty(actor, dateOr(fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
+		f.duty(actor, f.heldOn(e, fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
 	case "security.drill_held.v1":
-		f.duty(actor, dateOr(fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
+		f.duty(actor, f.heldOn(e, fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
 	case "security.stress_tested.v1":
 		f.duty(actor, ev.Date).stress++
 	case "security.backup_completed.v1":
@@ -353,19 +406,130 @@ func (f *Fold) suspendedAct(ev Evidence, typ string, raw json.RawMessage) {
 		if party == "" {
 			continue
 		}
-		if sp, ok := f.reg.Suspended(party, resource); ok {
-			f.raise("F18", ev, sp.ID, fmt.Sprintf("已暂停获取权限的主体 %s 的 %s 被记录（暂停 %s）", party, typ, sp.ID),
-				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s)", typ, party, sp.ID))
+		// Judged on the act's own day, as the door judges it: the day it claims and the
+		// day it counts (a restoration recorded before the act does not clear an act
+		// dated during the suspension).
+		if sp, ok := f.reg.SuspendedOn(party, resource, ev.Claimed, ev.Date); ok {
+			zh, en := f.scope(party, sp.ID)
+			f.raiseParty(party, ev, sp.ID, fmt.Sprintf("已暂停获取权限的当事人 %s 的 %s 被记录（暂停 %s：%s）", party, typ, sp.ID, zh),
+				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s: %s)", typ, party, sp.ID, en))
 			return
 		}
 	}
 }
 
-func dateOr(s string, d calendar.Date) calendar.Date {
-	if p, err := calendar.Parse(s); err == nil {
-		return p
+// heldOn is the day a duty counts on when the act names the day it was held: that day
+// as a claim, bounded like occurred_at (acttime), so that a training recorded in January
+// cannot fill last year's duty unless it was recorded in time or migrated; else d.
+func (f *Fold) heldOn(e *ledger.Entry, s string, d calendar.Date) calendar.Date {
+	p, err := calendar.Parse(s)
+	if err != nil {
+		return d
 	}
-	return d
+	return f.reg.TimeOfClaim(e, p.Start().Add(12*time.Hour)).Effective
+}
+
+// lateRecord raises F19 for an act recorded later than the policy's grace after the day
+// it claims (操作留痕, 第三十七条第(六)项): against the institution that recorded it (for
+// a refused attempt, the one that submitted it). A migrated act is not late.
+func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
+	if !ev.Late {
+		return
+	}
+	if _, ok := events.Lookup(s.Type); !ok {
+		return
+	}
+	if s.Type == "ledger.access_refused.v1" {
+		p := fold.Read[events.AccessRefused](&ledger.Entry{Submission: *s})
+		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
+	}
+	lateWD := 0
+	if t, err := f.cal.WorkdaysBetween(ev.Claimed, ev.Recorded); err == nil {
+		lateWD = t
+	}
+	f.raise("F19", ev, s.Type, fmt.Sprintf("%s 声明发生于 %s，%s 才记录（相隔 %d 个工作日，超过宽限），期限按 %s 计", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date),
+		fmt.Sprintf("%s claims %s but was recorded on %s (%d working days later, past the grace); deadlines count it on %s", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date))
+}
+
+// amended judges an amendment: one that widens the systems, the data or the provider's
+// staff needs a passed security review after the contract's last widening and updated
+// confidentiality terms with it (第三十九条第一款, as for a new contract).
+func (f *Fold) amended(ev Evidence, p *events.ContractAmended) {
+	var c *contract
+	for _, x := range f.contracts {
+		if x.id == p.Contract {
+			c = x
+		}
+	}
+	if c == nil {
+		return
+	}
+	var zh, en []string
+	if add := missing(p.Systems, c.systems); len(add) > 0 {
+		zh, en = append(zh, "新增系统 "+strings.Join(add, "、")), append(en, "adds systems "+strings.Join(add, ", "))
+	}
+	if add := missing(p.Data, c.data); len(add) > 0 {
+		zh, en = append(zh, "新增数据 "+strings.Join(add, "、")), append(en, "adds data "+strings.Join(add, ", "))
+	}
+	if p.ProviderStaff > c.staff && c.staff > 0 {
+		zh, en = append(zh, fmt.Sprintf("服务方人员由 %d 增至 %d", c.staff, p.ProviderStaff)), append(en, fmt.Sprintf("provider staff from %d to %d", c.staff, p.ProviderStaff))
+	}
+	for _, s := range p.Systems {
+		if !slices.Contains(c.systems, s) {
+			c.systems = append(c.systems, s)
+		}
+	}
+	for _, d := range p.Data {
+		if !slices.Contains(c.data, d) {
+			c.data = append(c.data, d)
+		}
+	}
+	if p.ProviderStaff > 0 {
+		c.staff = p.ProviderStaff
+	}
+	if len(zh) == 0 {
+		return
+	}
+	f.amendments = append(f.amendments, &amendment{contract: p.Contract, ev: ev, reviewed: f.reviewSeq[p.Contract] > c.widened,
+		nda: p.ConfidentialityAgreement != nil, widens: zh, widensEN: en})
+	c.widened = ev.Seq
+}
+
+// missing lists the items of want not in have.
+func missing(want, have []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// scope says what a suspension closes, in words: the resources it names (a suspension
+// narrowed to them, access.suspended.v1's resources) or all public data, and its days.
+func (f *Fold) scope(party, id string) (zh, en string) {
+	for _, sp := range f.reg.Suspensions(party) {
+		if sp.ID != id {
+			continue
+		}
+		zh, en = "全部公共数据", "all public data"
+		if len(sp.Resources) > 0 {
+			zh, en = "仅限数据资源 "+strings.Join(sp.Resources, "、"), "only the resources "+strings.Join(sp.Resources, ", ")
+		}
+		if sp.Until.Valid() {
+			return zh + fmt.Sprintf("，%s 至 %s（不含）", sp.From, sp.Until), en + fmt.Sprintf(", from %s until %s (exclusive)", sp.From, sp.Until)
+		}
+		return zh + fmt.Sprintf("，自 %s 起", sp.From), en + fmt.Sprintf(", from %s", sp.From)
+	}
+	return "范围未记录", "scope not recorded"
+}
+
+// raiseParty raises a finding against a party that is not (necessarily) a registered
+// institution: F18 falls on the suspended party (第四十二条), not on who recorded it.
+func (f *Fold) raiseParty(party string, ev Evidence, subject, zh, en string) {
+	f.raised = append(f.raised, raised{rule: "F18", inst: party, subject: subject, arose: ev.Date, zh: zh, en: en,
+		evidence: []Evidence{ev}, party: true})
 }
 
 func (f *Fold) order(id string) *order {
@@ -456,6 +620,12 @@ func (f *Fold) finding(r raised, judged calendar.Date, deadline string) Finding 
 		rule := v.Finding(r.rule)
 		x.Policy, x.TitleZH, x.TitleEN = v.ID, rule.TitleZH, rule.TitleEN
 		for _, c := range rule.Cites {
+			if c == "第三十七条" && len(r.items) > 0 {
+				for _, it := range r.items {
+					x.Cites = append(x.Cites, Cite(it))
+				}
+				continue
+			}
 			x.Cites = append(x.Cites, Cite(c))
 		}
 		x.CiteZH, x.CiteEN = joinCites(x.Cites)
@@ -491,6 +661,26 @@ func (f *Fold) contractFindings(asOf calendar.Date) []Finding {
 		out = append(out, f.finding(raised{rule: "F14", inst: c.signed.Institution, actor: c.signed.Person, subject: c.id, arose: c.signed.Date,
 			zh: "签订服务外包协议时" + strings.Join(zh, "，"), en: "outsourcing contract signed with " + strings.Join(en, " and "),
 			evidence: []Evidence{c.signed}}, c.signed.Date, ""))
+	}
+	for _, a := range f.amendments {
+		if asOf.Before(a.ev.Date) {
+			continue
+		}
+		nda := a.nda || slices.Contains(f.ndas[a.contract], a.ev.Date)
+		if a.reviewed && nda {
+			continue
+		}
+		var zh, en []string
+		if !a.reviewed {
+			zh, en = append(zh, "扩大范围前未重新进行安全审查"), append(en, "no passed security review since the contract last widened")
+		}
+		if !nda {
+			zh, en = append(zh, "未同时更新服务安全保护及保密协议"), append(en, "no updated confidentiality agreement signed with it")
+		}
+		out = append(out, f.finding(raised{rule: "F14", inst: a.ev.Institution, actor: a.ev.Person, subject: a.contract, arose: a.ev.Date,
+			zh:       "服务外包协议变更（" + strings.Join(a.widens, "；") + "）" + strings.Join(zh, "，"),
+			en:       "outsourcing contract amended (" + strings.Join(a.widensEN, "; ") + ") with " + strings.Join(en, " and "),
+			evidence: []Evidence{a.ev}}, a.ev.Date, ""))
 	}
 	return out
 }
@@ -571,32 +761,46 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 				d = &duties{}
 			}
 			var zh, en []string
-			check := func(have int, param, dzh, den string) {
+			var items []string
+			check := func(have int, param, dzh, den, item string) {
 				if want := v.Param(param); have < want {
-					zh = append(zh, fmt.Sprintf("%s %d 次（应至少 %d 次）", dzh, have, want))
-					en = append(en, fmt.Sprintf("%d %s (at least %d required)", have, den, want))
+					zh = append(zh, fmt.Sprintf("%s %d 次（应至少 %d 次，%s）", dzh, have, want, item))
+					en = append(en, fmt.Sprintf("%d %s (at least %d required, %s)", have, den, want, Cite(item).EN))
+					items = append(items, item)
 				}
 			}
-			check(d.training, "training_min_per_year", "数据安全培训", "security trainings")
-			check(d.drill, "drill_min_per_year", "应急演练", "incident-response drills")
-			check(d.stress, "stress_test_min_per_year", "压力测试", "stress tests")
+			check(d.training, "training_min_per_year", "数据安全培训", "security trainings", "第三十七条第(四)项")
+			check(d.stress, "stress_test_min_per_year", "压力测试", "stress tests", "第三十七条第(六)项")
 			from := calendar.Date{Year: y, Month: 1, Day: 1}
 			if from.Before(reg) {
 				from = reg
 			}
 			maxGap, last, gap := v.Param("backup_max_interval_days"), from, 0
-			for _, b := range append(slices.Clone(d.backups), end) {
+			// In day order: the log's order is the order of recording, which concurrent
+			// writers (and late or migrated records) do not keep.
+			backups := slices.SortedFunc(slices.Values(d.backups), func(a, b calendar.Date) int {
+				switch {
+				case a.Before(b):
+					return -1
+				case b.Before(a):
+					return 1
+				}
+				return 0
+			})
+			for _, b := range append(backups, end) {
 				gap = max(gap, days(last, b))
 				last = b
 			}
 			if gap > maxGap {
-				zh = append(zh, fmt.Sprintf("数据灾备最长间隔 %d 天（上限 %d 天）", gap, maxGap))
-				en = append(en, fmt.Sprintf("disaster backups %d days apart at most (limit %d)", gap, maxGap))
+				zh = append(zh, fmt.Sprintf("数据灾备最长间隔 %d 天（上限 %d 天，第三十七条第(七)项）", gap, maxGap))
+				en = append(en, fmt.Sprintf("disaster backups %d days apart at most (limit %d, Art. 37(7))", gap, maxGap))
+				items = append(items, "第三十七条第(七)项")
 			}
+			check(d.drill, "drill_min_per_year", "应急演练", "incident-response drills", "第三十七条第(八)项")
 			if len(zh) == 0 {
 				continue
 			}
-			r := raised{rule: "F16", inst: inst, subject: fmt.Sprint(y), arose: end.AddDays(1),
+			r := raised{rule: "F16", inst: inst, subject: fmt.Sprint(y), arose: end.AddDays(1), items: items,
 				zh: fmt.Sprintf("%d 年度：", y) + strings.Join(zh, "；"), en: fmt.Sprintf("%d: ", y) + strings.Join(en, "; ")}
 			out = append(out, f.finding(r, end, ""))
 			out[len(out)-1].Policy = v.ID
@@ -627,8 +831,17 @@ func (f *Fold) enforce(x *Finding, asOf calendar.Date) {
 	x.State = Open
 	defer func() { x.StateZH, x.StateEN = x.State.ZH(), x.State.EN() }()
 	if x.Rule == "F17" {
-		if o := f.order(x.Subject); o != nil && o.Escalated != nil && !asOf.Before(o.Escalated.Date) {
-			x.State = Escalated
+		// F17 is the refusal itself: it exists because the order's deadline passed unmet
+		// (escalated, 拒不整改); a recorded referral makes it referred; an order done late
+		// is rectified, late.
+		x.State = Escalated
+		if o := f.order(x.Subject); o != nil {
+			switch {
+			case o.Escalated != nil && !asOf.Before(o.Escalated.Date):
+				x.State = Referred
+			case o.Completed != nil && !asOf.Before(o.Completed.Date):
+				x.State = Rectified
+			}
 		}
 		return
 	}
@@ -658,7 +871,9 @@ func (f *Fold) enforce(x *Finding, asOf calendar.Date) {
 	}
 	x.Rectification = &r
 	switch {
-	case r.Escalated != nil || r.Completed == nil && r.Deadline.Valid() && r.Deadline.Before(asOf):
+	case r.Escalated != nil:
+		x.State = Referred
+	case r.Completed == nil && r.Deadline.Valid() && r.Deadline.Before(asOf):
 		x.State = Escalated
 	case r.Completed != nil:
 		x.State = Rectified

@@ -77,6 +77,7 @@ func TestRules(t *testing.T) {
 		{"F3 raised after the emergency ended", func(l *entrytest.Log) {
 			l.Add("emergency.declared.v1", "health", "2025-03-03", m{"emergency": "em", "kind": "emergency_response", "title": "x", "legal_basis": "x"})
 			l.Add("emergency.data_evaluated.v1", "health", "2025-03-05", m{"emergency": "em", "resource": "other", "disposition": "retain"})
+			l.Add("emergency.application_shut_down.v1", "health", "2025-03-05", m{"emergency": "em", "application": "app"})
 			l.Add("emergency.ended.v1", "health", "2025-03-05", m{"emergency": "em", "ended_on": "2025-03-05"})
 			l.Add("data.collected.v1", "health", "2025-03-06", m{"resource": "phones", "records": 5, "emergency": "em", "out_of_catalog_reason": "x"})
 		}, "F3", "health", "Art. 41(2)"},
@@ -127,13 +128,7 @@ func TestRules(t *testing.T) {
 		{"F15 conditional opening without the documents", func(l *entrytest.Log) {
 			l.Add("opening.granted.v1", "health", "2025-03-03", m{"application": "o1", "party": "org-1", "security_commitment": m{"id": "sc"}})
 		}, "F15", "health", "Art. 41(10)"},
-		{"F18 an act by a suspended party", func(l *entrytest.Log) {
-			l.Add("ledger.access_refused.v1", "bureau", "2025-03-03", m{"party": "org-1", "suspension": "s1", "refused_id": "x", "refused_type": "opening.data_obtained.v1", "actor_institution": "health", "actor_person": "p-9"})
-		}, "F18", "health", "Art. 42"},
-		{"F18 an act admitted after the party's suspension", func(l *entrytest.Log) {
-			l.Add("access.suspended.v1", "bureau", "2025-03-03", m{"suspension": "s1", "party": "org-1", "party_kind": "legal_person", "ground": "no_security_measures", "reason": "x", "correction": "x"})
-			l.Add("opening.data_obtained.v1", "health", "2025-03-04", m{"resource": "vac", "party": "org-1", "party_kind": "legal_person", "records": 3})
-		}, "F18", "health", "Art. 42"},
+		// F18 is held against the suspended party, not an institution: TestArt42… covers it.
 		{"F18 not raised after the access is restored", func(l *entrytest.Log) {
 			l.Add("access.suspended.v1", "bureau", "2025-03-03", m{"suspension": "s1", "party": "org-1", "party_kind": "legal_person", "ground": "no_security_measures", "reason": "x", "correction": "x"})
 			l.Add("access.restored.v1", "bureau", "2025-03-04", m{"suspension": "s1", "party": "org-1", "reason": "x"})
@@ -205,13 +200,13 @@ func TestEnforcement(t *testing.T) {
 	if s := state("2026-03-13", "F11"); s != findings.RectificationOrdered {
 		t.Errorf("on the order's deadline: %q", s)
 	}
-	if s, f17 := state("2026-03-16", "F11"), state("2026-03-16", "F17"); s != findings.Escalated || f17 != findings.Open {
+	if s, f17 := state("2026-03-16", "F11"), state("2026-03-16", "F17"); s != findings.Escalated || f17 != findings.Escalated {
 		t.Errorf("after the deadline: F11 %q, F17 %q", s, f17)
 	}
 	l.Add("rectification.escalated.v1", "bureau", "2026-03-17", m{"order": "o1", "to": "纪委监委", "reason": "x"})
 	f = fold(t, l)
-	if f17 := state("2026-03-18", "F17"); f17 != findings.Escalated {
-		t.Errorf("F17 after escalation: %q", f17)
+	if s, f17 := state("2026-03-18", "F11"), state("2026-03-18", "F17"); s != findings.Referred || f17 != findings.Referred {
+		t.Errorf("after the referral: F11 %q, F17 %q", s, f17)
 	}
 
 	l = base()

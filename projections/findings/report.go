@@ -8,6 +8,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
@@ -34,11 +35,11 @@ type builder struct {
 func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.f.Apply(e)) }
 
 // states in the order enforcement moves (第四十一条: 责令限期整改, then 拒不整改).
-var states = []State{Open, RectificationOrdered, Rectified, Escalated}
+var states = []State{Open, RectificationOrdered, Rectified, Escalated, Referred}
 
 // tones: an open finding is a failure not yet answered; within an order's time limit it
 // is being dealt with; escalated is the worst there is.
-var tones = map[State]report.Tone{Open: report.Bad, RectificationOrdered: report.Info, Rectified: report.Good, Escalated: report.Severe}
+var tones = map[State]report.Tone{Open: report.Bad, RectificationOrdered: report.Info, Rectified: report.Good, Escalated: report.Severe, Referred: report.Severe}
 
 func stateCell(s State) report.Cell {
 	return report.Coded(string(s), report.T(s.ZH(), s.EN())).As(tones[s])
@@ -59,8 +60,8 @@ func (b *builder) Report() (*report.Report, error) {
 	r := &report.Report{
 		Kind:  Kind.Name,
 		Title: Kind.Title,
-		Basis: report.T("第四十一条：违反本办法规定的，由数据主管部门责令限期整改；拒不整改的，依法依规处理。规则F1–F18及其引用条款、期限按行为（或期限起算）之日施行的策略版本",
-			"Art. 41 (第四十一条): a breach of the Measures is ordered rectified within a time limit, and refusal is dealt with under law; rules F1–F18, their articles and deadlines as the policy version in force on the day of the act (or of the deadline's start) sets them"),
+		Basis: report.T(Art41ZH+"。第四十二条：自然人、法人或者非法人组织有下列情形之一的，公共机构、公共数据主管部门等有关机构应当按照法定权限和程序督促改正，并暂时关闭其获取相关公共数据的权限。规则F1–F19及其引用条款、期限按行为（或期限起算）之日施行的策略版本",
+			"Art. 41 (第四十一条): where a public institution or its staff do any of the following, the public data authority orders rectification within a time limit; where they refuse to rectify or the case is serious, the competent organs give the directly responsible persons in charge and other directly responsible persons administrative sanctions, and criminal liability is pursued where a crime is constituted. Art. 42: a natural person, legal person or unincorporated organisation is urged to correct and its access to the public data is suspended. Rules F1–F19, their articles and deadlines as the policy version in force on the day of the act (or of the deadline's start) sets them"),
 	}
 	list := report.Section{Key: "findings", Title: report.T("违规发现", "Findings"), Columns: []report.Column{
 		{Key: "rule", Label: report.T("规则", "rule")},
@@ -76,6 +77,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "state", Label: report.T("状态", "state")},
 		{Key: "rectification", Label: report.T("整改令", "rectification order")},
 		{Key: "evidence", Label: report.T("证据（序号）", "evidence (seq)")},
+		{Key: "record_days", Label: report.T("声明日与记录日（补录、迁移）", "claimed and recorded days (late records, migrations)")},
 		{Key: "policy", Label: report.T("策略版本", "policy version")},
 		{Key: "note", Label: report.T("说明", "note")},
 	}}
@@ -87,6 +89,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: string(RectificationOrdered), Label: report.T(RectificationOrdered.ZH(), RectificationOrdered.EN())},
 		{Key: string(Rectified), Label: report.T(Rectified.ZH(), Rectified.EN())},
 		{Key: string(Escalated), Label: report.T(Escalated.ZH(), Escalated.EN())},
+		{Key: string(Referred), Label: report.T(Referred.ZH(), Referred.EN())},
 		{Key: "total", Label: report.T("合计", "total")},
 	}}
 	byInst := report.Section{Key: "by_institution", Title: report.T("按机构汇总", "Summary by institution"), Lead: true, Columns: []report.Column{
@@ -115,7 +118,7 @@ func (b *builder) Report() (*report.Report, error) {
 		list.Rows = append(list.Rows, report.Row{report.V(x.Rule), report.L(x.TitleZH, x.TitleEN), report.L(x.CiteZH, x.CiteEN),
 			report.V(x.Institution), {Text: name}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
 			report.V(report.Dash(x.Deadline)), report.V(x.Arose.String()), stateCell(x.State), {Text: rectification(x.Rectification)},
-			report.V(report.Seqs(seqs...)), report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
+			report.V(report.Seqs(seqs...)), {Text: obligations.RecordDays(x.Evidence...)}, report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
 		t := byRule[x.Rule]
 		if t == nil {
 			t = &tally{first: x, counts: map[State]int{}}
@@ -135,7 +138,7 @@ func (b *builder) Report() (*report.Report, error) {
 		insts.Add(x.Institution, nameOr(name, x.Institution), si)
 		months.Add(report.Month(x.Arose), report.Text{}, si)
 		switch x.State {
-		case Escalated:
+		case Escalated, Referred:
 			attention = append(attention, report.T(
 				fmt.Sprintf("%s %s（%s）：%s。%s", x.Rule, nameOr(name, x.Institution).ZH, x.Subject, x.TitleZH, escalatedText(x, ZH)),
 				fmt.Sprintf("%s %s (%s): %s. %s", x.Rule, nameOr(name, x.Institution).EN, x.Subject, x.TitleEN, escalatedText(x, EN))))
@@ -187,6 +190,7 @@ func (b *builder) Report() (*report.Report, error) {
 		report.Fig(report.T(RectificationOrdered.ZH(), RectificationOrdered.EN()), all[RectificationOrdered], report.Info),
 		report.Fig(report.T(Rectified.ZH(), Rectified.EN()), all[Rectified], report.Good),
 		report.Fig(report.T(Escalated.ZH(), Escalated.EN()), all[Escalated], report.Severe),
+		report.Fig(report.T(Referred.ZH(), Referred.EN()), all[Referred], report.Severe),
 		{Label: report.T("涉及机构", "institutions concerned"), Value: strconv.Itoa(len(institutions))},
 	}
 	r.Attention = attention
@@ -198,8 +202,8 @@ func (b *builder) Report() (*report.Report, error) {
 		}
 	}
 	list.Notes = append(list.Notes,
-		report.T("状态：待处理＝尚无整改令；已责令整改＝整改令期限内未完成；已整改＝整改完成；逾期未整改，已移送＝整改令期满未完成或已移送（F17为拒不整改本身）。",
-			"States: open = no rectification order yet; rectification ordered = within the order's time limit; rectified = the order was carried out; escalated = the time limit passed without rectification, or the order was escalated (F17 is the refusal itself)."),
+		report.T("状态：待处理＝尚无整改令；已责令整改＝整改令期限内未完成；已整改＝整改完成；逾期未整改，未移送＝整改令期满未完成且无移送记录；已移送有权机关＝记录了移送（rectification.escalated.v1）。F17为拒不整改本身：期满未整改即为逾期，记录移送后为已移送。",
+			"States: open = no rectification order yet; rectification ordered = within the order's time limit; rectified = the order was carried out; overdue, not referred = the time limit passed without rectification and no referral is recorded; referred = a referral to the competent organs is recorded (rectification.escalated.v1). F17 is the refusal itself: overdue once the time limit passes, referred once a referral is recorded."),
 		report.T("期限类问题（F1、F7、F9、F13、F14、F17）与义务报告出自同一计算，两者一致。",
 			"Deadline findings (F1, F7, F9, F13, F14, F17) come from the same computation as the obligations report, so the two agree."))
 	summary.Lead = true
@@ -213,7 +217,7 @@ func (b *builder) Report() (*report.Report, error) {
 			Sub: []report.Part{report.Sub("institution"), report.Labelled("responsible_person"), report.Labelled("acting_person")}, Width: 5},
 		{Key: "subject", Sub: []report.Part{report.Labelled("arose")}, Width: 4, Drop: 2},
 		{Key: "state", Sub: []report.Part{report.Sub("rectification")}, Width: 5},
-		{Key: "evidence", Sub: []report.Part{report.Labelled("policy")}, Width: 3, Drop: 1},
+		{Key: "evidence", Sub: []report.Part{report.Labelled("record_days"), report.Labelled("policy")}, Width: 3, Drop: 1},
 	}}
 	r.Sections = []report.Section{list, summary, byInst}
 	r.Notes = append(b.problems.Notes(), report.ProveNote)
@@ -228,6 +232,10 @@ func countColumns(first ...report.Merged) []report.Merged {
 	}
 	return append(first, report.Merged{Key: "total", Width: 1, Num: true, Upright: true})
 }
+
+// Art41ZH is the opening of 第四十一条 as the Measures word it (the text in
+// shared/regulation, converted to Simplified characters): the report's basis quotes it.
+const Art41ZH = "第四十一条：公共机构及其工作人员有下列情形之一的，由公共数据主管部门应当责令其限期整改，拒不整改或者情节严重的，由有权机关对直接负责的主管人员和其他直接责任人员，给予行政处分，构成犯罪的追究其法律责任"
 
 // The languages, for texts built here.
 const (
@@ -244,14 +252,14 @@ func escalatedText(x *Finding, l report.Lang) string {
 	}
 	if l == ZH {
 		if o.Escalated != nil {
-			return fmt.Sprintf("整改令 %s（期限 %s）已于 %s 移送。", o.Order, report.Day(o.Deadline), o.Escalated.Date)
+			return fmt.Sprintf("整改令 %s（期限 %s）已于 %s 移送有权机关（序号 %d）。", o.Order, report.Day(o.Deadline), o.Escalated.Date, o.Escalated.Seq)
 		}
-		return fmt.Sprintf("整改令 %s 期限 %s 已过，未整改。", o.Order, report.Day(o.Deadline))
+		return fmt.Sprintf("整改令 %s 期限 %s 已过，未整改，尚无移送记录。", o.Order, report.Day(o.Deadline))
 	}
 	if o.Escalated != nil {
-		return fmt.Sprintf("Order %s (due %s) escalated on %s.", o.Order, report.Day(o.Deadline), o.Escalated.Date)
+		return fmt.Sprintf("Order %s (due %s) referred to the competent organs on %s (seq %d).", o.Order, report.Day(o.Deadline), o.Escalated.Date, o.Escalated.Seq)
 	}
-	return fmt.Sprintf("Order %s was due %s and is not carried out.", o.Order, report.Day(o.Deadline))
+	return fmt.Sprintf("Order %s was due %s and is not carried out; no referral is recorded.", o.Order, report.Day(o.Deadline))
 }
 
 // nameOr is an institution's name, or its id when the ledger has no name for it.
@@ -291,7 +299,7 @@ func rectification(r *Rectification) report.Text {
 		zs, es = append(zs, fmt.Sprintf("%s 整改完成（序号 %d）", r.Completed.Date, r.Completed.Seq)), append(es, fmt.Sprintf("rectified %s (seq %d)", r.Completed.Date, r.Completed.Seq))
 	}
 	if r.Escalated != nil {
-		zs, es = append(zs, fmt.Sprintf("%s 移送（序号 %d）", r.Escalated.Date, r.Escalated.Seq)), append(es, fmt.Sprintf("escalated %s (seq %d)", r.Escalated.Date, r.Escalated.Seq))
+		zs, es = append(zs, fmt.Sprintf("%s 移送有权机关（序号 %d）", r.Escalated.Date, r.Escalated.Seq)), append(es, fmt.Sprintf("referred %s (seq %d)", r.Escalated.Date, r.Escalated.Seq))
 	}
 	if len(zs) > 0 {
 		zh += "；" + strings.Join(zs, "；")

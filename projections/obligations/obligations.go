@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/domain"
+	"github.com/aba-prefecture/dataledger/domain/acttime"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
@@ -46,18 +47,41 @@ func (s State) Breached() bool { return s == MetLate || s == Missed }
 
 // Ref names one ledger entry: the evidence a report cites and an inclusion proof proves.
 type Ref struct {
-	Seq         uint64        `json:"seq"`
-	ID          string        `json:"id"`
-	Type        string        `json:"type"`
-	Institution string        `json:"institution"`
-	Person      string        `json:"person,omitempty"`
-	Date        calendar.Date `json:"date"` // the day it occurred, in China
+	Seq         uint64 `json:"seq"`
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Institution string `json:"institution"`
+	Person      string `json:"person,omitempty"`
+	// Date is the day the act counts on (acttime): the day it claims, or for a late
+	// record the day it was recorded less the grace. Claimed and Recorded are both days
+	// as the record shows them; Late marks a late record, Migration the declaration under
+	// which a historical record counts on its claimed day.
+	Date      calendar.Date `json:"date"`
+	Claimed   calendar.Date `json:"claimed"`
+	Recorded  calendar.Date `json:"recorded"`
+	Late      bool          `json:"late_record,omitempty"`
+	Migration string        `json:"migration,omitempty"`
 }
 
-// RefOf describes entry e.
-func RefOf(e *ledger.Entry) Ref {
+// RefOf describes entry e counted at t (registry.State.TimeOf).
+func RefOf(e *ledger.Entry, t acttime.Time) Ref {
 	s := &e.Submission
-	return Ref{Seq: e.Seq, ID: s.ID, Type: s.Type, Institution: s.Actor.Institution, Person: s.Actor.Person, Date: calendar.DateOf(s.Time())}
+	return Ref{Seq: e.Seq, ID: s.ID, Type: s.Type, Institution: s.Actor.Institution, Person: s.Actor.Person,
+		Date: t.Effective, Claimed: t.Claimed, Recorded: t.Recorded, Late: t.Late, Migration: t.Migration}
+}
+
+// Dates says a ref's day in words when it is not simply the day it claims: "claimed
+// 2025-03-03, recorded 2025-03-20 (late record)" or "(migrated, mig-…)", else "".
+func (r Ref) Dates() (zh, en string) {
+	switch {
+	case r.Late:
+		return fmt.Sprintf("声明 %s，记录 %s（补录，按 %s 计）", r.Claimed, r.Recorded, r.Date),
+			fmt.Sprintf("claimed %s, recorded %s (late record, counted on %s)", r.Claimed, r.Recorded, r.Date)
+	case r.Migration != "":
+		return fmt.Sprintf("声明 %s，记录 %s（迁移 %s）", r.Claimed, r.Recorded, r.Migration),
+			fmt.Sprintf("claimed %s, recorded %s (migrated, %s)", r.Claimed, r.Recorded, r.Migration)
+	}
+	return "", ""
 }
 
 // Obligation is one deadline an event opened.
@@ -101,6 +125,7 @@ type emergency struct {
 	collected map[string]bool
 	evaluated map[string]domain.Disposition
 	disposed  map[string]bool
+	shutdowns int // applications shut down (第二十一条第二款: 关停相关数据应用)
 	ended     *ob
 }
 
@@ -121,7 +146,7 @@ type Fold struct {
 // New returns an empty fold that judges with pol and cal. It folds its own registry
 // (who holds a resource, which institutions are authorities).
 func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
-	return NewWithRegistry(pol, cal, registry.New(), true)
+	return NewWithRegistry(pol, cal, registry.NewWith(pol, cal), true)
 }
 
 // NewWithRegistry returns an empty fold reading reg. With apply true the fold applies
@@ -137,13 +162,20 @@ func (f *Fold) Registry() *registry.State { return f.reg }
 // Position is the next seq the fold expects.
 func (f *Fold) Position() uint64 { f.mu.RLock(); defer f.mu.RUnlock(); return f.next }
 
-// dateOr is the payload's date s if it is one, else the act's own day.
+// dateOr is the day a deadline starts from when the act names it (情形发生之日
+// arose_on, ended_on): the payload's date s if it is one, but never later than d, the
+// day the act counts on: a date in the payload is a claim too, and may move a deadline's
+// start earlier, never later than the record allows (acttime).
 func dateOr(s string, d calendar.Date) calendar.Date {
-	if p, err := calendar.Parse(s); err == nil {
+	if p, err := calendar.Parse(s); err == nil && !d.Before(p) {
 		return p
 	}
 	return d
 }
+
+// StartOf is dateOr for other folds that must count a deadline's start the same way (the
+// emergency register's D8).
+func StartOf(s string, d calendar.Date) calendar.Date { return dateOr(s, d) }
 
 // Apply folds one entry (entries in seq order; one at or below the last applied seq is
 // ignored). An error says an obligation's due day could not be computed (no policy
@@ -164,7 +196,7 @@ func (f *Fold) Apply(e *ledger.Entry) error {
 
 func (f *Fold) apply(e *ledger.Entry) error {
 	s := &e.Submission
-	ref := RefOf(e)
+	ref := RefOf(e, f.reg.TimeOf(e))
 	actor := s.Actor.Institution
 	switch s.Type {
 	case "catalog.update_triggered.v1":
@@ -275,6 +307,7 @@ func (f *Fold) apply(e *ledger.Entry) error {
 		f.checkD8(em, &ref)
 	case "emergency.application_shut_down.v1":
 		em := f.emergency(fold.Read[events.EmergencyApplicationShutDown](e).Emergency)
+		em.shutdowns++
 		f.checkD8(em, &ref)
 	case "outsourcing.contract_terminated.v1":
 		p := fold.Read[events.ContractTerminated](e)
@@ -323,13 +356,16 @@ func (f *Fold) emergency(id string) *emergency {
 
 // checkD8 records act (nil: none) on the emergency's D8 obligation and completes it when
 // every resource collected under the emergency has been evaluated (at least one
-// evaluation in all) and each evaluated to be sealed or destroyed has been (第二十一条).
+// evaluation in all), each evaluated to be sealed or destroyed has been, and its data
+// applications are shut down (第二十一条第二款: all of it). The ledger knows only the
+// applications someone recorded, so at least one shutdown must be recorded, the reading
+// the emergency register takes too (docs/reports.md): the two never disagree.
 func (f *Fold) checkD8(em *emergency, act *Ref) {
 	o := em.ended
 	if o == nil || o.metAt >= 0 {
 		return
 	}
-	done := len(em.evaluated) > 0
+	done := len(em.evaluated) > 0 && em.shutdowns > 0
 	for r := range em.collected {
 		if _, ok := em.evaluated[r]; !ok {
 			done = false

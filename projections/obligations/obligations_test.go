@@ -141,6 +141,7 @@ func TestDeadlines(t *testing.T) {
 			l.Add("data.collected.v1", "health", "2026-03-02", m{"resource": "em1.persons", "records": 3, "emergency": "em1"})
 			l.Add("emergency.ended.v1", "health", "2026-03-04", m{"emergency": "em1", "ended_on": "2026-03-04"})
 			l.Add("emergency.data_evaluated.v1", "health", "2026-03-05", m{"emergency": "em1", "resource": "em1.persons", "disposition": "seal"})
+			l.Add("emergency.application_shut_down.v1", "health", "2026-03-06", m{"emergency": "em1", "application": "app"})
 			l.Add("emergency.data_sealed.v1", "health", "2026-03-19", m{"emergency": "em1", "resource": "em1.persons", "records": 3, "location": "x"})
 		}, "2026-03-31", "2026-03-18", obligations.MetLate, 1},
 		{"D8 evaluation alone does not meet it", "D8", "em1", func(l *entrytest.Log) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/projections/report"
@@ -79,6 +80,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "state", Label: report.T("状态", "state")},
 		{Key: "late_workdays", Label: report.T("逾期工作日", "working days late")},
 		{Key: "acts", Label: report.T("已记录的办理行为（序号）", "acts recorded (seq)")},
+		{Key: "record_days", Label: report.T("声明日与记录日（补录、迁移）", "claimed and recorded days (late records, migrations)")},
 		{Key: "policy", Label: report.T("策略版本", "policy version")},
 		{Key: "note", Label: report.T("说明", "note")},
 	}}
@@ -102,6 +104,7 @@ func (b *builder) Report() (*report.Report, error) {
 	all := map[State]int{}
 	var attention, doubtful []report.Text
 	obs := b.f.Obligations(b.o.AsOf)
+	lateRefs, migratedRefs := map[uint64]bool{}, map[uint64]bool{}
 	for _, o := range obs {
 		in, _ := reg.Institution(o.Institution)
 		name := report.Name(in.NameZH, in.NameEN)
@@ -144,7 +147,15 @@ func (b *builder) Report() (*report.Report, error) {
 			report.V(o.Institution), {Text: name}, report.V(o.Subject),
 			report.V(strconv.FormatUint(o.Trigger.Seq, 10)), report.V(o.Trigger.Date.String()), report.V(report.Day(o.Start)), due,
 			report.V(metSeq), report.V(metDay), report.Coded(string(o.State), report.T(o.State.ZH(), o.State.EN())).As(tones[o.State]), lateCell(o.State, late),
-			report.V(report.Seqs(acts...)), report.V(o.Policy), {Text: note}})
+			report.V(report.Seqs(acts...)), {Text: RecordDays(append([]Ref{o.Trigger}, o.Acts...)...)}, report.V(o.Policy), {Text: note}})
+		for _, a := range append([]Ref{o.Trigger}, o.Acts...) {
+			switch {
+			case a.Late:
+				lateRefs[a.Seq] = true
+			case a.Migration != "":
+				migratedRefs[a.Seq] = true
+			}
+		}
 		t := byDeadline[o.Deadline]
 		if t == nil {
 			t = &tally{counts: map[State]int{}}
@@ -192,6 +203,8 @@ func (b *builder) Report() (*report.Report, error) {
 		report.Fig(report.T(Open.ZH(), Open.EN()), all[Open], report.Info),
 		report.Fig(report.T(MetOnTime.ZH(), MetOnTime.EN()), all[MetOnTime], report.Good),
 		report.Fig(report.T(Undetermined.ZH(), Undetermined.EN()), all[Undetermined], report.Warn),
+		report.Fig(report.T("补录行为（按记录日减宽限计）", "late records (counted on their recording day less the grace)"), len(lateRefs), report.Warn),
+		{Label: report.T("迁移的历史记录（按声明日计）", "migrated historical records (counted on their claimed day)"), Value: strconv.Itoa(len(migratedRefs))},
 	}
 	r.Attention = append(attention, doubtful...)
 	if len(obs) > 0 {
@@ -212,7 +225,7 @@ func (b *builder) Report() (*report.Report, error) {
 			{Key: "trigger_day", Label: report.T("起因", "triggered"), Sub: []report.Part{report.Labelled("trigger_seq"), report.Labelled("start")}, Width: 3, Drop: 2},
 			{Key: "due", Sub: []report.Part{report.Labelled("policy")}, Width: 3},
 			{Key: "state", Sub: []report.Part{report.Labelled("late_workdays"), report.Labelled("met_day"), report.Labelled("met_seq")}, Width: 3},
-			{Key: "acts", Sub: []report.Part{report.Sub("note")}, Width: 3, Drop: 1},
+			{Key: "acts", Sub: []report.Part{report.Labelled("record_days"), report.Sub("note")}, Width: 3, Drop: 1},
 		},
 		Collapse: &report.Collapse{Key: "state", Codes: []string{string(MetOnTime)}, By: "deadline", What: report.T(MetOnTime.ZH(), MetOnTime.EN())},
 	}
@@ -254,4 +267,25 @@ func orID(name report.Text, id string) report.Text {
 		return report.T(id+"（未登记）", id+" (not registered)")
 	}
 	return name
+}
+
+// RecordDays says, for the refs that are late records or migrated, both days the record
+// shows (the day claimed and the day recorded) and the day each counts on; "—" when
+// every ref counts on the day it claims. Reports put it beside the evidence.
+func RecordDays(refs ...Ref) report.Text {
+	var zs, es []string
+	seen := map[uint64]bool{}
+	for _, r := range refs {
+		if seen[r.Seq] {
+			continue
+		}
+		seen[r.Seq] = true
+		if zh, en := r.Dates(); zh != "" {
+			zs, es = append(zs, fmt.Sprintf("序号 %d：%s", r.Seq, zh)), append(es, fmt.Sprintf("seq %d: %s", r.Seq, en))
+		}
+	}
+	if len(zs) == 0 {
+		return report.T("—", "—")
+	}
+	return report.T(strings.Join(zs, "；"), strings.Join(es, "; "))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -111,8 +112,12 @@ type Source interface {
 }
 
 // Build folds every entry of src in seq order into k's builder and returns its report.
-// Entries whose act happened after o.AsOf (China day of occurred_at) are left out: the
-// report shows the ledger as it stood at the end of that day.
+// Entries whose act counts after o.AsOf are left out: the day an act counts is its
+// claimed day, or for a late record the day it was recorded less the grace (acttime,
+// counted by o.Policy and o.Calendar with the migrations declared in the log), so the
+// report shows the ledger as it stood at the end of that day and a back-dated record
+// does not reach into it. Migration declarations are always folded: they say how the
+// acts they cover count, whenever they were declared.
 func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) {
 	b, err := k.New(o)
 	if err != nil {
@@ -122,12 +127,17 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading head: %w", k.Name, err)
 	}
+	days := registry.New()
+	if o.Policy != nil && o.Calendar != nil {
+		days = registry.NewWith(o.Policy, o.Calendar)
+	}
 	if err := src.Entries(ctx, 0, h.Size, func(raw ledger.RawEntry) error {
 		e, err := ledger.ParseEntry(raw.Bytes)
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", raw.Seq, err)
 		}
-		if !o.AsOf.Before(calendar.DateOf(e.Submission.Time())) {
+		days.Apply(e)
+		if !o.AsOf.Before(days.TimeOf(e).Effective) || e.Submission.Type == "migration.declared.v1" {
 			b.Apply(e)
 		}
 		if o.Progress != nil && (raw.Seq%4096 == 0 || raw.Seq+1 == h.Size) {

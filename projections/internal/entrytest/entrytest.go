@@ -20,3 +20,11 @@ func (l *Log) Add(typ, inst, at string, payload any) *ledger.Entry {
 	l.Entries = append(l.Entries, e)
 	return e
 }
+
+// AddRecorded is Add for an act the ledger sealed at recorded (RFC 3339): a late
+// record when recorded is past the policy's grace after at.
+func (l *Log) AddRecorded(typ, inst, at, recorded string, payload any) *ledger.Entry {
+	e := l.Add(typ, inst, at, payload)
+	e.RecordedAt = recorded
+	return e
+}

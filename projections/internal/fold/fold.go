@@ -3,7 +3,9 @@ package fold
 import (
 	"encoding/json"
 
+	"github.com/aba-prefecture/dataledger/domain/acttime"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -17,5 +19,10 @@ func Read[T any](e *ledger.Entry) *T {
 	return v
 }
 
-// Day is the day (China Standard Time) the act happened, from occurred_at.
-func Day(e *ledger.Entry) calendar.Date { return calendar.DateOf(e.Submission.Time()) }
+// When is when the act counts (acttime: its claimed day, bounded by when it was
+// recorded, or its claimed day under a migration declaration), by reg's policy,
+// calendar and the migrations reg has folded. reg must have folded the entries before e.
+func When(reg *registry.State, e *ledger.Entry) acttime.Time { return reg.TimeOf(e) }
+
+// Day is the day (China Standard Time) the act counts on: When(reg, e).Effective.
+func Day(reg *registry.State, e *ledger.Entry) calendar.Date { return reg.TimeOf(e).Effective }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
@@ -140,6 +141,13 @@ func (g *gen) at(frac float64) time.Time {
 	t := g.start.Add(time.Duration(frac * float64(g.end.Sub(g.start)))).In(zone)
 	day := time.Date(t.Year(), t.Month(), t.Day(), 9, 0, 0, 0, zone)
 	return g.clamp(day.Add(time.Duration(g.r.Int64N(int64(8 * time.Hour)))))
+}
+
+// year is the year (China time) of the moment a fraction frac into the span: the year
+// the storyline's ids carry, so that an id agrees with the dates of its acts
+// (ctr-2025-007 for a contract of 2025).
+func (g *gen) year(frac float64) string {
+	return strconv.Itoa(g.start.Add(time.Duration(frac * float64(g.end.Sub(g.start)))).In(zone).Year())
 }
 
 func (g *gen) clamp(t time.Time) time.Time {
@@ -342,6 +350,27 @@ func Waves(evs []Event, size int) [][]int {
 		}
 	}
 	return out
+}
+
+// Migration is the authority's declaration that every institution's records of the
+// scenario's days (up to yesterday: today's acts are not late anyway) are migrated during
+// the next day from now: the demo's timeline, brought in as history.
+func (tl *Timeline) Migration(now time.Time) Event {
+	from, until := calendar.DateOf(tl.Events[0].At), calendar.DateOf(tl.Events[len(tl.Events)-1].At)
+	if today := calendar.DateOf(now); !until.Before(today) {
+		until = today.AddDays(-1)
+	}
+	insts := make([]string, len(Institutions))
+	for i, in := range Institutions {
+		insts[i] = in.ID
+	}
+	id := fmt.Sprintf("mig-%d-001", now.In(calendar.CST).Year())
+	head := Institutions[0].Responsible()
+	return Event{Type: "migration.declared.v1", Stream: "migration/" + id, Institution: Authority, Person: head, At: now, Parent: -1,
+		Payload: &events.MigrationDeclared{Migration: id, Institutions: insts, ClaimedFrom: from.String(), ClaimedUntil: until.String(),
+			WindowFrom: now.Format(time.RFC3339), WindowUntil: now.Add(24 * time.Hour).Format(time.RFC3339),
+			Source: "演示场景：各机构上一年度办理记录 (the demo scenario's year of records)",
+			Reason: "演示账本于今日补录各机构历史办理记录，按声明日期计 (the demo brings a year of history in today)"}}
 }
 
 // Summary counts events by type, for the demo's report.

@@ -91,7 +91,12 @@ func TestGenerate(t *testing.T) {
 
 	// Every type of the catalogue, but the ledger's own refusal record (the checker writes
 	// it when the storyline's suspended party acts), and a key rotation.
+	// The migration declaration is made when the demo runs (Timeline.Migration).
 	counts := tl.Summary()
+	counts["migration.declared.v1"]++
+	if m := tl.Migration(time.Now()).Payload.(*events.MigrationDeclared); len(m.Institutions) != len(Institutions) || m.ClaimedFrom == "" {
+		t.Errorf("migration %+v", m)
+	}
 	for _, name := range events.Names() {
 		if counts[name] == 0 && name != "ledger.access_refused.v1" {
 			t.Errorf("no %s event", name)

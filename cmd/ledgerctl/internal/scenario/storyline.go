@@ -103,7 +103,7 @@ func (g *gen) opening() {
 	rc := g.add(ds, g.wd(g.tl.Events[ds].At, 1), survey.Holder, head(survey.Holder), "catalog.opening_reclassified.v1", &events.OpeningReclassified{
 		Resource: survey.ID, From: oN, To: oC, Desensitisation: g.tl.Events[ds].ID, Reason: "脱敏汇总后可有条件开放 (open with conditions after desensitisation)"})
 	g.add(rc, g.wd(g.tl.Events[rc].At, 1), survey.Holder, "", "opening.published.v1", &events.OpeningPublished{Resource: survey.ID, Attribute: oC,
-		Zone: domain.LevelPrefecture, Dataset: "ds-population-county-2026"})
+		Zone: domain.LevelPrefecture, Dataset: "ds-population-county-" + g.year(0.15)})
 	for i, id := range []string{"aba-stats-bureau.county-economy", "aba-health-commission.medical-institutions", "aba-market-regulation.business-registration",
 		"jiuzhaigou-county.tourist-flow", "ruoergai-county.grassland-grazing", "aba-emergency-management.disaster-reports", "wenchuan-county.reconstruction-projects"} {
 		r := resource(id)
@@ -373,25 +373,25 @@ func (g *gen) collections() {
 // one reviewed by the county authority, one approved without a project catalog and
 // accepted without its catalog on the platform (F2).
 func (g *gen) projects() {
-	p := "prj-2026-smart-clinic"
+	p := "prj-" + g.year(0.04) + "-smart-clinic"
 	d := g.add(-1, g.at(0.04), "aba-health-commission", "", "project.catalog_drafted.v1", &events.ProjectCatalogDrafted{Project: p, Title: "阿坝州智慧诊所平台",
 		Resources: []string{"aba-health-commission.vaccination-records", "aba-health-commission.medical-institutions"}})
 	r := g.add(d, g.wd(g.tl.Events[d].At, 5), Authority, head(Authority), "project.preliminary_reviewed.v1", &events.ProjectPreliminaryReviewed{Project: p,
 		Owner: "aba-health-commission", Passed: true, Opinion: "同意。依托州大数据平台建设，不得新建独立数据中心"})
 	a := g.add(r, g.wd(g.tl.Events[r].At, 8), "aba-health-commission", "", "project.approved.v1", &events.ProjectApproved{Project: p, Approver: "aba-drc",
-		ApprovalRef: "阿州发改审批〔2026〕12号"})
-	g.add(a, g.at(0.80), "aba-health-commission", "", "project.accepted.v1", &events.ProjectAccepted{Project: p, Report: doc("acc-2026-033"), ReportFiled: true, CatalogOnPlatform: true})
+		ApprovalRef: "阿州发改审批〔" + g.year(0.10) + "〕12号"})
+	g.add(a, g.at(0.80), "aba-health-commission", "", "project.accepted.v1", &events.ProjectAccepted{Project: p, Report: doc("acc-" + g.year(0.80) + "-033"), ReportFiled: true, CatalogOnPlatform: true})
 
-	p = "prj-2026-mek-onewindow"
+	p = "prj-" + g.year(0.08) + "-mek-onewindow"
 	d = g.add(-1, g.at(0.08), "maerkang-city", "", "project.catalog_drafted.v1", &events.ProjectCatalogDrafted{Project: p, Title: "马尔康市“一窗通办”系统",
 		Resources: []string{"maerkang-city.government-services"}})
 	g.add(d, g.wd(g.tl.Events[d].At, 4), CountyAuthority, head(CountyAuthority), "project.preliminary_reviewed.v1", &events.ProjectPreliminaryReviewed{Project: p,
 		Owner: "maerkang-city", Passed: true, Opinion: "同意，数据须同步汇聚至州大数据平台"})
 
-	p = "prj-2026-wc-rebuild-app"
-	a = g.add(-1, g.at(0.15), "wenchuan-county", "", "project.approved.v1", &events.ProjectApproved{Project: p, Approver: "wenchuan-drc", ApprovalRef: "汶发改〔2026〕31号"})
+	p = "prj-" + g.year(0.15) + "-wc-rebuild-app"
+	a = g.add(-1, g.at(0.15), "wenchuan-county", "", "project.approved.v1", &events.ProjectApproved{Project: p, Approver: "wenchuan-drc", ApprovalRef: "汶发改〔" + g.year(0.15) + "〕31号"})
 	g.violate(a, "F2", "IT project approved without a project data-resource catalog")
-	x := g.add(a, g.at(0.75), "wenchuan-county", "", "project.accepted.v1", &events.ProjectAccepted{Project: p, Report: doc("acc-2026-051"), ReportFiled: true})
+	x := g.add(a, g.at(0.75), "wenchuan-county", "", "project.accepted.v1", &events.ProjectAccepted{Project: p, Report: doc("acc-" + g.year(0.75) + "-051"), ReportFiled: true})
 	g.violate(x, "F2", "IT project accepted without its catalog on the platform")
 }
 
@@ -405,8 +405,8 @@ func (g *gen) emergencies() {
 		at        float64
 		late      bool
 	}{
-		{"emg-2026-flood-01", "九寨沟县强降雨山洪灾害应急响应 (Jiuzhaigou flash flood response)", 0.28, false},
-		{"emg-2026-quake-02", "汶川县4.9级地震应急响应 (Wenchuan M4.9 earthquake response)", 0.56, true},
+		{"emg-" + g.year(0.28) + "-flood-01", "九寨沟县强降雨山洪灾害应急响应 (Jiuzhaigou flash flood response)", 0.28, false},
+		{"emg-" + g.year(0.56) + "-quake-02", "汶川县4.9级地震应急响应 (Wenchuan M4.9 earthquake response)", 0.56, true},
 	} {
 		d := g.add(-1, g.at(c.at), em, head(em), "emergency.declared.v1", &events.EmergencyDeclared{Emergency: c.id, Kind: domain.EmergencyResponse,
 			Title: c.title, LegalBasis: "《中华人民共和国突发事件应对法》第三十六条"})
@@ -454,13 +454,22 @@ func (g *gen) emergencies() {
 // confidentiality agreement whose accounts are revoked and data deleted late (F14).
 func (g *gen) outsourcing() {
 	mk := "maerkang-city"
-	ct, prov := "ctr-2026-007", "sc-xueyu-info"
+	ct, prov := "ctr-"+g.year(0.03)+"-007", "sc-xueyu-info"
 	r := g.add(-1, g.at(0.03), mk, head(mk), "outsourcing.security_reviewed.v1", &events.SecurityReviewed{Contract: ct, Provider: prov, Passed: true, Report: doc("rev-" + ct)})
 	s := g.add(r, g.wd(g.tl.Events[r].At, 3), mk, head(mk), "outsourcing.contract_signed.v1", &events.ContractSigned{Contract: ct, Provider: prov,
 		Scope: "政务服务平台运行维护 (platform operations)", Systems: []string{"sys.gov-services"}, ConfidentialityAgreement: doc("nda-" + ct), LiabilityDefined: true})
 	c := g.add(s, g.wd(g.tl.Events[s].At, 0), mk, head(mk), "outsourcing.confidentiality_agreement_signed.v1", &events.ConfidentialityAgreementSigned{Contract: ct,
 		Provider: prov, Agreement: doc("nda-" + ct), LiabilityDefined: true})
-	t := g.add(c, g.at(0.50), mk, head(mk), "outsourcing.contract_terminated.v1", &events.ContractTerminated{Contract: ct, Provider: prov, Reason: domain.EndTerminated})
+	// Amendments (第三十九条): a renewal widens nothing; a later widening to another system
+	// and the city's service data, with more provider staff, comes without a new review or
+	// updated confidentiality terms (F14, as a new contract would).
+	a1 := g.add(c, g.at(0.12), mk, head(mk), "outsourcing.contract_amended.v1", &events.ContractAmended{Contract: ct, Provider: prov, Amendment: ct + "-a1",
+		TermUntil: date(g.end.AddDate(1, 0, 0)), Renewal: true, Reason: "续签一年 (renewed for a year)"})
+	a2 := g.add(a1, g.at(0.22), mk, head(mk), "outsourcing.contract_amended.v1", &events.ContractAmended{Contract: ct, Provider: prov, Amendment: ct + "-a2",
+		Systems: []string{"sys.gov-services", "sys.gov-services-mobile"}, Data: []string{"maerkang-city.government-services"}, ProviderStaff: 5,
+		Reason: "运维范围扩大至移动端并可访问政务服务数据 (scope widened to the mobile system and service data)"})
+	g.violate(a2, "F14", "contract amended to widen systems and data without a new security review or updated confidentiality terms")
+	t := g.add(a2, g.at(0.50), mk, head(mk), "outsourcing.contract_terminated.v1", &events.ContractTerminated{Contract: ct, Provider: prov, Reason: domain.EndTerminated})
 	g.tl.Events[t].Payload.(*events.ContractTerminated).EndedOn = date(g.tl.Events[t].At)
 	ar := g.add(t, g.wd(g.tl.Events[t].At, deadline("D9", g.tl.Events[t].At)), mk, sec(mk), "outsourcing.accounts_revoked.v1", &events.AccountsRevoked{Contract: ct,
 		Action: domain.AccountRevoked, Accounts: 6})
@@ -468,7 +477,7 @@ func (g *gen) outsourcing() {
 		Method: domain.DeletionOverwrite, Evidence: doc("del-" + ct)})
 
 	hc := "aba-health-commission"
-	ct, prov = "ctr-2026-019", "sc-yunwei-tech"
+	ct, prov = "ctr-"+g.year(0.10)+"-019", "sc-yunwei-tech"
 	s = g.add(-1, g.at(0.10), hc, head(hc), "outsourcing.contract_signed.v1", &events.ContractSigned{Contract: ct, Provider: prov,
 		Scope: "预防接种系统开发与运维 (immunisation system development)", Systems: []string{"sys.immunisation"}})
 	g.violate(s, "F14", "outsourcing contract signed without a security review or a confidentiality agreement")
@@ -505,27 +514,27 @@ func (g *gen) development() {
 // (F17); a party's access suspended, its attempt refused and recorded (F18), restored.
 func (g *gen) enforcement() {
 	t := g.at(0.70)
-	o := g.add(-1, t, Authority, head(Authority), "rectification.ordered.v1", &events.RectificationOrdered{Order: "rect-2026-003", Institution: "aba-civil-affairs",
+	o := g.add(-1, t, Authority, head(Authority), "rectification.ordered.v1", &events.RectificationOrdered{Order: "rect-" + g.year(0.70) + "-003", Institution: "aba-civil-affairs",
 		Findings: []string{"F12"}, Items: []int{9}, Deadline: date(g.wd(t, 10))})
-	g.add(o, g.wd(t, 6), "aba-civil-affairs", head("aba-civil-affairs"), "rectification.completed.v1", &events.RectificationCompleted{Order: "rect-2026-003",
+	g.add(o, g.wd(t, 6), "aba-civil-affairs", head("aba-civil-affairs"), "rectification.completed.v1", &events.RectificationCompleted{Order: "rect-" + g.year(0.70) + "-003",
 		Measures: "建立数据导出审批流程，补办审批并收回U盘 (export approval procedure established)"})
 
 	t = g.at(0.60)
-	o = g.add(-1, t, Authority, head(Authority), "rectification.ordered.v1", &events.RectificationOrdered{Order: "rect-2026-004", Institution: "wenchuan-county",
+	o = g.add(-1, t, Authority, head(Authority), "rectification.ordered.v1", &events.RectificationOrdered{Order: "rect-" + g.year(0.60) + "-004", Institution: "wenchuan-county",
 		Findings: []string{"F3", "F2"}, Items: []int{1, 2}, Deadline: date(g.wd(t, 10))})
-	x := g.add(o, g.wd(t, 16), Authority, head(Authority), "rectification.escalated.v1", &events.RectificationEscalated{Order: "rect-2026-004", To: "阿坝州纪委监委",
+	x := g.add(o, g.wd(t, 16), Authority, head(Authority), "rectification.escalated.v1", &events.RectificationEscalated{Order: "rect-" + g.year(0.60) + "-004", To: "阿坝州纪委监委",
 		Reason: "逾期拒不整改 (rectification refused past its deadline)"})
 	g.violate(x, "F17", "rectification not done by its deadline; escalated")
 
 	t = g.at(0.66)
-	s := g.add(-1, t, Authority, head(Authority), "access.suspended.v1", &events.AccessSuspended{Suspension: "sus-2026-001", Party: SuspendedParty.Party,
+	s := g.add(-1, t, Authority, head(Authority), "access.suspended.v1", &events.AccessSuspended{Suspension: "sus-" + g.year(0.66) + "-001", Party: SuspendedParty.Party,
 		PartyKind: SuspendedParty.PartyKind, Ground: domain.GroundNoSecurity, Reason: "获取开放数据后未采取安全保障措施，发生数据泄露",
 		Correction: "完成网络安全等级保护测评并提交整改报告"})
 	tf := resource("jiuzhaigou-county.tourist-flow")
 	r := g.add(s, g.wd(t, 1), tf.Holder, "", "opening.data_obtained.v1", &events.OpeningDataObtained{Resource: tf.ID, Party: SuspendedParty, Records: 24000})
 	g.tl.Events[r].Refused = "access_suspended"
 	g.violate(r, "F18", "a suspended party tried to obtain open data; refused and recorded as ledger.access_refused.v1")
-	g.add(r, g.wd(t, 12), Authority, head(Authority), "access.restored.v1", &events.AccessRestored{Suspension: "sus-2026-001", Party: SuspendedParty.Party,
+	g.add(r, g.wd(t, 12), Authority, head(Authority), "access.restored.v1", &events.AccessRestored{Suspension: "sus-" + g.year(0.66) + "-001", Party: SuspendedParty.Party,
 		Reason: "已完成等保测评并提交整改报告 (corrected)"})
 }
 
@@ -549,14 +558,14 @@ func (g *gen) duties() {
 			g.violate(-1, "F16", "ruoergai-county held no incident-response drill this year")
 			continue
 		}
-		g.add(-1, g.at(0.55+0.01*float64(i)), in.ID, in.Security(), "security.drill_held.v1", &events.DrillHeld{Plan: "plan-ds-2026", HeldOn: date(g.at(0.55 + 0.01*float64(i))),
+		g.add(-1, g.at(0.55+0.01*float64(i)), in.ID, in.Security(), "security.drill_held.v1", &events.DrillHeld{Plan: "plan-ds-" + g.year(0.55), HeldOn: date(g.at(0.55 + 0.01*float64(i))),
 			Scenario: "勒索软件加密业务数据库 (ransomware)", Participants: int64(5 + g.r.IntN(25))})
 	}
 	hc := "aba-health-commission"
-	inc := g.add(-1, g.at(0.36), hc, sec(hc), "security.incident_reported.v1", &events.IncidentReported{Incident: "inc-sec-2026-01", Severity: "较大",
+	inc := g.add(-1, g.at(0.36), hc, sec(hc), "security.incident_reported.v1", &events.IncidentReported{Incident: "inc-sec-" + g.year(0.36) + "-01", Severity: "较大",
 		Description: "预约接口越权访问漏洞 (broken access control)", Resources: []string{"aba-health-commission.vaccination-records"},
 		DiscoveredAt: g.at(0.36).Add(-2 * time.Hour).In(zone).Format(time.RFC3339)})
-	g.add(inc, g.wd(g.tl.Events[inc].At, 1), hc, sec(hc), "security.incident_remediated.v1", &events.IncidentRemediated{Incident: "inc-sec-2026-01",
+	g.add(inc, g.wd(g.tl.Events[inc].At, 1), hc, sec(hc), "security.incident_remediated.v1", &events.IncidentRemediated{Incident: "inc-sec-" + g.year(0.36) + "-01",
 		Measures: "修复接口鉴权，排查六个月访问日志，通知受影响人员"})
 	g.add(-1, g.at(0.40), Authority, sec(Authority), "security.stress_tested.v1", &events.StressTested{System: Platform, Passed: true, Result: "峰值 3000 TPS，响应时间 P99 180ms"})
 	st := institution("aba-stats-bureau")

@@ -2,7 +2,7 @@
 // models in this process or in others hear of them at once.
 //
 // The bus is a fast path, never the record: the store is. A message can be lost,
-// duplicated or reordered and nothing changes, because consumers (projections/runner)
+// duplicated or reordered and nothing changes, because consumers (ledger/follow)
 // apply entries strictly by position and read the store for whatever they did not get.
 // That is why publishing never holds up the sequencer: Publisher.OnCommit copies the
 // batch into a bounded queue and returns; a background goroutine publishes; when the

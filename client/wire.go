@@ -1,0 +1,75 @@
+package client
+
+import "github.com/aba-prefecture/dataledger/ledger"
+
+// The JSON messages ledgerd speaks, defined once, here, where the clients that read them
+// live; the server (package api) speaks them through aliases.
+
+// InclusionProof is the body of GET /v1/proofs/inclusion: the entry at Seq, its audit
+// path in the tree of Size entries and that tree's root. Checkpoint is the signed
+// checkpoint of that size when the request named no size (the latest checkpoint) or the
+// size is the latest checkpoint's; otherwise the root is only the server's word and the
+// client should ask for a size it holds a signed checkpoint for.
+type InclusionProof struct {
+	Seq            uint64        `json:"seq"`
+	Size           uint64        `json:"size"`
+	Entry          []byte        `json:"entry"` // base64 of the exact canonical entry bytes
+	Hash           ledger.Hash   `json:"hash"`
+	Root           ledger.Hash   `json:"root"`
+	InclusionProof []ledger.Hash `json:"inclusion_proof"`
+	Checkpoint     string        `json:"checkpoint,omitempty"`
+}
+
+// ConsistencyProof is the body of GET /v1/proofs/consistency: the RFC 6962 proof that
+// the tree of From entries is a prefix of the tree of To entries, with both roots.
+type ConsistencyProof struct {
+	From       uint64        `json:"from"`
+	To         uint64        `json:"to"`
+	FromRoot   ledger.Hash   `json:"from_root"`
+	ToRoot     ledger.Hash   `json:"to_root"`
+	Proof      []ledger.Hash `json:"proof"`
+	Checkpoint string        `json:"checkpoint,omitempty"` // signed checkpoint of size To, if it is the latest
+}
+
+// CosignatureResult is the body of a successful POST /v1/checkpoint/cosignatures.
+type CosignatureResult struct {
+	Accepted []string `json:"accepted"` // names of the witnesses whose cosignatures were kept
+}
+
+// ErrorBody is the JSON shape of every error response:
+//
+//	{"error":{"code":"unknown_key","field":"submission.actor.key_id","message":"…","message_zh":"…"}}
+//
+// Code is stable and meant for programs; Field is the JSON path at fault ("" when the
+// request as a whole is); the messages are for people, in English and Simplified Chinese.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of ErrorBody.
+type ErrorDetail struct {
+	Code      string `json:"code"`
+	Field     string `json:"field"`
+	Message   string `json:"message"`
+	MessageZH string `json:"message_zh"`
+	// Problems lists every problem when a submission has several (a payload checked
+	// against the event catalogue reports each field at fault); the first is also the
+	// error itself.
+	Problems []ErrorDetail `json:"problems,omitempty"`
+}
+
+// SnapshotManifest is the last member of GET /v1/snapshot's tar stream.
+type SnapshotManifest struct {
+	Format      string      `json:"format"`
+	Origin      string      `json:"origin"`
+	Size        uint64      `json:"size"`        // entries in the copy
+	LastHash    ledger.Hash `json:"last_hash"`   // hash of its last entry
+	StoreBytes  int64       `json:"store_bytes"` // length of ledger.db
+	TakenAt     string      `json:"taken_at"`    // RFC 3339 UTC, when the read transaction began
+	Checkpoints []string    `json:"checkpoints"` // member names under checkpoints/
+	Keys        []string    `json:"keys"`        // member names under keys/
+}
+
+// ExportSeqHeader names, on POST /v1/bundles' answer, the position of the recorded
+// export entry.
+const ExportSeqHeader = "X-Ledger-Export-Seq"

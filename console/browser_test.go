@@ -360,8 +360,8 @@ func fetchExport(t *testing.T, env *ledgerEnv, person string) []byte {
 // custodyResource is a resource the demo's custody timeline covers.
 func custodyResource(env *ledgerEnv) string {
 	for _, r := range env.rows {
-		if r.Type == "data.collected.v1" && strings.HasPrefix(r.Resource, "emg-") {
-			return r.Resource
+		if r.Type == "data.collected.v1" && len(r.Resources) > 0 && strings.HasPrefix(r.Resources[0], "emg-") {
+			return r.Resources[0]
 		}
 	}
 	return "emg-2026-flood-01.affected-persons"

@@ -328,6 +328,7 @@ type world struct {
 	f         *ledgertest.Fixture
 	all       *bundle.Bundle // everything, export included: every leaf of the tree
 	stream    *bundle.Bundle // one stream: selected, registry and export entries
+	search    *bundle.Bundle // listed positions, as an export of a search's results
 	allText   []byte
 	revokedAt uint64
 }
@@ -367,6 +368,15 @@ func newWorld(t *testing.T) *world {
 	}
 	w := &world{f: f, revokedAt: r.Seq}
 	w.stream, err = bundle.Export(ctx, l, f.LedgerKey, bundle.Request{Selection: bundle.Selection{Stream: "dataset/d-1"}, By: "officer-li", Reason: "差异测试 differential test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An export of a search's results: listed positions, with the filters beside them.
+	var seqs []uint64
+	for seq := uint64(1); seq < l.Size(); seq += 3 {
+		seqs = append(seqs, seq)
+	}
+	w.search, err = bundle.Export(ctx, l, f.LedgerKey, bundle.Request{Selection: bundle.Selection{Seqs: seqs, Query: map[string]string{"person": ledgertest.Person}}, By: "officer-li", Reason: "检索导出 search export"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -837,6 +847,14 @@ func structural(t *testing.T, w *world) map[string][]byte {
 			break
 		}
 	}
+	for i, e := range w.search.Entries {
+		if i > 0 && !bytes.Contains(e.Entry, []byte(`"stream":"ledger/`)) {
+			b := cloneBundle(w.search)
+			b.Entries = append(b.Entries[:i:i], b.Entries[i+1:]...)
+			out["listed entry dropped"] = write(b)
+			break
+		}
+	}
 	b := cloneBundle(w.stream)
 	b.ExportSeq--
 	out["export_seq moved"] = write(b)
@@ -870,7 +888,11 @@ func diffBundles(t *testing.T, newTab func(*testing.T) *tab, w *world) {
 	}
 	// Whole bundles: the vector and fresh ones intact, structural tampering refused
 	// with Go's finding, a pinned key that is not the bundle's refused.
-	texts := map[string][]byte{"vector": vector, "fresh stream": streamText.Bytes(), "fresh everything": w.allText}
+	var searchText bytes.Buffer
+	if err := bundle.Write(&searchText, w.search); err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string][]byte{"vector": vector, "fresh stream": streamText.Bytes(), "fresh everything": w.allText, "fresh search": searchText.Bytes()}
 	for name, b := range structural(t, w) {
 		texts[name] = b
 	}
@@ -898,7 +920,7 @@ func diffBundles(t *testing.T, newTab func(*testing.T) *tab, w *world) {
 			t.Errorf("%s: browser %s, Go %s", c.Name, got[i], c.Want)
 		}
 		switch c.Name {
-		case "vector", "fresh stream", "fresh everything", "pinned ledger key":
+		case "vector", "fresh stream", "fresh everything", "fresh search", "pinned ledger key":
 			if c.Want != "intact" {
 				t.Errorf("%s: Go says %s", c.Name, c.Want)
 			}

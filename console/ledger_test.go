@@ -43,19 +43,17 @@ type ledgerEnv struct {
 
 // searchRow is one answer row of GET /v1/events.
 type searchRow struct {
-	Seq         uint64 `json:"seq"`
-	ID          string `json:"id"`
-	Type        string `json:"type"`
-	Stream      string `json:"stream"`
-	Institution string `json:"institution"`
-	Person      string `json:"person"`
-	Resource    string `json:"resource,omitempty"`
-	OccurredAt  string `json:"occurred_at"`
-	RecordedAt  string `json:"recorded_at"`
-	Day         string `json:"day"`
-	Hash        string `json:"hash"`
-
-	resources []string
+	Seq         uint64   `json:"seq"`
+	ID          string   `json:"id"`
+	Type        string   `json:"type"`
+	Stream      string   `json:"stream"`
+	Institution string   `json:"institution"`
+	Person      string   `json:"person"`
+	Resources   []string `json:"resources,omitempty"`
+	OccurredAt  string   `json:"occurred_at"`
+	RecordedAt  string   `json:"recorded_at"`
+	Day         string   `json:"day"`
+	Hash        string   `json:"hash"`
 }
 
 // buildBinaries builds the commands from this tree into dir, in one go build (which
@@ -210,10 +208,11 @@ func readRows(t testing.TB, path string) []searchRow {
 		}
 		_ = json.Unmarshal(s.Payload, &p)
 		r := searchRow{Seq: e.Seq, ID: s.ID, Type: s.Type, Stream: s.Stream, Institution: s.Actor.Institution, Person: s.Actor.Person,
-			Resource: p.Resource, OccurredAt: s.OccurredAt, RecordedAt: e.RecordedAt, Day: chinaDay(s.OccurredAt), Hash: e.Hash.String()}
-		r.resources = append([]string{p.Resource, p.Output}, p.Resources...)
-		if r.Resource == "" && len(p.Resources) > 0 {
-			r.Resource = p.Resources[0]
+			OccurredAt: s.OccurredAt, RecordedAt: e.RecordedAt, Day: chinaDay(s.OccurredAt), Hash: e.Hash.String()}
+		for _, x := range append([]string{p.Resource, p.Output}, p.Resources...) {
+			if x != "" {
+				r.Resources = append(r.Resources, x)
+			}
 		}
 		rows = append(rows, r)
 		return nil
@@ -304,7 +303,7 @@ func (env *ledgerEnv) search(w http.ResponseWriter, r *http.Request) {
 		}
 		if v := q.Get("resource"); v != "" {
 			found := false
-			for _, x := range row.resources {
+			for _, x := range row.Resources {
 				found = found || x == v
 			}
 			if !found {

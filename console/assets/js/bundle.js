@@ -10,7 +10,7 @@ import { parse, isObject, uint, unknownMember } from './strictjson.js';
 import { parsePublicKeyPEM } from './sm2.js';
 import { ledgerVerifier, witnessVerifier, openNote, openCheckpoint, noteSignatureLines } from './note.js';
 import { verifyInclusion } from './merkle.js';
-import { parseEntry, isCanonical, chinaDay } from './entry.js';
+import { parseEntry, isCanonical } from './entry.js';
 import { Registry, REGISTRY_STREAM } from './registry.js';
 
 export const FORMAT = 'aba-ledger-bundle/v1';
@@ -226,52 +226,58 @@ function checkEntries(b, c) {
   return ents;
 }
 
-// The members of a selection this verifier can match, and how.
-const SELECTION_MEMBERS = ['stream', 'from', 'to', 'institution', 'person', 'resource', 'type', 'from_day', 'to_day'];
-
-/** Whether the payload names resource r (as resource, in resources, or as an output). */
-export function namesResource(payload, r) {
-  if (!isObject(payload)) return false;
-  if (payload.resource === r || payload.output === r) return true;
-  return Array.isArray(payload.resources) && payload.resources.includes(r);
-}
-
 /**
- * Whether the entry at seq with submission sub is in the selection: Selection.Match for
- * stream and seq range, and the search filter's members (institution, person, resource,
- * type, from_day, to_day: the China day the act occurred).
+ * Whether the entry at seq on stream is in the selection (Selection.Match): an explicit
+ * list of positions (an export of a search's results) is the selection itself;
+ * otherwise the stream and the seq range, each if given.
  */
-export function selectionMatch(sel, seq, sub) {
-  if (sel.stream && sub.stream !== sel.stream) return false;
+export function selectionMatch(sel, seq, stream) {
+  if (sel.seqs.length > 0) {
+    let lo = 0, hi = sel.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sel.seqs[mid] < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sel.seqs.length && sel.seqs[lo] === seq;
+  }
+  if (sel.stream && stream !== sel.stream) return false;
   if (sel.from !== null && seq < sel.from) return false;
   if (sel.to !== null && seq > sel.to) return false;
-  if (sel.institution && sub.actor.institution !== sel.institution) return false;
-  if (sel.person && sub.actor.person !== sel.person) return false;
-  if (sel.type && sub.type !== sel.type) return false;
-  if (sel.resource && !namesResource(sub.payload, sel.resource)) return false;
-  const day = sel.from_day || sel.to_day ? chinaDay(sub.occurred_at) : '';
-  if (sel.from_day && day < sel.from_day) return false;
-  if (sel.to_day && day > sel.to_day) return false;
   return true;
 }
 
+// The export act's payload, read as encoding/json.Unmarshal reads ExportPayload: members
+// it does not know are ignored, a member of the wrong type makes it unreadable (null).
 function exportPayload(p) {
-  // encoding/json.Unmarshal (lenient: unknown members are ignored).
   if (!isObject(p)) return null;
   const s = p.selection;
-  const sel = { stream: '', from: null, to: null, institution: '', person: '', resource: '', type: '', from_day: '', to_day: '', unknown: [] };
+  const sel = { stream: '', from: null, to: null, seqs: [], query: {} };
   if (s !== undefined && s !== null) {
     if (!isObject(s)) return null;
-    for (const k of Object.keys(s)) {
-      if (!SELECTION_MEMBERS.includes(k)) { sel.unknown.push(k); continue; }
-      if (k === 'from' || k === 'to') {
-        if (s[k] === null) continue;
-        const n = uint(s[k]);
+    if (s.stream !== undefined && s.stream !== null) {
+      if (typeof s.stream !== 'string') return null;
+      sel.stream = s.stream;
+    }
+    for (const k of ['from', 'to']) {
+      if (s[k] === undefined || s[k] === null) continue;
+      const n = uint(s[k]);
+      if (n === null) return null;
+      sel[k] = n;
+    }
+    if (s.seqs !== undefined && s.seqs !== null) {
+      if (!Array.isArray(s.seqs)) return null;
+      for (const x of s.seqs) {
+        const n = uint(x);
         if (n === null) return null;
-        sel[k] = n;
-      } else if (s[k] !== null) {
-        if (typeof s[k] !== 'string') return null;
-        sel[k] = s[k];
+        sel.seqs.push(n);
+      }
+    }
+    if (s.query !== undefined && s.query !== null) {
+      if (!isObject(s.query)) return null;
+      for (const k of Object.keys(s.query)) {
+        if (typeof s.query[k] !== 'string') return null;
+        sel.query[k] = s.query[k];
       }
     }
   }
@@ -285,6 +291,8 @@ function exportPayload(p) {
     registry_version: num(p.registry_version),
   };
   if (out.log_size === null || out.entries === null || out.registry_version === null) return null;
+  if (p.format !== undefined && typeof p.format !== 'string') return null;
+  if (p.reason !== undefined && p.reason !== null && typeof p.reason !== 'string') return null;
   return out;
 }
 
@@ -315,7 +323,7 @@ function replay(b, ents, keys, lk, rep) {
     const e = ents[i], be = b.entries[i];
     const field = `entries[${i}]`;
     const sub = e.submission;
-    const inSel = be.seq < p.log_size && selectionMatch(p.selection, be.seq, sub);
+    const inSel = be.seq < p.log_size && selectionMatch(p.selection, be.seq, sub.stream);
     if (inSel) {
       selected++;
       rep.selected.push(be.seq);
@@ -356,9 +364,7 @@ function replay(b, ents, keys, lk, rep) {
   if (regBefore !== p.registry_version) {
     throw finding('entries', 'missing_registry_act', `the export event says ${p.registry_version} registry acts preceded it; the bundle carries ${regBefore}`);
   }
-  if (p.selection.unknown.length > 0) {
-    rep.uncheckedSelection = p.selection.unknown;
-  } else if (selected !== p.entries) {
+  if (selected !== p.entries) {
     throw finding('entries', 'incomplete_selection', `the export event says the selection held ${p.entries} entries; the bundle carries ${selected}`);
   }
   rep.export = { seq: b.export_seq, at: exp.occurred_at, institution: exp.actor.institution, by: exp.actor.person, reason: p.reason, selection: p.selection, entries: p.entries, logSize: p.log_size };
@@ -369,8 +375,8 @@ function replay(b, ents, keys, lk, rep) {
  * Verifies a bundle (from readBundle). opts.ledgerKey pins the ledger key (a PublicKey);
  * opts.onProgress(done, total) is told how the signature checks go, between which the
  * page is given back (opts.yield false: never). Resolves to a report
- * {origin, size, root, ledgerKey, pinned, cosigners, entries, selected, export,
- * uncheckedSelection, parsed} or rejects with a Finding.
+ * {origin, size, root, ledgerKey, pinned, cosigners, entries, selected, export, parsed}
+ * or rejects with a Finding.
  */
 export async function verifyBundle(b, opts = {}) {
   if (b.format !== FORMAT) throw new Unsupported(`format ${JSON.stringify(b.format)}, want ${JSON.stringify(FORMAT)}`);
@@ -383,7 +389,7 @@ export async function verifyBundle(b, opts = {}) {
   if (opts.ledgerKey && !opts.ledgerKey.equal(lk)) {
     throw finding('ledger_key', 'not_pinned_key', `the bundle's ledger key ${lk.id} is not the pinned key ${opts.ledgerKey.id}`);
   }
-  const rep = { ledgerKey: lk.id, pinned: !!opts.ledgerKey, entries: b.entries.length, cosigners: [], selected: [], origin: '', uncheckedSelection: null };
+  const rep = { ledgerKey: lk.id, pinned: !!opts.ledgerKey, entries: b.entries.length, cosigners: [], selected: [], origin: '' };
   const c = openBundleCheckpoint(b.checkpoint, lk, wits, rep);
   rep.size = c.size;
   rep.root = c.root;

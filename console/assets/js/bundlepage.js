@@ -58,12 +58,12 @@ export async function checkText(text, out, usePin = true) {
   }
   const cat = await catalogue().catch(() => null);
   const sel = rep.export.selection;
-  const selText = ['stream', 'institution', 'person', 'resource', 'type', 'from_day', 'to_day'].filter((k) => sel[k]).map((k) => `${k}=${sel[k]}`)
-    .concat(sel.from !== null || sel.to !== null ? [`seq ${sel.from ?? ''}–${sel.to ?? ''}`] : []).join(', ') || t('k_everything');
+  const selText = sel.seqs.length > 0
+    ? t('k_found_by', sel.seqs.length, Object.keys(sel.query).sort().map((k) => `${k}=${sel.query[k]}`).join(', '))
+    : [sel.stream ? `stream=${sel.stream}` : ''].concat(sel.from !== null || sel.to !== null ? [`seq ${sel.from ?? ''}–${sel.to ?? ''}`] : []).filter(Boolean).join(', ') || t('k_everything');
   const listed = rep.parsed.slice(0, MAX_LISTED);
   return done(out, 'intact',
     notice('good', h('p', { class: 'verdict' }, '✔ ', t('bundle_intact'))),
-    rep.uncheckedSelection ? notice('warn', t('bundle_unchecked_sel', rep.uncheckedSelection.join(', '))) : null,
     kv([
       [t('k_origin'), mono(rep.origin)],
       [t('k_ledger_key'), h('span', null, mono(rep.ledgerKey), ' — ', rep.pinned ? t('pinned_key') : t('served_key'))],

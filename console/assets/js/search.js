@@ -102,7 +102,7 @@ export async function searchPage(main, r, ctx) {
       h('td', null, h('a', { href: ctx.href('event', e.id), class: 'act-link' }, describe(cat, e.type)), h('div', { class: 'sub mono' }, e.type)),
       h('td', { class: 'mono' }, e.institution || '—'),
       h('td', { class: 'mono' }, e.person || '—'),
-      h('td', { class: 'mono' }, e.resource || '—'),
+      h('td', { class: 'mono' }, e.resource || (Array.isArray(e.resources) && e.resources.length ? e.resources.join(', ') : '—')),
       h('td', { class: 'mono' }, e.stream || '')))));
 
   replace(results,

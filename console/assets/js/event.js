@@ -80,7 +80,7 @@ function detailText(id, d) {
         case 'bad_key': return t('d_bad_key', d.message);
         case 'unchecked': return t('d_unchecked');
       }
-      return t('d_key_ok', d.keyId, d.institution, d.person ? t('d_key_person', d.person) : '', d.registeredAt || '0', d.revokedAt ? t('d_key_revoked_at', d.revokedAt) : '') + ' ' + t('d_key_server');
+      return t('d_key_ok', d.keyId, d.institution, d.person ? t('d_key_person', d.person) : '', d.registeredAt || '0', d.revokedAt ? t('d_key_revoked_at', d.revokedAt) : '') + t('stop') + t('d_key_server');
     case 'signature':
       if (d.code === 'bad_signature') return t('d_bad_signature');
       if (d.code === 'unchecked') return t('d_unchecked');

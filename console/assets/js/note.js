@@ -11,9 +11,18 @@ export const COSIG_ALG = 'cosignature/v1-sm2-sm3/gmt-0009-default-uid';
 
 /** SHA-256(name ‖ 0x0A ‖ 0xFF ‖ alg ‖ PKIX DER)[:4] as an unsigned 32-bit number. */
 export function otherAlgKeyHash(name, alg, key) {
-  const h = sha256(utf8(name), Uint8Array.of(0x0a, 0xff), utf8(alg), key.der);
-  return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+  const memo = name + '\n' + alg + '\n' + key.id;
+  let v = keyHashes.get(memo);
+  if (v === undefined) {
+    const h = sha256(utf8(name), Uint8Array.of(0x0a, 0xff), utf8(alg), key.der);
+    v = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+    if (keyHashes.size >= 1024) keyHashes.clear();
+    keyHashes.set(memo, v);
+  }
+  return v;
 }
+
+const keyHashes = new Map();
 
 /** A verifier of checkpoint signatures by the ledger key under its origin. */
 export function ledgerVerifier(origin, key) {

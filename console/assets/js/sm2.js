@@ -78,6 +78,25 @@ function affineX(p) {
   return mod(p.X * zi * zi);
 }
 
+// Jacobian p plus affine q ({x, y}): madd-2007-bl.
+function madd(p, q) {
+  if (p.Z === 0n) return { X: q.x, Y: q.y, Z: 1n };
+  const z1z1 = mod(p.Z * p.Z);
+  const u2 = mod(q.x * z1z1);
+  const s2 = mod(q.y * p.Z * z1z1);
+  const h = mod(u2 - p.X);
+  const r = mod(2n * (s2 - p.Y));
+  if (h === 0n) return r === 0n ? dbl(p) : INF;
+  const hh = mod(h * h);
+  const i = 4n * hh;
+  const j = mod(h * i);
+  const v = mod(p.X * i);
+  const X = mod(r * r - j - 2n * v);
+  const Y = mod(r * (v - X) - 2n * p.Y * j);
+  const Z = mod((p.Z + h) * (p.Z + h) - z1z1 - hh);
+  return { X, Y, Z };
+}
+
 // table[i] = i·pt for i in 0..15: a 4-bit window.
 function table(x, y) {
   const t = [INF, { X: x, Y: y, Z: 1n }];
@@ -85,21 +104,63 @@ function table(x, y) {
   return t;
 }
 
-let gTable = null;
-
-// u·G + v·Q by Shamir's trick over 4-bit windows.
-function mulAdd(u, v, qTable) {
-  if (!gTable) gTable = table(GX, GY);
+// k·Q by 4-bit windows over table(Q): for a key seen once or twice.
+function mulWindow(k, qTable) {
   let acc = INF;
   for (let shift = 252n; shift >= 0n; shift -= 4n) {
     if (acc.Z !== 0n) acc = dbl(dbl(dbl(dbl(acc))));
-    const a = Number((u >> shift) & 15n);
-    const b = Number((v >> shift) & 15n);
-    if (a) acc = add(acc, gTable[a]);
-    if (b) acc = add(acc, qTable[b]);
+    const d = Number((k >> shift) & 15n);
+    if (d) acc = add(acc, qTable[d]);
   }
   return acc;
 }
+
+// A comb: comb[i][d] = d·16^i·Q in affine coordinates, i in 0..63, d in 1..15, so that
+// k·Q is at most 64 mixed additions and no doubling. Built once for G, and for a key that
+// signs often (the institution keys of a bundle): building costs a few verifications.
+function comb(x, y) {
+  const jac = [];
+  let base = { X: x, Y: y, Z: 1n };
+  for (let i = 0; i < 64; i++) {
+    const row = [base];
+    for (let d = 2; d <= 15; d++) row.push(add(row[d - 2], base));
+    jac.push(row);
+    base = dbl(dbl(dbl(dbl(base))));
+  }
+  // Montgomery's trick: one inversion for all 960 points.
+  const flat = jac.flat();
+  const prefix = new Array(flat.length);
+  let acc = 1n;
+  for (let i = 0; i < flat.length; i++) {
+    prefix[i] = acc;
+    acc = mod(acc * flat[i].Z);
+  }
+  let accInv = inv(acc, P);
+  const aff = new Array(flat.length);
+  for (let i = flat.length - 1; i >= 0; i--) {
+    const zi = mod(accInv * prefix[i]);
+    accInv = mod(accInv * flat[i].Z);
+    const zi2 = mod(zi * zi);
+    aff[i] = { x: mod(flat[i].X * zi2), y: mod(flat[i].Y * zi2 * zi) };
+  }
+  const out = [];
+  for (let i = 0; i < 64; i++) out.push([null, ...aff.slice(i * 15, i * 15 + 15)]);
+  return out;
+}
+
+function mulComb(k, c) {
+  let acc = INF;
+  for (let i = 0; i < 64; i++) {
+    const d = Number((k >> BigInt(4 * i)) & 15n);
+    if (d) acc = madd(acc, c[i][d]);
+  }
+  return acc;
+}
+
+let gComb = null;
+
+// How many verifications a key goes through before it gets a comb of its own.
+const COMB_AFTER = 3;
 
 // The fixed DER prefix of an SM2 SubjectPublicKeyInfo with an uncompressed point:
 // SEQUENCE { SEQUENCE { id-ecPublicKey, sm2p256v1 (1.2.156.10197.1.301) }, BIT STRING 04‖X‖Y }.
@@ -121,6 +182,8 @@ export class PublicKey {
     this.id = hex(sm3(der)).slice(0, 32);
     this._za = null;
     this._table = null;
+    this._comb = null;
+    this._uses = 0;
   }
 
   /** The PEM block exactly as Go's pem.EncodeToMemory writes it. */
@@ -159,8 +222,16 @@ export class PublicKey {
     const t = (r + s) % N;
     let ok = false;
     if (t !== 0n) {
-      if (!this._table) this._table = table(this.x, this.y);
-      const pt = mulAdd(s, t, this._table);
+      if (!gComb) gComb = comb(GX, GY);
+      let tq;
+      if (++this._uses > COMB_AFTER) {
+        if (!this._comb) this._comb = comb(this.x, this.y);
+        tq = mulComb(t, this._comb);
+      } else {
+        if (!this._table) this._table = table(this.x, this.y);
+        tq = mulWindow(t, this._table);
+      }
+      const pt = add(mulComb(s, gComb), tq);
       ok = pt.Z !== 0n && (e + affineX(pt)) % N === r;
     }
     if (seen.size >= 16384) seen.clear();
@@ -190,6 +261,18 @@ export function parsePublicKeyDER(der) {
  */
 export function parsePublicKeyPEM(text) {
   if (typeof text !== 'string') throw new FormatError('a public key must be PEM text');
+  const known = parsed.get(text);
+  if (known) return known;
+  const k = parsePEM(text);
+  if (parsed.size >= 512) parsed.clear();
+  parsed.set(text, k);
+  return k;
+}
+
+// Keys already read, by their PEM text: a key met again keeps its tables.
+const parsed = new Map();
+
+function parsePEM(text) {
   if (text.includes('PRIVATE KEY-----')) throw new FormatError('a private key where only a public key belongs');
   const m = /^[ \t\r\n]*-----BEGIN PUBLIC KEY-----[ \t]*\r?\n([\s\S]*?)\r?\n?-----END PUBLIC KEY-----[ \t]*(?:\r?\n([\s\S]*))?$/.exec(text);
   if (!m) throw new FormatError('want exactly one PKIX "PUBLIC KEY" PEM block');

@@ -261,6 +261,27 @@ func TestConsoleInBrowser(t *testing.T) {
 				}
 				tb.checkLayout("ledger page")
 				shot("ledger")
+				if !zh {
+					return
+				}
+				// Pinned, the key is checked against this browser's copy; a server offering
+				// another key is caught (here the pin is made to be another key).
+				act := env.row(t, "data.collected.v1").ID
+				tb.click("#pin")
+				tb.waitFor(`document.body.dataset.ready === 'ledger' && document.getElementById('unpin')`, 20*time.Second)
+				tb.route("#/event/"+act, "event")
+				if v := evalAs[string](tb, `document.getElementById('verdict').dataset.verdict`); v != "intact" || !strings.Contains(tb.text("#main"), "已固定") {
+					t.Errorf("with the key pinned: %s", tb.text(".verification"))
+				}
+				origin := evalAs[string](tb, `Object.keys(localStorage).find(k => k.startsWith('dataledger.console.pin.'))`)
+				tb.eval(`window.__root = ''; fetch('/v1/ledger').then(r => r.json()).then(j => { window.__root = j.root_key.pem; }); true`)
+				tb.waitFor(`window.__root`, 10*time.Second)
+				tb.eval(fmt.Sprintf(`localStorage.setItem(%q, window.__root); true`, origin))
+				tb.route("#/event/"+act+"?again=1", "event")
+				if f := evalAs[string](tb, `document.getElementById('verdict').dataset.failed || ''`); f != "checkpoint" || !strings.Contains(tb.text("#main"), "警告") {
+					t.Errorf("with another key pinned: failed %q: %s", f, tb.text("#main"))
+				}
+				tb.eval(fmt.Sprintf(`localStorage.removeItem(%q); true`, origin))
 			})
 
 			t.Run("accessibility", func(t *testing.T) {

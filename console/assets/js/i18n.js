@@ -264,6 +264,7 @@ export const M = {
   ledger_intro: ['本页显示本服务器提供的账本身份和公钥，并在本浏览器中核验最新检查点。固定账本密钥后，本浏览器以后的核验都使用固定的密钥，服务器更换密钥会被发现。',
     'This page shows the ledger identity and public keys this server offers and checks the latest checkpoint in this browser. Once you pin the ledger key, every later check in this browser uses the pinned key, so a server that changes it is caught.'],
   k_authority: ['数据主管部门', 'Data authority'],
+  k_ledger_size: ['账本记录数', 'Entries in the ledger'],
   k_root_key: ['根密钥', 'Root key'],
   k_key_id: ['密钥编号', 'Key ID'],
   k_note_key: ['签名注记密钥编号', 'Signed-note key hash'],

@@ -31,7 +31,7 @@ export async function ledgerPage(main, r, ctx) {
     kv([
       [t('k_origin'), mono(info.origin)],
       [t('k_authority'), mono(info.authority)],
-      [t('k_size'), String(info.size)],
+      [t('k_ledger_size'), String(info.size)],
       [t('k_ledger_key'), h('div', null, t('k_key_id'), ' ', mono(trust.served.id), h('div', { class: 'sub' }, t('k_note_key'), ' ',
         mono(otherAlgKeyHash(info.origin, LEDGER_ALG, trust.served).toString(16).padStart(8, '0'))), h('pre', { class: 'note' }, trust.served.pem()))],
       [t('k_root_key'), h('div', null, t('k_key_id'), ' ', mono(info.root_key.id), h('pre', { class: 'note' }, info.root_key.pem))],

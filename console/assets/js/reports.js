@@ -92,7 +92,8 @@ function sectionTable(kind, sec, cols, ctx, rows = sec.rows) {
         else main = v === undefined || v === '' ? '—' : String(v);
         const subs = (c.sub || []).filter((k) => row[k] && row[k] !== '—' && label.has(k)).map((k) =>
           h('div', { class: 'sub' }, label.get(k), t('colon'), k.endsWith('seq') || k === 'evidence' ? seqLinks(row[k], ctx.href) : row[k]));
-        const cls = [c.mono ? 'mono' : '', c.num ? 'num' : ''];
+        if (c.mono && typeof main === 'string') main = h('span', { class: 'mono' }, main);
+        const cls = [c.num ? 'num' : ''];
         let cellTone = '';
         if (c.tone && row[c.key + '_code'] !== undefined) cellTone = tone(kind, row[c.key + '_code']);
         if (c.toneOf) cellTone = c.toneOf(row);

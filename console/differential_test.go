@@ -651,6 +651,36 @@ const apply = (c, mu) => {
 };
 `
 
+// formatsVector is the documented genesis entry as GET /v1/events would answer it.
+func formatsVector(t *testing.T) eventCase {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "formats.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	vectors := doc[strings.Index(doc, "## 6. Test vectors"):]
+	block := func(after string) string {
+		i := strings.Index(vectors, after)
+		if i < 0 {
+			t.Fatalf("formats.md lacks %q", after)
+		}
+		rest := vectors[i:]
+		s := strings.Index(rest, "```\n") + 4
+		e := strings.Index(rest[s:], "```\n")
+		return rest[s : s+e]
+	}
+	pemText := block("Test key")
+	k, err := crypto.ParsePublicKeyPEM([]byte(pemText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := []byte(strings.TrimSuffix(block("A genesis entry"), "\n"))
+	ev := &client.Event{Seq: 0, Hash: ledger.SumEntry(entry), Entry: entry, TreeSize: 1, InclusionProof: []ledger.Hash{}, Checkpoint: block("Its checkpoint"), Decoded: entry}
+	return eventCase{Event: ev, Origin: "vector.aba.example/ledger", LedgerPEM: pemText,
+		Key: &client.RegisteredKey{KeyID: k.ID(), Institution: "aba-data-bureau", Role: ledger.RoleLedger, PublicKey: pemText}}
+}
+
 func diffEvents(t *testing.T, newTab func(*testing.T) *tab, env *ledgerEnv, w *world) {
 	tb := newTab(t)
 	// Acts of the demo ledger, served by ledgerd: the genesis, a registry act, a rotated
@@ -659,6 +689,9 @@ func diffEvents(t *testing.T, newTab func(*testing.T) *tab, env *ledgerEnv, w *w
 	for _, typ := range []string{"ledger.initialized.v1", "key.rotated.v1", "person.registered.v1", "data.collected.v1", "emergency.declared.v1", "security.backup_completed.v1"} {
 		cases = append(cases, fetchEvent(t, env, env.row(t, typ).ID))
 	}
+	// The genesis entry and checkpoint of docs/formats.md §6 (with the witness's
+	// cosignature, which an act's check leaves aside).
+	cases = append(cases, formatsVector(t))
 	// Freshly signed acts of a ledger whose keys the test holds.
 	for k := 1; k < len(w.all.Entries); k++ {
 		if bytes.Contains(w.all.Entries[k].Entry, []byte(`"type":"data.collected.v1"`)) {

@@ -152,6 +152,9 @@ func TestConsoleInBrowser(t *testing.T) {
 			})
 
 			t.Run("export a selection", func(t *testing.T) {
+				if !zh && !*update {
+					t.Skip("exported once, in Chinese; in English for the screenshot only")
+				}
 				fresh(t)
 				// Until ledgerd exports by the search filter, it exports a stream: the
 				// console says so for a person, and exports a search by stream.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 // CosignatureResult is the client package's message.

@@ -39,7 +39,7 @@ func TestEncryptedFieldsAtTheDoor(t *testing.T) {
 	f := ledgertest.New(t)
 	f.Init(t, st)
 	chk := commands.NewChecker(registry.New(), f.LedgerKey, slog.New(slog.DiscardHandler))
-	opts := ledger.Options{OnCommit: sh.OnCommit}
+	opts := ledger.Options{}
 	chk.Wire(&opts)
 	l := f.Open(t, st, opts)
 	if err := chk.Attach(ctx, l); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 	"golang.org/x/mod/sumdb/note"
 )
 

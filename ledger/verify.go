@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,21 @@ const verifyAhead = 4
 // stored checkpoint's signature and root. It returns a *ChainError naming the first bad
 // position, or another error if the store cannot be read.
 func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, error) {
+	return verify(ctx, st, opts, (*verifier).walk)
+}
+
+// VerifySequential checks exactly what Verify checks, one entry at a time: read it,
+// check its bytes, apply the rule for its position, check its signature, then the next.
+// It is the reference the parallel pipeline is held to (a differential test and a fuzz
+// target compare their findings), short enough for an auditor to read whole; it uses
+// one core and reads the store an entry at a time, so it is several times slower.
+func VerifySequential(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, error) {
+	return verify(ctx, st, opts, (*verifier).sequential)
+}
+
+// verify runs the checks around a walk over the entries: checkpoints before, head and
+// roots after.
+func verify(ctx context.Context, st Store, opts VerifyOptions, walk func(*verifier, context.Context) error) (VerifyReport, error) {
 	start := time.Now()
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -75,14 +91,14 @@ func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, er
 	}); err != nil {
 		return VerifyReport{}, fmt.Errorf("reading checkpoints: %w", err)
 	}
-	v := &verifier{st: st, opts: opts, size: h.Size, tree: newTree(), streams: map[string]uint64{}, ids: map[uuid.UUID]struct{}{}, roots: map[uint64]Hash{}}
+	v := &verifier{st: st, opts: opts, size: h.Size, tree: newTree(), hist: newMemHistory(), roots: map[uint64]Hash{}}
 	if ckpts, err = v.openCheckpoints(ctx, ckpts); err != nil {
 		return VerifyReport{}, err
 	}
-	if err := v.walk(ctx); err != nil {
+	if err := walk(v, ctx); err != nil {
 		return VerifyReport{}, err
 	}
-	if h.Size > 0 && v.prev != h.LastHash {
+	if h.Size > 0 && v.chain.Last != h.LastHash {
 		return VerifyReport{}, &ChainError{Seq: h.Size - 1, Reason: "bad_head", Detail: "the stored head hash is not the last entry's hash"}
 	}
 	if err := v.checkRoots(ckpts); err != nil {
@@ -96,18 +112,15 @@ func Verify(ctx context.Context, st Store, opts VerifyOptions) (VerifyReport, er
 }
 
 type verifier struct {
-	st      Store
-	opts    VerifyOptions
-	size    uint64
-	reg     *Registry
-	prev    Hash
-	tree    tree
-	roots   map[uint64]Hash // tree roots at checkpoint sizes, filled during the walk
-	want    []uint64        // checkpoint sizes still to reach, ascending
-	beyond  uint64          // the largest checkpoint size beyond the stored log, if any
-	streams map[string]uint64
-	ids     map[uuid.UUID]struct{}
-	lastRec time.Time
+	st     Store
+	opts   VerifyOptions
+	size   uint64
+	chain  Chain
+	hist   *memHistory
+	tree   tree
+	roots  map[uint64]Hash // tree roots at checkpoint sizes, filled during the walk
+	want   []uint64        // checkpoint sizes still to reach, ascending
+	beyond uint64          // the largest checkpoint size beyond the stored log, if any
 }
 
 type slot struct {
@@ -141,128 +154,190 @@ type vchunk struct {
 func (v *verifier) walk(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	tasks := make(chan func(), 8*v.opts.Workers)
+	w := &walkState{v: v, tasks: make(chan func(), 8*v.opts.Workers), inFlight: make(chan struct{}, verifyAhead)}
 	var workers sync.WaitGroup
 	for range v.opts.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for t := range tasks {
+		workers.Go(func() {
+			for t := range w.tasks {
 				t()
 			}
-		}()
+		})
 	}
 	chunks := make(chan *vchunk, verifyAhead)
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
 		defer close(chunks)
-		for from := uint64(0); from < v.size && ctx.Err() == nil; from += verifyChunk {
-			c := v.read(ctx, from, min(from+verifyChunk, v.size))
-			for i := 0; i < len(c.slots); i += verifyTask {
-				j := min(i+verifyTask, len(c.slots))
-				c.parsed.Add(1)
-				tasks <- func() { defer c.parsed.Done(); v.parse(c, i, j) }
-			}
-			select {
-			case chunks <- c:
-			case <-ctx.Done():
-				return
-			}
-			if c.readErr != nil {
-				return
-			}
-		}
+		w.readAll(ctx, chunks)
 	}()
-
-	var (
-		sigBad   atomic.Int64 // 1 + the smallest seq whose signature failed; 0: none
-		inFlight = make(chan struct{}, verifyAhead)
-		checked  atomic.Uint64
-		first    *ChainError
-		ioErr    error
-		stepped  uint64
-	)
 	for c := range chunks {
-		c.parsed.Wait()
-		if b := sigBad.Load(); b > 0 && uint64(b-1) < c.from {
-			break // an earlier signature failure already decides the answer
-		}
-		stop := len(c.slots)
-		for i := range c.slots {
-			s := &c.slots[i]
-			if s.err == nil {
-				s.err = v.step(s)
-			}
-			if s.err != nil {
-				first, stop = s.err, i
-				break
-			}
-		}
-		stepped += uint64(stop)
-		if first == nil && c.readErr != nil {
-			if ce, ok := c.readErr.(*ChainError); ok {
-				first = ce
-			} else {
-				ioErr = c.readErr
-			}
-		}
-		inFlight <- struct{}{}
-		c.pending.Store(int64((stop + verifyTask - 1) / verifyTask))
-		if stop == 0 {
-			<-inFlight
-		}
-		for i := 0; i < stop; i += verifyTask {
-			j := min(i+verifyTask, stop)
-			tasks <- func() {
-				for k := i; k < j; k++ {
-					s := &c.slots[k]
-					if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
-						for seq := int64(s.raw.Seq) + 1; ; {
-							b := sigBad.Load()
-							if (b != 0 && b <= seq) || sigBad.CompareAndSwap(b, seq) {
-								break
-							}
-						}
-						break
-					}
-				}
-				checked.Add(uint64(j - i))
-				if c.pending.Add(-1) == 0 {
-					c.slots = nil
-					<-inFlight
-				}
-			}
-		}
-		if v.opts.Progress != nil {
-			v.opts.Progress(checked.Load(), v.size)
-		}
-		if first != nil || ioErr != nil {
+		if !w.chunk(c) {
 			break
 		}
 	}
 	cancel()
 	<-readerDone
-	close(tasks)
+	close(w.tasks)
 	workers.Wait()
+	return w.result(ctx)
+}
 
-	if ioErr != nil {
-		return ioErr
+// walkState is what the walk's stages share.
+type walkState struct {
+	v        *verifier
+	tasks    chan func()
+	inFlight chan struct{}
+	sigBad   atomic.Int64 // 1 + the smallest seq whose signature failed; 0: none
+	checked  atomic.Uint64
+	first    *ChainError
+	ioErr    error
+	stepped  uint64
+}
+
+// readAll reads the log chunk by chunk, queues each chunk's parsing, and hands the
+// chunks on in order; it stops at the first read failure.
+func (w *walkState) readAll(ctx context.Context, chunks chan<- *vchunk) {
+	v := w.v
+	for from := uint64(0); from < v.size && ctx.Err() == nil; from += verifyChunk {
+		c := v.read(ctx, from, min(from+verifyChunk, v.size))
+		for i := 0; i < len(c.slots); i += verifyTask {
+			j := min(i+verifyTask, len(c.slots))
+			c.parsed.Add(1)
+			w.tasks <- func() { defer c.parsed.Done(); v.parse(c, i, j) }
+		}
+		select {
+		case chunks <- c:
+		case <-ctx.Done():
+			return
+		}
+		if c.readErr != nil {
+			return
+		}
 	}
-	if b := sigBad.Load(); b > 0 && (first == nil || uint64(b-1) < first.Seq) {
+}
+
+// chunk applies the sequential rules to a parsed chunk and queues the signature checks
+// of every entry they passed; it reports whether the walk goes on.
+func (w *walkState) chunk(c *vchunk) bool {
+	c.parsed.Wait()
+	if b := w.sigBad.Load(); b > 0 && uint64(b-1) < c.from {
+		return false // an earlier signature failure already decides the answer
+	}
+	stop := len(c.slots)
+	for i := range c.slots {
+		s := &c.slots[i]
+		if s.err == nil {
+			s.err = w.v.step(s)
+		}
+		if s.err != nil {
+			w.first, stop = s.err, i
+			break
+		}
+	}
+	w.stepped += uint64(stop)
+	if w.first == nil && c.readErr != nil {
+		if ce, ok := c.readErr.(*ChainError); ok {
+			w.first = ce
+		} else {
+			w.ioErr = c.readErr
+		}
+	}
+	w.inFlight <- struct{}{}
+	c.pending.Store(int64((stop + verifyTask - 1) / verifyTask))
+	if stop == 0 {
+		<-w.inFlight
+	}
+	for i := 0; i < stop; i += verifyTask {
+		j := min(i+verifyTask, stop)
+		w.tasks <- func() { w.signatures(c, i, j) }
+	}
+	if w.v.opts.Progress != nil {
+		w.v.opts.Progress(w.checked.Load(), w.v.size)
+	}
+	return w.first == nil && w.ioErr == nil
+}
+
+// signatures checks the signatures of slots [i, j), keeping the smallest failing seq.
+func (w *walkState) signatures(c *vchunk, i, j int) {
+	for k := i; k < j; k++ {
+		s := &c.slots[k]
+		if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
+			for seq := int64(s.raw.Seq) + 1; ; {
+				b := w.sigBad.Load()
+				if (b != 0 && b <= seq) || w.sigBad.CompareAndSwap(b, seq) {
+					break
+				}
+			}
+			break
+		}
+	}
+	w.checked.Add(uint64(j - i))
+	if c.pending.Add(-1) == 0 {
+		c.slots = nil
+		<-w.inFlight
+	}
+}
+
+// result is the walk's finding: the smaller of the first entry the sequential rules
+// refused and the first signature failure before it.
+func (w *walkState) result(ctx context.Context) error {
+	v := w.v
+	if w.ioErr != nil {
+		return w.ioErr
+	}
+	if b := w.sigBad.Load(); b > 0 && (w.first == nil || uint64(b-1) < w.first.Seq) {
 		return &ChainError{Seq: uint64(b - 1), Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
 	}
-	if first != nil {
-		return first
+	if w.first != nil {
+		return w.first
 	}
-	if stepped != v.size {
+	if w.stepped != v.size {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fmt.Errorf("verification stopped after %d of %d entries", stepped, v.size)
+		return fmt.Errorf("verification stopped after %d of %d entries", w.stepped, v.size)
 	}
 	if v.opts.Progress != nil {
 		v.opts.Progress(v.size, v.size)
+	}
+	return nil
+}
+
+// sequential is the reference walk: every position in order, nothing in parallel.
+func (v *verifier) sequential(ctx context.Context) error {
+	for seq := uint64(0); seq < v.size; seq++ {
+		var raw RawEntry
+		err := v.st.Entries(ctx, seq, seq+1, func(r RawEntry) error {
+			raw = RawEntry{Seq: r.Seq, Hash: r.Hash, Bytes: bytes.Clone(r.Bytes)}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if raw.Bytes == nil || raw.Seq != seq {
+			return &ChainError{Seq: seq, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head says %d entries but it holds no entry %d", v.size, seq)}
+		}
+		leaf, err := v.st.Nodes(ctx, []NodeID{{Level: 0, Index: seq}})
+		if errors.Is(err, ErrStoreDamaged) {
+			return err
+		}
+		if err != nil {
+			return &ChainError{Seq: seq, Reason: "missing_node", Detail: err.Error()}
+		}
+		s := slot{raw: raw}
+		if s.e, s.rec, s.err = checkStored(raw, leaf[0]); s.err != nil {
+			return s.err
+		}
+		s.leaf = leaf[0]
+		if err := v.step(&s); err != nil {
+			return err
+		}
+		if !s.key.Verify(s.e.SubmissionRaw, s.e.Signature) {
+			return &ChainError{Seq: seq, Reason: "bad_signature", Detail: "the actor's signature does not verify over the submission"}
+		}
+		if v.opts.Progress != nil && (seq%verifyChunk == 0 || seq+1 == v.size) {
+			v.opts.Progress(seq+1, v.size)
+		}
 	}
 	return nil
 }
@@ -329,98 +404,81 @@ func (v *verifier) read(ctx context.Context, from, to uint64) *vchunk {
 	return c
 }
 
-// parse decodes slots [i, j) and checks what needs no order: the recorded hash, the
-// canonical form and the stored Merkle leaf.
+// parse decodes slots [i, j) and checks what needs no order (checkStored).
 func (v *verifier) parse(c *vchunk, i, j int) {
 	for k := i; k < j; k++ {
 		s := &c.slots[k]
-		stored := s.leaf
-		e, err := ParseEntry(s.raw.Bytes)
-		switch {
-		case err != nil:
-			s.err = &ChainError{Seq: s.raw.Seq, Reason: "malformed_entry", Detail: err.Error()}
-		case e.Hash != s.raw.Hash:
-			s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_entry_hash", Detail: "the entry bytes do not hash to the hash recorded at append time"}
-		case !e.Canonical():
-			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the entry bytes are not in the sealed canonical form"}
-		case !submissionCanonical(e.SubmissionRaw):
-			// Ingest always canonicalises before verifying, so a signed submission that
-			// is not RFC 8785 could only come from someone crafting the log itself.
-			s.err = &ChainError{Seq: s.raw.Seq, Reason: "not_canonical", Detail: "the signed submission is not in RFC 8785 canonical form"}
-		default:
-			s.e = e
-			s.rec, _ = time.Parse(time.RFC3339Nano, e.RecordedAt) // Canonical checked it parses
+		s.e, s.rec, s.err = checkStored(s.raw, s.leaf)
+		if s.err == nil {
 			s.leaf = LeafHash(s.raw.Bytes)
-			if s.leaf != stored {
-				s.err = &ChainError{Seq: s.raw.Seq, Reason: "bad_leaf_hash", Detail: "the entry does not match its stored Merkle leaf"}
-			}
 		}
 	}
 }
 
-// step applies the sequential rules to one decoded entry.
+// checkStored decodes a stored entry and checks what needs no order: the hash recorded
+// at append time, the canonical forms of entry and submission, and the stored Merkle
+// leaf.
+func checkStored(raw RawEntry, storedLeaf Hash) (*Entry, time.Time, *ChainError) {
+	bad := func(reason, detail string) (*Entry, time.Time, *ChainError) {
+		return nil, time.Time{}, &ChainError{Seq: raw.Seq, Reason: reason, Detail: detail}
+	}
+	e, err := ParseEntry(raw.Bytes)
+	switch {
+	case err != nil:
+		return bad("malformed_entry", err.Error())
+	case e.Hash != raw.Hash:
+		return bad("bad_entry_hash", "the entry bytes do not hash to the hash recorded at append time")
+	case !e.Canonical():
+		return bad("not_canonical", "the entry bytes are not in the sealed canonical form")
+	case !submissionCanonical(e.SubmissionRaw):
+		// Ingest always canonicalises before verifying, so a signed submission that
+		// is not RFC 8785 could only come from someone crafting the log itself.
+		return bad("not_canonical", "the signed submission is not in RFC 8785 canonical form")
+	case LeafHash(raw.Bytes) != storedLeaf:
+		return bad("bad_leaf_hash", "the entry does not match its stored Merkle leaf")
+	}
+	rec, _ := time.Parse(time.RFC3339Nano, e.RecordedAt) // Canonical checked it parses
+	return e, rec, nil
+}
+
+// step applies the one rule for every position (Chain.Next) to a decoded entry, then
+// records it: stream version, id, leaf.
 func (v *verifier) step(s *slot) *ChainError {
-	e, seq := s.e, s.raw.Seq
-	bad := func(reason, detail string) *ChainError { return &ChainError{Seq: seq, Reason: reason, Detail: detail} }
-	if e.Seq != seq {
-		return bad("bad_seq", fmt.Sprintf("the entry at position %d says it is seq %d", seq, e.Seq))
+	next, key, err := v.chain.Next(s.e, s.rec, v.hist, v.pins())
+	if err != nil {
+		return err
 	}
-	if e.PrevHash != v.prev {
-		return bad("bad_prev_hash", "prev_hash is not the hash of the entry before")
-	}
-	// Compared as instants, not as strings: RFC 3339 drops trailing zeros of the
-	// fraction, so "…:33.12Z" sorts after "…:33.123Z" although it is earlier.
-	if s.rec.Before(v.lastRec) {
-		return bad("recorded_at_backwards", "recorded_at is earlier than the entry before")
-	}
-	sub := &e.Submission
-	if err := sub.Validate(); err != nil {
-		return bad("bad_submission", err.Error())
-	}
-	u, _ := uuid.Parse(sub.ID)
-	if _, dup := v.ids[u]; dup {
-		return bad("duplicate_id", "the event id was already recorded")
-	}
-	if seq == 0 {
-		reg, lk, err := genesisRegistry(sub)
-		if err != nil {
-			return bad("bad_genesis", err.Error())
-		}
-		if v.opts.LedgerKey != nil && !v.opts.LedgerKey.Equal(lk) {
-			return bad("bad_genesis", "the genesis names a different ledger key than the one pinned")
-		}
-		if rk, _ := reg.Key(reg.RootKey); v.opts.RootKey != nil && !v.opts.RootKey.Equal(rk.Key) {
-			return bad("bad_genesis", "the genesis names a different root key than the one pinned")
-		}
-		v.reg, s.key = reg, lk
-	} else {
-		k, err := v.reg.authorize(sub)
-		if err != nil {
-			return bad("unauthorised", err.Error())
-		}
-		s.key = k.Key
-		if sub.Stream == RegistryStream {
-			if err := v.reg.apply(seq, sub); err != nil {
-				return bad("bad_registry_act", err.Error())
-			}
-		}
-	}
-	if want := v.streams[sub.Stream] + 1; e.StreamVersion != want {
-		return bad("bad_stream_version", fmt.Sprintf("stream %s version %d, want %d", sub.Stream, e.StreamVersion, want))
-	}
-	if ev := sub.ExpectedVersion; ev != nil && *ev != e.StreamVersion-1 {
-		return bad("bad_stream_version", "the entry was recorded against a different expected version")
-	}
-	v.streams[sub.Stream] = e.StreamVersion
-	v.ids[u] = struct{}{}
-	v.prev = e.Hash
-	v.lastRec = s.rec
+	v.chain, s.key = next, key
+	v.hist.record(s.e)
 	v.tree.append(s.leaf, func(Node) {})
 	if len(v.want) > 0 && v.want[0] == v.tree.size() {
 		v.roots[v.want[0]] = v.tree.root()
 		v.want = v.want[1:]
 	}
 	return nil
+}
+
+func (v *verifier) pins() Pins { return Pins{LedgerKey: v.opts.LedgerKey, RootKey: v.opts.RootKey} }
+
+// memHistory is History kept in memory, for a walk over the whole log.
+type memHistory struct {
+	streams map[string]uint64
+	ids     map[uuid.UUID]struct{}
+}
+
+func newMemHistory() *memHistory {
+	return &memHistory{streams: map[string]uint64{}, ids: map[uuid.UUID]struct{}{}}
+}
+
+func (h *memHistory) StreamVersion(stream string) uint64 { return h.streams[stream] }
+
+func (h *memHistory) Seen(id uuid.UUID) bool { _, ok := h.ids[id]; return ok }
+
+// record notes an admitted entry.
+func (h *memHistory) record(e *Entry) {
+	u, _ := uuid.Parse(e.Submission.ID)
+	h.streams[e.Submission.Stream] = e.StreamVersion
+	h.ids[u] = struct{}{}
 }
 
 // openCheckpoints checks every checkpoint's signature against the ledger key named in

@@ -14,11 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/privacy"
 	"github.com/google/uuid"
@@ -306,6 +308,7 @@ type shredEnv struct {
 	l    *ledger.Ledger
 	ks   *privacy.DirStore
 	sh   *privacy.Shredder
+	fl   *follow.Follower
 	dir  string
 	logs *bytes.Buffer
 	mu   sync.Mutex
@@ -328,7 +331,8 @@ func newShredEnv(t *testing.T) *shredEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.l = e.f.Open(t, e.st, ledger.Options{OnCommit: e.sh.OnCommit, Logger: log})
+	e.fl = follow.New(e.sh, follow.Options{Store: e.st, PollEvery: 20 * time.Millisecond, Logger: log})
+	e.l = e.f.Open(t, e.st, ledger.Options{OnCommit: e.fl.Deliver, Logger: log})
 	e.f.Register(t, e.l, "aba-health")
 	return e
 }
@@ -533,10 +537,10 @@ func TestCryptoShreddingSubjectDeletionRequest(t *testing.T) {
 		t.Fatalf("nothing to shred yet: %d %v", n, err)
 	}
 	answered := e.append(t, "subject_request.answered.v1", "subject_request/sr-2", map[string]any{"request": "sr-2", "outcome": "granted", "measures": "已删除"}, nil)
-	// The shredder runs live from OnCommit here.
+	// The shredder runs live here, fed by the commit hook.
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { e.sh.Run(runCtx); close(done) }()
+	go func() { _ = e.fl.Run(runCtx); close(done) }()
 	var err error
 	for range 500 {
 		env := mustEnvelope(t, e.read(t, rec.Submission.ID).Submission.Payload, "note")

@@ -11,10 +11,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/aba-prefecture/dataledger/internal/strictjson"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 )
@@ -161,26 +161,25 @@ func owns(inst, subject string, r Rule) bool {
 // ShredderConfig wires a Shredder.
 type ShredderConfig struct {
 	Keys  KeyStore
-	Store ledger.Store // the ledger's entries, read by position
+	Store ledger.Store // the ledger's entries: what RunToEnd reads, and the streams rules look up
 	Rules []Rule       // default DefaultRules
 	// PositionFile keeps the next seq to examine, so that a restart resumes and a
 	// rebuild from zero (delete the file) repeats only idempotent work.
 	PositionFile string
 	Logger       *slog.Logger
-	// Every is how often Run looks for new entries without being notified (default 2 s).
-	Every time.Duration
 }
 
-// Shredder applies destruction acts to the key store: it reads committed entries in
-// order from its position, and for each entry a Rule matches it destroys the named
-// subjects' keys. It is a consumer of the ledger, never a writer: the destruction act is
-// itself the ledger's record of the shredding.
+// Shredder applies destruction acts to the key store: a read model of the log
+// (follow.Model) whose state is the key store itself. For each entry a Rule matches it
+// destroys the named subjects' keys. It is a follower of the ledger, never a writer: the
+// destruction act is itself the ledger's record of the shredding.
 type Shredder struct {
-	cfg    ShredderConfig
-	notify chan struct{}
-	mu     sync.Mutex // one pass at a time
-	types  map[string]bool
+	cfg      ShredderConfig
+	types    map[string]bool
+	shredded atomic.Uint64
 }
+
+var _ follow.Model = (*Shredder)(nil)
 
 // NewShredder checks the configuration.
 func NewShredder(cfg ShredderConfig) (*Shredder, error) {
@@ -193,10 +192,7 @@ func NewShredder(cfg ShredderConfig) (*Shredder, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Every <= 0 {
-		cfg.Every = 2 * time.Second
-	}
-	s := &Shredder{cfg: cfg, notify: make(chan struct{}, 1), types: map[string]bool{}}
+	s := &Shredder{cfg: cfg, types: map[string]bool{}}
 	for _, r := range cfg.Rules {
 		if err := r.check(); err != nil {
 			return nil, err
@@ -206,43 +202,15 @@ func NewShredder(cfg ShredderConfig) (*Shredder, error) {
 	return s, nil
 }
 
-// OnCommit is a ledger.Options.OnCommit hook: it never blocks, only wakes Run when a
-// committed batch holds an entry of a rule's type.
-func (s *Shredder) OnCommit(es []*ledger.Entry) {
-	for _, e := range es {
-		if s.types[e.Submission.Type] {
-			select {
-			case s.notify <- struct{}{}:
-			default:
-			}
-			return
-		}
-	}
-}
-
-// Run applies new entries until ctx ends: at once when OnCommit signals, and every
-// cfg.Every in any case (so a missed signal delays shredding, never loses it).
-func (s *Shredder) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Every)
-	defer t.Stop()
-	for {
-		if _, err := s.RunToEnd(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Logger.Error("shredder pass failed; will retry", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.notify:
-		case <-t.C:
-		}
-	}
-}
+// Name implements follow.Model.
+func (s *Shredder) Name() string { return "shredder" }
 
 type position struct {
 	Next uint64 `json:"next"`
 }
 
-func (s *Shredder) load() (uint64, error) {
+// Position implements follow.Model: the next seq to examine, from the position file.
+func (s *Shredder) Position(context.Context) (uint64, error) {
 	b, err := os.ReadFile(s.cfg.PositionFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -257,62 +225,36 @@ func (s *Shredder) load() (uint64, error) {
 	return p.Next, nil
 }
 
-// RunToEnd examines every entry from the saved position to the store's head, applies
-// the rules, saves the new position and returns how many subjects it shredded.
-func (s *Shredder) RunToEnd(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	from, err := s.load()
-	if err != nil {
-		return 0, err
-	}
-	h, err := s.cfg.Store.Head(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("reading the ledger head: %w", err)
-	}
-	if from >= h.Size {
-		return 0, nil
-	}
-	n := 0
-	var hits []*ledger.Entry
-	err = s.cfg.Store.Entries(ctx, from, h.Size, func(re ledger.RawEntry) error {
-		if !s.mayMatch(re.Bytes) {
-			return nil
+// Apply implements follow.Model: it applies the rules to the entries, then saves the
+// position past them. If a destruction fails the position stays, and the follower
+// retries the batch: destroying a key twice is harmless.
+func (s *Shredder) Apply(ctx context.Context, es []*ledger.Entry) error {
+	for _, e := range es {
+		if !s.types[e.Submission.Type] {
+			continue
 		}
-		e, err := ledger.ParseEntry(bytes.Clone(re.Bytes))
+		n, err := s.apply(ctx, e)
+		s.shredded.Add(uint64(n))
 		if err != nil {
-			return fmt.Errorf("entry %d: %w", re.Seq, err)
-		}
-		if s.types[e.Submission.Type] {
-			hits = append(hits, e)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("reading entries %d..%d: %w", from, h.Size, err)
-	}
-	for _, e := range hits {
-		k, err := s.apply(ctx, e)
-		n += k
-		if err != nil {
-			return n, err // position not advanced: the pass is retried, Shred is idempotent
+			return err
 		}
 	}
-	b, _ := json.Marshal(position{Next: h.Size})
+	b, _ := json.Marshal(position{Next: es[len(es)-1].Seq + 1})
 	if err := writeFileAtomic(s.cfg.PositionFile, append(b, '\n')); err != nil {
-		return n, fmt.Errorf("saving the shredder position: %w", err)
+		return fmt.Errorf("saving the shredder position: %w", err)
 	}
-	return n, nil
+	return nil
 }
 
-// mayMatch is a cheap filter on raw bytes before parsing.
-func (s *Shredder) mayMatch(b []byte) bool {
-	for t := range s.types {
-		if bytes.Contains(b, []byte(`"type":"`+t+`"`)) {
-			return true
-		}
-	}
-	return false
+// Shredded is how many subjects' keys this shredder has destroyed since it was made.
+func (s *Shredder) Shredded() uint64 { return s.shredded.Load() }
+
+// RunToEnd catches the shredder up with the store's head now (the follower's CatchUp)
+// and returns how many subjects it shredded: what tools and tests use between acts.
+func (s *Shredder) RunToEnd(ctx context.Context) (int, error) {
+	before := s.Shredded()
+	_, err := follow.New(s, follow.Options{Store: s.cfg.Store, Logger: s.cfg.Logger}).CatchUp(ctx)
+	return int(s.Shredded() - before), err
 }
 
 func payloadMap(raw json.RawMessage) (map[string]any, error) {

@@ -16,7 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 func headSize(t *testing.T, dir string) uint64 {

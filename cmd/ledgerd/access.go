@@ -5,7 +5,6 @@ package main
 // shredder. Kept apart from main.go so that the server's own wiring stays readable.
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -83,8 +82,6 @@ type accessRuntime struct {
 	audit    *auth.AuditLog
 	mw       api.Middleware
 	tls      *tls.Config
-	stop     context.CancelFunc
-	done     chan struct{}
 	log      *slog.Logger
 }
 
@@ -130,15 +127,7 @@ func openPrivacy(c *config, st ledger.Store, log *slog.Logger) (*accessRuntime, 
 	return rt, nil
 }
 
-// onCommit feeds the shredder.
-func (rt *accessRuntime) onCommit(es []*ledger.Entry) {
-	if rt.shredder != nil {
-		rt.shredder.OnCommit(es)
-	}
-}
-
-// openAccess builds the middleware and TLS configuration once the ledger is open, and
-// starts the shredder.
+// openAccess builds the middleware and TLS configuration once the ledger is open.
 func (rt *accessRuntime) openAccess(c *config, l *ledger.Ledger, streams api.StreamHolders) error {
 	a := &c.access
 	log := rt.log
@@ -200,27 +189,14 @@ func (rt *accessRuntime) openAccess(c *config, l *ledger.Ledger, streams api.Str
 			rt.tls.ClientCAs, rt.tls.ClientAuth = pool, tls.VerifyClientCertIfGiven
 		}
 	}
-	if rt.shredder != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		rt.stop, rt.done = cancel, make(chan struct{})
-		go func() { defer close(rt.done); rt.shredder.Run(ctx) }()
-	}
 	return nil
 }
 
-// close stops the shredder after one last pass over what the ledger committed while
-// draining, and closes the audit log, logging its head so that it is anchored outside
+// close closes the audit log, logging its head so that it is anchored outside
 // the file. It runs after the ledger is closed and before its store is.
 func (rt *accessRuntime) close() {
 	if rt == nil {
 		return
-	}
-	if rt.stop != nil {
-		rt.stop()
-		<-rt.done
-		if _, err := rt.shredder.RunToEnd(context.Background()); err != nil {
-			rt.log.Error("final shredder pass", "err", err)
-		}
 	}
 	if rt.audit != nil {
 		n, head := rt.audit.Head()

@@ -13,125 +13,82 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// complianceFollower keeps the findings fold (and the obligations fold inside it) level
-// with the store and answers the compliance metrics from a snapshot taken after each
-// step, so that a scrape never waits on the store or on the fold. It reads the store
-// rather than hooking commits so that, with several ledgerd on one database, each one
-// reports the whole log, and so that folding a large log at start does not hold up
-// serving.
+// complianceFollower is the read model behind the compliance metrics: the findings fold
+// (and the obligations fold inside it), kept level with the log by a follower like every
+// other model, and a snapshot of the answers taken after each batch and when the day
+// turns, so that a scrape never waits on the store or on the fold. It follows the store
+// rather than only this process's commits, so with several ledgerd on one database each
+// reports the whole log.
 type complianceFollower struct {
-	st       ledger.Store
 	fold     *findings.Fold
 	versions map[string]*policy.Version // by id: the articles of each version's deadlines
-	every    time.Duration
 	now      func() time.Time
-	trim     func() // drop the store's mapped pages from the resident set (ledgerd's trimmer)
 	log      *slog.Logger
 
 	mu       sync.RWMutex
 	overdue  []compliance.Overdue
 	findings []compliance.Finding
 	pos      uint64
+	day      calendar.Date // the day the snapshot was taken on
 
 	warned bool // a day without policy or calendar data was reported once
-	// what the last snapshot was taken at (only step touches these)
-	snapshotted bool
-	snapPos     uint64
-	snapDay     calendar.Date
-	started     bool
-	quit        chan struct{}
-	done        chan struct{}
 }
 
-var _ compliance.Source = (*complianceFollower)(nil)
+var (
+	_ compliance.Source = (*complianceFollower)(nil)
+	_ follow.Model      = complianceFeed{}
+)
 
-// followChunk is how many entries one read transaction takes (~5 MiB of the file).
-const followChunk = 4096
-
-func newComplianceFollower(st ledger.Store, pol *policy.Set, cal *calendar.Calendar, every time.Duration, trim func(), log *slog.Logger) *complianceFollower {
+func newComplianceFollower(pol *policy.Set, cal *calendar.Calendar, log *slog.Logger) *complianceFollower {
 	versions := map[string]*policy.Version{}
 	for _, v := range pol.Versions() {
 		versions[v.ID] = v
 	}
-	return &complianceFollower{st: st, fold: findings.New(pol, cal), versions: versions, every: every, now: time.Now, trim: trim, log: log,
-		quit: make(chan struct{}), done: make(chan struct{})}
+	return &complianceFollower{fold: findings.New(pol, cal), versions: versions, now: time.Now, log: log}
 }
 
-// start follows the store every interval until stop.
-func (f *complianceFollower) start() {
-	f.started = true
-	go func() {
-		defer close(f.done)
-		t := time.NewTicker(f.every)
-		defer t.Stop()
-		for {
-			if err := f.step(context.Background()); err != nil {
-				f.log.Error("folding the log for the compliance metrics", "err", err)
-			}
-			select {
-			case <-f.quit:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-}
+// complianceFeed is the side of the compliance read model its follower sees.
+type complianceFeed struct{ *complianceFollower }
 
-// stop ends following and waits for a step in progress; nil-safe, and a no-op if it
-// never started.
-func (f *complianceFollower) stop() {
-	if f == nil || !f.started {
-		return
-	}
-	close(f.quit)
-	<-f.done
-}
+// Name implements follow.Model.
+func (complianceFeed) Name() string { return "compliance" }
 
-// step folds what the store holds beyond the fold's position, then takes the snapshot
-// as of today (China time: the calendar's days are Beijing days).
-func (f *complianceFollower) step(ctx context.Context) error {
-	h, err := f.st.Head(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the head: %w", err)
+// Position implements follow.Model: the fold's, kept in memory with it.
+func (f complianceFeed) Position(context.Context) (uint64, error) { return f.fold.Position(), nil }
+
+// Apply implements follow.Model: it folds the entries, then takes the snapshot as of
+// today (China time: the calendar's days are Beijing days).
+func (f complianceFeed) Apply(_ context.Context, es []*ledger.Entry) error {
+	if p := f.fold.Position(); es[0].Seq != p {
+		return fmt.Errorf("compliance at %d, offered %d: %w", p, es[0].Seq, follow.ErrPositionMoved)
 	}
-	// Read in chunks, each in its own read transaction, and drop the pages read from the
-	// resident set between chunks: catching up on a large log (at start, or after a burst)
-	// would otherwise map the whole file at once.
-	for from := f.fold.Position(); from < h.Size; from = f.fold.Position() {
-		to := min(from+followChunk, h.Size)
-		err = f.st.Entries(ctx, from, to, func(r ledger.RawEntry) error {
-			e, err := ledger.ParseEntry(r.Bytes)
-			if err != nil {
-				return fmt.Errorf("entry %d: %w", r.Seq, err)
-			}
-			if err := f.fold.Apply(e); err != nil && !f.warned {
-				// The obligation is kept as undetermined; say once why.
-				f.warned = true
-				f.log.Warn("an obligation's deadline cannot be computed; it is reported as undetermined, not overdue", "seq", r.Seq, "err", err)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("reading entries %d–%d: %w", from, to, err)
+	for _, e := range es {
+		if err := f.fold.Apply(e); err != nil && !f.warned {
+			// The obligation is kept as undetermined; say once why.
+			f.warned = true
+			f.log.Warn("an obligation's deadline cannot be computed; it is reported as undetermined, not overdue", "seq", e.Seq, "err", err)
 		}
-		if f.fold.Position() != to {
-			return fmt.Errorf("the store returned entries up to %d of %d–%d", f.fold.Position(), from, to)
-		}
-		f.trim()
 	}
-	// The answers change only with new entries or a new day: otherwise keep the last.
-	asOf, pos := calendar.DateOf(f.now()), f.fold.Position()
-	if f.snapshotted && pos == f.snapPos && asOf == f.snapDay {
-		return nil
-	}
-	f.snapshot(asOf)
-	f.snapshotted, f.snapPos, f.snapDay = true, pos, asOf
+	f.snapshot(calendar.DateOf(f.now()))
 	return nil
+}
+
+// current takes a new snapshot when the day has turned since the last: deadlines pass
+// at midnight whether or not anything is recorded.
+func (f *complianceFollower) current() {
+	today := calendar.DateOf(f.now())
+	f.mu.RLock()
+	stale := f.day != today
+	f.mu.RUnlock()
+	if stale {
+		f.snapshot(today)
+	}
 }
 
 func (f *complianceFollower) snapshot(asOf calendar.Date) {
@@ -167,7 +124,7 @@ func (f *complianceFollower) snapshot(asOf calendar.Date) {
 	sort.Slice(od, func(i, j int) bool { return od[i].Deadline+od[i].Institution < od[j].Deadline+od[j].Institution })
 	sort.Slice(fd, func(i, j int) bool { return fd[i].Rule+fd[i].Institution < fd[j].Rule+fd[j].Institution })
 	f.mu.Lock()
-	f.overdue, f.findings, f.pos = od, fd, f.fold.Position()
+	f.overdue, f.findings, f.pos, f.day = od, fd, f.fold.Position(), asOf
 	f.mu.Unlock()
 }
 
@@ -213,6 +170,7 @@ func (f *complianceFollower) findingArticle(x *findings.Finding) string {
 
 // Overdue implements compliance.Source.
 func (f *complianceFollower) Overdue() []compliance.Overdue {
+	f.current()
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return append([]compliance.Overdue(nil), f.overdue...)
@@ -220,6 +178,7 @@ func (f *complianceFollower) Overdue() []compliance.Overdue {
 
 // Findings implements compliance.Source.
 func (f *complianceFollower) Findings() []compliance.Finding {
+	f.current()
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return append([]compliance.Finding(nil), f.findings...)
@@ -232,8 +191,6 @@ func (f *complianceFollower) Position() uint64 {
 	return f.pos
 }
 
-// openCompliance loads the policy and calendar the folds judge by (the embedded ones,
-// or the operator's files) and registers the follower's metrics; every <= 0 disables it.
 // loadRules reads the policy versions and the working-day calendar the server judges
 // acts by (--policy, --calendar; the embedded ones by default).
 func loadRules(c *config) (*policy.Set, *calendar.Calendar, error) {
@@ -256,11 +213,13 @@ func loadRules(c *config) (*policy.Set, *calendar.Calendar, error) {
 	return pol, cal, nil
 }
 
-func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim func(), log *slog.Logger, pol *policy.Set, cal *calendar.Calendar) (*complianceFollower, error) {
+// openCompliance makes the compliance read model and registers its metrics;
+// --compliance-interval 0 leaves both out.
+func openCompliance(c *config, reg prometheus.Registerer, log *slog.Logger, pol *policy.Set, cal *calendar.Calendar) (*complianceFollower, error) {
 	if c.complianceEvery <= 0 {
 		return nil, nil
 	}
-	f := newComplianceFollower(st, pol, cal, c.complianceEvery, trim, log)
+	f := newComplianceFollower(pol, cal, log)
 	if err := compliance.Register(reg, f); err != nil {
 		return nil, err
 	}

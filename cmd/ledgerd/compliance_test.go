@@ -138,7 +138,7 @@ func TestFindingArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newComplianceFollower(nil, pol, calendar.Default(), time.Second, nil, slog.Default())
+	f := newComplianceFollower(pol, calendar.Default(), slog.Default())
 	v := pol.Versions()[0]
 	cites := []findings.Citation{findings.Cite("第四十一条第(六)项"), findings.Cite("第二十五条"), findings.Cite("第三十三条")}
 	for dl, want := range map[string]string{"D5": "25", "D6": "33", "D7": "33", "": "25"} {

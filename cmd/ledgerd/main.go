@@ -24,11 +24,11 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/internal/version"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	bolt "go.etcd.io/bbolt"
 )
 
 const (
@@ -61,7 +61,7 @@ type config struct {
 	maxRequest, maxPayload, maxBatch         int
 	bundleMax                                uint64
 	witnesses                                witnessFlags
-	store, bus, consume                      string
+	store, bus                               string
 	create, search                           string
 	access                                   accessConfig // access.go
 }
@@ -88,8 +88,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
 	fs.Uint64Var(&c.bundleMax, "bundle-max-entries", api.DefaultBundleMaxEntries, "most entries one POST /v1/bundles may select (larger: 413, split by seq range)")
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
-	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
-	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
+	fs.StringVar(&c.bus, "bus", "", "publish committed entries for read models in other processes: nats://HOST:PORT or postgres://… (default: none)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
@@ -160,9 +159,6 @@ func newLogger(c *config, w io.Writer) (*slog.Logger, error) {
 // run is main without the process: ctx's end is the shutdown signal, and listening (if
 // not nil) is told the bound address once the server accepts connections.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening func(addr string)) int {
-	if len(args) > 0 && args[0] == "consume" {
-		return runConsume(ctx, args[1:], getenv, os.Stdout, stderr)
-	}
 	c, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
 		return exitOK
@@ -196,9 +192,9 @@ type daemon struct {
 	ln     net.Listener
 	closed bool
 	access *accessRuntime // access.go
-	trim   *trimmer
+	trim   *boltstore.Trimmer
 	comp   *complianceFollower // compliance.go; nil when disabled
-	search *searchIndex        // searchindex.go; nil with --search=off
+	models *readModels         // readmodels.go: every follower of this process
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -224,11 +220,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	d := &daemon{c: c, log: log, st: st}
 	// Opening reads the whole file (bbolt rebuilds its free list by walking every page; the
 	// registry fold reads the log), so trimming starts now, once a second until serving.
-	var db *bolt.DB // only the embedded store maps a file
-	if bs, ok := st.(interface{ DB() *bolt.DB }); ok {
-		db = bs.DB()
-	}
-	d.trim = startTrimmer(db, c.trimEvery, log)
+	d.trim = boltstore.StartTrimmer(st, c.trimEvery, log) // only the embedded store maps a file
 	ok := false
 	defer func() {
 		if !ok {
@@ -243,7 +235,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.bus, err = startBus(ctx, c, st, log); err != nil {
+	if d.bus, err = startBus(ctx, c, log); err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
@@ -256,10 +248,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.search, err = openSearch(c, st, log); err != nil {
-		return nil, err
-	}
-	if d.comp, err = openCompliance(c, st, reg, d.trim.now, log, pol, cal); err != nil {
+	if d.comp, err = openCompliance(c, reg, log, pol, cal); err != nil {
 		return nil, err
 	}
 	// The domain's admission rule: every payload is decoded against the event catalogue,
@@ -267,6 +256,9 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	// suspended parties refused (Art. 42), each refusal recorded under the ledger key.
 	chk := commands.NewChecker(registry.New(), lk, log)
 	if d.access, err = openPrivacy(c, st, log); err != nil {
+		return nil, err
+	}
+	if d.models, err = openReadModels(c, st, d, reg); err != nil {
 		return nil, err
 	}
 	opts := ledger.Options{
@@ -278,8 +270,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		OnCommit: func(es []*ledger.Entry) {
 			m.ObserveBatch(es)
 			d.bus.OnCommit(es)
-			d.access.onCommit(es)
-			d.search.wake(es)
+			d.models.deliver(es)
 		},
 		Logger:    log,
 		Publisher: pub,
@@ -298,7 +289,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err := chk.Attach(ctx, d.l); err != nil {
 		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
-	d.trim.started() // opening read the whole file; from now on trim at the normal pace
+	d.trim.Started() // opening read the whole file; from now on trim at the normal pace
 	reg1 := d.l.Registry()
 	if err := checkCreationFlags(c, reg1, rootPub); err != nil {
 		return nil, err
@@ -315,8 +306,8 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
 		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal},
 		Streams: chk.State()}
-	if d.search != nil {
-		cfg.Search = d.search.idx
+	if d.models.search != nil {
+		cfg.Search = d.models.search
 	}
 	d.api, err = api.New(cfg)
 	if err != nil {
@@ -393,10 +384,7 @@ func devRootKeyFile(dir string, reg *ledger.Registry, log *slog.Logger) string {
 func (d *daemon) serve(ctx context.Context, listening func(string)) int {
 	errc := make(chan error, 1)
 	go func() { errc <- d.srv.Serve(d.ln) }()
-	if d.comp != nil {
-		d.comp.start()
-	}
-	d.search.start()
+	d.models.start()
 	if listening != nil {
 		listening(d.ln.Addr().String())
 	}
@@ -442,10 +430,9 @@ func (d *daemon) closeLedger() error {
 	if err := d.bus.close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
-	d.comp.stop()
-	d.search.close()
+	d.models.close()
 	d.access.close()
-	d.trim.stop()
+	d.trim.Stop()
 	if err := d.st.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing the store: %w", err))
 	}

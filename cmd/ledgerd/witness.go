@@ -6,7 +6,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 // witnessFlags collects --witness NAME=PUBFILE (repeatable; LEDGER_WITNESS takes a

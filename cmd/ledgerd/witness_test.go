@@ -14,7 +14,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 // appendEvents opens the data directory's ledger in-process (optionally publishing),

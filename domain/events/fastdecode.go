@@ -201,86 +201,9 @@ func (sc *scanner) value(s *shape, v reflect.Value) bool {
 		v.Set(nv)
 		return true
 	case reflect.Struct:
-		if c != '{' {
-			return false
-		}
-		sc.i++
-		sc.ws()
-		if sc.i < len(sc.b) && sc.b[sc.i] == '}' {
-			sc.i++
-			return true
-		}
-		var seen uint64
-		for {
-			sc.ws()
-			key, esc, ok := sc.str()
-			if !ok || esc {
-				return false
-			}
-			f, known := s.fields[string(key)]
-			if !known {
-				return false
-			}
-			bit := uint64(1) << s.index[string(key)]
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			sc.ws()
-			if sc.i >= len(sc.b) || sc.b[sc.i] != ':' {
-				return false
-			}
-			sc.i++
-			if !sc.value(f, v.FieldByIndex(s.path[string(key)])) {
-				return false
-			}
-			sc.ws()
-			if sc.i >= len(sc.b) {
-				return false
-			}
-			switch sc.b[sc.i] {
-			case ',':
-				sc.i++
-			case '}':
-				sc.i++
-				return true
-			default:
-				return false
-			}
-		}
+		return c == '{' && sc.object(s, v)
 	case reflect.Slice:
-		if c != '[' {
-			return false
-		}
-		sc.i++
-		sc.ws()
-		out := reflect.MakeSlice(v.Type(), 0, 4)
-		if sc.i < len(sc.b) && sc.b[sc.i] == ']' {
-			sc.i++
-			v.Set(out)
-			return true
-		}
-		for {
-			e := reflect.New(v.Type().Elem()).Elem()
-			if !sc.value(s.elem, e) {
-				return false
-			}
-			out = reflect.Append(out, e)
-			sc.ws()
-			if sc.i >= len(sc.b) {
-				return false
-			}
-			switch sc.b[sc.i] {
-			case ',':
-				sc.i++
-			case ']':
-				sc.i++
-				v.Set(out)
-				return true
-			default:
-				return false
-			}
-		}
+		return c == '[' && sc.array(s, v)
 	case reflect.String:
 		raw, esc, ok := sc.str()
 		if !ok || esc || !utf8.Valid(raw) {
@@ -310,6 +233,88 @@ func (sc *scanner) value(s *shape, v reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// object reads an object's members after its '{' into the struct v: known keys only,
+// none twice.
+func (sc *scanner) object(s *shape, v reflect.Value) bool {
+	sc.i++
+	sc.ws()
+	if sc.i < len(sc.b) && sc.b[sc.i] == '}' {
+		sc.i++
+		return true
+	}
+	var seen uint64
+	for {
+		sc.ws()
+		key, esc, ok := sc.str()
+		if !ok || esc {
+			return false
+		}
+		f, known := s.fields[string(key)]
+		if !known {
+			return false
+		}
+		bit := uint64(1) << s.index[string(key)]
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		sc.ws()
+		if sc.i >= len(sc.b) || sc.b[sc.i] != ':' {
+			return false
+		}
+		sc.i++
+		if !sc.value(f, v.FieldByIndex(s.path[string(key)])) {
+			return false
+		}
+		sc.ws()
+		if sc.i >= len(sc.b) {
+			return false
+		}
+		switch sc.b[sc.i] {
+		case ',':
+			sc.i++
+		case '}':
+			sc.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// array reads an array's elements after its '[' into the slice v.
+func (sc *scanner) array(s *shape, v reflect.Value) bool {
+	sc.i++
+	sc.ws()
+	out := reflect.MakeSlice(v.Type(), 0, 4)
+	if sc.i < len(sc.b) && sc.b[sc.i] == ']' {
+		sc.i++
+		v.Set(out)
+		return true
+	}
+	for {
+		e := reflect.New(v.Type().Elem()).Elem()
+		if !sc.value(s.elem, e) {
+			return false
+		}
+		out = reflect.Append(out, e)
+		sc.ws()
+		if sc.i >= len(sc.b) {
+			return false
+		}
+		switch sc.b[sc.i] {
+		case ',':
+			sc.i++
+		case ']':
+			sc.i++
+			v.Set(out)
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // decodeFast fills pl (a fresh payload) from raw; false means pl may be half-filled and

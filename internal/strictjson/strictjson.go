@@ -105,6 +105,32 @@ func generic(t reflect.Type) bool {
 	return reflect.PointerTo(t).Implements(jsonUnmarshaler)
 }
 
+// members checks an object's members after its '{': no key twice, each value of the
+// type typeOf gives for its key, then the closing '}'.
+func (c *checker) members(path string, depth int, typeOf func(k, p string) (reflect.Type, error)) error {
+	seen := map[string]bool{}
+	for c.d.More() {
+		k, err := c.key(path)
+		if err != nil {
+			return err
+		}
+		p := join(path, k)
+		if seen[k] {
+			return &Error{Path: p, Code: "duplicate_key", Detail: "the member appears twice"}
+		}
+		seen[k] = true
+		ft, err := typeOf(k, p)
+		if err != nil {
+			return err
+		}
+		if err := c.value(ft, p, depth+1); err != nil {
+			return err
+		}
+	}
+	_, err := c.token(path)
+	return err
+}
+
 func (c *checker) value(t reflect.Type, path string, depth int) error {
 	if depth > MaxDepth {
 		return &Error{Path: path, Code: "too_deep", Detail: fmt.Sprintf("nested more than %d levels", MaxDepth)}
@@ -134,48 +160,18 @@ func (c *checker) value(t reflect.Type, path string, depth int) error {
 			return wrongType(path, "a JSON object")
 		}
 		fields := fieldsOf(t)
-		seen := map[string]bool{}
-		for c.d.More() {
-			k, err := c.key(path)
-			if err != nil {
-				return err
-			}
-			p := join(path, k)
-			if seen[k] {
-				return &Error{Path: p, Code: "duplicate_key", Detail: "the member appears twice"}
-			}
-			seen[k] = true
+		return c.members(path, depth, func(k, p string) (reflect.Type, error) {
 			ft, ok := fields[k]
 			if !ok {
-				return &Error{Path: p, Code: "unknown_field", Detail: unknownDetail(k, fields)}
+				return nil, &Error{Path: p, Code: "unknown_field", Detail: unknownDetail(k, fields)}
 			}
-			if err := c.value(ft, p, depth+1); err != nil {
-				return err
-			}
-		}
-		_, err := c.token(path)
-		return err
+			return ft, nil
+		})
 	case reflect.Map:
 		if tok != json.Delim('{') {
 			return wrongType(path, "a JSON object")
 		}
-		seen := map[string]bool{}
-		for c.d.More() {
-			k, err := c.key(path)
-			if err != nil {
-				return err
-			}
-			p := join(path, k)
-			if seen[k] {
-				return &Error{Path: p, Code: "duplicate_key", Detail: "the member appears twice"}
-			}
-			seen[k] = true
-			if err := c.value(t.Elem(), p, depth+1); err != nil {
-				return err
-			}
-		}
-		_, err := c.token(path)
-		return err
+		return c.members(path, depth, func(string, string) (reflect.Type, error) { return t.Elem(), nil })
 	case reflect.Slice, reflect.Array:
 		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
 			if _, ok := tok.(string); !ok {

@@ -19,7 +19,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 var ctx = context.Background()

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/crypto"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 // TestOpenSSLVerifiesBundle checks the bundle's cryptography with an independent

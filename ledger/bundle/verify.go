@@ -14,7 +14,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -283,23 +283,22 @@ func replay(b *Bundle, ents []*ledger.Entry, keys map[string]*crypto.PublicKey, 
 		if !inSel && !(isReg && be.Seq < p.LogSize) && be.Seq != b.ExportSeq {
 			return nil, finding(field, "unexplained_entry", "seq %d is neither selected, a registry act before the selection, nor the export", be.Seq)
 		}
-		ki, err := reg.Authorize(sub)
-		if err != nil {
-			return nil, finding(field+".entry", "unauthorised", "seq %d: %v", be.Seq, err)
-		}
-		if k := keys[be.KeyID]; k == nil || !k.Equal(ki.Key) {
-			return nil, finding(field+".key_id", "unknown_key", "seq %d: key %s is missing from the bundle's keys or differs from the registered key", be.Seq, be.KeyID)
-		}
-		signers[i] = ki.Key
 		if isReg {
 			regSeen++
 			if e.StreamVersion != regSeen {
 				return nil, finding(field+".entry", "missing_registry_act", "registry act %d follows %d: an act in between is missing", e.StreamVersion, regSeen-1)
 			}
-			if err := reg.Apply(be.Seq, sub); err != nil {
-				return nil, finding(field+".entry", "bad_registry_act", "seq %d: %v", be.Seq, err)
-			}
 		}
+		// The registry's part of the one rule for every position (ledger.Registry.Step):
+		// the key in force may sign this act, and a registry act applies.
+		next, key, ce := reg.Step(be.Seq, sub)
+		if ce != nil {
+			return nil, finding(field+".entry", ce.Reason, "seq %d: %s", be.Seq, ce.Detail)
+		}
+		if k := keys[be.KeyID]; k == nil || !k.Equal(key) {
+			return nil, finding(field+".key_id", "unknown_key", "seq %d: key %s is missing from the bundle's keys or differs from the registered key", be.Seq, be.KeyID)
+		}
+		signers[i], reg = key, next
 	}
 	regBefore := uint64(0)
 	for i := range ents {

@@ -90,6 +90,7 @@ type Follower struct {
 	fromBus, fromStore, fromCommit, ignored atomic.Uint64
 	position                                atomic.Uint64
 	wake                                    chan struct{}
+	delivered                               chan []*ledger.Entry
 }
 
 // New makes a follower for m.
@@ -109,7 +110,8 @@ func New(m Model, o Options) *Follower {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Follower{m: m, o: o, log: o.Logger.With("read_model", m.Name()), wake: make(chan struct{}, 1)}
+	return &Follower{m: m, o: o, log: o.Logger.With("read_model", m.Name()), wake: make(chan struct{}, 1),
+		delivered: make(chan []*ledger.Entry, 64)}
 }
 
 // Name is the model's name.
@@ -121,6 +123,19 @@ func (f *Follower) Wake() {
 	select {
 	case f.wake <- struct{}{}:
 	default:
+	}
+}
+
+// Deliver hands a running Run entries this process just committed, already parsed, so
+// that a live model never reads back what the ledger has in hand. It never blocks: when
+// Run is behind and its queue is full the batch is dropped and Run catches up from the
+// store instead. Models must treat delivered entries as read-only: every model of the
+// process gets the same ones.
+func (f *Follower) Deliver(es []*ledger.Entry) {
+	select {
+	case f.delivered <- es:
+	default:
+		f.Wake()
 	}
 }
 
@@ -302,8 +317,18 @@ func (f *Follower) onMessage(ctx context.Context, m *message.Message) (behind bo
 		f.log.Warn("follower: undecodable bus message ignored", "err", err)
 		return true, nil
 	}
+	return f.onEntries(ctx, es, &f.fromBus)
+}
+
+// onEntries applies entries that came from the bus or the commit hook when they
+// continue the position, and counts them in from; it reports whether the store must be
+// read (they are ahead, or do not extend the chain).
+func (f *Follower) onEntries(ctx context.Context, es []*ledger.Entry, from *atomic.Uint64) (behind bool, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if !f.synced {
+		return true, nil
+	}
 	first, last := es[0].Seq, es[len(es)-1].Seq
 	switch {
 	case last < f.pos:
@@ -315,14 +340,14 @@ func (f *Follower) onMessage(ctx context.Context, m *message.Message) (behind bo
 	es = es[f.pos-first:]
 	if !f.extends(es) {
 		f.ignored.Add(1)
-		f.log.Warn("follower: bus message does not extend the chain; reading the store", "seq", es[0].Seq)
+		f.log.Warn("follower: delivered entries do not extend the chain; reading the store", "seq", es[0].Seq)
 		return true, nil
 	}
 	if err := f.apply(ctx, es); err != nil {
 		f.synced = false
 		return false, err
 	}
-	f.fromBus.Add(uint64(len(es)))
+	from.Add(uint64(len(es)))
 	return false, nil
 }
 
@@ -413,6 +438,9 @@ func (f *Follower) Run(ctx context.Context) error {
 			}
 			m.Ack()
 			needCatchUp = behind
+		case es := <-f.delivered:
+			behind, err := f.onEntries(ctx, es, &f.fromCommit)
+			needCatchUp = behind || err != nil
 		case <-f.wake:
 			needCatchUp = true
 		case <-tick.C:

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/aba-prefecture/dataledger/internal/pgmigrate"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -96,7 +97,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := Migrate(ctx, s.pool, Component, sub); err != nil {
+	if err := pgmigrate.Migrate(ctx, s.pool, Component, sub); err != nil {
 		return fmt.Errorf("migrating the ledger schema: %w", err)
 	}
 	var fsync string

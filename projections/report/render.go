@@ -102,15 +102,8 @@ func renderJSON(w io.Writer, r *Report, l Lang) error {
 		for j, c := range s.Columns {
 			js.Columns[j] = jsonColumn{Key: c.Key, Label: c.Label.In(l)}
 		}
-		for j, row := range s.Rows {
-			m := make(map[string]string, len(row))
-			for k, c := range row {
-				m[s.Columns[k].Key] = c.Text.In(l)
-				if c.Code != "" {
-					m[s.Columns[k].Key+"_code"] = c.Code
-				}
-			}
-			js.Rows[j] = m
+		for j := range s.Rows {
+			js.Rows[j] = s.RowMap(j, l)
 		}
 		out.Sections[i] = js
 	}

@@ -221,6 +221,17 @@ func (g *gen) add(parent int, at time.Time, inst, person, typ string, p events.P
 	if parent >= 0 && !at.After(g.tl.Events[parent].At) {
 		at = g.tl.Events[parent].At.Add(time.Minute + time.Duration(g.r.Int64N(int64(time.Hour))))
 	}
+	if at.After(g.end) {
+		// Nothing happens after the span: an act that would follow its parent past the
+		// end follows it by seconds instead, so a chain of acts near the end never
+		// reaches the hour before Config.End (the ledger refuses a claimed time in its
+		// future).
+		base := g.end
+		if parent >= 0 && g.tl.Events[parent].At.After(base) {
+			base = g.tl.Events[parent].At
+		}
+		at = base.Add(time.Second + time.Duration(g.r.Int64N(int64(time.Second))))
+	}
 	g.tl.Events = append(g.tl.Events, Event{ID: g.uuid(at), Type: typ, Stream: stream, Institution: inst, Person: person, At: at, Payload: p, Parent: parent})
 	return len(g.tl.Events) - 1
 }

@@ -257,3 +257,19 @@ func TestIngest(t *testing.T) {
 		}
 	}
 }
+
+// No act of a timeline lies after its end, whatever hour of whatever day it ends at:
+// the ledger refuses a claimed time in its future, so a demo run in the late morning
+// must not chain routine uses past the present.
+func TestNothingAfterTheEnd(t *testing.T) {
+	base := time.Date(2026, 12, 7, 0, 0, 0, 0, zone)
+	for h := 0; h < 7*24; h += 5 {
+		end := base.Add(time.Duration(h) * time.Hour)
+		tl := Generate(Config{Events: 2000, Seed: uint64(h), End: end})
+		for _, e := range tl.Events {
+			if e.At.After(end) {
+				t.Fatalf("ending %v: %s at %v", end, e.Type, e.At)
+			}
+		}
+	}
+}

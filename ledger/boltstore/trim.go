@@ -1,17 +1,18 @@
-package main
+package boltstore
 
 import (
 	"log/slog"
 	"sync/atomic"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/ledger"
 	bolt "go.etcd.io/bbolt"
 )
 
-// trimmer keeps the store file's mapped pages out of ledgerd's resident set (see
+// Trimmer keeps the store file's mapped pages out of the process's resident set (see
 // trimMapped for why and why it is safe): every interval while serving, and every second
 // while starting, because opening reads the whole file.
-type trimmer struct {
+type Trimmer struct {
 	db       *bolt.DB
 	every    time.Duration
 	log      *slog.Logger
@@ -20,13 +21,17 @@ type trimmer struct {
 	done     chan struct{}
 }
 
-// startTrimmer starts trimming db; a nil db (a store that maps no file) or every <= 0
-// disables it. The result's methods are safe on a disabled trimmer.
-func startTrimmer(db *bolt.DB, every time.Duration, log *slog.Logger) *trimmer {
-	if db == nil {
+// StartTrimmer starts trimming st's file if st is a bbolt store; another store (one that
+// maps no file) or every <= 0 disables it. The result's methods are safe on a disabled
+// trimmer.
+func StartTrimmer(st ledger.Store, every time.Duration, log *slog.Logger) *Trimmer {
+	var db *bolt.DB
+	if bs, ok := st.(*Store); ok {
+		db = bs.db
+	} else {
 		every = 0
 	}
-	t := &trimmer{db: db, every: every, log: log, quit: make(chan struct{}), done: make(chan struct{})}
+	t := &Trimmer{db: db, every: every, log: log, quit: make(chan struct{}), done: make(chan struct{})}
 	if every <= 0 {
 		close(t.done)
 		return t
@@ -36,7 +41,7 @@ func startTrimmer(db *bolt.DB, every time.Duration, log *slog.Logger) *trimmer {
 	return t
 }
 
-func (t *trimmer) run() {
+func (t *Trimmer) run() {
 	defer close(t.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -57,8 +62,8 @@ func (t *trimmer) run() {
 	}
 }
 
-// started trims once now and slows to the normal interval.
-func (t *trimmer) started() {
+// Started trims once now and slows to the normal interval: opening is over.
+func (t *Trimmer) Started() {
 	if t.every <= 0 || !t.starting.Swap(false) {
 		return
 	}
@@ -67,10 +72,10 @@ func (t *trimmer) started() {
 	}
 }
 
-// now trims at once, for a caller that has just read a stretch of the file (the
-// compliance follower between chunks); nil-safe, a no-op when trimming is off. It must
-// not be called inside a read transaction.
-func (t *trimmer) now() {
+// Now trims at once, for a caller that has just read a stretch of the file (a read
+// model's follower between catch-up chunks); nil-safe, a no-op when trimming is off. It
+// must not be called inside a read transaction.
+func (t *Trimmer) Now() {
 	if t == nil || t.every <= 0 {
 		return
 	}
@@ -79,8 +84,8 @@ func (t *trimmer) now() {
 	}
 }
 
-// stop ends trimming; it must be called before the store closes.
-func (t *trimmer) stop() {
+// Stop ends trimming; it must be called before the store closes.
+func (t *Trimmer) Stop() {
 	select {
 	case <-t.quit:
 	default:

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aba-prefecture/dataledger/crypto"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 )
 
 // The message a witness signs for a checkpoint body at a time: tlog-cosignature/v1.

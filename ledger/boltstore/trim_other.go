@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package boltstore
 
 import bolt "go.etcd.io/bbolt"
 

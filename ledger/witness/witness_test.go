@@ -16,7 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/aba-prefecture/dataledger/witness"
+	"github.com/aba-prefecture/dataledger/ledger/witness"
 	"golang.org/x/mod/sumdb/note"
 )
 

@@ -723,12 +723,22 @@ func diffEvents(t *testing.T, newTab func(*testing.T) *tab, env *ledgerEnv, w *w
 		}
 	}
 	muts = append(muts, checkpointMutations(base.Event.Checkpoint)...)
+	// Go's verdicts are reached while the browser works.
+	goErrs := make(chan []error, 1)
+	go func() {
+		out := make([]error, len(muts))
+		for i, mu := range muts {
+			out[i] = goVerifyEvent(applyEvent(base, mu))
+		}
+		goErrs <- out
+	}()
 	var results []string
 	tb = newTab(t)
 	runJS(t, tb, jsEvent+`return fx.muts.map(mu => run(apply(fx.base, mu)));`, map[string]any{"base": base, "muts": muts}, &results)
+	errs := <-goErrs
 	failures := 0
 	for i, mu := range muts {
-		goErr := goVerifyEvent(applyEvent(base, mu))
+		goErr := errs[i]
 		if goErr == nil && mu.Kind != "checkpoint" {
 			t.Errorf("Go takes the changed act (%+v)", mu)
 		}
@@ -977,22 +987,22 @@ func diffBundles(t *testing.T, newTab func(*testing.T) *tab, w *world) {
 		}
 		var muts []mutation
 		for i, e := range base.Entries {
-			// Every entry, proof and signature of the vector; of the fresh bundle one
-			// entry, two proofs and three signatures (the checks are the same for all, and
-			// each change costs a pass over every entry before it).
+			// Every entry, proof and signature of the vector; of the fresh bundle those of
+			// one entry (the checks are the same for all, and each change costs a pass
+			// over every entry before it).
 			if src.name == "vector" || i == len(base.Entries)/2 {
 				for pos := range e.Entry {
 					muts = append(muts, mutation{Kind: "entry", I: i, Pos: pos})
 				}
 			}
-			if src.name == "vector" || i == len(base.Entries)/2 || i == len(base.Entries)-1 {
+			if src.name == "vector" || i == len(base.Entries)/2 {
 				for j := range e.InclusionProof {
 					for pos := 0; pos < 32; pos++ {
 						muts = append(muts, mutation{Kind: "proof", I: i, J: j, Pos: pos})
 					}
 				}
 			}
-			if src.name == "vector" || i == 0 || i == len(base.Entries)/2 || i == len(base.Entries)-1 {
+			if src.name == "vector" || i == len(base.Entries)/2 {
 				for pos := range e.Signature {
 					muts = append(muts, mutation{Kind: "sig", I: i, Pos: pos})
 				}

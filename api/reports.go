@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,7 +25,18 @@ type Reports struct {
 	Calendar *calendar.Calendar
 	// Now is the clock for the default as-of day (default time.Now).
 	Now func() time.Time
+	// Read, if set, answers a report from the kind's read model (ledgerd:
+	// projections/readmodel.Set) once it has folded the size entries the ledger held
+	// when the request came; without it every request folds the log (report.Build).
+	// An error wrapping ErrReadModelBehind is answered 503: try again shortly.
+	Read func(ctx context.Context, kind string, size uint64, o report.Options) (*report.Report, error)
+	// Wait bounds how long a request waits for a read model to catch up (default 20 s).
+	Wait time.Duration
 }
+
+// ErrReadModelBehind says a read model has not yet folded the log up to where the
+// request saw it (a rebuild at start-up); Reports.Read wraps it.
+var ErrReadModelBehind = errors.New("read model behind the log")
 
 var reportTypes = map[report.Format]string{
 	report.FormatJSON:  "application/json; charset=utf-8",
@@ -113,7 +126,13 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, problem(ledger.ErrInvalid, "report_unavailable", "", err.Error(), "无法按所给参数生成该报告："+err.Error()))
 		return
 	}
-	rep, err := report.Build(r.Context(), s.l.Store(), k, o)
+	rep, err := rp.build(r.Context(), s.l, k, o)
+	if errors.Is(err, ErrReadModelBehind) {
+		s.refuse(w, r, problem(ErrUnavailable, "read_model_behind", "",
+			"the report's read model is still catching up with the log (a rebuild after an upgrade or restore); try again in a minute: "+err.Error(),
+			"该报告的读模型仍在追赶账本（升级或恢复后的重建），请稍后重试"))
+		return
+	}
 	if err != nil {
 		s.refuse(w, r, fmt.Errorf("building the %s report: %w", k.Name, err))
 		return
@@ -136,4 +155,19 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// build answers the report from the read model when there is one, else by folding the
+// log.
+func (rp *Reports) build(ctx context.Context, l *ledger.Ledger, k report.Kind, o report.Options) (*report.Report, error) {
+	if rp.Read == nil {
+		return report.Build(ctx, l.Store(), k, o)
+	}
+	wait := rp.Wait
+	if wait <= 0 {
+		wait = 20 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return rp.Read(ctx, k.Name, l.Size(), o)
 }

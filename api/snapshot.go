@@ -36,13 +36,11 @@ import (
 // log registers, not read from the data directory. docs/operations.md, "Investigating a
 // running ledger", is the operator's side.
 
-// SnapshotFormat names the snapshot stream's layout; it changes when the layout does.
-const SnapshotFormat = "dataledger-snapshot/v1"
-
-// Names of the snapshot stream's members.
+// The snapshot stream's layout and member names, as the client reads them.
 const (
-	SnapshotStoreFile    = "ledger.db"
-	SnapshotManifestFile = "snapshot.json"
+	SnapshotFormat       = client.SnapshotFormat
+	SnapshotStoreFile    = client.SnapshotStoreFile
+	SnapshotManifestFile = client.SnapshotManifestFile
 )
 
 // Snapshotter is the store capability GET /v1/snapshot needs: a consistent copy of the

@@ -58,6 +58,15 @@ type ErrorDetail struct {
 	Problems []ErrorDetail `json:"problems,omitempty"`
 }
 
+// SnapshotFormat names the snapshot stream's layout; it changes when the layout does.
+const SnapshotFormat = "dataledger-snapshot/v1"
+
+// Names of the snapshot stream's members.
+const (
+	SnapshotStoreFile    = "ledger.db"
+	SnapshotManifestFile = "snapshot.json"
+)
+
 // SnapshotManifest is the last member of GET /v1/snapshot's tar stream.
 type SnapshotManifest struct {
 	Format      string      `json:"format"`

@@ -103,59 +103,21 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 					return usage("export: --seq %s: %v (格式 A-B)", seqs, err)
 				}
 			}
-			if _, err := os.Stat(out); err == nil {
-				return usage("export: %s already exists; refusing to overwrite (文件已存在)", out)
-			}
-			if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
-				return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
+			if err := checkOut(out); err != nil {
+				return err
 			}
 			if sr.SearchFilters() != nil && server == "" {
 				return usage("export: the search filters (--institution, --person, --resource, --type, --from-day, --to-day) need --server: the running ledger's index finds the acts (检索条件需配合 --server 使用)")
 			}
+			var b *bundle.Bundle
+			var err error
 			if server != "" {
 				sr.Selection, sr.Reason = req.Selection, reason
-				b, person, err := exportFromServer(cmd.Context(), server, token, sr)
-				if err != nil {
+				if b, by, err = exportFromServer(cmd.Context(), server, token, sr); err != nil {
 					return usage("export: %v", err)
 				}
-				if err := writeBundleFile(out, b); err != nil {
-					return usage("export: %v", err)
-				}
-				printExported(cmd.OutOrStdout(), b, out, person)
-				return nil
-			}
-			if isSnapshot(dir) {
-				return usage("export: %s is a snapshot: an export is recorded in the ledger under the ledger key (第三十七条), which a snapshot never holds; "+
-					"use prove --data on it, or export from the running ledger with --server URL (快照不能导出证据包：导出须以账本密钥记录在账本中；请用 --server 从运行中的账本导出)", dir)
-			}
-			ctx := cmd.Context()
-			lk, err := datadir.LedgerKey(dir)
-			if err != nil {
-				return usage("export: %v", err)
-			}
-			st, err := openLedgerStore(ctx, dir, store)
-			if err != nil {
-				return usage("export: %v (is ledgerd running on it? 账本是否正在运行？)", err)
-			}
-			defer st.Close()
-			pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
-			if err != nil {
-				return usage("export: %v", err)
-			}
-			l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, CheckpointEvery: -1})
-			var ce *ledger.ChainError
-			if errors.As(err, &ce) {
-				return tampered(fmt.Errorf("export: the ledger refuses to open: %w", ce))
-			}
-			if err != nil {
-				return usage("export: %v", err)
-			}
-			b, err := bundle.Export(ctx, l, lk, req)
-			if cerr := l.Close(); err == nil && cerr != nil {
-				err = cerr
-			}
-			if err != nil {
-				return usage("export: %v", err)
+			} else if b, err = exportLocal(cmd.Context(), dir, store, req); err != nil {
+				return err
 			}
 			if err := writeBundleFile(out, b); err != nil {
 				return usage("export: %v", err)
@@ -181,6 +143,55 @@ the published checkpoints. Exit 2: usage or I/O error; nothing is recorded.`,
 	f.StringVar(&server, "server", "", "export from this running ledgerd (POST /v1/bundles) instead of --data, e.g. http://127.0.0.1:8080")
 	f.StringVar(&token, "token", "", "with --server: bearer token of an authority or security_officer (default $LEDGER_TOKEN)")
 	return c
+}
+
+// checkOut refuses an output file that exists or whose directory does not.
+func checkOut(out string) error {
+	if _, err := os.Stat(out); err == nil {
+		return usage("export: %s already exists; refusing to overwrite (文件已存在)", out)
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return usage("export: directory %s does not exist (目录不存在)", filepath.Dir(out))
+	}
+	return nil
+}
+
+// exportLocal opens the ledger in dir (not running), records the export under the
+// ledger key and builds the bundle.
+func exportLocal(ctx context.Context, dir, store string, req bundle.Request) (*bundle.Bundle, error) {
+	if isSnapshot(dir) {
+		return nil, usage("export: %s is a snapshot: an export is recorded in the ledger under the ledger key (第三十七条), which a snapshot never holds; "+
+			"use prove --data on it, or export from the running ledger with --server URL (快照不能导出证据包：导出须以账本密钥记录在账本中；请用 --server 从运行中的账本导出)", dir)
+	}
+	lk, err := datadir.LedgerKey(dir)
+	if err != nil {
+		return nil, usage("export: %v", err)
+	}
+	st, err := openLedgerStore(ctx, dir, store)
+	if err != nil {
+		return nil, usage("export: %v (is ledgerd running on it? 账本是否正在运行？)", err)
+	}
+	defer st.Close()
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
+	if err != nil {
+		return nil, usage("export: %v", err)
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{Signer: lk, Publisher: pub, CheckpointEvery: -1})
+	var ce *ledger.ChainError
+	if errors.As(err, &ce) {
+		return nil, tampered(fmt.Errorf("export: the ledger refuses to open: %w", ce))
+	}
+	if err != nil {
+		return nil, usage("export: %v", err)
+	}
+	b, err := bundle.Export(ctx, l, lk, req)
+	if cerr := l.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, usage("export: %v", err)
+	}
+	return b, nil
 }
 
 func printExported(w io.Writer, b *bundle.Bundle, out, by string) {

@@ -20,8 +20,8 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
-	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/ledger/follow"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/projections/search"
 )
 

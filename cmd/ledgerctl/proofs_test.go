@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
@@ -178,7 +179,7 @@ func TestProveAndConsistency(t *testing.T) {
 		}
 	}
 	code, stdout, _ := ledgerctl(t, "prove", "--data", fx.dir, "--seq", "4", "--json")
-	var p api.InclusionProof
+	var p client.InclusionProof
 	if code != 0 || json.Unmarshal([]byte(stdout), &p) != nil || p.Seq != 4 || p.Checkpoint == "" {
 		t.Fatalf("prove --json: %d %s", code, stdout)
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -170,49 +169,15 @@ Exit 2: usage or I/O error.`,
 			if !cmd.Flags().Changed("seq") {
 				return usage("prove: --seq N is required (需要 --seq 参数)")
 			}
-			ctx := cmd.Context()
-			var p api.InclusionProof
-			var origin string
-			var key *crypto.PublicKey
-			if src.server != "" {
-				var err error
-				if origin, key, _, err = src.serverKey(ctx); err != nil {
-					return err
-				}
-				var at *uint64
-				if cmd.Flags().Changed("size") {
-					at = &size
-				}
-				got, err := src.client().InclusionProof(ctx, seq, at)
-				if err != nil {
-					return usage("prove: %s: %v", src.server, err)
-				}
-				p = *got
-			} else {
-				ll, done, err := src.openLocal(ctx, "prove")
-				if err != nil {
-					return err
-				}
-				defer done()
-				origin, key = ll.origin, ll.key
-				p.Seq, p.Size = seq, ll.size(size, cmd.Flags().Changed("size"))
-				if p.InclusionProof, err = ledger.InclusionProof(ctx, ll.st, seq, p.Size); err != nil {
-					return usage("prove: %v", err)
-				}
-				if p.Root, err = ledger.RootAt(ctx, ll.st, p.Size); err != nil {
-					return usage("prove: %v", err)
-				}
-				if err := ll.st.Entries(ctx, seq, seq+1, func(r ledger.RawEntry) error {
-					p.Entry, p.Hash = bytes.Clone(r.Bytes), r.Hash
-					return nil
-				}); err != nil {
-					return usage("prove: reading entry %d: %v", seq, err)
-				}
-				p.Checkpoint = ll.checkpointFor(p.Size)
+			var at *uint64
+			if cmd.Flags().Changed("size") {
+				at = &size
 			}
-			if p.InclusionProof == nil {
-				p.InclusionProof = []ledger.Hash{}
+			p, origin, key, done, err := src.inclusion(cmd.Context(), seq, at)
+			if err != nil {
+				return err
 			}
+			defer done()
 			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
 				fmt.Fprintf(w, "entry 记录:      seq %d, hash %s\n", p.Seq, p.Hash)
 				fmt.Fprintf(w, "tree 树:         size %d, root %s\n", p.Size, p.Root)
@@ -223,23 +188,9 @@ Exit 2: usage or I/O error.`,
 			}); err != nil {
 				return usage("prove: %v", err)
 			}
-			root := p.Root
-			signed := false
-			if p.Checkpoint != "" {
-				c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
-				if err != nil {
-					return tampered(fmt.Errorf("prove: the checkpoint does not verify: %w", err))
-				}
-				if c.Size != p.Size || c.Root != p.Root {
-					return tampered(fmt.Errorf("prove: the signed checkpoint (size %d) disagrees with the tree given (size %d)", c.Size, p.Size))
-				}
-				root, signed = c.Root, true
-			}
-			if ledger.SumEntry(p.Entry) != p.Hash {
-				return tampered(fmt.Errorf("prove: entry %d does not hash to its recorded hash", p.Seq))
-			}
-			if err := ledger.VerifyInclusion(p.Entry, p.Seq, p.Size, p.InclusionProof, root); err != nil {
-				return tampered(fmt.Errorf("prove: seq %d: the inclusion proof does not verify: %w", p.Seq, err))
+			signed, err := checkInclusion(p, origin, key)
+			if err != nil {
+				return err
 			}
 			if !asJSON {
 				what := "the root of the stored tree 存储树的根"
@@ -256,6 +207,81 @@ Exit 2: usage or I/O error.`,
 	c.Flags().Uint64Var(&size, "size", 0, "tree size (default: the newest checkpoint's)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the proof as JSON (the GET /v1/proofs/inclusion shape)")
 	return c
+}
+
+// inclusion fetches the proof of seq in the tree of *at entries (nil: the newest
+// checkpoint's) from the server or the local store, with the origin and ledger key to
+// check it by; done releases the local store.
+func (src *proofSource) inclusion(ctx context.Context, seq uint64, at *uint64) (p *client.InclusionProof, origin string, key *crypto.PublicKey, done func(), err error) {
+	done = func() {}
+	if src.server != "" {
+		if origin, key, _, err = src.serverKey(ctx); err != nil {
+			return nil, "", nil, done, err
+		}
+		if p, err = src.client().InclusionProof(ctx, seq, at); err != nil {
+			return nil, "", nil, done, usage("prove: %s: %v", src.server, err)
+		}
+	} else {
+		var ll *localLedger
+		if ll, done, err = src.openLocal(ctx, "prove"); err != nil {
+			return nil, "", nil, func() {}, err
+		}
+		origin, key = ll.origin, ll.key
+		if p, err = ll.inclusion(ctx, seq, at); err != nil {
+			return nil, "", nil, done, err
+		}
+	}
+	if p.InclusionProof == nil {
+		p.InclusionProof = []ledger.Hash{}
+	}
+	return p, origin, key, done, nil
+}
+
+// inclusion builds the proof of seq from the local store.
+func (ll *localLedger) inclusion(ctx context.Context, seq uint64, at *uint64) (*client.InclusionProof, error) {
+	var size uint64
+	if at != nil {
+		size = *at
+	}
+	p := &client.InclusionProof{Seq: seq, Size: ll.size(size, at != nil)}
+	var err error
+	if p.InclusionProof, err = ledger.InclusionProof(ctx, ll.st, seq, p.Size); err != nil {
+		return nil, usage("prove: %v", err)
+	}
+	if p.Root, err = ledger.RootAt(ctx, ll.st, p.Size); err != nil {
+		return nil, usage("prove: %v", err)
+	}
+	if err := ll.st.Entries(ctx, seq, seq+1, func(r ledger.RawEntry) error {
+		p.Entry, p.Hash = bytes.Clone(r.Bytes), r.Hash
+		return nil
+	}); err != nil {
+		return nil, usage("prove: reading entry %d: %v", seq, err)
+	}
+	p.Checkpoint = ll.checkpointFor(p.Size)
+	return p, nil
+}
+
+// checkInclusion checks p: the entry's hash, the signed checkpoint if p carries one
+// (signed reports it did), and the path to the root.
+func checkInclusion(p *client.InclusionProof, origin string, key *crypto.PublicKey) (signed bool, err error) {
+	root := p.Root
+	if p.Checkpoint != "" {
+		c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
+		if err != nil {
+			return false, tampered(fmt.Errorf("prove: the checkpoint does not verify: %w", err))
+		}
+		if c.Size != p.Size || c.Root != p.Root {
+			return false, tampered(fmt.Errorf("prove: the signed checkpoint (size %d) disagrees with the tree given (size %d)", c.Size, p.Size))
+		}
+		root, signed = c.Root, true
+	}
+	if ledger.SumEntry(p.Entry) != p.Hash {
+		return false, tampered(fmt.Errorf("prove: entry %d does not hash to its recorded hash", p.Seq))
+	}
+	if err := ledger.VerifyInclusion(p.Entry, p.Seq, p.Size, p.InclusionProof, root); err != nil {
+		return false, tampered(fmt.Errorf("prove: seq %d: the inclusion proof does not verify: %w", p.Seq, err))
+	}
+	return signed, nil
 }
 
 func newConsistencyCmd() *cobra.Command {
@@ -280,59 +306,15 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 			if !cmd.Flags().Changed("from") {
 				return usage("consistency: --from A is required (需要 --from 参数)")
 			}
-			ctx := cmd.Context()
-			var p api.ConsistencyProof
-			var origin string
-			var key *crypto.PublicKey
-			published := map[uint64]ledger.Hash{}
-			if src.server != "" {
-				var err error
-				if origin, key, _, err = src.serverKey(ctx); err != nil {
-					return err
-				}
-				var upto *uint64
-				if cmd.Flags().Changed("to") {
-					upto = &to
-				}
-				got, err := src.client().ConsistencyProof(ctx, from, upto)
-				if err != nil {
-					return usage("consistency: %s: %v", src.server, err)
-				}
-				p = *got
-			} else {
-				ll, done, err := src.openLocal(ctx, "consistency")
-				if err != nil {
-					return err
-				}
-				defer done()
-				origin, key = ll.origin, ll.key
-				p.From, p.To = from, ll.size(to, cmd.Flags().Changed("to"))
-				if p.From > p.To {
-					return usage("consistency: --from %d is larger than --to %d", p.From, p.To)
-				}
-				if p.Proof, err = ledger.ConsistencyProof(ctx, ll.st, p.From, p.To); err != nil {
-					return usage("consistency: %v", err)
-				}
-				if p.FromRoot, err = ledger.RootAt(ctx, ll.st, p.From); err == nil {
-					p.ToRoot, err = ledger.RootAt(ctx, ll.st, p.To)
-				}
-				if err != nil {
-					return usage("consistency: %v", err)
-				}
-				p.Checkpoint = ll.checkpointFor(p.To)
-				if pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: src.dir}.Checkpoints()); err == nil {
-					for _, size := range []uint64{p.From, p.To} {
-						if c, err := pub.Get(size); err == nil {
-							if oc, _, err := ledger.OpenCheckpoint(c.Note, origin, key); err == nil {
-								published[size] = oc.Root
-							}
-						}
-					}
-				}
+			var upto *uint64
+			if cmd.Flags().Changed("to") {
+				upto = &to
 			}
-			if p.Proof == nil {
-				p.Proof = []ledger.Hash{}
+			p, origin, key, published, done, err := src.consistency(cmd.Context(), from, upto)
+			if err != nil {
+				return err
 			}
+			defer done()
 			if err := writeOut(cmd, asJSON, p, func(w io.Writer) {
 				fmt.Fprintf(w, "from 自:   size %d, root %s\n", p.From, p.FromRoot)
 				fmt.Fprintf(w, "to 至:     size %d, root %s\n", p.To, p.ToRoot)
@@ -343,20 +325,8 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 			}); err != nil {
 				return usage("consistency: %v", err)
 			}
-			if p.Checkpoint != "" {
-				c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
-				if err != nil {
-					return tampered(fmt.Errorf("consistency: the checkpoint does not verify: %w", err))
-				}
-				published[c.Size] = c.Root
-			}
-			for size, root := range published {
-				if (size == p.From && root != p.FromRoot) || (size == p.To && root != p.ToRoot) {
-					return tampered(fmt.Errorf("consistency: the tree of %d entries does not have the root its signed checkpoint names: history was rewritten", size))
-				}
-			}
-			if err := ledger.VerifyConsistency(p.From, p.To, p.Proof, p.FromRoot, p.ToRoot); err != nil {
-				return tampered(fmt.Errorf("consistency: %d→%d does not verify: %w", p.From, p.To, err))
+			if err := checkConsistency(p, origin, key, published); err != nil {
+				return err
 			}
 			if !asJSON {
 				fmt.Fprintf(cmd.OutOrStdout(), "consistent 一致: the tree of %d entries is a prefix of the tree of %d\n", p.From, p.To)
@@ -369,4 +339,96 @@ Exit 0: consistent. Exit 1: not (history was rewritten). Exit 2: usage or I/O er
 	c.Flags().Uint64Var(&to, "to", 0, "the newer tree size (default: the newest checkpoint's)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the proof as JSON (the GET /v1/proofs/consistency shape)")
 	return c
+}
+
+// consistency fetches the proof from the tree of from entries to the tree of *upto (nil:
+// the newest checkpoint's), from the server or the local store, with the origin and key
+// to check it by and, locally, the roots of published checkpoints of either size.
+func (src *proofSource) consistency(ctx context.Context, from uint64, upto *uint64) (p *client.ConsistencyProof, origin string, key *crypto.PublicKey, published map[uint64]ledger.Hash, done func(), err error) {
+	done, published = func() {}, map[uint64]ledger.Hash{}
+	if src.server != "" {
+		if origin, key, _, err = src.serverKey(ctx); err != nil {
+			return nil, "", nil, nil, done, err
+		}
+		if p, err = src.client().ConsistencyProof(ctx, from, upto); err != nil {
+			return nil, "", nil, nil, done, usage("consistency: %s: %v", src.server, err)
+		}
+	} else {
+		var ll *localLedger
+		if ll, done, err = src.openLocal(ctx, "consistency"); err != nil {
+			return nil, "", nil, nil, func() {}, err
+		}
+		origin, key = ll.origin, ll.key
+		if p, err = ll.consistency(ctx, from, upto); err != nil {
+			return nil, "", nil, nil, done, err
+		}
+		published = publishedRoots(src.dir, origin, key, p.From, p.To)
+	}
+	if p.Proof == nil {
+		p.Proof = []ledger.Hash{}
+	}
+	return p, origin, key, published, done, nil
+}
+
+// consistency builds the proof from the local store.
+func (ll *localLedger) consistency(ctx context.Context, from uint64, upto *uint64) (*client.ConsistencyProof, error) {
+	var to uint64
+	if upto != nil {
+		to = *upto
+	}
+	p := &client.ConsistencyProof{From: from, To: ll.size(to, upto != nil)}
+	if p.From > p.To {
+		return nil, usage("consistency: --from %d is larger than --to %d", p.From, p.To)
+	}
+	var err error
+	if p.Proof, err = ledger.ConsistencyProof(ctx, ll.st, p.From, p.To); err != nil {
+		return nil, usage("consistency: %v", err)
+	}
+	if p.FromRoot, err = ledger.RootAt(ctx, ll.st, p.From); err == nil {
+		p.ToRoot, err = ledger.RootAt(ctx, ll.st, p.To)
+	}
+	if err != nil {
+		return nil, usage("consistency: %v", err)
+	}
+	p.Checkpoint = ll.checkpointFor(p.To)
+	return p, nil
+}
+
+// publishedRoots reads the roots of the checkpoints published in DIR/checkpoints for
+// the given sizes, each opened under the ledger key.
+func publishedRoots(dir, origin string, key *crypto.PublicKey, sizes ...uint64) map[uint64]ledger.Hash {
+	out := map[uint64]ledger.Hash{}
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
+	if err != nil {
+		return out
+	}
+	for _, size := range sizes {
+		if c, err := pub.Get(size); err == nil {
+			if oc, _, err := ledger.OpenCheckpoint(c.Note, origin, key); err == nil {
+				out[size] = oc.Root
+			}
+		}
+	}
+	return out
+}
+
+// checkConsistency checks p: the signed checkpoint it carries and the published ones
+// name the roots it gives, and the proof links them.
+func checkConsistency(p *client.ConsistencyProof, origin string, key *crypto.PublicKey, published map[uint64]ledger.Hash) error {
+	if p.Checkpoint != "" {
+		c, _, err := ledger.OpenCheckpoint([]byte(p.Checkpoint), origin, key)
+		if err != nil {
+			return tampered(fmt.Errorf("consistency: the checkpoint does not verify: %w", err))
+		}
+		published[c.Size] = c.Root
+	}
+	for size, root := range published {
+		if (size == p.From && root != p.FromRoot) || (size == p.To && root != p.ToRoot) {
+			return tampered(fmt.Errorf("consistency: the tree of %d entries does not have the root its signed checkpoint names: history was rewritten", size))
+		}
+	}
+	if err := ledger.VerifyConsistency(p.From, p.To, p.Proof, p.FromRoot, p.ToRoot); err != nil {
+		return tampered(fmt.Errorf("consistency: %d→%d does not verify: %w", p.From, p.To, err))
+	}
+	return nil
 }

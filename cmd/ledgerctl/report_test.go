@@ -4,8 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
-	"github.com/aba-prefecture/dataledger/projections/assessment"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	"github.com/aba-prefecture/dataledger/projections/assessment"
 
 	"github.com/rivo/uniseg"
 	"github.com/xuri/excelize/v2"

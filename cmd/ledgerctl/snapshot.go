@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/internal/atomicfile"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -114,13 +114,13 @@ func checkSnapshotTarget(out string) error {
 // isSnapshot reports whether dir was written by ledgerctl snapshot: a copy, not a ledger
 // that may record anything.
 func isSnapshot(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, api.SnapshotManifestFile))
+	_, err := os.Stat(filepath.Join(dir, client.SnapshotManifestFile))
 	return err == nil
 }
 
 // fetchSnapshot streams GET /v1/snapshot into a temporary directory beside out and renames
 // it into place once the manifest has arrived and matches what was written.
-func fetchSnapshot(ctx context.Context, server, token, out string) (*api.SnapshotManifest, error) {
+func fetchSnapshot(ctx context.Context, server, token, out string) (*client.SnapshotManifest, error) {
 	body, err := ledgerd(server, token).Snapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", server, err)
@@ -174,9 +174,9 @@ const (
 // unpackSnapshot writes the members of a snapshot stream into dir and returns its
 // manifest, refusing unknown names, key files that are not public keys, a store whose
 // length disagrees with the manifest, and a stream without a manifest (cut short).
-func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
+func unpackSnapshot(r io.Reader, dir string) (*client.SnapshotManifest, error) {
 	tr := tar.NewReader(r)
-	var m *api.SnapshotManifest
+	var m *client.SnapshotManifest
 	var storeBytes int64 = -1
 	members := 0
 	for {
@@ -188,7 +188,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 			return nil, fmt.Errorf("reading the snapshot stream, cut short? (传输中断): %w", err)
 		}
 		if m != nil {
-			return nil, fmt.Errorf("member %q after %s", h.Name, api.SnapshotManifestFile)
+			return nil, fmt.Errorf("member %q after %s", h.Name, client.SnapshotManifestFile)
 		}
 		members++
 		if h.Typeflag != tar.TypeReg {
@@ -202,7 +202,7 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 			}
 		}
 		switch {
-		case h.Name == api.SnapshotStoreFile:
+		case h.Name == client.SnapshotStoreFile:
 			if storeBytes >= 0 {
 				return nil, fmt.Errorf("two %s members", h.Name)
 			}
@@ -211,17 +211,17 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 			} else if err != nil {
 				return nil, err
 			}
-		case h.Name == api.SnapshotManifestFile:
+		case h.Name == client.SnapshotManifestFile:
 			b, err := readMember(tr, h.Name, maxManifestBase+int64(members)*maxManifestPerMember)
 			if err != nil {
 				return nil, err
 			}
-			m = &api.SnapshotManifest{}
+			m = &client.SnapshotManifest{}
 			if err := json.Unmarshal(b, m); err != nil {
 				return nil, fmt.Errorf("%s: %w", h.Name, err)
 			}
-			if m.Format != api.SnapshotFormat {
-				return nil, fmt.Errorf("snapshot format %q, this ledgerctl reads %s", m.Format, api.SnapshotFormat)
+			if m.Format != client.SnapshotFormat {
+				return nil, fmt.Errorf("snapshot format %q, this ledgerctl reads %s", m.Format, client.SnapshotFormat)
 			}
 			if err := writeFile(filepath.Join(dir, h.Name), b, 0o644); err != nil {
 				return nil, err
@@ -255,11 +255,11 @@ func unpackSnapshot(r io.Reader, dir string) (*api.SnapshotManifest, error) {
 	}
 	switch {
 	case m == nil:
-		return nil, fmt.Errorf("the stream ended without %s: it was cut short (快照不完整)", api.SnapshotManifestFile)
+		return nil, fmt.Errorf("the stream ended without %s: it was cut short (快照不完整)", client.SnapshotManifestFile)
 	case storeBytes < 0:
-		return nil, fmt.Errorf("the stream holds no %s", api.SnapshotStoreFile)
+		return nil, fmt.Errorf("the stream holds no %s", client.SnapshotStoreFile)
 	case storeBytes != m.StoreBytes:
-		return nil, fmt.Errorf("%s is %d bytes, the manifest says %d", api.SnapshotStoreFile, storeBytes, m.StoreBytes)
+		return nil, fmt.Errorf("%s is %d bytes, the manifest says %d", client.SnapshotStoreFile, storeBytes, m.StoreBytes)
 	}
 	return m, nil
 }

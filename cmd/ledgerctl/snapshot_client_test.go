@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 )
 
@@ -39,10 +39,10 @@ func bombTar(t *testing.T) []byte {
 			t.Fatal(err)
 		}
 	}
-	add(api.SnapshotStoreFile, make([]byte, bombStore))
+	add(client.SnapshotStoreFile, make([]byte, bombStore))
 	add("keys/ledger.pub", crypto.MarshalPublicKeyPEM(k.Public()))
-	m, _ := json.Marshal(api.SnapshotManifest{Format: api.SnapshotFormat, StoreBytes: bombStore, Keys: []string{"keys/ledger.pub"}})
-	add(api.SnapshotManifestFile, m)
+	m, _ := json.Marshal(client.SnapshotManifest{Format: client.SnapshotFormat, StoreBytes: bombStore, Keys: []string{"keys/ledger.pub"}})
+	add(client.SnapshotManifestFile, m)
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestSnapshotRefusesEncodedBody(t *testing.T) {
 			}
 			mu.Unlock()
 			if tc.ok {
-				fi, err := os.Stat(filepath.Join(out, api.SnapshotStoreFile))
+				fi, err := os.Stat(filepath.Join(out, client.SnapshotStoreFile))
 				if code != exitOK || err != nil || fi.Size() != bombStore {
 					t.Fatalf("exit %d (%v): %s", code, err, errOut)
 				}
@@ -164,8 +164,8 @@ func TestSnapshotWritesPublicKeysOnly(t *testing.T) {
 	}
 	store := "store bytes"
 	stream := func(key string) []byte {
-		man, _ := json.Marshal(api.SnapshotManifest{Format: api.SnapshotFormat, StoreBytes: int64(len(store)), Keys: []string{"keys/root.pub"}})
-		return snapshotTar(t, [2]string{api.SnapshotStoreFile, store}, [2]string{"keys/root.pub", key}, [2]string{api.SnapshotManifestFile, string(man)})
+		man, _ := json.Marshal(client.SnapshotManifest{Format: client.SnapshotFormat, StoreBytes: int64(len(store)), Keys: []string{"keys/root.pub"}})
+		return snapshotTar(t, [2]string{client.SnapshotStoreFile, store}, [2]string{"keys/root.pub", key}, [2]string{client.SnapshotManifestFile, string(man)})
 	}
 	for _, tc := range []struct {
 		name, key string
@@ -212,7 +212,7 @@ func TestSnapshotWritesPublicKeysOnly(t *testing.T) {
 // ledger's many checkpoints still unpack, and a manifest padded beyond that does not.
 func TestUnpackSnapshotMemberLimits(t *testing.T) {
 	store := "store bytes"
-	many := [][2]string{{api.SnapshotStoreFile, store}}
+	many := [][2]string{{client.SnapshotStoreFile, store}}
 	var names []string
 	for i := range 300 {
 		n := fmt.Sprintf("checkpoints/%d.ckpt", 1000000+i)
@@ -222,13 +222,13 @@ func TestUnpackSnapshotMemberLimits(t *testing.T) {
 	// As long as a manifest that lists a few thousand checkpoints: beyond the base bound,
 	// within the bound its 300 members add.
 	long := strings.Repeat("x", maxManifestBase)
-	man, _ := json.Marshal(api.SnapshotManifest{Format: api.SnapshotFormat, StoreBytes: int64(len(store)), Checkpoints: names, Origin: long})
-	if _, err := unpackSnapshot(bytes.NewReader(snapshotTar(t, append(many, [2]string{api.SnapshotManifestFile, string(man)})...)), t.TempDir()); err != nil {
+	man, _ := json.Marshal(client.SnapshotManifest{Format: client.SnapshotFormat, StoreBytes: int64(len(store)), Checkpoints: names, Origin: long})
+	if _, err := unpackSnapshot(bytes.NewReader(snapshotTar(t, append(many, [2]string{client.SnapshotManifestFile, string(man)})...)), t.TempDir()); err != nil {
 		t.Fatalf("a %d-byte manifest after 300 checkpoints: %v", len(man), err)
 	}
 
-	padded, _ := json.Marshal(api.SnapshotManifest{Format: api.SnapshotFormat, StoreBytes: int64(len(store)), Origin: long + strings.Repeat("x", 4096)})
-	_, err := unpackSnapshot(bytes.NewReader(snapshotTar(t, [2]string{api.SnapshotStoreFile, store}, [2]string{api.SnapshotManifestFile, string(padded)})), t.TempDir())
+	padded, _ := json.Marshal(client.SnapshotManifest{Format: client.SnapshotFormat, StoreBytes: int64(len(store)), Origin: long + strings.Repeat("x", 4096)})
+	_, err := unpackSnapshot(bytes.NewReader(snapshotTar(t, [2]string{client.SnapshotStoreFile, store}, [2]string{client.SnapshotManifestFile, string(padded)})), t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "snapshot.json is larger than") {
 		t.Fatalf("a padded manifest: %v", err)
 	}

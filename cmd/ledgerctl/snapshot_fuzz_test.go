@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/api"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 )
 
@@ -37,7 +37,7 @@ func FuzzUnpackSnapshot(f *testing.F) {
 	k, _ := crypto.GenerateKey()
 	pub := string(crypto.MarshalPublicKeyPEM(k.Public()))
 	store := "not really a bbolt file"
-	man, _ := json.Marshal(api.SnapshotManifest{Format: api.SnapshotFormat, StoreBytes: int64(len(store))})
+	man, _ := json.Marshal(client.SnapshotManifest{Format: client.SnapshotFormat, StoreBytes: int64(len(store))})
 	good := snapshotTar(f, [2]string{"ledger.db", store}, [2]string{"checkpoints/3.ckpt", "origin\n3\nroot\n"},
 		[2]string{"keys/ledger.pub", pub}, [2]string{"snapshot.json", string(man)})
 	f.Add(good)
@@ -50,7 +50,7 @@ func FuzzUnpackSnapshot(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if m == nil || m.Format != api.SnapshotFormat {
+		if m == nil || m.Format != client.SnapshotFormat {
 			t.Fatalf("accepted a stream without a valid manifest: %+v", m)
 		}
 		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -60,7 +60,7 @@ func FuzzUnpackSnapshot(f *testing.F) {
 			rel, _ := filepath.Rel(dir, p)
 			rel = filepath.ToSlash(rel)
 			switch {
-			case rel == api.SnapshotStoreFile || rel == api.SnapshotManifestFile || checkpointNameRE.MatchString(rel):
+			case rel == client.SnapshotStoreFile || rel == client.SnapshotManifestFile || checkpointNameRE.MatchString(rel):
 			case keyNameRE.MatchString(rel):
 				b, _ := os.ReadFile(p)
 				if _, err := crypto.ParsePublicKeyPEM(b); err != nil || strings.Contains(string(b), "PRIVATE") {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
@@ -297,7 +298,7 @@ func TestSnapshotAccess(t *testing.T) {
 				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tc.status, b)
 			}
 			if tc.status == 200 {
-				if ct := resp.Header.Get("Content-Type"); ct != "application/x-tar" || !bytes.Contains(b, []byte(api.SnapshotFormat)) {
+				if ct := resp.Header.Get("Content-Type"); ct != "application/x-tar" || !bytes.Contains(b, []byte(client.SnapshotFormat)) {
 					t.Fatalf("Content-Type %q, %d bytes", ct, len(b))
 				}
 			} else {
@@ -323,7 +324,7 @@ func TestSnapshotAccess(t *testing.T) {
 
 	e.audit.Close()
 	resp, b := e.get(t, "security_officer")
-	if resp.StatusCode != 503 || !bytes.Contains(b, []byte("audit_unavailable")) || bytes.Contains(b, []byte(api.SnapshotFormat)) {
+	if resp.StatusCode != 503 || !bytes.Contains(b, []byte("audit_unavailable")) || bytes.Contains(b, []byte(client.SnapshotFormat)) {
 		t.Fatalf("with the audit log down: %d %.200s", resp.StatusCode, b)
 	}
 }

@@ -455,6 +455,12 @@ func TestVerifyTampered(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &r); code != exitTampered || err != nil || r.Status != "tampered" || r.Seq == nil || *r.Seq != c.seq {
 				t.Fatalf("--json: exit %d, %q (%v)", code, out, err)
 			}
+			// The sequential reference names the same position for the same reason.
+			code, out, _ = ledgerctl(t, "verify", "--data", f.dir, "--sequential", "--json")
+			var sr verifyResult
+			if err := json.Unmarshal([]byte(out), &sr); code != exitTampered || err != nil || sr.Seq == nil || *sr.Seq != c.seq || sr.Reason != r.Reason {
+				t.Fatalf("--sequential: exit %d, %q (%v); parallel said %s at %d", code, out, err, r.Reason, *r.Seq)
+			}
 		})
 	}
 }

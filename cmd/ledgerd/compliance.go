@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"sort"
 	"sync"
@@ -12,96 +11,68 @@ import (
 	"github.com/aba-prefecture/dataledger/api/compliance"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
-	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
+	"github.com/aba-prefecture/dataledger/projections/readmodel"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// complianceFollower is the read model behind the compliance metrics: the findings fold
-// (and the obligations fold inside it), kept level with the log by a follower like every
-// other model, and a snapshot of the answers taken after each batch and when the day
-// turns, so that a scrape never waits on the store or on the fold. It follows the store
-// rather than only this process's commits, so with several ledgerd on one database each
-// reports the whole log.
+// complianceFollower answers the compliance metrics from the findings read model (and
+// the obligations fold inside it), which a follower keeps level with the log like every
+// other model: it adds no fold of its own. The answers are computed when a scrape finds
+// the model has moved or the day has turned since the last, and kept, so that a scrape
+// never folds anything.
 type complianceFollower struct {
-	fold     *findings.Fold
+	model    *readmodel.Model           // the findings read model
 	versions map[string]*policy.Version // by id: the articles of each version's deadlines
 	now      func() time.Time
-	log      *slog.Logger
 
-	mu       sync.RWMutex
+	mu       sync.Mutex
 	overdue  []compliance.Overdue
 	findings []compliance.Finding
 	pos      uint64
-	day      calendar.Date // the day the snapshot was taken on
-
-	warned bool // a day without policy or calendar data was reported once
+	day      calendar.Date // the day the answers were computed on
+	computed bool
 }
 
-var (
-	_ compliance.Source = (*complianceFollower)(nil)
-	_ follow.Model      = complianceFeed{}
-)
+var _ compliance.Source = (*complianceFollower)(nil)
 
-func newComplianceFollower(pol *policy.Set, cal *calendar.Calendar, log *slog.Logger) *complianceFollower {
+func newComplianceFollower(model *readmodel.Model, pol *policy.Set) *complianceFollower {
 	versions := map[string]*policy.Version{}
 	for _, v := range pol.Versions() {
 		versions[v.ID] = v
 	}
-	return &complianceFollower{fold: findings.New(pol, cal), versions: versions, now: time.Now, log: log}
+	return &complianceFollower{model: model, versions: versions, now: time.Now}
 }
 
-// complianceFeed is the side of the compliance read model its follower sees.
-type complianceFeed struct{ *complianceFollower }
-
-// Name implements follow.Model.
-func (complianceFeed) Name() string { return "compliance" }
-
-// Position implements follow.Model: the fold's, kept in memory with it.
-func (f complianceFeed) Position(context.Context) (uint64, error) { return f.fold.Position(), nil }
-
-// Apply implements follow.Model: it folds the entries, then takes the snapshot as of
-// today (China time: the calendar's days are Beijing days).
-func (f complianceFeed) Apply(_ context.Context, es []*ledger.Entry) error {
-	if p := f.fold.Position(); es[0].Seq != p {
-		return fmt.Errorf("compliance at %d, offered %d: %w", p, es[0].Seq, follow.ErrPositionMoved)
-	}
-	for _, e := range es {
-		if err := f.fold.Apply(e); err != nil && !f.warned {
-			// The obligation is kept as undetermined; say once why.
-			f.warned = true
-			f.log.Warn("an obligation's deadline cannot be computed; it is reported as undetermined, not overdue", "seq", e.Seq, "err", err)
-		}
-	}
-	f.snapshot(calendar.DateOf(f.now()))
-	return nil
-}
-
-// current takes a new snapshot when the day has turned since the last: deadlines pass
-// at midnight whether or not anything is recorded.
+// current recomputes the answers when the model has folded more, or the day has turned
+// (deadlines pass at midnight whether or not anything is recorded; the calendar's days
+// are Beijing days). The caller holds f.mu.
 func (f *complianceFollower) current() {
 	today := calendar.DateOf(f.now())
-	f.mu.RLock()
-	stale := f.day != today
-	f.mu.RUnlock()
-	if stale {
-		f.snapshot(today)
-	}
+	f.model.View(func(m readmodel.Fold, pos uint64) {
+		if f.computed && pos == f.pos && today == f.day {
+			return
+		}
+		if fold, ok := findings.FoldOf(m); ok {
+			f.overdue, f.findings = f.answers(fold, today)
+		}
+		f.pos, f.day, f.computed = pos, today, true
+	})
 }
 
-func (f *complianceFollower) snapshot(asOf calendar.Date) {
+// answers counts the overdue obligations and the findings as of asOf.
+func (f *complianceFollower) answers(fold *findings.Fold, asOf calendar.Date) ([]compliance.Overdue, []compliance.Finding) {
 	type key struct{ a, b, art string }
 	over := map[key]int{}
-	for _, o := range f.fold.Obligations().Obligations(asOf) {
+	for _, o := range fold.Obligations().Obligations(asOf) {
 		if o.State == obligations.Missed {
 			over[key{o.Deadline, o.Institution, articleOf(o.Articles)}]++
 		}
 	}
 	type counts struct{ open, raised int }
 	fs := map[key]*counts{}
-	for _, x := range f.fold.Findings(asOf) {
+	for _, x := range fold.Findings(asOf) {
 		k := key{x.Rule, x.Institution, f.findingArticle(&x)}
 		c := fs[k]
 		if c == nil {
@@ -123,9 +94,7 @@ func (f *complianceFollower) snapshot(asOf calendar.Date) {
 	}
 	sort.Slice(od, func(i, j int) bool { return od[i].Deadline+od[i].Institution < od[j].Deadline+od[j].Institution })
 	sort.Slice(fd, func(i, j int) bool { return fd[i].Rule+fd[i].Institution < fd[j].Rule+fd[j].Institution })
-	f.mu.Lock()
-	f.overdue, f.findings, f.pos, f.day = od, fd, f.fold.Position(), asOf
-	f.mu.Unlock()
+	return od, fd
 }
 
 // articleDigits reads the article number of an English citation ("Art. 41(2)").
@@ -170,25 +139,24 @@ func (f *complianceFollower) findingArticle(x *findings.Finding) string {
 
 // Overdue implements compliance.Source.
 func (f *complianceFollower) Overdue() []compliance.Overdue {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.current()
-	f.mu.RLock()
-	defer f.mu.RUnlock()
 	return append([]compliance.Overdue(nil), f.overdue...)
 }
 
 // Findings implements compliance.Source.
 func (f *complianceFollower) Findings() []compliance.Finding {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.current()
-	f.mu.RLock()
-	defer f.mu.RUnlock()
 	return append([]compliance.Finding(nil), f.findings...)
 }
 
 // Position implements compliance.Source.
 func (f *complianceFollower) Position() uint64 {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.pos
+	p, _ := f.model.Position(context.Background())
+	return p
 }
 
 // loadRules reads the policy versions and the working-day calendar the server judges
@@ -213,15 +181,15 @@ func loadRules(c *config) (*policy.Set, *calendar.Calendar, error) {
 	return pol, cal, nil
 }
 
-// openCompliance makes the compliance read model and registers its metrics;
-// --compliance-interval 0 leaves both out.
-func openCompliance(c *config, reg prometheus.Registerer, log *slog.Logger, pol *policy.Set, cal *calendar.Calendar) (*complianceFollower, error) {
+// openCompliance registers the compliance metrics over the findings read model;
+// --compliance-interval 0 leaves them out.
+func openCompliance(c *config, reg prometheus.Registerer, models *readModels, pol *policy.Set) error {
 	if c.complianceEvery <= 0 {
-		return nil, nil
+		return nil
 	}
-	f := newComplianceFollower(pol, cal, log)
-	if err := compliance.Register(reg, f); err != nil {
-		return nil, err
+	m, ok := models.reports.Get("findings")
+	if !ok {
+		return nil
 	}
-	return f, nil
+	return compliance.Register(reg, newComplianceFollower(m, pol))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
-	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -138,7 +136,7 @@ func TestFindingArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newComplianceFollower(pol, calendar.Default(), slog.Default())
+	f := newComplianceFollower(nil, pol)
 	v := pol.Versions()[0]
 	cites := []findings.Citation{findings.Cite("第四十一条第(六)项"), findings.Cite("第二十五条"), findings.Cite("第三十三条")}
 	for dl, want := range map[string]string{"D5": "25", "D6": "33", "D7": "33", "": "25"} {

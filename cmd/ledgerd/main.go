@@ -26,6 +26,7 @@ import (
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
+	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -193,8 +194,7 @@ type daemon struct {
 	closed bool
 	access *accessRuntime // access.go
 	trim   *boltstore.Trimmer
-	comp   *complianceFollower // compliance.go; nil when disabled
-	models *readModels         // readmodels.go: every follower of this process
+	models *readModels // readmodels.go: every follower of this process
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -248,9 +248,6 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.comp, err = openCompliance(c, reg, log, pol, cal); err != nil {
-		return nil, err
-	}
 	// The domain's admission rule: every payload is decoded against the event catalogue,
 	// the actor authorised against the registry folded from the log, and acts of
 	// suspended parties refused (Art. 42), each refusal recorded under the ledger key.
@@ -258,7 +255,10 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if d.access, err = openPrivacy(c, st, log); err != nil {
 		return nil, err
 	}
-	if d.models, err = openReadModels(c, st, d, reg); err != nil {
+	if d.models, err = openReadModels(ctx, c, st, d, reg, report.Options{Policy: pol, Calendar: cal}); err != nil {
+		return nil, err
+	}
+	if err := openCompliance(c, reg, d.models, pol); err != nil {
 		return nil, err
 	}
 	opts := ledger.Options{
@@ -304,7 +304,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	}
 	cfg := api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
-		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal},
+		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal, Read: d.models.report},
 		Streams: chk.State()}
 	if d.models.search != nil {
 		cfg.Search = d.models.search

@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/follow"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore"
+	"github.com/aba-prefecture/dataledger/projections/readmodel"
+	"github.com/aba-prefecture/dataledger/projections/report"
+	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/aba-prefecture/dataledger/projections/search"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -26,7 +32,9 @@ type readModels struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 
-	search *search.Index // nil with --search=off
+	search  *search.Index  // nil with --search=off
+	reports *readmodel.Set // the report kinds' read models
+	snaps   readmodel.Store
 }
 
 // add follows m, polling every poll (0: the follower's default).
@@ -36,10 +44,25 @@ func (r *readModels) add(m follow.Model, poll time.Duration, afterChunk func()) 
 	return f
 }
 
-// openReadModels opens the models ledgerd runs: the investigation index (--search),
-// the compliance metrics (--compliance-interval) and the shredder (--keystore).
-func openReadModels(c *config, st ledger.Store, d *daemon, reg prometheus.Registerer) (*readModels, error) {
+// openReadModels opens the models ledgerd runs: the report kinds' read models (saved
+// in the PostgreSQL database with --store postgres://…, else in DATA/readmodels), the
+// investigation index (--search) and the shredder (--keystore).
+func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, reg prometheus.Registerer, ro report.Options) (*readModels, error) {
 	r := &readModels{st: st, log: d.log}
+	snaps, err := openSnapshots(ctx, c, st)
+	if err != nil {
+		return nil, err
+	}
+	r.snaps = snaps
+	r.closers = append(r.closers, func() { snaps.Close() })
+	if r.reports, err = readmodel.OpenSet(ctx, kinds.Default(), nil, ro, st, readmodel.Options{Store: snaps, Logger: d.log}); err != nil {
+		r.close()
+		return nil, err
+	}
+	for _, m := range r.reports.Models() {
+		r.add(m, 0, d.trim.Now)
+		d.log.Info("read model", "read_model", m.Name(), "from", m.Restored())
+	}
 	if c.search == "on" {
 		idx, err := search.Open(filepath.Join(c.data, "search.db"))
 		if err != nil {
@@ -49,9 +72,6 @@ func openReadModels(c *config, st ledger.Store, d *daemon, reg prometheus.Regist
 		r.closers = append(r.closers, func() { idx.Close() })
 		r.add(idx, 0, nil)
 	}
-	if d.comp != nil {
-		r.add(complianceFeed{d.comp}, c.complianceEvery, d.trim.Now)
-	}
 	if d.access != nil && d.access.shredder != nil {
 		r.add(d.access.shredder, 0, nil)
 	}
@@ -60,6 +80,29 @@ func openReadModels(c *config, st ledger.Store, d *daemon, reg prometheus.Regist
 		return nil, err
 	}
 	return r, nil
+}
+
+// openSnapshots is where the report read models are saved: the ledger's PostgreSQL
+// database (tables Grafana can read), or DATA/readmodels beside the embedded store.
+func openSnapshots(ctx context.Context, c *config, st ledger.Store) (readmodel.Store, error) {
+	if pg, ok := st.(*pgstore.Store); ok {
+		s, err := readmodel.OpenPG(ctx, pg.Pool())
+		if err != nil {
+			return nil, fmt.Errorf("read models: %w", err)
+		}
+		return s, nil
+	}
+	return readmodel.OpenDir(filepath.Join(c.data, "readmodels"))
+}
+
+// report is api.Reports.Read: the report from its read model once the model has folded
+// the entries the request saw.
+func (r *readModels) report(ctx context.Context, kind string, size uint64, o report.Options) (*report.Report, error) {
+	rep, err := r.reports.Report(ctx, kind, size, o)
+	if errors.Is(err, readmodel.ErrCatchingUp) {
+		return nil, fmt.Errorf("%w: %w", api.ErrReadModelBehind, err)
+	}
+	return rep, err
 }
 
 // deliver is an OnCommit hook: it hands the committed batch to every follower and never
@@ -80,6 +123,7 @@ func (r *readModels) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
+	r.wg.Go(func() { r.saveStale(ctx) })
 	for _, f := range r.followers {
 		r.wg.Go(func() {
 			if err := f.Run(ctx); err != nil {
@@ -105,8 +149,31 @@ func (r *readModels) close() {
 			}
 		}
 	}
+	if r.reports != nil {
+		if err := r.reports.Save(context.Background()); err != nil {
+			r.log.Error("saving the read models", "err", err)
+		}
+	}
 	for i := len(r.closers) - 1; i >= 0; i-- {
 		r.closers[i]()
+	}
+}
+
+// saveStale saves, every few seconds, the report models whose last entries have waited
+// longer than their save interval: a quiet ledger's last acts reach the snapshot (and
+// PostgreSQL's tables) without waiting for more.
+func (r *readModels) saveStale(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.reports.SaveIfStale(ctx); err != nil && ctx.Err() == nil {
+				r.log.Error("saving the read models", "err", err)
+			}
+		}
 	}
 }
 

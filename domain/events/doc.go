@@ -15,8 +15,9 @@
 //	stream, _ := t.StreamFor(actor, p)    // "resource/population.households"
 //	schema, _ := events.Schema(t.Name)    // JSON Schema bytes
 //
-// docs/events.md and docs/schemas/ are generated (go generate ./domain/events); a test
-// fails when they differ from the code.
+// docs/events.md, docs/schemas/ and types_gen.go (one constant per type name, such as
+// DataCollectedV1, so that code names a type through the compiler) are generated (go
+// generate ./domain/events); a test fails when they differ from the code.
 //
 // # Caveats
 //

@@ -11,7 +11,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain"
 )
 
-//go:generate go run ./gen -docs ../../docs
+//go:generate go run ./gen -docs ../../docs -types types_gen.go
 
 // Markdown renders docs/events.md: every type with its descriptions, articles, signer,
 // stream, flags and one example payload. It is generated, and a test fails when the

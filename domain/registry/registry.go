@@ -3,8 +3,6 @@ package registry
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -182,7 +180,7 @@ func (s *State) timeOf(sub *ledger.Submission, recordedAt string) acttime.Time {
 // actingInstitution is whose act a submission records: its actor, or for the ledger's
 // record of a refused attempt the institution that submitted the attempt.
 func actingInstitution(sub *ledger.Submission) string {
-	if sub.Type == "ledger.access_refused.v1" {
+	if sub.Type == events.LedgerAccessRefusedV1 {
 		if p := read[events.AccessRefused](sub.Payload); p.ActorInstitution != "" {
 			return p.ActorInstitution
 		}
@@ -251,193 +249,8 @@ func (s *State) Apply(e *ledger.Entry) {
 		return
 	}
 	s.next = e.Seq + 1
-	s.apply(e.Seq, &e.Submission, e.RecordedAt)
-}
-
-func read[T any](raw json.RawMessage) *T {
-	v := new(T)
-	_ = json.Unmarshal(raw, v) // lenient: fold what is there
-	return v
-}
-
-func (s *State) open(kind, id string, c *Case) {
-	if id == "" {
-		return
-	}
-	if _, exists := s.cases[kind+"/"+id]; exists {
-		return
-	}
-	c.addParty(c.By)
-	c.addParty(c.Answerer)
-	s.cases[kind+"/"+id] = c
-}
-
-func (s *State) get(kind, id string) *Case { return s.cases[kind+"/"+id] }
-
-func (s *State) close(kind, id string) {
-	if c := s.get(kind, id); c != nil {
-		c.Closed = true
-	}
-}
-
-func (s *State) apply(seq uint64, sub *ledger.Submission, recordedAt string) {
-	actor, raw := sub.Actor.Institution, sub.Payload
-	switch sub.Type {
-	case ledger.TypeInitialized:
-		s.authority = read[ledger.GenesisPayload](raw).Authority
-	case "institution.registered.v1", "institution.updated.v1":
-		p := read[events.InstitutionRegistered](raw)
-		s.institutions[p.Institution] = Institution{ID: p.Institution, NameZH: p.NameZH, NameEN: p.NameEN, Level: p.Level, Kind: p.Kind,
-			County: p.County, DataAuthority: p.DataAuthority, Responsible: s.institutions[p.Institution].Responsible}
-	case "person.registered.v1":
-		if s.persons[actor] == nil {
-			s.persons[actor] = map[string]bool{}
-		}
-		s.persons[actor][read[events.PersonRegistered](raw).Person] = true
-	case "person.responsible_designated.v1":
-		if in, ok := s.institutions[actor]; ok {
-			in.Responsible = read[events.ResponsibleDesignated](raw).Person
-			s.institutions[actor] = in
-		}
-	case "catalog.entry_registered.v1", "catalog.entry_updated.v1":
-		p := read[events.CatalogEntry](raw)
-		r := s.resources[p.Resource]
-		holder := p.Responsible
-		if holder == "" {
-			holder = actor
-		}
-		spans := r.Holders
-		if r.Holder != holder {
-			spans = append(slices.Clone(spans), Span{Holder: holder, From: seq})
-		}
-		s.resources[p.Resource] = Resource{ID: p.Resource, Holder: holder, Sharing: p.Sharing.Attribute, Opening: p.Opening.Attribute, Source: r.Source, Holders: spans}
-	case "catalog.opening_reclassified.v1":
-		p := read[events.OpeningReclassified](raw)
-		if r, ok := s.resources[p.Resource]; ok {
-			r.Opening = p.To
-			s.resources[p.Resource] = r
-		}
-	case "catalog.source_designated.v1":
-		p := read[events.SourceDesignated](raw)
-		r := s.resources[p.Resource]
-		r.ID, r.Source = p.Resource, p.Source
-		s.resources[p.Resource] = r
-	case "share.application_submitted.v1":
-		p := read[events.ShareApplicationSubmitted](raw)
-		s.open("share", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "share.granted.v1", "share.refused.v1":
-		s.close("share", events.FieldString(read[events.ShareGranted](raw), "application"))
-	case "share.verification_requested.v1":
-		p := read[events.ShareVerificationRequested](raw)
-		s.open("verification", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "share.verification_answered.v1":
-		s.close("verification", read[events.ShareVerificationAnswered](raw).Request)
-	case "opening.application_submitted.v1":
-		p := read[events.OpeningApplicationSubmitted](raw)
-		s.open("opening", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "opening.granted.v1", "opening.refused.v1":
-		s.close("opening", read[events.OpeningRefused](raw).Application)
-	case "development.qualification_applied.v1":
-		p := read[events.QualificationApplied](raw)
-		s.open("development", p.Application, &Case{ID: p.Application, Type: sub.Type, By: actor, Party: p.Party.Party, OpenedSeq: seq})
-	case "project.catalog_drafted.v1":
-		p := read[events.ProjectCatalogDrafted](raw)
-		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "project.preliminary_reviewed.v1":
-		p := read[events.ProjectPreliminaryReviewed](raw)
-		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: p.Owner, Answerer: p.Owner, OpenedSeq: seq})
-	case "project.approved.v1":
-		p := read[events.ProjectApproved](raw)
-		s.open("project", p.Project, &Case{ID: p.Project, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-		if c := s.get("project", p.Project); c != nil {
-			c.addParty(p.Approver)
-		}
-	case "data.inconsistency_reported.v1":
-		p := read[events.InconsistencyReported](raw)
-		s.open("inconsistency", p.Case, &Case{ID: p.Case, Type: sub.Type, By: actor, Answerer: p.Provider, Resource: p.Resource, OpenedSeq: seq})
-	case "data.inconsistency_resolved.v1":
-		s.close("inconsistency", read[events.InconsistencyResolved](raw).Case)
-	case "data.collected.v1":
-		p := read[events.DataCollected](raw)
-		if p.Emergency != "" && p.Resource != "" {
-			if s.collectors[p.Emergency] == nil {
-				s.collectors[p.Emergency] = map[string][]string{}
-			}
-			if cs := s.collectors[p.Emergency][p.Resource]; !slices.Contains(cs, actor) {
-				s.collectors[p.Emergency][p.Resource] = append(cs, actor)
-			}
-		}
-	case "development.qualification_granted.v1", "development.qualification_refused.v1":
-		s.close("development", read[events.QualificationRefused](raw).Application)
-	case "correction.requested.v1":
-		p := read[events.CorrectionRequested](raw)
-		s.open("correction", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "correction.forwarded.v1":
-		p := read[events.CorrectionForwarded](raw)
-		if c := s.get("correction", p.Request); c != nil {
-			c.Answerer = p.Institution
-			c.addParty(p.Institution)
-		}
-	case "correction.completed.v1":
-		s.close("correction", read[events.CorrectionCompleted](raw).Request)
-	case "subject_request.received.v1":
-		p := read[events.SubjectRequestReceived](raw)
-		s.open("subject", p.Request, &Case{ID: p.Request, Type: sub.Type, By: actor, Answerer: actor, Resource: p.Resource, Party: p.Party.Party, OpenedSeq: seq})
-	case "subject_request.answered.v1":
-		s.close("subject", read[events.SubjectRequestAnswered](raw).Request)
-	case "rectification.ordered.v1":
-		p := read[events.RectificationOrdered](raw)
-		s.open("rectification", p.Order, &Case{ID: p.Order, Type: sub.Type, By: actor, Answerer: p.Institution, OpenedSeq: seq})
-	case "rectification.completed.v1":
-		s.close("rectification", read[events.RectificationCompleted](raw).Order)
-	case "emergency.declared.v1":
-		p := read[events.EmergencyDeclared](raw)
-		s.open("emergency", p.Emergency, &Case{ID: p.Emergency, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "emergency.ended.v1":
-		s.close("emergency", read[events.EmergencyEnded](raw).Emergency)
-	case "outsourcing.security_reviewed.v1", "outsourcing.contract_signed.v1":
-		p := read[events.ContractSigned](raw)
-		s.open("contract", p.Contract, &Case{ID: p.Contract, Type: sub.Type, By: actor, Answerer: actor, OpenedSeq: seq})
-	case "outsourcing.contract_terminated.v1":
-		s.close("contract", read[events.ContractTerminated](raw).Contract)
-	case "access.suspended.v1":
-		p := read[events.AccessSuspended](raw)
-		if s.suspensions[p.Party] == nil {
-			s.suspensions[p.Party] = map[string]Suspension{}
-		}
-		sp := Suspension{ID: p.Suspension, Party: p.Party, PartyKind: p.PartyKind, Resources: p.Resources, Seq: seq, Issuer: actor,
-			From: s.timeOf(sub, recordedAt).Effective}
-		s.suspensions[p.Party][p.Suspension] = sp
-		s.history[p.Party] = append(s.history[p.Party], sp)
-		if !slices.Contains(s.issuers[p.Party], actor) {
-			s.issuers[p.Party] = append(s.issuers[p.Party], actor)
-		}
-	case "access.restored.v1":
-		p := read[events.AccessRestored](raw)
-		if _, ok := s.suspensions[p.Party][p.Suspension]; ok {
-			until := s.timeOf(sub, recordedAt).Effective
-			h := s.history[p.Party]
-			for i := len(h) - 1; i >= 0; i-- {
-				if h[i].ID == p.Suspension && !h[i].Until.Valid() {
-					if until.Before(h[i].From) {
-						until = h[i].From // restored before it began: in force for no day
-					}
-					h[i].Until = until
-					break
-				}
-			}
-		}
-		delete(s.suspensions[p.Party], p.Suspension)
-	case "migration.declared.v1":
-		p := read[events.MigrationDeclared](raw)
-		from, err1 := calendar.Parse(p.ClaimedFrom)
-		until, err2 := calendar.Parse(p.ClaimedUntil)
-		wf, err3 := time.Parse(time.RFC3339Nano, p.WindowFrom)
-		wu, err4 := time.Parse(time.RFC3339Nano, p.WindowUntil)
-		if errors.Join(err1, err2, err3, err4) == nil && !slices.ContainsFunc(s.migrations, func(m acttime.Migration) bool { return m.ID == p.Migration }) {
-			s.migrations = append(s.migrations, acttime.Migration{ID: p.Migration, Institutions: slices.Clone(p.Institutions),
-				From: from, Until: until, WindowFrom: wf, WindowUntil: wu, By: actor, Seq: seq})
-		}
+	if h, ok := handlers[e.Submission.Type]; ok {
+		h(s, act{seq: e.Seq, sub: &e.Submission, recordedAt: e.RecordedAt})
 	}
 }
 

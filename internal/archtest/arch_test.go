@@ -73,6 +73,7 @@ var rules = []rule{
 	{dir: "projections", never: []string{"commands", "api", "cmd", "client", "privacy"}, because: "projections read the log and write nothing"},
 	{dir: "client", never: []string{"api", "cmd", "commands", "projections"}, because: "the client speaks the wire types, not the server"},
 	{dir: "api", never: []string{"cmd"}, because: "nothing imports a command"},
+	{dir: "cmd/ledgerctl", never: []string{"api"}, because: "the officer's tool talks to ledgerd through client/, the one HTTP client"},
 	{dir: "internal", never: []string{"cmd", "api"}, because: "nothing imports a command"},
 }
 

@@ -12,10 +12,10 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
-	"github.com/aba-prefecture/dataledger/ledger/bus"
-	"github.com/aba-prefecture/dataledger/ledger/bus/bustest"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/bus"
+	"github.com/aba-prefecture/dataledger/ledger/bus/bustest"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
 )

@@ -48,9 +48,8 @@ func story() []*ledger.Entry {
 	}
 }
 
-func folded(track string, es []*ledger.Entry) *View {
+func folded(es []*ledger.Entry) *View {
 	v := New()
-	v.Track = track
 	for _, e := range es {
 		v.Apply(e)
 	}
@@ -61,7 +60,7 @@ func folded(track string, es []*ledger.Entry) *View {
 }
 
 func TestView(t *testing.T) {
-	v := folded(res, story())
+	v := folded(story())
 	r, ok := v.Resource(res)
 	if !ok {
 		t.Fatal("resource not folded")
@@ -117,7 +116,7 @@ func TestView(t *testing.T) {
 	})
 	t.Run("timeline", func(t *testing.T) {
 		var seqs []uint64
-		for _, te := range v.Timeline() {
+		for _, te := range v.Timeline(res) {
 			seqs = append(seqs, te.Seq)
 		}
 		// catalog, two collections, the application and its grant, obtaining, three uses, sealing
@@ -127,8 +126,14 @@ func TestView(t *testing.T) {
 	})
 }
 
-func TestUntrackedKeepsNoTimeline(t *testing.T) {
-	if tl := folded("", story()).Timeline(); len(tl) != 0 {
-		t.Errorf("timeline of %d entries without Track", len(tl))
+// Every resource keeps its own timeline (a read model cannot know which one a report
+// will ask for); one the log never names has none.
+func TestEveryResourceHasItsTimeline(t *testing.T) {
+	v := folded(story())
+	if tl := v.Timeline("other"); len(tl) != 1 || tl[0].Type != "data.collected.v1" || tl[0].ID == "" {
+		t.Errorf("timeline of other: %+v", tl)
+	}
+	if tl := v.Timeline("never-named"); len(tl) != 0 {
+		t.Errorf("timeline of a resource never named: %+v", tl)
 	}
 }

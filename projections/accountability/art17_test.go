@@ -25,14 +25,15 @@ func TestArt17AccountabilityShowsTheDesignatedSource(t *testing.T) {
 	l.Add("catalog.entry_registered.v1", "civil", "2025-01-03", m{"resource": "members", "title_zh": "家庭成员", "responsible": "civil"})
 	l.Add("catalog.entry_registered.v1", "civil", "2025-01-03", m{"resource": "aid", "title_zh": "救助", "responsible": "civil"})
 	d := l.Add("catalog.source_designated.v1", "bureau", "2025-02-03", m{"resource": "hh", "source": "police", "duplicates": []string{"members"}, "description": "x"})
-	b, err := accountability.Kind.New(report.Options{AsOf: calendar.MustParse("2025-12-31")})
+	opts := report.Options{AsOf: calendar.MustParse("2025-12-31")}
+	b, err := accountability.Kind.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range l.Entries {
 		b.Apply(e)
 	}
-	r, err := b.Report()
+	r, err := b.Report(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

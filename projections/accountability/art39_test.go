@@ -32,7 +32,8 @@ func TestArt39ContractAmendments(t *testing.T) {
 	wide := l.Add("outsourcing.contract_amended.v1", "mk", "2025-06-02", m{"contract": "c1", "provider": "p", "amendment": "a3", "provider_staff": 9, "reason": "增派人员"})
 	pol, _ := policy.Default()
 	f := findings.New(pol, calendar.Default())
-	b, _ := accountability.Kind.New(report.Options{AsOf: calendar.MustParse("2025-12-31")})
+	opts := report.Options{AsOf: calendar.MustParse("2025-12-31")}
+	b, _ := accountability.Kind.New(opts)
 	for _, e := range l.Entries {
 		_ = f.Apply(e)
 		b.Apply(e)
@@ -47,7 +48,7 @@ func TestArt39ContractAmendments(t *testing.T) {
 		!strings.Contains(f14[0].NoteEN, "no passed security review") || !strings.Contains(f14[0].NoteEN, "no updated confidentiality agreement") {
 		t.Errorf("F14: %+v", f14)
 	}
-	r, _ := b.Report()
+	r, _ := b.Report(opts)
 	rows, _ := foldtest.Rows(r, report.EN)
 	var acts []string
 	for _, row := range rows["contracts"] {

@@ -3,6 +3,8 @@ package accountability
 import (
 	"cmp"
 	"slices"
+
+	"github.com/aba-prefecture/dataledger/domain/registry"
 )
 
 // Resources returns every resource named by the catalog or by an act, sorted by id.
@@ -52,6 +54,9 @@ func (v *View) Operations(r *Resource) []Operation {
 	return out
 }
 
-// Timeline is the custody timeline of the tracked resource (View.Track): every act that
-// names it, in seq order.
-func (v *View) Timeline() []TimelineEntry { return slices.Clone(v.timeline) }
+// Timeline is resource's custody timeline: every act that names it (in its payload, or
+// a share grant through the application it answers), in seq order.
+func (v *View) Timeline(resource string) []TimelineEntry { return v.timeline.of(resource) }
+
+// Registry is the registry the view counts days by.
+func (v *View) Registry() *registry.State { return v.reg }

@@ -7,26 +7,28 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/registry"
+	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
 // Kind is the view as a report kind: `ledgerctl report accountability [--resource R]`.
-var Kind = report.Kind{
-	Name:  "accountability",
-	Title: report.T("数据安全责任视图（第三十七条：谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责）", "Accountability view (Art. 37, 第三十七条: who collects, holds, uses, runs is responsible)"),
-	New: func(o report.Options) (report.Builder, error) {
-		v := New()
-		if o.Policy != nil && o.Calendar != nil {
-			v = NewWith(registry.NewWith(o.Policy, o.Calendar))
-		}
-		v.Track = o.Resource
-		return &builder{View: v, o: o}, nil
-	},
-}
+var Kind = report.Kind{Name: kindName, Title: kindTitle, New: NewModel}
 
-type builder struct {
-	*View
-	o report.Options
+const kindName = "accountability"
+
+var kindTitle = report.T("数据安全责任视图（第三十七条：谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责）", "Accountability view (Art. 37, 第三十七条: who collects, holds, uses, runs is responsible)")
+
+// NewModel is the kind's read model: the view, kept level with the log, with every
+// resource's custody timeline; a report renders it, narrowed to a resource on asking.
+// Without a policy and a calendar it counts days with the embedded ones.
+func NewModel(o report.Options) (report.Model, error) {
+	v := New()
+	if o.Policy != nil && o.Calendar != nil {
+		v = NewWith(registry.NewWith(o.Policy, o.Calendar))
+	}
+	return fold.NewModel(kindName, o, fold.NoProblems(v), func(o report.Options, _ []report.Text) (*report.Report, error) {
+		return v.render(o.Resource)
+	}), nil
 }
 
 var (
@@ -84,126 +86,32 @@ func orDash(s string) report.Cell {
 	return report.V(s)
 }
 
-func (b *builder) Report() (*report.Report, error) {
-	r := &report.Report{Kind: Kind.Name, Title: Kind.Title,
+// render renders the view: every resource, or only resource (with its custody
+// timeline) when one is named.
+func (v *View) render(resource string) (*report.Report, error) {
+	r := &report.Report{Kind: kindName, Title: kindTitle,
 		Basis: report.T("第三十七条（谁收集谁负责、谁持有谁负责、谁使用谁负责、谁运行谁负责）、第七条（第一责任人）、第三十九条（服务外包）",
 			"Art. 37 (第三十七条), Art. 7 (第七条: first responsible person), Art. 39 (第三十九条: outsourcing)")}
-	var resources []*Resource
-	if b.o.Resource != "" {
-		res, ok := b.View.Resource(b.o.Resource)
+	resources := v.Resources()
+	if resource != "" {
+		res, ok := v.Resource(resource)
 		if !ok {
-			return nil, fmt.Errorf("resource %q: %w (账本中没有该数据资源)", b.o.Resource, report.ErrNotFound)
+			return nil, fmt.Errorf("resource %q: %w (账本中没有该数据资源)", resource, report.ErrNotFound)
 		}
 		resources = []*Resource{res}
-	} else {
-		resources = b.Resources()
 	}
-	names := map[string]report.Text{}
-	for _, in := range b.Institutions() {
-		if in.NameZH != "" {
-			names[in.ID] = report.T(in.NameZH, in.NameEN)
-		}
-	}
-	// name is an institution's registered name; a user that is not an institution (an
-	// application id) or an unregistered one is shown as "—" beside its id.
-	name := func(id string) report.Cell {
-		if n, ok := names[id]; ok {
-			return report.Cell{Text: n}
-		}
-		return dash
-	}
-	collected := report.Section{Key: "collected", Title: report.T("谁收集", "Who collected"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("institution", "采集机构", "collected by"),
-		col("institution_name", "采集机构名称", "collected by (name)"),
-		col("designated_source", "指定采集来源", "designated source"), col("collections", "次数", "collections"), col("records", "记录数", "records"),
-		col("emergencies", "紧急情况", "under emergency"), col("first", "首次", "first"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	held := report.Section{Key: "held", Title: report.T("谁持有", "Who holds"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("institution", "持有机构", "held by"), col("institution_name", "持有机构名称", "held by (name)"), col("how", "持有方式", "how"),
-		col("state", "状态", "state"), col("since", "起始", "since"), col("changed", "状态变更", "state since"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	used := report.Section{Key: "used", Title: report.T("谁使用", "Who uses"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("user", "使用者", "used by"), col("user_name", "使用者名称", "used by (name)"), col("act", "行为", "act"), col("grant", "授权/审批", "grant or approval"),
-		col("purpose", "用途", "purpose"), col("within_grant", "在授权用途内", "within grant"), col("count", "次数", "times"),
-		col("records", "记录数", "records"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	run := report.Section{Key: "run", Title: report.T("谁运行", "Who runs the systems"), Columns: []report.Column{
-		col("resource", "数据资源", "resource"), col("system", "系统", "system"), col("operator", "运行者", "run by"), col("operator_name", "运行者名称", "run by (name)"), col("role", "角色", "role"),
-		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("contract_state", "合同状态", "contract state"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	// Per institution: the resources it collected, holds and uses (the chart), the uses
-	// outside a grant (what needs action).
-	perInst := report.NewCounter(3)
-	seen := map[string]bool{}
-	count := func(id string, series int, res string) {
-		if k := fmt.Sprint(id, "/", series, "/", res); !seen[k] {
-			seen[k] = true
-			label := report.T(id, id)
-			if n, ok := names[id]; ok {
-				label = n
-			}
-			perInst.Add(id, label, series)
-		}
-	}
-	var attention []report.Text
-	outside, providers := 0, 0
+	p := v.page()
 	for _, res := range resources {
-		title := report.Cell{Text: report.T(res.TitleZH, res.TitleEN)}
-		for _, c := range res.Collections {
-			count(c.Institution, 0, res.ID)
-			collected.Rows = append(collected.Rows, report.Row{report.V(res.ID), title, report.V(c.Institution), name(c.Institution), orDash(res.Source),
-				report.V(strconv.Itoa(c.Count)), report.V(strconv.FormatInt(c.Records, 10)), orDash(strings.Join(c.Emergencies, ", ")),
-				report.V(c.First.On.String()), report.V(c.Last.On.String()), report.V(seqRange(c.First, c.Last))})
-		}
-		for _, h := range res.Holdings {
-			changed := dash
-			if h.Last.Seq != h.Since.Seq {
-				changed = report.V(h.Last.On.String())
-			}
-			count(h.Institution, 1, res.ID)
-			held.Rows = append(held.Rows, report.Row{report.V(res.ID), report.V(h.Institution), name(h.Institution), report.Coded(h.How, heldText[h.How]),
-				report.Coded(h.State, custodyText[h.State]), report.V(h.Since.On.String()), changed, report.V(seqRange(h.Since, h.Last))})
-		}
-		for _, u := range res.Uses {
-			within := dash
-			switch {
-			case u.WithinGrant != nil && *u.WithinGrant:
-				within = yes
-				within.Code = "within_grant"
-			case u.WithinGrant != nil:
-				within = no.As(report.Bad)
-				within.Code = "outside_grant"
-				outside++
-				who := report.T(u.User, u.User)
-				if n, ok := names[u.User]; ok {
-					who = n
-				}
-				attention = append(attention, report.T(
-					fmt.Sprintf("%s 超出授权 %s 的用途使用 %s：%s（%d 次，序号 %s）", who.ZH, u.Grant, res.ID, u.Purpose, u.Count, seqRange(u.First, u.Last)),
-					fmt.Sprintf("%s used %s outside grant %s: %s (%s, seq %s)", who.EN, res.ID, u.Grant, u.Purpose, times(u.Count), seqRange(u.First, u.Last))))
-			}
-			count(u.User, 2, res.ID)
-			used.Rows = append(used.Rows, report.Row{report.V(res.ID), report.V(u.User), name(u.User), report.Coded(u.Kind, useText[u.Kind]), orDash(u.Grant),
-				orDash(u.Purpose), within, report.V(strconv.Itoa(u.Count)), report.V(strconv.FormatInt(u.Records, 10)),
-				report.V(u.Last.On.String()), report.V(seqRange(u.First, u.Last))})
-		}
-		for _, o := range b.Operations(res) {
-			state := dash
-			if o.Role == "provider" {
-				providers++
-				state = report.Coded("active", report.T("有效", "in force"))
-				if o.Ended != nil {
-					state = report.Coded("ended", report.T("已于"+o.Ended.On.String()+"终止", "ended "+o.Ended.On.String()))
-				}
-			}
-			run.Rows = append(run.Rows, report.Row{report.V(res.ID), report.V(o.System), report.V(o.Operator), name(o.Operator), report.Coded(o.Role, roleText[o.Role]),
-				orDash(o.Contract), orDash(o.Client), name(o.Client), state, report.V(strconv.FormatUint(o.First.Seq, 10))})
-		}
+		p.resource(res)
 	}
-	used.Notes = append(used.Notes, report.T("开放数据与开发利用的使用者以申请编号表示：申请人为个人信息，不在报告中显示。",
+	p.used.Notes = append(p.used.Notes, report.T("开放数据与开发利用的使用者以申请编号表示：申请人为个人信息，不在报告中显示。",
 		"Users of open data and development are shown by application id: the applicant is personal data and is not shown."))
-	insts := b.institutionsSection()
+	insts := v.institutionsSection()
 	noHead, noPosts := 0, 0
 	for _, row := range insts.Rows {
 		if row[3].Code == "missing" {
 			noHead++
-			attention = append(attention, report.T(row[1].Text.ZH+"（"+row[0].Text.ZH+"）：未明确第一责任人", row[1].Text.EN+" ("+row[0].Text.EN+"): no first responsible person designated"))
+			p.attention = append(p.attention, report.T(row[1].Text.ZH+"（"+row[0].Text.ZH+"）：未明确第一责任人", row[1].Text.EN+" ("+row[0].Text.EN+"): no first responsible person designated"))
 		}
 		if row[5].Code == "missing" {
 			noPosts++
@@ -212,59 +120,184 @@ func (b *builder) Report() (*report.Report, error) {
 	r.Figures = []report.Figure{
 		{Label: report.T("数据资源", "resources"), Value: strconv.Itoa(len(resources))},
 		{Label: report.T("登记的机构", "institutions registered"), Value: strconv.Itoa(len(insts.Rows))},
-		{Label: report.T("使用记录（按使用者、行为、授权、用途归并）", "uses (by user, act, grant, purpose)"), Value: strconv.Itoa(len(used.Rows))},
-		report.Fig(report.T("超出授权用途的使用", "uses outside their grant"), outside, report.Bad),
+		{Label: report.T("使用记录（按使用者、行为、授权、用途归并）", "uses (by user, act, grant, purpose)"), Value: strconv.Itoa(len(p.used.Rows))},
+		report.Fig(report.T("超出授权用途的使用", "uses outside their grant"), p.outside, report.Bad),
 		report.Fig(report.T("未明确第一责任人的机构", "institutions without a first responsible person"), noHead, report.Bad),
 		report.Fig(report.T("无安全岗位的机构", "institutions without security posts"), noPosts, report.Warn),
-		{Label: report.T("外包运行（系统 × 资源）", "outsourced operation (system × resource)"), Value: strconv.Itoa(providers)},
+		{Label: report.T("外包运行（系统 × 资源）", "outsourced operation (system × resource)"), Value: strconv.Itoa(p.providers)},
 	}
-	r.Attention = attention
-	if perInst.Len() > 0 {
+	r.Attention = p.attention
+	if p.perInst.Len() > 0 {
 		r.Charts = []report.Chart{{Key: "by_institution", Title: report.T("各机构收集、持有、使用的数据资源", "Resources each institution collected, holds and uses"),
-			Kind: report.Bars, Bars: perInst.ByTotal(), Series: []report.Series{
+			Kind: report.Bars, Bars: p.perInst.ByTotal(), Series: []report.Series{
 				{Label: report.T("收集", "collected"), Tone: report.Info},
 				{Label: report.T("持有", "holds"), Tone: report.Plain},
 				{Label: report.T("使用", "uses"), Tone: report.Good}},
 			Note: report.T("每项数据资源在每种关系中计一次；使用者为申请编号者（开放数据、开发利用）也单独列出。",
 				"Each resource counts once per relation; users shown by application id (open data, development) are listed too.")}}
 	}
-	collected.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "resource", Sub: []report.Part{report.Sub("title")}, Width: 5},
-		{Key: "institution_name", Sub: []report.Part{report.Sub("institution"), report.Labelled("designated_source")}, Width: 5},
-		{Key: "records", Sub: []report.Part{report.Labelled("collections"), report.Labelled("emergencies")}, Width: 3, Num: true},
-		{Key: "first", Label: report.T("首次／最近", "first / last"), Sub: []report.Part{report.Sub("last")}, Width: 2},
-		{Key: "evidence", Width: 2, Drop: 1},
-	}}
-	held.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "resource", Width: 5},
-		{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 5},
-		{Key: "how", Width: 2},
-		{Key: "state", Sub: []report.Part{report.Labelled("since"), report.Labelled("changed")}, Width: 3},
-		{Key: "evidence", Width: 2, Drop: 1},
-	}}
-	used.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "resource", Width: 5},
-		{Key: "user_name", Sub: []report.Part{report.Sub("user")}, Width: 5},
-		{Key: "act", Sub: []report.Part{report.Labelled("grant"), report.Sub("purpose")}, Width: 4},
-		{Key: "within_grant", Width: 2},
-		{Key: "count", Sub: []report.Part{report.Labelled("records"), report.Labelled("last")}, Width: 3, Num: true, Drop: 2},
-		{Key: "evidence", Width: 2, Drop: 1},
-	}}
-	run.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "resource", Sub: []report.Part{report.Sub("system")}, Width: 5},
-		{Key: "operator_name", Sub: []report.Part{report.Sub("operator")}, Width: 5},
-		{Key: "role", Width: 2},
-		{Key: "contract", Sub: []report.Part{report.Labelled("client_name"), report.Sub("contract_state")}, Width: 4},
-		{Key: "evidence", Width: 2, Drop: 1},
-	}}
-	insts.Layout = &report.Layout{Columns: []report.Merged{
-		{Key: "name", Sub: []report.Part{report.Sub("institution"), report.Sub("level")}, Width: 5},
-		{Key: "responsible", Sub: []report.Part{report.Labelled("responsible_since")}, Width: 4},
-		{Key: "posts", Width: 6},
-		{Key: "evidence", Width: 2, Drop: 1},
-	}}
-	// 一数一源 (第十七条): each resource's designated source, the duplicates included.
-	sources := report.Section{Key: "sources", Title: report.T("一数一源：指定采集来源（第十七条）", "One source per datum: designated sources (Art. 17)"), Columns: []report.Column{
+	r.Sections = []report.Section{p.collected, p.held, p.used, p.run, p.sources(resources), v.contractsSection(p.name), insts}
+	if resource != "" {
+		r.Sections = append(r.Sections, v.timelineSection(resource, p.name))
+	} else {
+		r.Notes = append(r.Notes, report.T("加 --resource 参数可查看某一数据资源的完整保管时间线。", "Add --resource R for one resource's full custody timeline."))
+	}
+	r.Notes = append(r.Notes, report.T("证据列为账本序号，可用 ledgerctl prove --seq N 取得包含证明。",
+		"Evidence is given as ledger positions; ledgerctl prove --seq N gives an inclusion proof."))
+	return r, nil
+}
+
+// page is a report being drawn: its four relation sections, what they add up to, and
+// the institutions' names.
+type page struct {
+	names                      map[string]report.Text
+	collected, held, used, run report.Section
+	perInst                    *report.Counter
+	seen                       map[string]bool
+	attention                  []report.Text
+	outside, providers         int
+	v                          *View
+}
+
+func (v *View) page() *page {
+	p := &page{names: map[string]report.Text{}, perInst: report.NewCounter(3), seen: map[string]bool{}, v: v}
+	for _, in := range v.Institutions() {
+		if in.NameZH != "" {
+			p.names[in.ID] = report.T(in.NameZH, in.NameEN)
+		}
+	}
+	p.collected = report.Section{Key: "collected", Title: report.T("谁收集", "Who collected"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("institution", "采集机构", "collected by"),
+		col("institution_name", "采集机构名称", "collected by (name)"),
+		col("designated_source", "指定采集来源", "designated source"), col("collections", "次数", "collections"), col("records", "记录数", "records"),
+		col("emergencies", "紧急情况", "under emergency"), col("first", "首次", "first"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")},
+		Layout: &report.Layout{Columns: []report.Merged{
+			{Key: "resource", Sub: []report.Part{report.Sub("title")}, Width: 5},
+			{Key: "institution_name", Sub: []report.Part{report.Sub("institution"), report.Labelled("designated_source")}, Width: 5},
+			{Key: "records", Sub: []report.Part{report.Labelled("collections"), report.Labelled("emergencies")}, Width: 3, Num: true},
+			{Key: "first", Label: report.T("首次／最近", "first / last"), Sub: []report.Part{report.Sub("last")}, Width: 2},
+			{Key: "evidence", Width: 2, Drop: 1},
+		}}}
+	p.held = report.Section{Key: "held", Title: report.T("谁持有", "Who holds"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("institution", "持有机构", "held by"), col("institution_name", "持有机构名称", "held by (name)"), col("how", "持有方式", "how"),
+		col("state", "状态", "state"), col("since", "起始", "since"), col("changed", "状态变更", "state since"), col("evidence", "证据（序号）", "evidence (seq)")},
+		Layout: &report.Layout{Columns: []report.Merged{
+			{Key: "resource", Width: 5},
+			{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 5},
+			{Key: "how", Width: 2},
+			{Key: "state", Sub: []report.Part{report.Labelled("since"), report.Labelled("changed")}, Width: 3},
+			{Key: "evidence", Width: 2, Drop: 1},
+		}}}
+	p.used = report.Section{Key: "used", Title: report.T("谁使用", "Who uses"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("user", "使用者", "used by"), col("user_name", "使用者名称", "used by (name)"), col("act", "行为", "act"), col("grant", "授权/审批", "grant or approval"),
+		col("purpose", "用途", "purpose"), col("within_grant", "在授权用途内", "within grant"), col("count", "次数", "times"),
+		col("records", "记录数", "records"), col("last", "最近", "last"), col("evidence", "证据（序号）", "evidence (seq)")},
+		Layout: &report.Layout{Columns: []report.Merged{
+			{Key: "resource", Width: 5},
+			{Key: "user_name", Sub: []report.Part{report.Sub("user")}, Width: 5},
+			{Key: "act", Sub: []report.Part{report.Labelled("grant"), report.Sub("purpose")}, Width: 4},
+			{Key: "within_grant", Width: 2},
+			{Key: "count", Sub: []report.Part{report.Labelled("records"), report.Labelled("last")}, Width: 3, Num: true, Drop: 2},
+			{Key: "evidence", Width: 2, Drop: 1},
+		}}}
+	p.run = report.Section{Key: "run", Title: report.T("谁运行", "Who runs the systems"), Columns: []report.Column{
+		col("resource", "数据资源", "resource"), col("system", "系统", "system"), col("operator", "运行者", "run by"), col("operator_name", "运行者名称", "run by (name)"), col("role", "角色", "role"),
+		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("contract_state", "合同状态", "contract state"), col("evidence", "证据（序号）", "evidence (seq)")},
+		Layout: &report.Layout{Columns: []report.Merged{
+			{Key: "resource", Sub: []report.Part{report.Sub("system")}, Width: 5},
+			{Key: "operator_name", Sub: []report.Part{report.Sub("operator")}, Width: 5},
+			{Key: "role", Width: 2},
+			{Key: "contract", Sub: []report.Part{report.Labelled("client_name"), report.Sub("contract_state")}, Width: 4},
+			{Key: "evidence", Width: 2, Drop: 1},
+		}}}
+	return p
+}
+
+// name is an institution's registered name; a user that is not an institution (an
+// application id) or an unregistered one is shown as "—" beside its id.
+func (p *page) name(id string) report.Cell {
+	if n, ok := p.names[id]; ok {
+		return report.Cell{Text: n}
+	}
+	return dash
+}
+
+// count counts res once for institution id in relation series (collected, holds, uses).
+func (p *page) count(id string, series int, res string) {
+	if k := fmt.Sprint(id, "/", series, "/", res); !p.seen[k] {
+		p.seen[k] = true
+		label := report.T(id, id)
+		if n, ok := p.names[id]; ok {
+			label = n
+		}
+		p.perInst.Add(id, label, series)
+	}
+}
+
+// resource adds res's collections, holdings, uses and operations to their sections.
+func (p *page) resource(res *Resource) {
+	title := report.Cell{Text: report.T(res.TitleZH, res.TitleEN)}
+	for _, c := range res.Collections {
+		p.count(c.Institution, 0, res.ID)
+		p.collected.Rows = append(p.collected.Rows, report.Row{report.V(res.ID), title, report.V(c.Institution), p.name(c.Institution), orDash(res.Source),
+			report.V(strconv.Itoa(c.Count)), report.V(strconv.FormatInt(c.Records, 10)), orDash(strings.Join(c.Emergencies, ", ")),
+			report.V(c.First.On.String()), report.V(c.Last.On.String()), report.V(seqRange(c.First, c.Last))})
+	}
+	for _, h := range res.Holdings {
+		changed := dash
+		if h.Last.Seq != h.Since.Seq {
+			changed = report.V(h.Last.On.String())
+		}
+		p.count(h.Institution, 1, res.ID)
+		p.held.Rows = append(p.held.Rows, report.Row{report.V(res.ID), report.V(h.Institution), p.name(h.Institution), report.Coded(h.How, heldText[h.How]),
+			report.Coded(h.State, custodyText[h.State]), report.V(h.Since.On.String()), changed, report.V(seqRange(h.Since, h.Last))})
+	}
+	for _, u := range res.Uses {
+		p.use(res, u)
+	}
+	for _, o := range p.v.Operations(res) {
+		state := dash
+		if o.Role == "provider" {
+			p.providers++
+			state = report.Coded("active", report.T("有效", "in force"))
+			if o.Ended != nil {
+				state = report.Coded("ended", report.T("已于"+o.Ended.On.String()+"终止", "ended "+o.Ended.On.String()))
+			}
+		}
+		p.run.Rows = append(p.run.Rows, report.Row{report.V(res.ID), report.V(o.System), report.V(o.Operator), p.name(o.Operator), report.Coded(o.Role, roleText[o.Role]),
+			orDash(o.Contract), orDash(o.Client), p.name(o.Client), state, report.V(strconv.FormatUint(o.First.Seq, 10))})
+	}
+}
+
+// use adds one use of res; a shared use outside its grant needs attention.
+func (p *page) use(res *Resource, u *Use) {
+	within := dash
+	switch {
+	case u.WithinGrant != nil && *u.WithinGrant:
+		within = yes
+		within.Code = "within_grant"
+	case u.WithinGrant != nil:
+		within = no.As(report.Bad)
+		within.Code = "outside_grant"
+		p.outside++
+		who := report.T(u.User, u.User)
+		if n, ok := p.names[u.User]; ok {
+			who = n
+		}
+		p.attention = append(p.attention, report.T(
+			fmt.Sprintf("%s 超出授权 %s 的用途使用 %s：%s（%d 次，序号 %s）", who.ZH, u.Grant, res.ID, u.Purpose, u.Count, seqRange(u.First, u.Last)),
+			fmt.Sprintf("%s used %s outside grant %s: %s (%s, seq %s)", who.EN, res.ID, u.Grant, u.Purpose, times(u.Count), seqRange(u.First, u.Last))))
+	}
+	p.count(u.User, 2, res.ID)
+	p.used.Rows = append(p.used.Rows, report.Row{report.V(res.ID), report.V(u.User), p.name(u.User), report.Coded(u.Kind, useText[u.Kind]), orDash(u.Grant),
+		orDash(u.Purpose), within, report.V(strconv.Itoa(u.Count)), report.V(strconv.FormatInt(u.Records, 10)),
+		report.V(u.Last.On.String()), report.V(seqRange(u.First, u.Last))})
+}
+
+// sources is 一数一源 (第十七条): each resource's designated source, the duplicates
+// included.
+func (p *page) sources(resources []*Resource) report.Section {
+	s := report.Section{Key: "sources", Title: report.T("一数一源：指定采集来源（第十七条）", "One source per datum: designated sources (Art. 17)"), Columns: []report.Column{
 		col("resource", "数据资源", "resource"), col("title", "名称", "title"), col("responsible", "目录责任主体", "catalog responsible"),
 		col("designated_source", "指定采集来源", "designated source"), col("designated_source_name", "指定采集来源名称", "designated source (name)"),
 		col("via", "经由", "via"), col("evidence", "证据（序号）", "evidence (seq)")}}
@@ -274,44 +307,40 @@ func (b *builder) Report() (*report.Report, error) {
 		case res.Source == "":
 			row = append(row, report.L("未指定", "not designated"), dash, dash, dash)
 		case res.SourceVia != "":
-			row = append(row, report.V(res.Source), name(res.Source),
+			row = append(row, report.V(res.Source), p.name(res.Source),
 				report.L("本目录为 "+res.SourceVia+" 的重复目录，通过共享获取", "a duplicate of "+res.SourceVia+": obtain it by sharing"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
 		default:
-			row = append(row, report.V(res.Source), name(res.Source), report.L("本目录", "this entry"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
+			row = append(row, report.V(res.Source), p.name(res.Source), report.L("本目录", "this entry"), report.V(strconv.FormatUint(res.SourceSeq, 10)))
 		}
-		sources.Rows = append(sources.Rows, row)
+		s.Rows = append(s.Rows, row)
 	}
-	// 第三十九条: each outsourcing contract's history, act by act.
-	contracts := report.Section{Key: "contracts", Title: report.T("服务外包协议及其变更（第三十九条）", "Outsourcing contracts and their changes (Art. 39)"), Columns: []report.Column{
+	return s
+}
+
+// contractsSection is 第三十九条: each outsourcing contract's history, act by act.
+func (v *View) contractsSection(name func(string) report.Cell) report.Section {
+	s := report.Section{Key: "contracts", Title: report.T("服务外包协议及其变更（第三十九条）", "Outsourcing contracts and their changes (Art. 39)"), Columns: []report.Column{
 		col("contract", "外包合同", "contract"), col("client", "委托单位", "client"), col("client_name", "委托单位名称", "client (name)"), col("provider", "服务提供方", "provider"),
 		col("day", "日期", "day"), col("act", "行为", "act"), col("change", "内容", "what"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	for _, c := range b.Contracts() {
+	for _, c := range v.Contracts() {
 		for _, h := range c.History {
 			act := report.V(h.Type)
 			if t, ok := events.Lookup(h.Type); ok {
 				act = report.Cell{Text: report.T(t.ZH, t.EN), Code: h.Type}
 			}
-			contracts.Rows = append(contracts.Rows, report.Row{report.V(c.ID), report.V(c.Client), name(c.Client), report.V(c.Provider),
+			s.Rows = append(s.Rows, report.Row{report.V(c.ID), report.V(c.Client), name(c.Client), report.V(c.Provider),
 				report.V(h.On.String()), act, report.L(h.ZH, h.EN), report.V(strconv.FormatUint(h.Seq, 10))})
 		}
 	}
-	r.Sections = []report.Section{collected, held, used, run, sources, contracts, insts}
-	if b.o.Resource != "" {
-		r.Sections = append(r.Sections, b.timelineSection(name))
-	} else {
-		r.Notes = append(r.Notes, report.T("加 --resource 参数可查看某一数据资源的完整保管时间线。", "Add --resource R for one resource's full custody timeline."))
-	}
-	r.Notes = append(r.Notes, report.T("证据列为账本序号，可用 ledgerctl prove --seq N 取得包含证明。",
-		"Evidence is given as ledger positions; ledgerctl prove --seq N gives an inclusion proof."))
-	return r, nil
+	return s
 }
 
-func (b *builder) institutionsSection() report.Section {
+func (v *View) institutionsSection() report.Section {
 	s := report.Section{Key: "institutions", Title: report.T("机构责任人（第七条、第三十七条）", "Institutions' responsible persons (Art. 7, 37)"), Columns: []report.Column{
 		col("institution", "机构", "institution"), col("name", "名称", "name"), col("level", "层级", "level"),
 		col("responsible", "第一责任人", "first responsible person"), col("responsible_since", "任职起始", "since"),
 		col("posts", "专职人员与安全岗位", "staff and security posts"), col("evidence", "证据（序号）", "evidence (seq)")}}
-	for _, in := range b.Institutions() {
+	for _, in := range v.Institutions() {
 		if in.NameZH == "" && in.Responsible == "" && len(in.Posts) == 0 {
 			continue // named only as an actor, never registered: nothing to answer for here
 		}
@@ -345,6 +374,12 @@ func (b *builder) institutionsSection() report.Section {
 	}
 	s.Notes = append(s.Notes, report.T("人员以编号和职务表示；姓名为个人信息，不在报告中显示。",
 		"People are shown by id and title; names are personal data and are not shown."))
+	s.Layout = &report.Layout{Columns: []report.Merged{
+		{Key: "name", Sub: []report.Part{report.Sub("institution"), report.Sub("level")}, Width: 5},
+		{Key: "responsible", Sub: []report.Part{report.Labelled("responsible_since")}, Width: 4},
+		{Key: "posts", Width: 6},
+		{Key: "evidence", Width: 2, Drop: 1},
+	}}
 	return s
 }
 
@@ -355,11 +390,11 @@ func withTitle(person, title string) string {
 	return person + " (" + title + ")"
 }
 
-func (b *builder) timelineSection(name func(string) report.Cell) report.Section {
-	s := report.Section{Key: "timeline", Title: report.T("保管时间线："+b.o.Resource, "Custody timeline: "+b.o.Resource), Columns: []report.Column{
+func (v *View) timelineSection(resource string, name func(string) report.Cell) report.Section {
+	s := report.Section{Key: "timeline", Title: report.T("保管时间线："+resource, "Custody timeline: "+resource), Columns: []report.Column{
 		col("seq", "序号", "seq"), col("date", "日期", "date"), col("act", "行为", "act"), col("type", "事件类型", "event type"),
 		col("institution", "机构", "institution"), col("institution_name", "机构名称", "institution (name)"), col("person", "经办人", "person"), col("id", "事件编号", "event id")}}
-	for _, t := range b.Timeline() {
+	for _, t := range v.Timeline(resource) {
 		act := report.V(t.Type)
 		if ty, ok := events.Lookup(t.Type); ok {
 			act = report.L(ty.ZH, ty.EN)

@@ -8,6 +8,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
@@ -55,10 +56,10 @@ var Definitions = []Definition{
 		Articles: []string{"第十六条"}, Deadlines: []string{"D1", "D2"}, Rules: []string{"F1", "F2"}},
 	{Key: "collection", Kind: ByActs, LabelZH: "采集合规性", LabelEN: "collection compliance",
 		MeaningZH: "采集行为中未触发目录外采集、重复采集、重复生物识别的比例", MeaningEN: "share of collections raising no out-of-catalog, duplicate or biometric finding",
-		Articles: []string{"第十七条", "第十八条"}, Acts: []string{"data.collected.v1"}, Rules: []string{"F3", "F4", "F5"}},
+		Articles: []string{"第十七条", "第十八条"}, Acts: []string{events.DataCollectedV1}, Rules: []string{"F3", "F4", "F5"}},
 	{Key: "aggregation", Kind: ByActs, LabelZH: "数据归集", LabelEN: "aggregation",
 		MeaningZH: "归集行为（含拒绝归集）中完成归集的比例", MeaningEN: "share of aggregation acts (refusals included) that aggregated",
-		Articles: []string{"第十八条", "第十九条"}, Acts: []string{"data.aggregated.v1", "data.aggregation_refused.v1"}, Rules: []string{"F6"}},
+		Articles: []string{"第十八条", "第十九条"}, Acts: []string{events.DataAggregatedV1, events.DataAggregationRefusedV1}, Rules: []string{"F6"}},
 	{Key: "sharing", Kind: ByDeadline, LabelZH: "共享响应时效", LabelEN: "sharing response time",
 		MeaningZH: "有条件共享申请7个工作日内答复的比例；另计数据不一致、超用途使用", MeaningEN: "share of conditional share applications answered within 7 WD; inconsistency and misuse findings counted too",
 		Articles: []string{"第二十五条", "第二十六条", "第二十七条"}, Deadlines: []string{"D5"}, Rules: []string{"F8", "F9", "F10"}},
@@ -82,7 +83,7 @@ var Definitions = []Definition{
 		Articles: []string{"第三十九条"}, Deadlines: []string{"D9", "D10"}, Rules: []string{"F14"}},
 	{Key: "security_duties", Kind: ByYear, LabelZH: "安全职责履行", LabelEN: "security duties",
 		MeaningZH: "年度培训、演练、压力测试和灾备是否全部履行（1为是，0为否）；另计监督审批缺失", MeaningEN: "whether the year's training, drill, stress test and backups were all done (1 yes, 0 no); unapproved modification or export counted too",
-		Articles: []string{"第三十七条"}, Acts: []string{"security.training_held.v1", "security.drill_held.v1", "security.stress_tested.v1", "security.backup_completed.v1"},
+		Articles: []string{"第三十七条"}, Acts: []string{events.SecurityTrainingHeldV1, events.SecurityDrillHeldV1, events.SecurityStressTestedV1, events.SecurityBackupCompletedV1},
 		Rules: []string{"F16", "F11", "F12"}},
 	{Key: "record_keeping", Kind: ByActs, LabelZH: "操作留痕", LabelEN: "record keeping",
 		MeaningZH: "本单位行为在宽限期内记入账本的比例（补录为 F19）；经声明迁移的历史记录另计，不计为补录", MeaningEN: "share of the institution's acts recorded within the grace after the day they claim (a late record is F19); declared migrations of historical records are counted apart, not as late",
@@ -151,6 +152,9 @@ func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
 
 // Findings is the findings fold the scorecards read.
 func (a *Fold) Findings() *findings.Fold { return a.f }
+
+// Registry is the registry the fold counts days by (the findings fold's).
+func (a *Fold) Registry() *registry.State { return a.f.Registry() }
 
 var counted = func() map[string]bool {
 	m := map[string]bool{}

@@ -23,5 +23,6 @@
 // A ratio is a plain share (Definition.Kind says of what), not a weighted grade: the
 // Measures give no weights, and an operator's assessment method (考核办法) would. An
 // obligation counts in the year its trigger happened; a finding in the year it arose
-// (F16 in the year it judges). Methods are safe for concurrent use.
+// (F16 in the year it judges). Methods are safe for concurrent use. MarshalBinary and
+// UnmarshalBinary carry the whole state for a persisted read model.
 package assessment

@@ -25,7 +25,7 @@ func buildReport(t *testing.T, o report.Options) *report.Report {
 	for _, e := range year().Entries {
 		b.Apply(e)
 	}
-	r, err := b.Report()
+	r, err := b.Report(o)
 	if err != nil {
 		t.Fatal(err)
 	}

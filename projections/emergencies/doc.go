@@ -22,5 +22,6 @@
 // A data resource's duty is done only when it was evaluated and then sealed or destroyed
 // as the evaluation decided (destroying satisfies a decision to seal). The ledger knows
 // only the applications someone recorded: an ended emergency with no shutdown recorded
-// is pending, then overdue. The register is not safe for concurrent use.
+// is pending, then overdue. The register is not safe for concurrent use; MarshalBinary and
+// UnmarshalBinary carry its whole state for a persisted read model.
 package emergencies

@@ -98,16 +98,23 @@ func (r *Register) Apply(e *ledger.Entry) {
 	}
 	r.next = e.Seq + 1
 	r.reg.Apply(e)
-	act := &Act{By: e.Submission.Actor.Institution, On: fold.Day(r.reg, e), Seq: e.Seq}
-	switch e.Submission.Type {
-	case "emergency.declared.v1":
-		p := fold.Read[events.EmergencyDeclared](e)
-		if p.Emergency == "" {
-			return
+	if h, ok := handlers[e.Submission.Type]; ok {
+		h(r, e, &Act{By: e.Submission.Actor.Institution, On: fold.Day(r.reg, e), Seq: e.Seq})
+	}
+}
+
+// Registry is the registry the register counts days by (and names institutions from).
+func (r *Register) Registry() *registry.State { return r.reg }
+
+// handlers fold the types of the register, one small function each.
+var handlers = map[string]func(r *Register, e *ledger.Entry, act *Act){
+	events.EmergencyDeclaredV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyDeclared](e); p.Emergency != "" {
+			em := r.get(p.Emergency)
+			em.Title, em.Kind, em.Declared = p.Title, p.Kind, act
 		}
-		em := r.get(p.Emergency)
-		em.Title, em.Kind, em.Declared = p.Title, p.Kind, act
-	case "data.collected.v1":
+	},
+	events.DataCollectedV1: func(r *Register, e *ledger.Entry, act *Act) {
 		p := fold.Read[events.DataCollected](e)
 		if p.Emergency == "" || p.Resource == "" {
 			return
@@ -118,38 +125,36 @@ func (r *Register) Apply(e *ledger.Entry) {
 		}
 		d.Records += p.Records
 		d.Collections = append(d.Collections, e.Seq)
-	case "emergency.ended.v1":
-		p := fold.Read[events.EmergencyEnded](e)
-		if p.Emergency == "" {
-			return
+	},
+	events.EmergencyEndedV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyEnded](e); p.Emergency != "" {
+			em := r.get(p.Emergency)
+			em.Ended = act
+			em.EndedOn = obligations.StartOf(p.EndedOn, act.On) // as the obligations fold counts D8
 		}
-		em := r.get(p.Emergency)
-		em.Ended = act
-		em.EndedOn = obligations.StartOf(p.EndedOn, act.On) // as the obligations fold counts D8
-	case "emergency.data_evaluated.v1":
-		p := fold.Read[events.EmergencyDataEvaluated](e)
-		if p.Emergency == "" || p.Resource == "" {
-			return
+	},
+	events.EmergencyDataEvaluatedV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyDataEvaluated](e); p.Emergency != "" && p.Resource != "" {
+			d := r.get(p.Emergency).data(p.Resource)
+			d.Evaluation, d.Categories, d.Disposition = act, p.Categories, p.Disposition
 		}
-		d := r.get(p.Emergency).data(p.Resource)
-		d.Evaluation, d.Categories, d.Disposition = act, p.Categories, p.Disposition
-	case "emergency.data_sealed.v1":
-		p := fold.Read[events.EmergencyDataSealed](e)
-		if p.Emergency != "" && p.Resource != "" {
+	},
+	events.EmergencyDataSealedV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyDataSealed](e); p.Emergency != "" && p.Resource != "" {
 			r.get(p.Emergency).data(p.Resource).Sealed = act
 		}
-	case "emergency.data_destroyed.v1":
-		p := fold.Read[events.EmergencyDataDestroyed](e)
-		if p.Emergency != "" && p.Resource != "" {
+	},
+	events.EmergencyDataDestroyedV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyDataDestroyed](e); p.Emergency != "" && p.Resource != "" {
 			r.get(p.Emergency).data(p.Resource).Destroyed = act
 		}
-	case "emergency.application_shut_down.v1":
-		p := fold.Read[events.EmergencyApplicationShutDown](e)
-		if p.Emergency != "" && p.Application != "" {
+	},
+	events.EmergencyApplicationShutDownV1: func(r *Register, e *ledger.Entry, act *Act) {
+		if p := fold.Read[events.EmergencyApplicationShutDown](e); p.Emergency != "" && p.Application != "" {
 			em := r.get(p.Emergency)
 			em.Applications = append(em.Applications, Application{ID: p.Application, Act: *act})
 		}
-	}
+	},
 }
 
 // Emergencies returns the register in the order each emergency first appeared.

@@ -14,7 +14,8 @@ import (
 
 func TestReportRows(t *testing.T) {
 	pol, _ := policy.Default()
-	b, err := Kind.New(report.Options{AsOf: calendar.MustParse("2025-10-20"), Policy: pol, Calendar: calendar.Default()})
+	opts := report.Options{AsOf: calendar.MustParse("2025-10-20"), Policy: pol, Calendar: calendar.Default()}
+	b, err := Kind.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func TestReportRows(t *testing.T) {
 	for _, e := range append(ended(l), evaluated(l, "2025-09-30", domain.DispositionSeal)) {
 		b.Apply(e)
 	}
-	r, err := b.Report()
+	r, err := b.Report(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

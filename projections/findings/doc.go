@@ -30,4 +30,6 @@
 // F6's second half (a dataset not aggregated within its update period) is not raised:
 // the catalogue records aggregations but no event says new data exists to aggregate.
 // F16 judges a calendar year once it has ended. Methods are safe for concurrent use.
+// MarshalBinary and UnmarshalBinary carry the whole state (its registry and obligations
+// fold included) for a persisted read model.
 package findings

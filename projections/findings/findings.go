@@ -2,20 +2,15 @@ package findings
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
-	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 )
 
@@ -95,57 +90,73 @@ type Finding struct {
 	Rectification *Rectification `json:"rectification,omitempty"`
 }
 
+// The fold's own types below have exported fields so that a snapshot (encoding/gob, which
+// writes no other) can carry them; the types themselves stay unexported.
+
 // raised is an event finding before the query day's labels are put on it.
 type raised struct {
-	rule, inst, actor, subject string
-	arose                      calendar.Date
-	zh, en                     string
-	evidence                   []Evidence
-	party                      bool // inst is the party the finding is held against (F18), maybe not an institution
-	// items replace the rule's bare 第三十七条 with the items missed (F16: 第三十七条第(八)项
+	Rule, Inst, Actor, Subject string
+	Arose                      calendar.Date
+	ZH, EN                     string
+	Evidence                   []Evidence
+	Party                      bool // Inst is the party the finding is held against (F18), maybe not an institution
+	// Items replace the rule's bare 第三十七条 with the items missed (F16: 第三十七条第(八)项
 	// for a drill), so a citation names the duty, not only the article.
-	items []string
+	Items []string
 }
 
 type approval struct {
-	inst, resource string
-	acts           []domain.SupervisedAct
-	until          calendar.Date
+	Inst, Resource string
+	Acts           []string // the acts approved, as text
+	Until          calendar.Date
 }
 
 type contract struct {
-	id       string
-	signed   Evidence
-	reviewed bool
-	nda      bool
+	ID       string
+	Signed   Evidence
+	Reviewed bool
+	NDA      bool
 	// what it covers now, and the position of the act that last widened it (the signing
 	// or a widening amendment): a widening amendment needs a review after it.
-	systems, data []string
-	staff         int64
-	widened       uint64
+	Systems, Data []string
+	Staff         int64
+	Widened       uint64
 }
 
 // amendment is a widening amendment of an outsourcing contract (第三十九条), judged like
 // a signing: a passed review since the last widening, confidentiality terms with it.
 type amendment struct {
-	contract string
-	ev       Evidence
-	reviewed bool
-	nda      bool
-	widens   []string // what it widens, in words (zh, en pairs flattened)
-	widensEN []string
+	Contract string
+	Ev       Evidence
+	Reviewed bool
+	NDA      bool
+	Widens   []string // what it widens, in words (zh, en pairs flattened)
+	WidensEN []string
 }
 
 type duties struct {
-	training, drill, stress int
-	backups                 []calendar.Date
+	Training, Drill, Stress int
+	Backups                 []calendar.Date
+}
+
+// emergencyDays is when an emergency was declared and, once it has, ended (F3: a
+// collection outside the catalog is lawful while one is in force).
+type emergencyDays struct {
+	Declared, Ended calendar.Date
+	HasEnded        bool
+}
+
+// inconsistency is a reported inconsistency of provided data, awaiting its resolution.
+type inconsistency struct {
+	Ev       Evidence
+	Provider string
 }
 
 type order struct {
 	Rectification
-	inst     string
-	rules    []string
-	evidence []string
+	Inst     string
+	Rules    []string
+	Evidence []string
 }
 
 // Fold folds ledger entries into findings. Create it with New.
@@ -161,20 +172,17 @@ type Fold struct {
 	approvals   map[string]approval
 	grants      map[string][]string
 	designated  map[string][2]string // duplicate entry → {designated entry, source}
-	emergencies map[string][2]*calendar.Date
+	emergencies map[string]emergencyDays
 	drafted     map[string]bool
-	reviewed    map[string]bool
+	passed      map[string]bool
 	contracts   []*contract
 	amendments  []*amendment
 	reviewSeq   map[string]uint64 // contract → seq of its last passed security review
 	ndas        map[string][]calendar.Date
 	duties      map[string]map[int]*duties
 	registered  map[string]calendar.Date
-	cases       map[string]struct {
-		ev       Evidence
-		provider string
-	}
-	orders []*order
+	cases       map[string]inconsistency
+	orders      []*order
 }
 
 // New returns an empty fold judging with pol and cal; it folds its own registry and
@@ -183,12 +191,9 @@ func New(pol *policy.Set, cal *calendar.Calendar) *Fold {
 	reg := registry.NewWith(pol, cal)
 	return &Fold{pol: pol, cal: cal, reg: reg, obl: obligations.NewWithRegistry(pol, cal, reg, false),
 		approvals: map[string]approval{}, grants: map[string][]string{}, designated: map[string][2]string{},
-		emergencies: map[string][2]*calendar.Date{}, drafted: map[string]bool{}, reviewed: map[string]bool{},
+		emergencies: map[string]emergencyDays{}, drafted: map[string]bool{}, passed: map[string]bool{},
 		ndas: map[string][]calendar.Date{}, reviewSeq: map[string]uint64{}, duties: map[string]map[int]*duties{}, registered: map[string]calendar.Date{},
-		cases: map[string]struct {
-			ev       Evidence
-			provider string
-		}{}}
+		cases: map[string]inconsistency{}}
 }
 
 // Registered is the day inst was first registered (institution.registered.v1, the day
@@ -225,358 +230,6 @@ func (f *Fold) Apply(e *ledger.Entry) error {
 	return err
 }
 
-func (f *Fold) raise(rule string, ev Evidence, subject, zh, en string, more ...Evidence) {
-	f.raised = append(f.raised, raised{rule: rule, inst: ev.Institution, actor: ev.Person, subject: subject, arose: ev.Date,
-		zh: zh, en: en, evidence: append([]Evidence{ev}, more...)})
-}
-
-var supervised = map[string]domain.SupervisedAct{
-	"data.copied.v1": domain.ActCopy, "data.exported.v1": domain.ActExport, "data.desensitised.v1": domain.ActDesensitise,
-	"data.modified.v1": domain.ActModify, "data.deleted.v1": domain.ActDelete,
-}
-
-func (f *Fold) apply(e *ledger.Entry) {
-	s := &e.Submission
-	ev := obligations.RefOf(e, f.reg.TimeOf(e))
-	actor := s.Actor.Institution
-	f.lateRecord(ev, s)
-	f.suspendedAct(ev, s.Type, s.Payload)
-	if act, ok := supervised[s.Type]; ok {
-		p := fold.Read[events.Supervised](e)
-		a, found := f.approvals[p.Approval]
-		if p.Approval != "" && found && a.inst == actor && a.resource == p.Resource && slices.Contains(a.acts, act) &&
-			(!a.until.Valid() || !a.until.Before(ev.Date)) {
-			return
-		}
-		rule, zh, en := "F12", "未经监督审批", "without the supervising approval"
-		if act == domain.ActModify || act == domain.ActDelete {
-			rule, zh, en = "F11", "未经批准", "without an authorising approval"
-		}
-		if p.Approval != "" {
-			zh, en = fmt.Sprintf("所引审批 %s 不涵盖此行为", p.Approval), fmt.Sprintf("approval %s does not cover this act", p.Approval)
-		}
-		f.raise(rule, ev, p.Resource, fmt.Sprintf("%s %s（%d 条）：%s", act.ZH(), p.Resource, p.Records, zh),
-			fmt.Sprintf("%s of %s (%d records) %s", act.String(), p.Resource, p.Records, en))
-		return
-	}
-	switch s.Type {
-	case "institution.registered.v1":
-		id := fold.Read[events.InstitutionRegistered](e).Institution
-		if _, ok := f.registered[id]; !ok {
-			f.registered[id] = ev.Date
-		}
-	case "security.approval_granted.v1":
-		p := fold.Read[events.ApprovalGranted](e)
-		until, _ := calendar.Parse(p.ValidUntil)
-		f.approvals[p.Approval] = approval{inst: actor, resource: p.Resource, acts: p.Acts, until: until}
-	case "share.granted.v1":
-		p := fold.Read[events.ShareGranted](e)
-		f.grants[p.Grant] = p.Purposes
-	case "share.data_used.v1":
-		p := fold.Read[events.ShareDataUsed](e)
-		if ps, ok := f.grants[p.Grant]; ok && p.Grant != "" && !slices.Contains(ps, p.Purpose) {
-			f.raise("F10", ev, p.Resource, fmt.Sprintf("按授权 %s 获取的数据用于“%s”，授权用途为：%s", p.Grant, p.Purpose, strings.Join(ps, "；")),
-				fmt.Sprintf("data shared under grant %s used for %q; granted purposes: %s", p.Grant, p.Purpose, strings.Join(ps, "; ")))
-		}
-	case "catalog.source_designated.v1":
-		p := fold.Read[events.SourceDesignated](e)
-		for _, d := range p.Duplicates {
-			f.designated[d] = [2]string{p.Resource, p.Source}
-		}
-	case "emergency.declared.v1":
-		d := ev.Date
-		f.emergencies[fold.Read[events.EmergencyDeclared](e).Emergency] = [2]*calendar.Date{&d, nil}
-	case "emergency.ended.v1":
-		p := fold.Read[events.EmergencyEnded](e)
-		if em, ok := f.emergencies[p.Emergency]; ok {
-			end := obligations.StartOf(p.EndedOn, ev.Date)
-			em[1] = &end
-			f.emergencies[p.Emergency] = em
-		}
-	case "data.collected.v1":
-		f.collected(ev, fold.Read[events.DataCollected](e))
-	case "data.aggregation_refused.v1":
-		if p := fold.Read[events.AggregationRefused](e); p.LegalBasis == "" {
-			f.raise("F6", ev, p.Resource, "拒绝归集："+p.Reason, "aggregation refused: "+p.Reason)
-		}
-	case "data.inconsistency_reported.v1":
-		p := fold.Read[events.InconsistencyReported](e)
-		f.cases[p.Case] = struct {
-			ev       Evidence
-			provider string
-		}{ev, p.Provider}
-	case "data.inconsistency_resolved.v1":
-		p := fold.Read[events.InconsistencyResolved](e)
-		if c, ok := f.cases[p.Case]; ok && p.Confirmed {
-			// The fault is the provider's data, not an act: the finding names the provider and
-			// no acting person (the catalogue does not say who provided the data).
-			f.raised = append(f.raised, raised{rule: "F8", inst: c.provider, subject: p.Case, arose: ev.Date,
-				zh: "经核实提供的数据不一致或无法使用：" + p.Resolution, en: "provided data confirmed inconsistent or unusable: " + p.Resolution,
-				evidence: []Evidence{c.ev, ev}})
-		}
-	case "project.catalog_drafted.v1":
-		f.drafted[fold.Read[events.ProjectCatalogDrafted](e).Project] = true
-	case "project.approved.v1":
-		if p := fold.Read[events.ProjectApproved](e); !f.drafted[p.Project] {
-			// The unit building the system compiles its catalog (第十二条): F2 falls on the
-			// project's owner (the case's opener, or the owner the authority's preliminary
-			// review named); the approving body appears as the approver, not the offender.
-			owner, person := actor, s.Actor.Person
-			if c, ok := f.reg.Case("project", p.Project); ok && c.By != "" && c.By != actor {
-				owner, person = c.By, ""
-			}
-			f.raised = append(f.raised, raised{rule: "F2", inst: owner, actor: person, subject: p.Project, arose: ev.Date, evidence: []Evidence{ev},
-				zh: fmt.Sprintf("项目审批前未编制项目数据资源目录（建设单位 %s；审批机关 %s，%s）", owner, p.Approver, p.ApprovalRef),
-				en: fmt.Sprintf("project approved without a project data-resource catalog (owner %s; approved by %s, %s)", owner, p.Approver, p.ApprovalRef)})
-		}
-	case "project.accepted.v1":
-		if p := fold.Read[events.ProjectAccepted](e); !p.CatalogOnPlatform {
-			f.raise("F2", ev, p.Project, "项目验收时目录未纳入阿坝州大数据平台", "project accepted without its catalog on the platform")
-		}
-	case "outsourcing.security_reviewed.v1":
-		if p := fold.Read[events.SecurityReviewed](e); p.Passed {
-			f.reviewed[p.Contract] = true
-			f.reviewSeq[p.Contract] = e.Seq
-		}
-	case "outsourcing.contract_signed.v1":
-		p := fold.Read[events.ContractSigned](e)
-		f.contracts = append(f.contracts, &contract{id: p.Contract, signed: ev, reviewed: f.reviewed[p.Contract], nda: p.ConfidentialityAgreement != nil,
-			systems: slices.Clone(p.Systems), widened: e.Seq})
-	case "outsourcing.contract_amended.v1":
-		f.amended(ev, fold.Read[events.ContractAmended](e))
-	case "outsourcing.confidentiality_agreement_signed.v1":
-		c := fold.Read[events.ConfidentialityAgreementSigned](e).Contract
-		f.ndas[c] = append(f.ndas[c], ev.Date)
-	case "opening.granted.v1":
-		if p := fold.Read[events.OpeningGranted](e); p.SecurityCommitment == nil || p.UseAgreement == nil {
-			f.raise("F15", ev, p.Application, "有条件开放未签署安全承诺书和开放利用协议", "conditional opening granted without a signed security commitment and use agreement")
-		}
-	case "ledger.access_refused.v1":
-		p := fold.Read[events.AccessRefused](e)
-		// The ledger signs this entry for the institution that correctly refused the
-		// attempt (ActorInstitution submitted it): the finding is held against the party
-		// whose access was suspended (第四十二条), on the day the attempt claims, bounded
-		// by the late-record rule.
-		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
-		zh, en := f.scope(p.Party, p.Suspension)
-		f.raiseParty(p.Party, ev, p.Suspension, fmt.Sprintf("已暂停获取权限的当事人 %s 试图 %s，%s 拒绝并记录（提交 %s）；暂停 %s：%s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, zh),
-			fmt.Sprintf("party %s, whose access was suspended, attempted %s; refused and recorded by %s (submission %s); suspension %s: %s", p.Party, p.RefusedType, p.ActorInstitution, p.RefusedID, p.Suspension, en))
-	case "security.training_held.v1":
-		f.duty(actor, f.heldOn(e, fold.Read[events.TrainingHeld](e).HeldOn, ev.Date)).training++
-	case "security.drill_held.v1":
-		f.duty(actor, f.heldOn(e, fold.Read[events.DrillHeld](e).HeldOn, ev.Date)).drill++
-	case "security.stress_tested.v1":
-		f.duty(actor, ev.Date).stress++
-	case "security.backup_completed.v1":
-		d := f.duty(actor, ev.Date)
-		d.backups = append(d.backups, ev.Date)
-	case "rectification.ordered.v1":
-		p := fold.Read[events.RectificationOrdered](e)
-		dl, _ := calendar.Parse(p.Deadline)
-		f.orders = append(f.orders, &order{Rectification: Rectification{Order: p.Order, Seq: ev.Seq, Ordered: ev.Date, Deadline: dl},
-			inst: p.Institution, rules: p.Findings, evidence: p.Evidence})
-	case "rectification.completed.v1":
-		if o := f.order(fold.Read[events.RectificationCompleted](e).Order); o != nil && o.Completed == nil {
-			o.Completed = &ev
-		}
-	case "rectification.escalated.v1":
-		if o := f.order(fold.Read[events.RectificationEscalated](e).Order); o != nil && o.Escalated == nil {
-			o.Escalated = &ev
-		}
-	}
-}
-
-// suspendedAct raises F18 for an access act admitted although its actor or party was
-// suspended when it was sealed: the window docs/storage.md describes, in which one
-// front-end has not yet folded a suspension another recorded (第四十二条). Acts the
-// checker refused are raised from their ledger.access_refused.v1 record instead.
-func (f *Fold) suspendedAct(ev Evidence, typ string, raw json.RawMessage) {
-	t, ok := events.Lookup(typ)
-	if !ok || !t.Access {
-		return
-	}
-	var fields map[string]any
-	_ = json.Unmarshal(raw, &fields)
-	str := func(k string) string { s, _ := fields[k].(string); return s }
-	resource := ""
-	if t.Resource != "" {
-		resource = str(t.Resource)
-	}
-	for _, party := range []string{ev.Institution, str(t.Party)} {
-		if party == "" {
-			continue
-		}
-		// Judged on the act's own day, as the door judges it: the day it claims and the
-		// day it counts (a restoration recorded before the act does not clear an act
-		// dated during the suspension).
-		if sp, ok := f.reg.SuspendedOn(party, resource, ev.Claimed, ev.Date); ok {
-			zh, en := f.scope(party, sp.ID)
-			f.raiseParty(party, ev, sp.ID, fmt.Sprintf("已暂停获取权限的当事人 %s 的 %s 被记录（暂停 %s：%s）", party, typ, sp.ID, zh),
-				fmt.Sprintf("%s recorded for %s, whose access was suspended (%s: %s)", typ, party, sp.ID, en))
-			return
-		}
-	}
-}
-
-// heldOn is the day a duty counts on when the act names the day it was held: that day
-// as a claim, bounded like occurred_at (acttime), so that a training recorded in January
-// cannot fill last year's duty unless it was recorded in time or migrated; else d.
-func (f *Fold) heldOn(e *ledger.Entry, s string, d calendar.Date) calendar.Date {
-	p, err := calendar.Parse(s)
-	if err != nil {
-		return d
-	}
-	return f.reg.TimeOfClaim(e, p.Start().Add(12*time.Hour)).Effective
-}
-
-// lateRecord raises F19 for an act recorded later than the policy's grace after the day
-// it claims (操作留痕, 第三十七条第(六)项): against the institution that recorded it (for
-// a refused attempt, the one that submitted it). A migrated act is not late.
-func (f *Fold) lateRecord(ev Evidence, s *ledger.Submission) {
-	if !ev.Late {
-		return
-	}
-	if _, ok := events.Lookup(s.Type); !ok {
-		return
-	}
-	if s.Type == "ledger.access_refused.v1" {
-		p := fold.Read[events.AccessRefused](&ledger.Entry{Submission: *s})
-		ev.Institution, ev.Person = p.ActorInstitution, p.ActorPerson
-	}
-	lateWD := 0
-	if t, err := f.cal.WorkdaysBetween(ev.Claimed, ev.Recorded); err == nil {
-		lateWD = t
-	}
-	f.raise("F19", ev, s.Type, fmt.Sprintf("%s 声明发生于 %s，%s 才记录（相隔 %d 个工作日，超过宽限），期限按 %s 计", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date),
-		fmt.Sprintf("%s claims %s but was recorded on %s (%d working days later, past the grace); deadlines count it on %s", s.Type, ev.Claimed, ev.Recorded, lateWD, ev.Date))
-}
-
-// amended judges an amendment: one that widens the systems, the data or the provider's
-// staff needs a passed security review after the contract's last widening and updated
-// confidentiality terms with it (第三十九条第一款, as for a new contract).
-func (f *Fold) amended(ev Evidence, p *events.ContractAmended) {
-	var c *contract
-	for _, x := range f.contracts {
-		if x.id == p.Contract {
-			c = x
-		}
-	}
-	if c == nil {
-		return
-	}
-	var zh, en []string
-	if add := missing(p.Systems, c.systems); len(add) > 0 {
-		zh, en = append(zh, "新增系统 "+strings.Join(add, "、")), append(en, "adds systems "+strings.Join(add, ", "))
-	}
-	if add := missing(p.Data, c.data); len(add) > 0 {
-		zh, en = append(zh, "新增数据 "+strings.Join(add, "、")), append(en, "adds data "+strings.Join(add, ", "))
-	}
-	if p.ProviderStaff > c.staff && c.staff > 0 {
-		zh, en = append(zh, fmt.Sprintf("服务方人员由 %d 增至 %d", c.staff, p.ProviderStaff)), append(en, fmt.Sprintf("provider staff from %d to %d", c.staff, p.ProviderStaff))
-	}
-	for _, s := range p.Systems {
-		if !slices.Contains(c.systems, s) {
-			c.systems = append(c.systems, s)
-		}
-	}
-	for _, d := range p.Data {
-		if !slices.Contains(c.data, d) {
-			c.data = append(c.data, d)
-		}
-	}
-	if p.ProviderStaff > 0 {
-		c.staff = p.ProviderStaff
-	}
-	if len(zh) == 0 {
-		return
-	}
-	f.amendments = append(f.amendments, &amendment{contract: p.Contract, ev: ev, reviewed: f.reviewSeq[p.Contract] > c.widened,
-		nda: p.ConfidentialityAgreement != nil, widens: zh, widensEN: en})
-	c.widened = ev.Seq
-}
-
-// missing lists the items of want not in have.
-func missing(want, have []string) []string {
-	var out []string
-	for _, w := range want {
-		if !slices.Contains(have, w) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// scope says what a suspension closes, in words: the resources it names (a suspension
-// narrowed to them, access.suspended.v1's resources) or all public data, and its days.
-func (f *Fold) scope(party, id string) (zh, en string) {
-	for _, sp := range f.reg.Suspensions(party) {
-		if sp.ID != id {
-			continue
-		}
-		zh, en = "全部公共数据", "all public data"
-		if len(sp.Resources) > 0 {
-			zh, en = "仅限数据资源 "+strings.Join(sp.Resources, "、"), "only the resources "+strings.Join(sp.Resources, ", ")
-		}
-		if sp.Until.Valid() {
-			return zh + fmt.Sprintf("，%s 至 %s（不含）", sp.From, sp.Until), en + fmt.Sprintf(", from %s until %s (exclusive)", sp.From, sp.Until)
-		}
-		return zh + fmt.Sprintf("，自 %s 起", sp.From), en + fmt.Sprintf(", from %s", sp.From)
-	}
-	return "范围未记录", "scope not recorded"
-}
-
-// raiseParty raises a finding against a party that is not (necessarily) a registered
-// institution: F18 falls on the suspended party (第四十二条), not on who recorded it.
-func (f *Fold) raiseParty(party string, ev Evidence, subject, zh, en string) {
-	f.raised = append(f.raised, raised{rule: "F18", inst: party, subject: subject, arose: ev.Date, zh: zh, en: en,
-		evidence: []Evidence{ev}, party: true})
-}
-
-func (f *Fold) order(id string) *order {
-	for i := len(f.orders) - 1; i >= 0; i-- {
-		if f.orders[i].Order == id {
-			return f.orders[i]
-		}
-	}
-	return nil
-}
-
-func (f *Fold) duty(inst string, d calendar.Date) *duties {
-	if f.duties[inst] == nil {
-		f.duties[inst] = map[int]*duties{}
-	}
-	x := f.duties[inst][d.Year]
-	if x == nil {
-		x = &duties{}
-		f.duties[inst][d.Year] = x
-	}
-	return x
-}
-
-// collected judges a collection: F3 (outside the collector's catalog, no emergency in
-// force), F4 (another institution is the designated source and shares the data), F5
-// (biometrics on top of a valid ID document).
-func (f *Fold) collected(ev Evidence, p *events.DataCollected) {
-	res, cataloged := f.reg.Resource(p.Resource)
-	if !cataloged || res.Holder != ev.Institution {
-		em, declared := f.emergencies[p.Emergency]
-		active := p.Emergency != "" && declared && !ev.Date.Before(*em[0]) && (em[1] == nil || !em[1].Before(ev.Date))
-		if !active {
-			f.raise("F3", ev, p.Resource, fmt.Sprintf("在本单位目录外采集 %s（%d 条），无有效紧急情况", p.Resource, p.Records),
-				fmt.Sprintf("collected %s (%d records) outside the institution's catalog with no emergency in force", p.Resource, p.Records))
-		}
-	}
-	if d, ok := f.designated[p.Resource]; ok && d[1] != ev.Institution {
-		if src, ok := f.reg.Resource(d[0]); ok && src.Sharing != domain.SharingNone {
-			f.raise("F4", ev, p.Resource, fmt.Sprintf("%s 的指定采集部门为 %s，可通过共享获取（%s）", p.Resource, d[1], d[0]),
-				fmt.Sprintf("%s has %s as its designated source, obtainable by sharing (%s)", p.Resource, d[1], d[0]))
-		}
-	}
-	if slices.Contains(p.Verification, domain.VerifyIDDocument) && slices.Contains(p.Verification, domain.VerifyBiometric) {
-		f.raise("F5", ev, p.Resource, "已通过有效身份证件验明身份仍进行生物识别验证", "biometric re-verification after a valid ID document")
-	}
-}
-
 // Findings returns every finding raised by asOf, as it stood on asOf: event findings,
 // deadline findings from the obligations fold, annual security duties of years ended
 // before asOf, and each one's enforcement state.
@@ -585,10 +238,10 @@ func (f *Fold) Findings(asOf calendar.Date) []Finding {
 	defer f.mu.RUnlock()
 	var out []Finding
 	for _, r := range f.raised {
-		if asOf.Before(r.arose) {
+		if asOf.Before(r.Arose) {
 			continue
 		}
-		out = append(out, f.finding(r, r.evidence[len(r.evidence)-1].Date, ""))
+		out = append(out, f.finding(r, r.Evidence[len(r.Evidence)-1].Date, ""))
 	}
 	out = append(out, f.contractFindings(asOf)...)
 	out = append(out, f.deadlineFindings(asOf)...)
@@ -614,14 +267,14 @@ func (x *Finding) Evidence0() uint64 {
 // finding dresses r with the rule's titles and citations from the policy in force on
 // judged (the day of the act, or of the deadline's trigger).
 func (f *Fold) finding(r raised, judged calendar.Date, deadline string) Finding {
-	x := Finding{Rule: r.rule, Institution: r.inst, Actor: r.actor, Subject: r.subject, Deadline: deadline,
-		Evidence: r.evidence, Arose: r.arose, NoteZH: r.zh, NoteEN: r.en}
+	x := Finding{Rule: r.Rule, Institution: r.Inst, Actor: r.Actor, Subject: r.Subject, Deadline: deadline,
+		Evidence: r.Evidence, Arose: r.Arose, NoteZH: r.ZH, NoteEN: r.EN}
 	if v, err := f.pol.At(judged); err == nil {
-		rule := v.Finding(r.rule)
+		rule := v.Finding(r.Rule)
 		x.Policy, x.TitleZH, x.TitleEN = v.ID, rule.TitleZH, rule.TitleEN
 		for _, c := range rule.Cites {
-			if c == "第三十七条" && len(r.items) > 0 {
-				for _, it := range r.items {
+			if c == "第三十七条" && len(r.Items) > 0 {
+				for _, it := range r.Items {
 					x.Cites = append(x.Cites, Cite(it))
 				}
 				continue
@@ -630,7 +283,7 @@ func (f *Fold) finding(r raised, judged calendar.Date, deadline string) Finding 
 		}
 		x.CiteZH, x.CiteEN = joinCites(x.Cites)
 	}
-	if in, ok := f.reg.Institution(r.inst); ok {
+	if in, ok := f.reg.Institution(r.Inst); ok {
 		x.InstitutionZH, x.InstitutionEN, x.Responsible = in.NameZH, in.NameEN, in.Responsible
 	}
 	if x.Evidence == nil {
@@ -644,43 +297,43 @@ func (f *Fold) finding(r raised, judged calendar.Date, deadline string) Finding 
 func (f *Fold) contractFindings(asOf calendar.Date) []Finding {
 	var out []Finding
 	for _, c := range f.contracts {
-		if asOf.Before(c.signed.Date) {
+		if asOf.Before(c.Signed.Date) {
 			continue
 		}
-		nda := c.nda || slices.Contains(f.ndas[c.id], c.signed.Date)
-		if c.reviewed && nda {
+		nda := c.NDA || slices.Contains(f.ndas[c.ID], c.Signed.Date)
+		if c.Reviewed && nda {
 			continue
 		}
 		var zh, en []string
-		if !c.reviewed {
+		if !c.Reviewed {
 			zh, en = append(zh, "未经安全审查"), append(en, "no passed security review")
 		}
 		if !nda {
 			zh, en = append(zh, "未同时签订服务安全保护及保密协议"), append(en, "no confidentiality agreement signed with it")
 		}
-		out = append(out, f.finding(raised{rule: "F14", inst: c.signed.Institution, actor: c.signed.Person, subject: c.id, arose: c.signed.Date,
-			zh: "签订服务外包协议时" + strings.Join(zh, "，"), en: "outsourcing contract signed with " + strings.Join(en, " and "),
-			evidence: []Evidence{c.signed}}, c.signed.Date, ""))
+		out = append(out, f.finding(raised{Rule: "F14", Inst: c.Signed.Institution, Actor: c.Signed.Person, Subject: c.ID, Arose: c.Signed.Date,
+			ZH: "签订服务外包协议时" + strings.Join(zh, "，"), EN: "outsourcing contract signed with " + strings.Join(en, " and "),
+			Evidence: []Evidence{c.Signed}}, c.Signed.Date, ""))
 	}
 	for _, a := range f.amendments {
-		if asOf.Before(a.ev.Date) {
+		if asOf.Before(a.Ev.Date) {
 			continue
 		}
-		nda := a.nda || slices.Contains(f.ndas[a.contract], a.ev.Date)
-		if a.reviewed && nda {
+		nda := a.NDA || slices.Contains(f.ndas[a.Contract], a.Ev.Date)
+		if a.Reviewed && nda {
 			continue
 		}
 		var zh, en []string
-		if !a.reviewed {
+		if !a.Reviewed {
 			zh, en = append(zh, "扩大范围前未重新进行安全审查"), append(en, "no passed security review since the contract last widened")
 		}
 		if !nda {
 			zh, en = append(zh, "未同时更新服务安全保护及保密协议"), append(en, "no updated confidentiality agreement signed with it")
 		}
-		out = append(out, f.finding(raised{rule: "F14", inst: a.ev.Institution, actor: a.ev.Person, subject: a.contract, arose: a.ev.Date,
-			zh:       "服务外包协议变更（" + strings.Join(a.widens, "；") + "）" + strings.Join(zh, "，"),
-			en:       "outsourcing contract amended (" + strings.Join(a.widensEN, "; ") + ") with " + strings.Join(en, " and "),
-			evidence: []Evidence{a.ev}}, a.ev.Date, ""))
+		out = append(out, f.finding(raised{Rule: "F14", Inst: a.Ev.Institution, Actor: a.Ev.Person, Subject: a.Contract, Arose: a.Ev.Date,
+			ZH:       "服务外包协议变更（" + strings.Join(a.Widens, "；") + "）" + strings.Join(zh, "，"),
+			EN:       "outsourcing contract amended (" + strings.Join(a.WidensEN, "; ") + ") with " + strings.Join(en, " and "),
+			Evidence: []Evidence{a.Ev}}, a.Ev.Date, ""))
 	}
 	return out
 }
@@ -708,29 +361,29 @@ func (f *Fold) deadlineFindings(asOf calendar.Date) []Finding {
 		if rule == "" {
 			continue
 		}
-		r := raised{rule: rule, inst: o.Institution, subject: o.Subject, arose: o.Due.AddDays(1), evidence: []Evidence{o.Trigger}}
+		r := raised{Rule: rule, Inst: o.Institution, Subject: o.Subject, Arose: o.Due.AddDays(1), Evidence: []Evidence{o.Trigger}}
 		if o.Trigger.Institution == o.Institution {
-			r.actor = o.Trigger.Person
+			r.Actor = o.Trigger.Person
 		}
 		for _, a := range o.Acts {
 			if o.Due.Before(a.Date) {
-				r.evidence = append(r.evidence, a)
+				r.Evidence = append(r.Evidence, a)
 				if a.Institution == o.Institution {
-					r.actor = a.Person
+					r.Actor = a.Person
 				}
 			}
 		}
 		if o.Deadline == "D11" {
 			if or := f.order(o.Subject); or != nil && or.Escalated != nil && !asOf.Before(or.Escalated.Date) {
-				r.evidence = append(r.evidence, *or.Escalated)
+				r.Evidence = append(r.Evidence, *or.Escalated)
 			}
 		}
 		if o.State == obligations.Missed {
-			r.zh = fmt.Sprintf("%s：应于 %s 前完成，截至 %s 未完成（逾期 %d 个工作日）", o.Deadline, o.Due, asOf, o.LateWorkdays)
-			r.en = fmt.Sprintf("%s: due by %s, not done as of %s (%d working days overdue)", o.Deadline, o.Due, asOf, o.LateWorkdays)
+			r.ZH = fmt.Sprintf("%s：应于 %s 前完成，截至 %s 未完成（逾期 %d 个工作日）", o.Deadline, o.Due, asOf, o.LateWorkdays)
+			r.EN = fmt.Sprintf("%s: due by %s, not done as of %s (%d working days overdue)", o.Deadline, o.Due, asOf, o.LateWorkdays)
 		} else {
-			r.zh = fmt.Sprintf("%s：应于 %s 前完成，%s 完成（逾期 %d 个工作日）", o.Deadline, o.Due, o.Met.Date, o.LateWorkdays)
-			r.en = fmt.Sprintf("%s: due by %s, done on %s (%d working days late)", o.Deadline, o.Due, o.Met.Date, o.LateWorkdays)
+			r.ZH = fmt.Sprintf("%s：应于 %s 前完成，%s 完成（逾期 %d 个工作日）", o.Deadline, o.Due, o.Met.Date, o.LateWorkdays)
+			r.EN = fmt.Sprintf("%s: due by %s, done on %s (%d working days late)", o.Deadline, o.Due, o.Met.Date, o.LateWorkdays)
 		}
 		out = append(out, f.finding(r, o.Start, o.Deadline))
 	}
@@ -769,8 +422,8 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 					items = append(items, item)
 				}
 			}
-			check(d.training, "training_min_per_year", "数据安全培训", "security trainings", "第三十七条第(四)项")
-			check(d.stress, "stress_test_min_per_year", "压力测试", "stress tests", "第三十七条第(六)项")
+			check(d.Training, "training_min_per_year", "数据安全培训", "security trainings", "第三十七条第(四)项")
+			check(d.Stress, "stress_test_min_per_year", "压力测试", "stress tests", "第三十七条第(六)项")
 			from := calendar.Date{Year: y, Month: 1, Day: 1}
 			if from.Before(reg) {
 				from = reg
@@ -778,7 +431,7 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 			maxGap, last, gap := v.Param("backup_max_interval_days"), from, 0
 			// In day order: the log's order is the order of recording, which concurrent
 			// writers (and late or migrated records) do not keep.
-			backups := slices.SortedFunc(slices.Values(d.backups), func(a, b calendar.Date) int {
+			backups := slices.SortedFunc(slices.Values(d.Backups), func(a, b calendar.Date) int {
 				switch {
 				case a.Before(b):
 					return -1
@@ -796,12 +449,12 @@ func (f *Fold) dutyFindings(asOf calendar.Date) []Finding {
 				en = append(en, fmt.Sprintf("disaster backups %d days apart at most (limit %d, Art. 37(7))", gap, maxGap))
 				items = append(items, "第三十七条第(七)项")
 			}
-			check(d.drill, "drill_min_per_year", "应急演练", "incident-response drills", "第三十七条第(八)项")
+			check(d.Drill, "drill_min_per_year", "应急演练", "incident-response drills", "第三十七条第(八)项")
 			if len(zh) == 0 {
 				continue
 			}
-			r := raised{rule: "F16", inst: inst, subject: fmt.Sprint(y), arose: end.AddDays(1), items: items,
-				zh: fmt.Sprintf("%d 年度：", y) + strings.Join(zh, "；"), en: fmt.Sprintf("%d: ", y) + strings.Join(en, "; ")}
+			r := raised{Rule: "F16", Inst: inst, Subject: fmt.Sprint(y), Arose: end.AddDays(1), Items: items,
+				ZH: fmt.Sprintf("%d 年度：", y) + strings.Join(zh, "；"), EN: fmt.Sprintf("%d: ", y) + strings.Join(en, "; ")}
 			out = append(out, f.finding(r, end, ""))
 			out[len(out)-1].Policy = v.ID
 		}
@@ -847,11 +500,11 @@ func (f *Fold) enforce(x *Finding, asOf calendar.Date) {
 	}
 	var match *order
 	for _, o := range f.orders {
-		if asOf.Before(o.Ordered) || o.inst != x.Institution || !slices.Contains(o.rules, x.Rule) {
+		if asOf.Before(o.Ordered) || o.Inst != x.Institution || !slices.Contains(o.Rules, x.Rule) {
 			continue
 		}
-		if len(o.evidence) > 0 {
-			if !slices.ContainsFunc(x.Evidence, func(e Evidence) bool { return slices.Contains(o.evidence, e.ID) }) {
+		if len(o.Evidence) > 0 {
+			if !slices.ContainsFunc(x.Evidence, func(e Evidence) bool { return slices.Contains(o.Evidence, e.ID) }) {
 				continue
 			}
 		} else if o.Ordered.Before(x.Arose) {

@@ -66,8 +66,9 @@ func TestArt41BasisQuotesTheMeasures(t *testing.T) {
 		t.Errorf("quoted\n%s\nthe Measures say\n%s", findings.Art41ZH, want)
 	}
 	pol, _ := policy.Default()
-	bl, _ := findings.Kind.New(report.Options{AsOf: calendar.MustParse("2025-06-30"), Policy: pol, Calendar: calendar.Default()})
-	r, err := bl.Report()
+	opts := report.Options{AsOf: calendar.MustParse("2025-06-30"), Policy: pol, Calendar: calendar.Default()}
+	bl, _ := findings.Kind.New(opts)
+	r, err := bl.Report(opts)
 	if err != nil || !strings.Contains(r.Basis.ZH, want) || !strings.Contains(r.Basis.EN, "refuse to rectify or the case is serious, the competent organs") {
 		t.Errorf("basis %+v (%v)", r.Basis, err)
 	}

@@ -6,33 +6,32 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
-	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
 // Kind is the findings list as a report kind: `ledgerctl report findings`.
-var Kind = report.Kind{
-	Name:  "findings",
-	Title: report.T("违规发现（第四十一条）", "Findings (Art. 41, 第四十一条)"),
-	New: func(o report.Options) (report.Builder, error) {
-		if err := o.Judging("findings"); err != nil {
-			return nil, err
-		}
-		return &builder{f: New(o.Policy, o.Calendar), o: o}, nil
-	},
-}
+var Kind = report.Kind{Name: kindName, Title: kindTitle, New: NewModel}
 
-type builder struct {
-	f        *Fold
-	o        report.Options
-	problems report.Problems
-}
+const kindName = "findings"
 
-// Apply folds e; a deadline the policy or calendar cannot count is kept as a note (the
+var kindTitle = report.T("违规发现（第四十一条）", "Findings (Art. 41, 第四十一条)")
+
+// NewModel is the kind's read model: the fold, kept level with the log; a report renders
+// it as of a day. A deadline the policy or calendar cannot count is kept as a note (the
 // finding it would raise is not guessed).
-func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.f.Apply(e)) }
+func NewModel(o report.Options) (report.Model, error) {
+	if err := o.Judging(kindName); err != nil {
+		return nil, err
+	}
+	f := New(o.Policy, o.Calendar)
+	return fold.NewModel(kindName, o, f, func(o report.Options, notes []report.Text) (*report.Report, error) {
+		return f.render(o.AsOf, notes), nil
+	}), nil
+}
 
 // states in the order enforcement moves (第四十一条: 责令限期整改, then 拒不整改).
 var states = []State{Open, RectificationOrdered, Rectified, Escalated, Referred}
@@ -54,16 +53,47 @@ func series() []report.Series {
 	return out
 }
 
-// Report lists every finding as it stood on the as-of day and sums them per rule and
-// state.
-func (b *builder) Report() (*report.Report, error) {
+// render lists every finding as it stood on asOf and sums them per rule and state.
+func (f *Fold) render(asOf calendar.Date, notes []report.Text) *report.Report {
 	r := &report.Report{
-		Kind:  Kind.Name,
-		Title: Kind.Title,
+		Kind:  kindName,
+		Title: kindTitle,
 		Basis: report.T(Art41ZH+"。第四十二条：自然人、法人或者非法人组织有下列情形之一的，公共机构、公共数据主管部门等有关机构应当按照法定权限和程序督促改正，并暂时关闭其获取相关公共数据的权限。规则F1–F19及其引用条款、期限按行为（或期限起算）之日施行的策略版本",
 			"Art. 41 (第四十一条): where a public institution or its staff do any of the following, the public data authority orders rectification within a time limit; where they refuse to rectify or the case is serious, the competent organs give the directly responsible persons in charge and other directly responsible persons administrative sanctions, and criminal liability is pursued where a crime is constituted. Art. 42: a natural person, legal person or unincorporated organisation is urged to correct and its access to the public data is suspended. Rules F1–F19, their articles and deadlines as the policy version in force on the day of the act (or of the deadline's start) sets them"),
 	}
-	list := report.Section{Key: "findings", Title: report.T("违规发现", "Findings"), Columns: []report.Column{
+	list := listSection()
+	t := newTally()
+	fs := f.Findings(asOf)
+	for i := range fs {
+		x := &fs[i]
+		list.Rows = append(list.Rows, row(x))
+		t.add(x)
+	}
+	if len(fs) == 0 {
+		list.Notes = append(list.Notes, report.T("截至该日，账本记录的行为未触发任何规则。", "As of that day, no act in the ledger raises any rule."))
+	}
+	list.Notes = append(list.Notes,
+		report.T("状态：待处理＝尚无整改令；已责令整改＝整改令期限内未完成；已整改＝整改完成；逾期未整改，未移送＝整改令期满未完成且无移送记录；已移送有权机关＝记录了移送（rectification.escalated.v1）。F17为拒不整改本身：期满未整改即为逾期，记录移送后为已移送。",
+			"States: open = no rectification order yet; rectification ordered = within the order's time limit; rectified = the order was carried out; overdue, not referred = the time limit passed without rectification and no referral is recorded; referred = a referral to the competent organs is recorded (rectification.escalated.v1). F17 is the refusal itself: overdue once the time limit passes, referred once a referral is recorded."),
+		report.T("期限类问题（F1、F7、F9、F13、F14、F17）与义务报告出自同一计算，两者一致。",
+			"Deadline findings (F1, F7, F9, F13, F14, F17) come from the same computation as the obligations report, so the two agree."))
+	r.Figures = t.figures(len(fs))
+	r.Attention = t.attentionList()
+	if len(fs) > 0 {
+		r.Charts = []report.Chart{
+			{Key: "by_rule", Title: report.T("按规则", "By rule"), Kind: report.Bars, Series: series(), Bars: t.rules.ByKey()},
+			{Key: "by_institution", Title: report.T("按机构", "By institution"), Kind: report.Bars, Series: series(), Bars: t.insts.ByTotal()},
+			{Key: "by_month", Title: report.T("按月（发生日期）", "By month (the day each arose)"), Kind: report.Months, Series: series(), Bars: t.months.ByMonth()},
+		}
+	}
+	r.Sections = []report.Section{list, t.summary(), t.institutionSummary()}
+	r.Notes = append(notes, report.ProveNote)
+	return r
+}
+
+// listSection is the list of findings, without its rows.
+func listSection() report.Section {
+	return report.Section{Key: "findings", Title: report.T("违规发现", "Findings"), Columns: []report.Column{
 		{Key: "rule", Label: report.T("规则", "rule")},
 		{Key: "title", Label: report.T("问题", "finding")},
 		{Key: "citation", Label: report.T("依据条款", "articles")},
@@ -80,137 +110,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "record_days", Label: report.T("声明日与记录日（补录、迁移）", "claimed and recorded days (late records, migrations)")},
 		{Key: "policy", Label: report.T("策略版本", "policy version")},
 		{Key: "note", Label: report.T("说明", "note")},
-	}}
-	summary := report.Section{Key: "summary", Title: report.T("按规则汇总", "Summary by rule"), Columns: []report.Column{
-		{Key: "rule", Label: report.T("规则", "rule")},
-		{Key: "title", Label: report.T("问题", "finding")},
-		{Key: "citation", Label: report.T("依据条款", "articles")},
-		{Key: string(Open), Label: report.T(Open.ZH(), Open.EN())},
-		{Key: string(RectificationOrdered), Label: report.T(RectificationOrdered.ZH(), RectificationOrdered.EN())},
-		{Key: string(Rectified), Label: report.T(Rectified.ZH(), Rectified.EN())},
-		{Key: string(Escalated), Label: report.T(Escalated.ZH(), Escalated.EN())},
-		{Key: string(Referred), Label: report.T(Referred.ZH(), Referred.EN())},
-		{Key: "total", Label: report.T("合计", "total")},
-	}}
-	byInst := report.Section{Key: "by_institution", Title: report.T("按机构汇总", "Summary by institution"), Lead: true, Columns: []report.Column{
-		{Key: "institution", Label: report.T("机构", "institution")},
-		{Key: "institution_name", Label: report.T("机构名称", "institution name")},
-	}}
-	type tally struct {
-		first  *Finding
-		counts map[State]int
-	}
-	byRule := map[string]*tally{}
-	byInstitution := map[string]*tally{}
-	var institutions []string
-	all := map[State]int{}
-	rules, insts, months := report.NewCounter(len(states)), report.NewCounter(len(states)), report.NewCounter(len(states))
-	var attention []report.Text
-	var oldestOpen *Finding
-	fs := b.f.Findings(b.o.AsOf)
-	for i := range fs {
-		x := &fs[i]
-		seqs := make([]uint64, len(x.Evidence))
-		for j, e := range x.Evidence {
-			seqs[j] = e.Seq
-		}
-		name := report.Name(x.InstitutionZH, x.InstitutionEN)
-		list.Rows = append(list.Rows, report.Row{report.V(x.Rule), report.L(x.TitleZH, x.TitleEN), report.L(x.CiteZH, x.CiteEN),
-			report.V(x.Institution), {Text: name}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
-			report.V(report.Dash(x.Deadline)), report.V(x.Arose.String()), stateCell(x.State), {Text: rectification(x.Rectification)},
-			report.V(report.Seqs(seqs...)), {Text: obligations.RecordDays(x.Evidence...)}, report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)})
-		t := byRule[x.Rule]
-		if t == nil {
-			t = &tally{first: x, counts: map[State]int{}}
-			byRule[x.Rule] = t
-		}
-		t.counts[x.State]++
-		all[x.State]++
-		ti := byInstitution[x.Institution]
-		if ti == nil {
-			ti = &tally{first: x, counts: map[State]int{}}
-			byInstitution[x.Institution] = ti
-			institutions = append(institutions, x.Institution)
-		}
-		ti.counts[x.State]++
-		si := slices.Index(states, x.State)
-		rules.Add(x.Rule, report.T(x.Rule+" "+x.TitleZH, x.Rule+" "+x.TitleEN), si)
-		insts.Add(x.Institution, nameOr(name, x.Institution), si)
-		months.Add(report.Month(x.Arose), report.Text{}, si)
-		switch x.State {
-		case Escalated, Referred:
-			attention = append(attention, report.T(
-				fmt.Sprintf("%s %s（%s）：%s。%s", x.Rule, nameOr(name, x.Institution).ZH, x.Subject, x.TitleZH, escalatedText(x, ZH)),
-				fmt.Sprintf("%s %s (%s): %s. %s", x.Rule, nameOr(name, x.Institution).EN, x.Subject, x.TitleEN, escalatedText(x, EN))))
-		case Open:
-			if oldestOpen == nil || x.Arose.Before(oldestOpen.Arose) {
-				oldestOpen = x
-			}
-		}
-	}
-	row := func(rule string, title, cite report.Text, counts map[State]int) report.Row {
-		out := report.Row{report.V(rule), {Text: title}, {Text: cite}}
-		total := 0
-		for _, s := range states {
-			out = append(out, report.Count(counts[s], failing(tones[s])))
-			total += counts[s]
-		}
-		return append(out, report.V(strconv.Itoa(total)))
-	}
-	for _, id := range policy.FindingIDs {
-		if t := byRule[id]; t != nil {
-			summary.Rows = append(summary.Rows, row(id, report.T(t.first.TitleZH, t.first.TitleEN), report.T(t.first.CiteZH, t.first.CiteEN), t.counts))
-		}
-	}
-	summary.Rows = append(summary.Rows, row("all", report.T("全部规则", "all rules"), report.Text{}, all))
-	for _, s := range states {
-		byInst.Columns = append(byInst.Columns, report.Column{Key: string(s), Label: report.T(s.ZH(), s.EN())})
-	}
-	byInst.Columns = append(byInst.Columns, report.Column{Key: "total", Label: report.T("合计", "total")})
-	slices.SortStableFunc(institutions, func(a, c string) int { return total(byInstitution[c].counts) - total(byInstitution[a].counts) })
-	for _, id := range institutions {
-		t := byInstitution[id]
-		r := report.Row{report.V(id), {Text: report.Name(t.first.InstitutionZH, t.first.InstitutionEN)}}
-		for _, s := range states {
-			r = append(r, report.Count(t.counts[s], failing(tones[s])))
-		}
-		byInst.Rows = append(byInst.Rows, append(r, report.V(strconv.Itoa(total(t.counts)))))
-	}
-	if len(fs) == 0 {
-		list.Notes = append(list.Notes, report.T("截至该日，账本记录的行为未触发任何规则。", "As of that day, no act in the ledger raises any rule."))
-	}
-	if oldestOpen != nil {
-		attention = append(attention, report.T(
-			fmt.Sprintf("待处理 %d 项：尚无整改令，最早的于 %s 发生（%s %s）。", all[Open], oldestOpen.Arose, oldestOpen.Rule, nameOr(report.Name(oldestOpen.InstitutionZH, oldestOpen.InstitutionEN), oldestOpen.Institution).ZH),
-			fmt.Sprintf("%d open: no rectification order yet; the oldest arose on %s (%s, %s).", all[Open], oldestOpen.Arose, oldestOpen.Rule, nameOr(report.Name(oldestOpen.InstitutionZH, oldestOpen.InstitutionEN), oldestOpen.Institution).EN)))
-	}
-	r.Figures = []report.Figure{
-		{Label: report.T("违规发现", "findings"), Value: strconv.Itoa(len(fs))},
-		report.Fig(report.T(Open.ZH(), Open.EN()), all[Open], report.Bad),
-		report.Fig(report.T(RectificationOrdered.ZH(), RectificationOrdered.EN()), all[RectificationOrdered], report.Info),
-		report.Fig(report.T(Rectified.ZH(), Rectified.EN()), all[Rectified], report.Good),
-		report.Fig(report.T(Escalated.ZH(), Escalated.EN()), all[Escalated], report.Severe),
-		report.Fig(report.T(Referred.ZH(), Referred.EN()), all[Referred], report.Severe),
-		{Label: report.T("涉及机构", "institutions concerned"), Value: strconv.Itoa(len(institutions))},
-	}
-	r.Attention = attention
-	if len(fs) > 0 {
-		r.Charts = []report.Chart{
-			{Key: "by_rule", Title: report.T("按规则", "By rule"), Kind: report.Bars, Series: series(), Bars: rules.ByKey()},
-			{Key: "by_institution", Title: report.T("按机构", "By institution"), Kind: report.Bars, Series: series(), Bars: insts.ByTotal()},
-			{Key: "by_month", Title: report.T("按月（发生日期）", "By month (the day each arose)"), Kind: report.Months, Series: series(), Bars: months.ByMonth()},
-		}
-	}
-	list.Notes = append(list.Notes,
-		report.T("状态：待处理＝尚无整改令；已责令整改＝整改令期限内未完成；已整改＝整改完成；逾期未整改，未移送＝整改令期满未完成且无移送记录；已移送有权机关＝记录了移送（rectification.escalated.v1）。F17为拒不整改本身：期满未整改即为逾期，记录移送后为已移送。",
-			"States: open = no rectification order yet; rectification ordered = within the order's time limit; rectified = the order was carried out; overdue, not referred = the time limit passed without rectification and no referral is recorded; referred = a referral to the competent organs is recorded (rectification.escalated.v1). F17 is the refusal itself: overdue once the time limit passes, referred once a referral is recorded."),
-		report.T("期限类问题（F1、F7、F9、F13、F14、F17）与义务报告出自同一计算，两者一致。",
-			"Deadline findings (F1, F7, F9, F13, F14, F17) come from the same computation as the obligations report, so the two agree."))
-	summary.Lead = true
-	summary.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "rule", Width: 2},
-		report.Merged{Key: "title", Sub: []report.Part{report.Sub("citation")}, Width: 10})}
-	byInst.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 7})}
-	list.Layout = &report.Layout{Columns: []report.Merged{
+	}, Layout: &report.Layout{Columns: []report.Merged{
 		{Key: "rule", Label: report.T("规则与期限", "rule, deadline"), Sub: []report.Part{report.Sub("deadline")}, Width: 2},
 		{Key: "title", Sub: []report.Part{report.Sub("citation"), report.Sub("note")}, Width: 8},
 		{Key: "institution_name", Label: report.T("机构与责任人", "institution and persons"),
@@ -218,10 +118,151 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "subject", Sub: []report.Part{report.Labelled("arose")}, Width: 4, Drop: 2},
 		{Key: "state", Sub: []report.Part{report.Sub("rectification")}, Width: 5},
 		{Key: "evidence", Sub: []report.Part{report.Labelled("record_days"), report.Labelled("policy")}, Width: 3, Drop: 1},
-	}}
-	r.Sections = []report.Section{list, summary, byInst}
-	r.Notes = append(b.problems.Notes(), report.ProveNote)
-	return r, nil
+	}}}
+}
+
+// row is one finding in the list.
+func row(x *Finding) report.Row {
+	seqs := make([]uint64, len(x.Evidence))
+	for j, e := range x.Evidence {
+		seqs[j] = e.Seq
+	}
+	return report.Row{report.V(x.Rule), report.L(x.TitleZH, x.TitleEN), report.L(x.CiteZH, x.CiteEN),
+		report.V(x.Institution), {Text: report.Name(x.InstitutionZH, x.InstitutionEN)}, report.V(report.Dash(x.Responsible)), report.V(report.Dash(x.Actor)), report.V(x.Subject),
+		report.V(report.Dash(x.Deadline)), report.V(x.Arose.String()), stateCell(x.State), {Text: rectification(x.Rectification)},
+		report.V(report.Seqs(seqs...)), {Text: obligations.RecordDays(x.Evidence...)}, report.V(report.Dash(x.Policy)), report.L(x.NoteZH, x.NoteEN)}
+}
+
+// tally sums the findings of a report per rule, institution, month and state, and
+// keeps what needs attention.
+type tally struct {
+	byRule, byInstitution map[string]*count
+	institutions          []string
+	all                   map[State]int
+	rules, insts, months  *report.Counter
+	attention             []report.Text
+	oldestOpen            *Finding
+}
+
+// count is a rule's or an institution's findings per state, with the first one for its
+// titles.
+type count struct {
+	first  *Finding
+	counts map[State]int
+}
+
+func newTally() *tally {
+	return &tally{byRule: map[string]*count{}, byInstitution: map[string]*count{}, all: map[State]int{},
+		rules: report.NewCounter(len(states)), insts: report.NewCounter(len(states)), months: report.NewCounter(len(states))}
+}
+
+func (t *tally) add(x *Finding) {
+	name := report.Name(x.InstitutionZH, x.InstitutionEN)
+	c := t.byRule[x.Rule]
+	if c == nil {
+		c = &count{first: x, counts: map[State]int{}}
+		t.byRule[x.Rule] = c
+	}
+	c.counts[x.State]++
+	t.all[x.State]++
+	ci := t.byInstitution[x.Institution]
+	if ci == nil {
+		ci = &count{first: x, counts: map[State]int{}}
+		t.byInstitution[x.Institution] = ci
+		t.institutions = append(t.institutions, x.Institution)
+	}
+	ci.counts[x.State]++
+	si := slices.Index(states, x.State)
+	t.rules.Add(x.Rule, report.T(x.Rule+" "+x.TitleZH, x.Rule+" "+x.TitleEN), si)
+	t.insts.Add(x.Institution, nameOr(name, x.Institution), si)
+	t.months.Add(report.Month(x.Arose), report.Text{}, si)
+	switch x.State {
+	case Escalated, Referred:
+		t.attention = append(t.attention, report.T(
+			fmt.Sprintf("%s %s（%s）：%s。%s", x.Rule, nameOr(name, x.Institution).ZH, x.Subject, x.TitleZH, escalatedText(x, ZH)),
+			fmt.Sprintf("%s %s (%s): %s. %s", x.Rule, nameOr(name, x.Institution).EN, x.Subject, x.TitleEN, escalatedText(x, EN))))
+	case Open:
+		if t.oldestOpen == nil || x.Arose.Before(t.oldestOpen.Arose) {
+			t.oldestOpen = x
+		}
+	}
+}
+
+// attentionList is what needs action: escalated and referred findings, then the open
+// ones by their oldest.
+func (t *tally) attentionList() []report.Text {
+	out := slices.Clone(t.attention)
+	if o := t.oldestOpen; o != nil {
+		name := nameOr(report.Name(o.InstitutionZH, o.InstitutionEN), o.Institution)
+		out = append(out, report.T(
+			fmt.Sprintf("待处理 %d 项：尚无整改令，最早的于 %s 发生（%s %s）。", t.all[Open], o.Arose, o.Rule, name.ZH),
+			fmt.Sprintf("%d open: no rectification order yet; the oldest arose on %s (%s, %s).", t.all[Open], o.Arose, o.Rule, name.EN)))
+	}
+	return out
+}
+
+func (t *tally) figures(n int) []report.Figure {
+	return []report.Figure{
+		{Label: report.T("违规发现", "findings"), Value: strconv.Itoa(n)},
+		report.Fig(report.T(Open.ZH(), Open.EN()), t.all[Open], report.Bad),
+		report.Fig(report.T(RectificationOrdered.ZH(), RectificationOrdered.EN()), t.all[RectificationOrdered], report.Info),
+		report.Fig(report.T(Rectified.ZH(), Rectified.EN()), t.all[Rectified], report.Good),
+		report.Fig(report.T(Escalated.ZH(), Escalated.EN()), t.all[Escalated], report.Severe),
+		report.Fig(report.T(Referred.ZH(), Referred.EN()), t.all[Referred], report.Severe),
+		{Label: report.T("涉及机构", "institutions concerned"), Value: strconv.Itoa(len(t.institutions))},
+	}
+}
+
+// countRow is a summary row: what is counted, a count per state, the total.
+func countRow(first []report.Cell, counts map[State]int) report.Row {
+	out := report.Row(first)
+	for _, s := range states {
+		out = append(out, report.Count(counts[s], failing(tones[s])))
+	}
+	return append(out, report.V(strconv.Itoa(total(counts))))
+}
+
+// stateColumns are a summary's count columns: one per state, then the total.
+func stateColumns() []report.Column {
+	var out []report.Column
+	for _, s := range states {
+		out = append(out, report.Column{Key: string(s), Label: report.T(s.ZH(), s.EN())})
+	}
+	return append(out, report.Column{Key: "total", Label: report.T("合计", "total")})
+}
+
+// summary counts the findings per rule, in the policy's order of rules, then in all.
+func (t *tally) summary() report.Section {
+	s := report.Section{Key: "summary", Title: report.T("按规则汇总", "Summary by rule"), Lead: true, Columns: append([]report.Column{
+		{Key: "rule", Label: report.T("规则", "rule")},
+		{Key: "title", Label: report.T("问题", "finding")},
+		{Key: "citation", Label: report.T("依据条款", "articles")},
+	}, stateColumns()...)}
+	for _, id := range policy.FindingIDs {
+		if c := t.byRule[id]; c != nil {
+			s.Rows = append(s.Rows, countRow([]report.Cell{report.V(id), {Text: report.T(c.first.TitleZH, c.first.TitleEN)}, {Text: report.T(c.first.CiteZH, c.first.CiteEN)}}, c.counts))
+		}
+	}
+	s.Rows = append(s.Rows, countRow([]report.Cell{report.V("all"), {Text: report.T("全部规则", "all rules")}, {Text: report.Text{}}}, t.all))
+	s.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "rule", Width: 2},
+		report.Merged{Key: "title", Sub: []report.Part{report.Sub("citation")}, Width: 10})}
+	return s
+}
+
+// institutionSummary counts the findings per institution, most first.
+func (t *tally) institutionSummary() report.Section {
+	s := report.Section{Key: "by_institution", Title: report.T("按机构汇总", "Summary by institution"), Lead: true, Columns: append([]report.Column{
+		{Key: "institution", Label: report.T("机构", "institution")},
+		{Key: "institution_name", Label: report.T("机构名称", "institution name")},
+	}, stateColumns()...)}
+	ids := slices.Clone(t.institutions)
+	slices.SortStableFunc(ids, func(a, c string) int { return total(t.byInstitution[c].counts) - total(t.byInstitution[a].counts) })
+	for _, id := range ids {
+		c := t.byInstitution[id]
+		s.Rows = append(s.Rows, countRow([]report.Cell{report.V(id), {Text: report.Name(c.first.InstitutionZH, c.first.InstitutionEN)}}, c.counts))
+	}
+	s.Layout = &report.Layout{Columns: countColumns(report.Merged{Key: "institution_name", Sub: []report.Part{report.Sub("institution")}, Width: 7})}
+	return s
 }
 
 // countColumns lays out a summary by rule or by institution: first what is counted,
@@ -306,4 +347,16 @@ func rectification(r *Rectification) report.Text {
 		en += "; " + strings.Join(es, "; ")
 	}
 	return report.T(zh, en)
+}
+
+// FoldOf is the findings fold inside the kind's read model m (from NewModel), for readers
+// other than reports, such as the compliance metrics; false if m is not one. The caller
+// holds the model's read lock while it reads.
+func FoldOf(m report.Model) (*Fold, bool) {
+	fm, ok := m.(interface{ Folder() fold.Folder })
+	if !ok {
+		return nil, false
+	}
+	f, ok := fm.Folder().(*Fold)
+	return f, ok
 }

@@ -33,14 +33,15 @@ func TestReport(t *testing.T) {
 		{"2025-04-01", "escalated", "escalated"},
 	} {
 		t.Run(tc.asOf, func(t *testing.T) {
-			b, err := findings.Kind.New(report.Options{AsOf: calendar.MustParse(tc.asOf), Policy: pol, Calendar: calendar.Default()})
+			opts := report.Options{AsOf: calendar.MustParse(tc.asOf), Policy: pol, Calendar: calendar.Default()}
+			b, err := findings.Kind.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, e := range l.Entries {
 				b.Apply(e)
 			}
-			r, err := b.Report()
+			r, err := b.Report(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,14 +87,15 @@ func TestReport(t *testing.T) {
 // saying nothing was raised.
 func TestReportNoFindings(t *testing.T) {
 	pol, _ := policy.Default()
-	b, err := findings.Kind.New(report.Options{AsOf: calendar.MustParse("2025-06-30"), Policy: pol, Calendar: calendar.Default()})
+	opts := report.Options{AsOf: calendar.MustParse("2025-06-30"), Policy: pol, Calendar: calendar.Default()}
+	b, err := findings.Kind.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range base().Entries {
 		b.Apply(e)
 	}
-	r, err := b.Report()
+	r, err := b.Report(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +110,14 @@ func seq(s uint64) string { return report.Seqs(s) }
 // then rendered in any format and language.
 func ExampleKind() {
 	pol, _ := policy.Default()
-	b, _ := findings.Kind.New(report.Options{AsOf: calendar.MustParse("2025-10-10"), Policy: pol, Calendar: calendar.Default()})
+	opts := report.Options{AsOf: calendar.MustParse("2025-10-10"), Policy: pol, Calendar: calendar.Default()}
+	b, _ := findings.Kind.New(opts)
 	l := base()
 	l.Add("data.exported.v1", "civil", "2025-10-09", m{"resource": "members", "records": 1320, "reason": "报送上级部门", "destination": "U盘", "format": "xlsx"})
 	for _, e := range l.Entries {
 		b.Apply(e)
 	}
-	r, _ := b.Report()
+	r, _ := b.Report(opts)
 	list := r.Sections[0]
 	for i, c := range list.Columns {
 		switch c.Key {

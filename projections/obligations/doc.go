@@ -28,5 +28,6 @@
 //
 // The fold is in memory. States are judged against asOf: acts recorded after asOf are
 // not seen, so a report for an earlier day shows what was known that day. Methods are
-// safe for concurrent use.
+// safe for concurrent use. MarshalBinary and UnmarshalBinary carry the whole state for a
+// persisted read model (its policy versions found again by id).
 package obligations

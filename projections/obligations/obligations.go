@@ -8,11 +8,9 @@ import (
 	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/acttime"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
-	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 )
 
 // State is where an obligation stands on a given day.
@@ -195,146 +193,11 @@ func (f *Fold) Apply(e *ledger.Entry) error {
 }
 
 func (f *Fold) apply(e *ledger.Entry) error {
-	s := &e.Submission
-	ref := RefOf(e, f.reg.TimeOf(e))
-	actor := s.Actor.Institution
-	switch s.Type {
-	case "catalog.update_triggered.v1":
-		p := fold.Read[events.CatalogUpdateTriggered](e)
-		o, err := f.open("D1", ref.ID, actor, ref, dateOr(p.AroseOn, ref.Date))
-		o.pending = map[string]bool{}
-		for _, r := range p.Resources {
-			o.pending[r] = true
-		}
-		return err
-	case "catalog.entry_updated.v1":
-		p := fold.Read[events.CatalogEntryUpdated](e)
-		if o := f.byKey["D1/"+p.Trigger]; o != nil && p.Trigger != "" {
-			delete(o.pending, p.Resource)
-			f.act(o, ref, len(o.pending) == 0)
-		}
-		o, err := f.open("D2", ref.ID, actor, ref, ref.Date)
-		k := actor + "/" + p.Resource
-		f.d2[k] = append(f.d2[k], o)
-		return err
-	case "catalog.update_reported.v1":
-		for _, r := range fold.Read[events.CatalogUpdateReported](e).Resources {
-			k := actor + "/" + r
-			for _, o := range f.d2[k] {
-				f.act(o, ref, true)
-			}
-			delete(f.d2, k)
-		}
-	case "correction.requested.v1":
-		p := fold.Read[events.CorrectionRequested](e)
-		res, ok := f.reg.Resource(p.Resource)
-		if f.reg.IsAuthority(actor) && ok && res.Holder != actor {
-			_, err := f.open("D4", p.Request, actor, ref, ref.Date)
-			return err
-		}
-		_, err := f.open("D3", p.Request, actor, ref, ref.Date)
-		return err
-	case "correction.forwarded.v1":
-		p := fold.Read[events.CorrectionForwarded](e)
-		f.act(f.byKey["D4/"+p.Request], ref, true)
-		_, err := f.open("D3", p.Request, p.Institution, ref, ref.Date)
-		return err
-	case "correction.extended.v1":
-		o := f.byKey["D3/"+fold.Read[events.CorrectionExtended](e).Request]
-		if o == nil || o.metAt >= 0 || o.Extended || o.version == nil || o.Due.Before(ref.Date) {
-			return nil // an extension after the deadline has passed does not revive it
-		}
-		due, err := o.version.Deadline("D3").Due(f.cal, o.Start, true)
-		if err != nil {
-			return fmt.Errorf("obligations: D3 extension of %s: %w", o.Subject, err)
-		}
-		o.Due, o.Extended = due, true
-	case "correction.completed.v1":
-		req := fold.Read[events.CorrectionCompleted](e).Request
-		if o := f.byKey["D3/"+req]; o != nil {
-			f.act(o, ref, true)
-		} else {
-			f.act(f.byKey["D4/"+req], ref, true) // answered directly, never forwarded
-		}
-	case "share.application_submitted.v1":
-		p := fold.Read[events.ShareApplicationSubmitted](e)
-		res, _ := f.reg.Resource(p.Resource)
-		if res.Sharing == domain.SharingUnconditional {
-			return nil // obtained directly, no answer due (第二十五条)
-		}
-		provider := p.Provider
-		if provider == "" {
-			provider = res.Holder
-		}
-		_, err := f.open("D5", p.Application, provider, ref, ref.Date)
-		return err
-	case "share.granted.v1", "share.refused.v1":
-		f.act(f.byKey["D5/"+fold.Read[events.ShareRefused](e).Application], ref, true)
-	case "opening.withdrawal_requested.v1":
-		p := fold.Read[events.WithdrawalRequested](e)
-		_, err := f.open("D6", p.Request, f.holder(p.Resource, actor), ref, ref.Date)
-		return err
-	case "opening.withdrawal_answered.v1":
-		f.act(f.byKey["D6/"+fold.Read[events.WithdrawalAnswered](e).Request], ref, true)
-	case "opening.suspended.v1":
-		c := fold.Read[events.OpeningSuspended](e).Cause
-		f.act(f.byKey["D6/"+c], ref, true)
-		f.act(f.byKey["D7/"+c], ref, true)
-	case "opening.risk_found.v1":
-		p := fold.Read[events.OpeningRiskFound](e)
-		_, err := f.open("D7", p.Risk, f.holder(p.Resource, actor), ref, ref.Date)
-		return err
-	case "data.collected.v1":
-		if p := fold.Read[events.DataCollected](e); p.Emergency != "" {
-			f.emergency(p.Emergency).collected[p.Resource] = true
-		}
-	case "emergency.ended.v1":
-		p := fold.Read[events.EmergencyEnded](e)
-		em := f.emergency(p.Emergency)
-		o, err := f.open("D8", p.Emergency, actor, ref, dateOr(p.EndedOn, ref.Date))
-		em.ended = o
-		f.checkD8(em, nil)
-		return err
-	case "emergency.data_evaluated.v1":
-		p := fold.Read[events.EmergencyDataEvaluated](e)
-		em := f.emergency(p.Emergency)
-		em.evaluated[p.Resource] = p.Disposition
-		f.checkD8(em, &ref)
-	case "emergency.data_sealed.v1", "emergency.data_destroyed.v1":
-		p := fold.Read[events.EmergencyDataSealed](e)
-		em := f.emergency(p.Emergency)
-		em.disposed[p.Resource] = true
-		f.checkD8(em, &ref)
-	case "emergency.application_shut_down.v1":
-		em := f.emergency(fold.Read[events.EmergencyApplicationShutDown](e).Emergency)
-		em.shutdowns++
-		f.checkD8(em, &ref)
-	case "outsourcing.contract_terminated.v1":
-		p := fold.Read[events.ContractTerminated](e)
-		start := dateOr(p.EndedOn, ref.Date)
-		_, err1 := f.open("D9", p.Contract, actor, ref, start)
-		_, err2 := f.open("D10", p.Contract, actor, ref, start)
-		if err1 != nil {
-			return err1
-		}
-		return err2
-	case "outsourcing.accounts_revoked.v1":
-		f.act(f.byKey["D9/"+fold.Read[events.AccountsRevoked](e).Contract], ref, true)
-	case "outsourcing.provider_deletion_evidenced.v1":
-		f.act(f.byKey["D10/"+fold.Read[events.ProviderDeletionEvidenced](e).Contract], ref, true)
-	case "rectification.ordered.v1":
-		p := fold.Read[events.RectificationOrdered](e)
-		_, err := f.open("D11", p.Order, p.Institution, ref, ref.Date, p.Deadline)
-		return err
-	case "rectification.completed.v1":
-		f.act(f.byKey["D11/"+fold.Read[events.RectificationCompleted](e).Order], ref, true)
-	case "subject_request.received.v1":
-		_, err := f.open("D12", fold.Read[events.SubjectRequestReceived](e).Request, actor, ref, ref.Date)
-		return err
-	case "subject_request.answered.v1":
-		f.act(f.byKey["D12/"+fold.Read[events.SubjectRequestAnswered](e).Request], ref, true)
+	h, ok := handlers[e.Submission.Type]
+	if !ok {
+		return nil
 	}
-	return nil
+	return h(f, act{e: e, ref: RefOf(e, f.reg.TimeOf(e))})
 }
 
 // holder is the institution holding resource, or fallback when it is not cataloged.

@@ -7,31 +7,30 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/projections/internal/fold"
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
 // Kind is the deadlines list as a report kind: `ledgerctl report obligations`.
-var Kind = report.Kind{
-	Name:  "obligations",
-	Title: report.T("义务与期限（工作日）", "Obligations and deadlines (working days)"),
-	New: func(o report.Options) (report.Builder, error) {
-		if err := o.Judging("obligations"); err != nil {
-			return nil, err
-		}
-		return &builder{f: New(o.Policy, o.Calendar), o: o}, nil
-	},
-}
+var Kind = report.Kind{Name: kindName, Title: kindTitle, New: NewModel}
 
-type builder struct {
-	f        *Fold
-	o        report.Options
-	problems report.Problems
-}
+const kindName = "obligations"
 
-// Apply folds e. An obligation whose due day cannot be counted is still recorded (as
+var kindTitle = report.T("义务与期限（工作日）", "Obligations and deadlines (working days)")
+
+// NewModel is the kind's read model: the fold, kept level with the log; a report renders
+// it as of a day. An obligation whose due day cannot be counted is still recorded (as
 // undetermined, with its reason); the first such problem becomes a report note.
-func (b *builder) Apply(e *ledger.Entry) { b.problems.Keep(b.f.Apply(e)) }
+func NewModel(o report.Options) (report.Model, error) {
+	if err := o.Judging(kindName); err != nil {
+		return nil, err
+	}
+	f := New(o.Policy, o.Calendar)
+	return fold.NewModel(kindName, o, f, func(o report.Options, notes []report.Text) (*report.Report, error) {
+		return f.render(o.AsOf, notes), nil
+	}), nil
+}
 
 // states in the order the summary lists them.
 var states = []State{Open, MetOnTime, MetLate, Missed, Undetermined}
@@ -55,16 +54,45 @@ func series(ss []State) []report.Series {
 	return out
 }
 
-// Report lists every obligation triggered by the as-of day, as it stood that day, and
-// sums them per deadline.
-func (b *builder) Report() (*report.Report, error) {
+// render lists every obligation triggered by asOf, as it stood that day, and sums them
+// per deadline.
+func (f *Fold) render(asOf calendar.Date, notes []report.Text) *report.Report {
 	r := &report.Report{
-		Kind:  Kind.Name,
-		Title: Kind.Title,
+		Kind:  kindName,
+		Title: kindTitle,
 		Basis: report.T("《阿坝州公共数据管理办法》规定的期限D1–D12，按期限起算之日施行的策略版本及国家法定节假日调休安排以工作日计算（第四十四条：试行办法，按行为之日的规则判定）",
 			"The Measures' deadlines D1–D12, counted in working days of the PRC calendar (with its adjusted working weekends) under the policy version in force on the day each deadline started (Art. 44, 第四十四条: a trial; acts are judged by the rules of their day)"),
 	}
-	list := report.Section{Key: "obligations", Title: report.T("义务", "Obligations"), Columns: []report.Column{
+	t := newTally()
+	list := listSection()
+	obs := f.Obligations(asOf)
+	for _, o := range obs {
+		in, _ := f.reg.Institution(o.Institution)
+		name := report.Name(in.NameZH, in.NameEN)
+		t.add(o, name)
+		list.Rows = append(list.Rows, row(o, name))
+	}
+	if len(list.Rows) == 0 {
+		list.Notes = append(list.Notes, report.T("截至该日，账本中没有开启任何期限的行为。", "As of that day, no act in the ledger opened a deadline."))
+	}
+	list.Notes = append(list.Notes,
+		report.T("状态：未到期＝期满日未过且未完成；按期完成；逾期完成；逾期未完成＝期满日已过仍未完成（逾期工作日计至截至日）；无法判定＝该日无策略版本或日历数据，说明列给出原因，不作推测。",
+			"States: open = not done, due day not yet passed; met on time; met late; missed = due day passed and not done (working days late counted to the as-of day); undetermined = no policy version or calendar data for the day: the note gives the reason, no date is guessed."),
+		report.T("期满日为按时完成的最后一日；D11的期满日为整改令规定的期限（第四十一条）。",
+			"The due day is the last day on time; D11's is the time limit the rectification order sets (Art. 41, 第四十一条)."))
+	r.Figures = t.figures(len(obs))
+	r.Attention = append(t.attention, t.doubtful...)
+	if len(obs) > 0 {
+		r.Charts = t.charts()
+	}
+	r.Sections = []report.Section{list, t.summary()}
+	r.Notes = append(notes, report.ProveNote)
+	return r
+}
+
+// listSection is the list of obligations, without its rows.
+func listSection() report.Section {
+	return report.Section{Key: "obligations", Title: report.T("义务（按期完成者只计数）", "Obligations (those met on time are counted, not listed)"), Columns: []report.Column{
 		{Key: "deadline", Label: report.T("期限", "deadline")},
 		{Key: "title", Label: report.T("义务", "obligation")},
 		{Key: "articles", Label: report.T("依据条款", "articles")},
@@ -83,141 +111,7 @@ func (b *builder) Report() (*report.Report, error) {
 		{Key: "record_days", Label: report.T("声明日与记录日（补录、迁移）", "claimed and recorded days (late records, migrations)")},
 		{Key: "policy", Label: report.T("策略版本", "policy version")},
 		{Key: "note", Label: report.T("说明", "note")},
-	}}
-	summary := report.Section{Key: "summary", Title: report.T("按期限汇总", "Summary by deadline"), Columns: []report.Column{
-		{Key: "deadline", Label: report.T("期限", "deadline")},
-		{Key: "title", Label: report.T("义务", "obligation")},
-	}}
-	for _, s := range states {
-		summary.Columns = append(summary.Columns, report.Column{Key: string(s), Label: report.T(s.ZH(), s.EN())})
-	}
-	summary.Columns = append(summary.Columns, report.Column{Key: "total", Label: report.T("合计", "total")})
-
-	type tally struct {
-		title  report.Text
-		counts map[State]int
-	}
-	byDeadline := map[string]*tally{}
-	var ids []string
-	reg := b.f.Registry()
-	rates, months := report.NewCounter(len(judged)), report.NewCounter(len(states))
-	all := map[State]int{}
-	var attention, doubtful []report.Text
-	obs := b.f.Obligations(b.o.AsOf)
-	lateRefs, migratedRefs := map[uint64]bool{}, map[uint64]bool{}
-	for _, o := range obs {
-		in, _ := reg.Institution(o.Institution)
-		name := report.Name(in.NameZH, in.NameEN)
-		all[o.State]++
-		months.Add(report.Month(o.Trigger.Date), report.Text{}, slices.Index(states, o.State))
-		if i := slices.Index(judged, o.State); i >= 0 {
-			rates.Add(o.Deadline, report.T(o.Deadline+" "+o.TitleZH, o.Deadline+" "+o.TitleEN), i)
-		}
-		switch o.State {
-		case Missed:
-			attention = append(attention, report.T(
-				fmt.Sprintf("%s %s（%s）：%s；期满 %s，已逾期 %d 个工作日。", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.TitleZH, report.Day(o.Due), o.LateWorkdays),
-				fmt.Sprintf("%s %s (%s): %s; due %s, %d working days overdue.", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.TitleEN, report.Day(o.Due), o.LateWorkdays)))
-		case Undetermined:
-			doubtful = append(doubtful, report.T(
-				fmt.Sprintf("%s %s（%s）：无法判定期限：%s", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.Problem),
-				fmt.Sprintf("%s %s (%s): due day not computed: %s", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.Problem)))
-		}
-		due := report.V(report.Day(o.Due))
-		if o.Extended {
-			due = report.L(o.Due.String()+"（已延长）", o.Due.String()+" (extended)")
-		}
-		metSeq, metDay := "—", "—"
-		if o.Met != nil {
-			metSeq, metDay = strconv.FormatUint(o.Met.Seq, 10), o.Met.Date.String()
-		}
-		acts := make([]uint64, len(o.Acts))
-		for i, a := range o.Acts {
-			acts[i] = a.Seq
-		}
-		late := ""
-		if o.State.Breached() {
-			late = strconv.Itoa(o.LateWorkdays)
-		}
-		note := report.T("", "")
-		if o.Problem != "" {
-			note = report.T("无法计算期限（未作推测）："+o.Problem, "due day not computed (not guessed): "+o.Problem)
-		}
-		list.Rows = append(list.Rows, report.Row{report.V(o.Deadline), report.L(o.TitleZH, o.TitleEN), {Text: report.Cites(o.Articles)},
-			report.V(o.Institution), {Text: name}, report.V(o.Subject),
-			report.V(strconv.FormatUint(o.Trigger.Seq, 10)), report.V(o.Trigger.Date.String()), report.V(report.Day(o.Start)), due,
-			report.V(metSeq), report.V(metDay), report.Coded(string(o.State), report.T(o.State.ZH(), o.State.EN())).As(tones[o.State]), lateCell(o.State, late),
-			report.V(report.Seqs(acts...)), {Text: RecordDays(append([]Ref{o.Trigger}, o.Acts...)...)}, report.V(o.Policy), {Text: note}})
-		for _, a := range append([]Ref{o.Trigger}, o.Acts...) {
-			switch {
-			case a.Late:
-				lateRefs[a.Seq] = true
-			case a.Migration != "":
-				migratedRefs[a.Seq] = true
-			}
-		}
-		t := byDeadline[o.Deadline]
-		if t == nil {
-			t = &tally{counts: map[State]int{}}
-			byDeadline[o.Deadline] = t
-			ids = append(ids, o.Deadline)
-		}
-		if t.title.ZH == "" && o.TitleZH != "" {
-			t.title = report.T(o.TitleZH, o.TitleEN)
-		}
-		t.counts[o.State]++
-	}
-	// D1 … D12 in numeric order, not as strings (D10 after D9).
-	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b)) })
-	for _, id := range ids {
-		t := byDeadline[id]
-		row := report.Row{report.V(id), {Text: t.title}}
-		total := 0
-		for _, s := range states {
-			row = append(row, report.Count(t.counts[s], failing(tones[s])))
-			total += t.counts[s]
-		}
-		summary.Rows = append(summary.Rows, append(row, report.V(strconv.Itoa(total))))
-	}
-	if len(list.Rows) == 0 {
-		list.Notes = append(list.Notes, report.T("截至该日，账本中没有开启任何期限的行为。", "As of that day, no act in the ledger opened a deadline."))
-	}
-	list.Notes = append(list.Notes,
-		report.T("状态：未到期＝期满日未过且未完成；按期完成；逾期完成；逾期未完成＝期满日已过仍未完成（逾期工作日计至截至日）；无法判定＝该日无策略版本或日历数据，说明列给出原因，不作推测。",
-			"States: open = not done, due day not yet passed; met on time; met late; missed = due day passed and not done (working days late counted to the as-of day); undetermined = no policy version or calendar data for the day: the note gives the reason, no date is guessed."),
-		report.T("期满日为按时完成的最后一日；D11的期满日为整改令规定的期限（第四十一条）。",
-			"The due day is the last day on time; D11's is the time limit the rectification order sets (Art. 41, 第四十一条)."))
-	onTime := report.Figure{Label: report.T("按期率（已判定者）", "on time (of those judged)"), Value: "—"}
-	if n := all[MetOnTime] + all[MetLate] + all[Missed]; n > 0 {
-		share := float64(all[MetOnTime]) / float64(n)
-		onTime.Value = report.Percent(share)
-		if share < 1 {
-			onTime.Tone = report.Warn
-		}
-	}
-	r.Figures = []report.Figure{
-		{Label: report.T("义务", "obligations"), Value: strconv.Itoa(len(obs))},
-		onTime,
-		report.Fig(report.T(Missed.ZH(), Missed.EN()), all[Missed], report.Bad),
-		report.Fig(report.T(MetLate.ZH(), MetLate.EN()), all[MetLate], report.Warn),
-		report.Fig(report.T(Open.ZH(), Open.EN()), all[Open], report.Info),
-		report.Fig(report.T(MetOnTime.ZH(), MetOnTime.EN()), all[MetOnTime], report.Good),
-		report.Fig(report.T(Undetermined.ZH(), Undetermined.EN()), all[Undetermined], report.Warn),
-		report.Fig(report.T("补录行为（按记录日减宽限计）", "late records (counted on their recording day less the grace)"), len(lateRefs), report.Warn),
-		{Label: report.T("迁移的历史记录（按声明日计）", "migrated historical records (counted on their claimed day)"), Value: strconv.Itoa(len(migratedRefs))},
-	}
-	r.Attention = append(attention, doubtful...)
-	if len(obs) > 0 {
-		r.Charts = []report.Chart{
-			{Key: "on_time_by_deadline", Title: report.T("各期限按期率", "On time, per deadline"), Kind: report.Shares, Series: series(judged), Bars: rates.ByKey(),
-				Note: report.T("按期完成占已判定者（按期、逾期完成、逾期未完成）的比例；未到期与无法判定者不计入。",
-					"Met on time as a share of those judged (on time, late, missed); open and undetermined ones are not counted.")},
-			{Key: "by_month", Title: report.T("按月（起因日期）", "By month (the day each was triggered)"), Kind: report.Months, Series: series(states), Bars: months.ByMonth()},
-		}
-	}
-	summary.Lead = true
-	summary.Layout = &report.Layout{Columns: append([]report.Merged{{Key: "deadline", Width: 2}, {Key: "title", Width: 9}}, counts()...)}
-	list.Layout = &report.Layout{
+	}, Layout: &report.Layout{
 		Columns: []report.Merged{
 			{Key: "deadline", Sub: []report.Part{report.Sub("articles")}, Width: 2},
 			{Key: "subject", Label: report.T("义务事项", "obligation"), Sub: []report.Part{report.Sub("title")}, Width: 6},
@@ -228,11 +122,151 @@ func (b *builder) Report() (*report.Report, error) {
 			{Key: "acts", Sub: []report.Part{report.Labelled("record_days"), report.Sub("note")}, Width: 3, Drop: 1},
 		},
 		Collapse: &report.Collapse{Key: "state", Codes: []string{string(MetOnTime)}, By: "deadline", What: report.T(MetOnTime.ZH(), MetOnTime.EN())},
+	}}
+}
+
+// row is one obligation in the list.
+func row(o Obligation, name report.Text) report.Row {
+	due := report.V(report.Day(o.Due))
+	if o.Extended {
+		due = report.L(o.Due.String()+"（已延长）", o.Due.String()+" (extended)")
 	}
-	list.Title = report.T("义务（按期完成者只计数）", "Obligations (those met on time are counted, not listed)")
-	r.Sections = []report.Section{list, summary}
-	r.Notes = append(b.problems.Notes(), report.ProveNote)
-	return r, nil
+	metSeq, metDay := "—", "—"
+	if o.Met != nil {
+		metSeq, metDay = strconv.FormatUint(o.Met.Seq, 10), o.Met.Date.String()
+	}
+	acts := make([]uint64, len(o.Acts))
+	for i, a := range o.Acts {
+		acts[i] = a.Seq
+	}
+	late := ""
+	if o.State.Breached() {
+		late = strconv.Itoa(o.LateWorkdays)
+	}
+	note := report.T("", "")
+	if o.Problem != "" {
+		note = report.T("无法计算期限（未作推测）："+o.Problem, "due day not computed (not guessed): "+o.Problem)
+	}
+	return report.Row{report.V(o.Deadline), report.L(o.TitleZH, o.TitleEN), {Text: report.Cites(o.Articles)},
+		report.V(o.Institution), {Text: name}, report.V(o.Subject),
+		report.V(strconv.FormatUint(o.Trigger.Seq, 10)), report.V(o.Trigger.Date.String()), report.V(report.Day(o.Start)), due,
+		report.V(metSeq), report.V(metDay), report.Coded(string(o.State), report.T(o.State.ZH(), o.State.EN())).As(tones[o.State]), lateCell(o.State, late),
+		report.V(report.Seqs(acts...)), {Text: RecordDays(append([]Ref{o.Trigger}, o.Acts...)...)}, report.V(o.Policy), {Text: note}}
+}
+
+// tally sums the obligations of a report: per state, per deadline, per month, and what
+// needs attention.
+type tally struct {
+	byDeadline          map[string]*deadlineTally
+	ids                 []string
+	all                 map[State]int
+	rates, months       *report.Counter
+	attention, doubtful []report.Text
+	lateRefs, migrated  map[uint64]bool
+}
+
+type deadlineTally struct {
+	title  report.Text
+	counts map[State]int
+}
+
+func newTally() *tally {
+	return &tally{byDeadline: map[string]*deadlineTally{}, all: map[State]int{}, rates: report.NewCounter(len(judged)),
+		months: report.NewCounter(len(states)), lateRefs: map[uint64]bool{}, migrated: map[uint64]bool{}}
+}
+
+func (t *tally) add(o Obligation, name report.Text) {
+	t.all[o.State]++
+	t.months.Add(report.Month(o.Trigger.Date), report.Text{}, slices.Index(states, o.State))
+	if i := slices.Index(judged, o.State); i >= 0 {
+		t.rates.Add(o.Deadline, report.T(o.Deadline+" "+o.TitleZH, o.Deadline+" "+o.TitleEN), i)
+	}
+	switch o.State {
+	case Missed:
+		t.attention = append(t.attention, report.T(
+			fmt.Sprintf("%s %s（%s）：%s；期满 %s，已逾期 %d 个工作日。", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.TitleZH, report.Day(o.Due), o.LateWorkdays),
+			fmt.Sprintf("%s %s (%s): %s; due %s, %d working days overdue.", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.TitleEN, report.Day(o.Due), o.LateWorkdays)))
+	case Undetermined:
+		t.doubtful = append(t.doubtful, report.T(
+			fmt.Sprintf("%s %s（%s）：无法判定期限：%s", o.Deadline, orID(name, o.Institution).ZH, o.Subject, o.Problem),
+			fmt.Sprintf("%s %s (%s): due day not computed: %s", o.Deadline, orID(name, o.Institution).EN, o.Subject, o.Problem)))
+	}
+	for _, a := range append([]Ref{o.Trigger}, o.Acts...) {
+		switch {
+		case a.Late:
+			t.lateRefs[a.Seq] = true
+		case a.Migration != "":
+			t.migrated[a.Seq] = true
+		}
+	}
+	d := t.byDeadline[o.Deadline]
+	if d == nil {
+		d = &deadlineTally{counts: map[State]int{}}
+		t.byDeadline[o.Deadline] = d
+		t.ids = append(t.ids, o.Deadline)
+	}
+	if d.title.ZH == "" && o.TitleZH != "" {
+		d.title = report.T(o.TitleZH, o.TitleEN)
+	}
+	d.counts[o.State]++
+}
+
+// summary is the count per deadline (D1 … D12 in numeric order, not as strings: D10
+// after D9) and state.
+func (t *tally) summary() report.Section {
+	s := report.Section{Key: "summary", Title: report.T("按期限汇总", "Summary by deadline"), Lead: true, Columns: []report.Column{
+		{Key: "deadline", Label: report.T("期限", "deadline")},
+		{Key: "title", Label: report.T("义务", "obligation")},
+	}}
+	for _, st := range states {
+		s.Columns = append(s.Columns, report.Column{Key: string(st), Label: report.T(st.ZH(), st.EN())})
+	}
+	s.Columns = append(s.Columns, report.Column{Key: "total", Label: report.T("合计", "total")})
+	ids := slices.Clone(t.ids)
+	slices.SortFunc(ids, func(a, b string) int { return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b)) })
+	for _, id := range ids {
+		d := t.byDeadline[id]
+		row := report.Row{report.V(id), {Text: d.title}}
+		total := 0
+		for _, st := range states {
+			row = append(row, report.Count(d.counts[st], failing(tones[st])))
+			total += d.counts[st]
+		}
+		s.Rows = append(s.Rows, append(row, report.V(strconv.Itoa(total))))
+	}
+	s.Layout = &report.Layout{Columns: append([]report.Merged{{Key: "deadline", Width: 2}, {Key: "title", Width: 9}}, counts()...)}
+	return s
+}
+
+func (t *tally) figures(n int) []report.Figure {
+	onTime := report.Figure{Label: report.T("按期率（已判定者）", "on time (of those judged)"), Value: "—"}
+	if judged := t.all[MetOnTime] + t.all[MetLate] + t.all[Missed]; judged > 0 {
+		share := float64(t.all[MetOnTime]) / float64(judged)
+		onTime.Value = report.Percent(share)
+		if share < 1 {
+			onTime.Tone = report.Warn
+		}
+	}
+	return []report.Figure{
+		{Label: report.T("义务", "obligations"), Value: strconv.Itoa(n)},
+		onTime,
+		report.Fig(report.T(Missed.ZH(), Missed.EN()), t.all[Missed], report.Bad),
+		report.Fig(report.T(MetLate.ZH(), MetLate.EN()), t.all[MetLate], report.Warn),
+		report.Fig(report.T(Open.ZH(), Open.EN()), t.all[Open], report.Info),
+		report.Fig(report.T(MetOnTime.ZH(), MetOnTime.EN()), t.all[MetOnTime], report.Good),
+		report.Fig(report.T(Undetermined.ZH(), Undetermined.EN()), t.all[Undetermined], report.Warn),
+		report.Fig(report.T("补录行为（按记录日减宽限计）", "late records (counted on their recording day less the grace)"), len(t.lateRefs), report.Warn),
+		{Label: report.T("迁移的历史记录（按声明日计）", "migrated historical records (counted on their claimed day)"), Value: strconv.Itoa(len(t.migrated))},
+	}
+}
+
+func (t *tally) charts() []report.Chart {
+	return []report.Chart{
+		{Key: "on_time_by_deadline", Title: report.T("各期限按期率", "On time, per deadline"), Kind: report.Shares, Series: series(judged), Bars: t.rates.ByKey(),
+			Note: report.T("按期完成占已判定者（按期、逾期完成、逾期未完成）的比例；未到期与无法判定者不计入。",
+				"Met on time as a share of those judged (on time, late, missed); open and undetermined ones are not counted.")},
+		{Key: "by_month", Title: report.T("按月（起因日期）", "By month (the day each was triggered)"), Kind: report.Months, Series: series(states), Bars: t.months.ByMonth()},
+	}
 }
 
 // counts are the summary's count columns: one per state, then the total.

@@ -26,14 +26,15 @@ func TestReport(t *testing.T) {
 	l.Add("correction.extended.v1", "health", "2026-02-25", m{"request": "r1", "approved_by": "p-head", "reason": "x"})
 	l.Add("subject_request.received.v1", "health", "2024-06-03", m{"request": "s1", "kind": "access", "party": "np-1", "party_kind": "natural_person"})
 
-	b, err := obligations.Kind.New(report.Options{AsOf: calendar.MustParse("2026-03-02"), Policy: must(policy.Default()), Calendar: calendar.Default()})
+	opts := report.Options{AsOf: calendar.MustParse("2026-03-02"), Policy: must(policy.Default()), Calendar: calendar.Default()}
+	b, err := obligations.Kind.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range l.Entries {
 		b.Apply(e) // the 2024 request's error must not stop the fold
 	}
-	r, err := b.Report()
+	r, err := b.Report(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "830dd9183abce5fd"
+const FoldIdentity = "34032861ca536cc3"

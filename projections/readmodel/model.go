@@ -2,7 +2,6 @@ package readmodel
 
 import (
 	"context"
-	"encoding"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,17 +14,8 @@ import (
 	"github.com/aba-prefecture/dataledger/projections/report"
 )
 
-// Fold is the state a read model keeps: a report kind's fold (report.Model).
-type Fold interface {
-	// Apply folds one entry; entries come in seq order, each once.
-	Apply(e *ledger.Entry)
-	// Report renders from the state as it stands; read-only.
-	Report(o report.Options) (*report.Report, error)
-	// Through is the latest day an act folded so far counts on.
-	Through() calendar.Date
-	encoding.BinaryMarshaler
-	encoding.BinaryUnmarshaler
-}
+// Fold is the state a read model keeps: a report kind's model (report.Model).
+type Fold = report.Model
 
 // Options configure a Model.
 type Options struct {

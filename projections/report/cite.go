@@ -1,7 +1,10 @@
 package report
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,12 +75,35 @@ func Seqs(ss ...uint64) string {
 }
 
 // Problems keeps what a fold's Apply reported (a day without policy or calendar data)
-// without stopping the fold: Builder.Apply has no error, and a report with one
+// without stopping the fold: Model.Apply has no error, and a report with one
 // undetermined deadline is still worth reading. It keeps the first problem and counts
-// the rest.
+// the rest. It is part of a model's state: GobEncode and GobDecode carry it in a
+// snapshot (the first problem as its text, which is all a note shows).
 type Problems struct {
 	first error
 	n     int
+}
+
+// GobEncode writes the count (uvarint) and the first problem's text.
+func (p Problems) GobEncode() ([]byte, error) {
+	b := binary.AppendUvarint(nil, uint64(p.n))
+	if p.first != nil {
+		b = append(b, p.first.Error()...)
+	}
+	return b, nil
+}
+
+// GobDecode restores what GobEncode wrote.
+func (p *Problems) GobDecode(b []byte) error {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > math.MaxInt32 || n == 0 && len(b) != k {
+		return fmt.Errorf("report: problems: malformed (%d bytes)", len(b))
+	}
+	*p = Problems{n: int(n)}
+	if n > 0 {
+		p.first = errors.New(string(b[k:]))
+	}
+	return nil
 }
 
 // Keep records err if it is not nil.

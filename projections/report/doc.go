@@ -13,8 +13,11 @@
 // per cell so that failures stand out.
 //
 // It also holds the small machinery that makes a report out of the ledger: a Kind names
-// a report and builds its fold (a Builder: Apply each entry in seq order, then Report),
-// a Registry finds kinds by name, and Build folds a store into a kind as of a day.
+// a report and makes its read model (a Model: Apply each entry in seq order, once; Report
+// as of any day not before its Through; MarshalBinary and UnmarshalBinary so that
+// projections/readmodel persists it with its position), a Registry finds kinds by name,
+// and Build folds a store into a new model as of a day (the reference a live model is
+// held to, and the answer for a day before Through).
 //
 // # Basics
 //
@@ -22,6 +25,8 @@
 //	reg.Register(emergencies.Kind)                          // a report.Kind
 //	k, err := reg.Lookup("emergencies")
 //	r, err := report.Build(ctx, store, k, report.Options{AsOf: day, Policy: pol, Calendar: cal})
+//	m, err := k.New(report.Options{Policy: pol, Calendar: cal}) // a live model: m.Apply(e) …
+//	r, err = m.Report(report.Options{AsOf: day})                 // when !day.Before(m.Through())
 //	err = report.Render(os.Stdout, r, report.FormatHTML, report.ZH) // options: report.All(), report.Width(100)
 //
 // The kinds `ledgerctl report` offers are wired in one place, package kinds. The cell
@@ -33,8 +38,9 @@
 //
 // # Caveats
 //
-// Build reads the whole log each time: reports are on demand and the folds are in
-// memory. Acts are placed on days by occurred_at in China Standard Time; an entry whose
+// Build reads the whole log each time; a live Model answers from its state instead, for
+// any day from its Through on (a report on an earlier day needs acts left out that the
+// model has folded, so it is built). Acts are placed on days by occurred_at in China Standard Time; an entry whose
 // act happened after the as-of day is left out even if it was recorded before it. CSV
 // carries the data only (no title, as-of or notes). The HTML page names fonts and
 // embeds none: Chinese needs a CJK font on the reader's machine (every desktop system

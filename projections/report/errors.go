@@ -15,3 +15,8 @@ var (
 	// ErrBadLang: a language other than zh or en.
 	ErrBadLang = errors.New("unknown report language (未知的报告语言)")
 )
+
+// ErrSnapshot is wrapped by every error of Model.UnmarshalBinary: the saved state cannot
+// be restored (another format, kind or policy, or corrupt bytes), so the caller rebuilds
+// the model from zero instead of reading something misread.
+var ErrSnapshot = errors.New("read-model snapshot refused")

@@ -2,12 +2,14 @@ package report
 
 import (
 	"context"
+	"encoding"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -42,25 +44,54 @@ func (o Options) Judging(kind string) error {
 	return nil
 }
 
-// Builder is one report kind's fold: Apply is called for every entry in seq order,
-// then Report once.
-type Builder interface {
+// Model is a report kind's read model: a fold kept level with the log, persisted with
+// its position by projections/readmodel, from which reports are read. A report is then a
+// rendering of state already folded, not a fold of the whole log: that is what lets a
+// report over a long ledger answer at once.
+//
+// The caller serialises access: Apply under a write lock, Report, Through and
+// MarshalBinary under a read lock (any number at once), since none of them changes the
+// model.
+type Model interface {
+	// Apply folds e. Entries come in seq order, each exactly once. A problem (a day
+	// without policy or calendar data) is kept as a note of the report, never stops the
+	// fold: a report with one undetermined deadline is still worth reading. Apply never
+	// depends on the day or year a report will be asked for.
 	Apply(e *ledger.Entry)
-	Report() (*Report, error)
+	// Report renders the report on o (o.AsOf, o.Year, o.Resource) from the state as it
+	// stands. It is read-only (no lazy caches, no map writes), so calls may run
+	// concurrently and calling it twice gives the same result.
+	Report(o Options) (*Report, error)
+	// Through is the latest day an act folded so far counts on (its effective day as the
+	// registry's TimeOf says; migration declarations, which every report folds whatever
+	// their day, do not move it); the zero Date when nothing was folded. A report as of a
+	// day before Through cannot be read from the live state (later acts are in it) and is
+	// refolded from zero (Build).
+	Through() calendar.Date
+	// MarshalBinary and UnmarshalBinary carry the model's whole state (its position, its
+	// notes, its registry), behind a format byte. UnmarshalBinary is called on a fresh
+	// model made by Kind.New with the same Policy and Calendar; folding the rest of the
+	// log into it gives the same reports as an uninterrupted fold. A snapshot it cannot
+	// take (another format, another kind, another policy, corrupt bytes) is refused with
+	// an error wrapping ErrSnapshot, never misread: the caller rebuilds from zero.
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
 }
 
 // Kind is a registered report kind. Adding a kind is one Register call with a New that
-// returns the kind's fold.
+// returns the kind's model.
 type Kind struct {
 	Name  string // what `ledgerctl report KIND` takes
 	Title Text
-	New   func(o Options) (Builder, error)
+	// New returns an empty model judging with o.Policy and o.Calendar (Judging); the
+	// day, year and resource a report is asked for are Report's, not New's.
+	New func(o Options) (Model, error)
 }
 
 // Unavailable is a kind whose projection is not built yet: New fails with
 // ErrNotAvailable, so `ledgerctl report NAME` says so (exit 2) instead of "unknown".
 func Unavailable(name string, title Text) Kind {
-	return Kind{Name: name, Title: title, New: func(Options) (Builder, error) {
+	return Kind{Name: name, Title: title, New: func(Options) (Model, error) {
 		return nil, fmt.Errorf("%s: %w (该报告尚未提供)", name, ErrNotAvailable)
 	}}
 }
@@ -111,15 +142,16 @@ type Source interface {
 	Entries(ctx context.Context, from, to uint64, fn func(ledger.RawEntry) error) error
 }
 
-// Build folds every entry of src in seq order into k's builder and returns its report.
-// Entries whose act counts after o.AsOf are left out: the day an act counts is its
-// claimed day, or for a late record the day it was recorded less the grace (acttime,
-// counted by o.Policy and o.Calendar with the migrations declared in the log), so the
-// report shows the ledger as it stood at the end of that day and a back-dated record
-// does not reach into it. Migration declarations are always folded: they say how the
-// acts they cover count, whenever they were declared.
+// Build folds every entry of src in seq order into a new model of k and returns its
+// report on o. Entries whose act counts after o.AsOf are left out: the day an act counts
+// is its claimed day, or for a late record the day it was recorded less the grace
+// (acttime, counted by o.Policy and o.Calendar with the migrations declared in the log),
+// so the report shows the ledger as it stood at the end of that day and a back-dated
+// record does not reach into it. Migration declarations are always folded: they say how
+// the acts they cover count, whenever they were declared. It is the reference a live
+// model is held to, and the way to answer as of a day before the model's Through.
 func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) {
-	b, err := k.New(o)
+	m, err := k.New(o)
 	if err != nil {
 		return nil, err
 	}
@@ -137,8 +169,8 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 			return fmt.Errorf("entry %d: %w", raw.Seq, err)
 		}
 		days.Apply(e)
-		if !o.AsOf.Before(days.TimeOf(e).Effective) || e.Submission.Type == "migration.declared.v1" {
-			b.Apply(e)
+		if !o.AsOf.Before(days.TimeOf(e).Effective) || e.Submission.Type == events.MigrationDeclaredV1 {
+			m.Apply(e)
 		}
 		if o.Progress != nil && (raw.Seq%4096 == 0 || raw.Seq+1 == h.Size) {
 			o.Progress(raw.Seq+1, h.Size)
@@ -147,7 +179,7 @@ func Build(ctx context.Context, src Source, k Kind, o Options) (*Report, error) 
 	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", k.Name, err)
 	}
-	r, err := b.Report()
+	r, err := m.Report(o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", k.Name, err)
 	}

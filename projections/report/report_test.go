@@ -250,8 +250,11 @@ func TestRegistry(t *testing.T) {
 // counter counts the entries a report was folded from, in order.
 type counter struct{ seqs []uint64 }
 
-func (c *counter) Apply(e *ledger.Entry) { c.seqs = append(c.seqs, e.Seq) }
-func (c *counter) Report() (*report.Report, error) {
+func (c *counter) Apply(e *ledger.Entry)          { c.seqs = append(c.seqs, e.Seq) }
+func (c *counter) Through() calendar.Date         { return calendar.Date{} }
+func (c *counter) MarshalBinary() ([]byte, error) { return nil, nil }
+func (c *counter) UnmarshalBinary(b []byte) error { return nil }
+func (c *counter) Report(report.Options) (*report.Report, error) {
 	r := &report.Report{Title: report.T("计数", "count"), Sections: []report.Section{{Key: "n", Columns: []report.Column{{Key: "n"}}}}}
 	for _, s := range c.seqs {
 		r.Sections[0].Rows = append(r.Sections[0].Rows, report.Row{report.V(time.Duration(s).String())})
@@ -259,7 +262,7 @@ func (c *counter) Report() (*report.Report, error) {
 	return r, nil
 }
 
-var counting = report.Kind{Name: "count", New: func(report.Options) (report.Builder, error) { return &counter{}, nil }}
+var counting = report.Kind{Name: "count", New: func(report.Options) (report.Model, error) { return &counter{}, nil }}
 
 // Build folds a real store in seq order and leaves out acts after the as-of day (China
 // time: yesterday 20:00Z is already today there). The acts claim yesterday and are

@@ -58,11 +58,19 @@ export async function request(path, opts = {}) {
     headers['Content-Type'] = opts.contentType || 'application/json';
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   }
+  const method = opts.method || (body !== undefined ? 'POST' : 'GET');
   let resp;
-  try {
-    resp = await fetch(path, { method: opts.method || (body !== undefined ? 'POST' : 'GET'), headers, body, cache: 'no-store', credentials: 'omit', redirect: 'error' });
-  } catch (e) {
-    throw new ApiError(0, 'network', '', 'the ledger could not be reached: ' + e.message, '无法连接账本服务：' + e.message);
+  // A read the server cannot answer yet (503: a read model catching up, a checkpoint
+  // pending; 429: too many requests) is asked again after its Retry-After, a few times.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      resp = await fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    } catch (e) {
+      throw new ApiError(0, 'network', '', 'the ledger could not be reached: ' + e.message, '无法连接账本服务：' + e.message);
+    }
+    if (method !== 'GET' || (resp.status !== 503 && resp.status !== 429) || attempt >= 8) break;
+    const wait = Math.min(5, Math.max(1, Number(resp.headers.get('Retry-After')) || 1));
+    await new Promise((r) => setTimeout(r, wait * 1000));
   }
   if (!resp.ok) throw await toError(resp);
   if (opts.raw) return resp;

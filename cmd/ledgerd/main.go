@@ -19,6 +19,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/commands"
+	"github.com/aba-prefecture/dataledger/console"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/internal/version"
@@ -320,7 +321,7 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		d.ln = tls.NewListener(d.ln, d.access.tls)
 	}
 	d.srv = &http.Server{
-		Handler:           d.api,
+		Handler:           console.Mount(d.api), // the console at "/"; everything else is the API's
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

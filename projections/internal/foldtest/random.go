@@ -1,8 +1,10 @@
 package foldtest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -238,4 +240,14 @@ func (g *gen) day(d calendar.Date) calendar.Date {
 		return calendar.Date{}
 	}
 	return d.AddDays(g.r.IntN(30) - 8)
+}
+
+// Checksummed is data with its last four bytes replaced by the CRC-32C a model's
+// snapshot closes with, so that a fuzzer's bytes reach the decoders behind the check.
+func Checksummed(data []byte) []byte {
+	if len(data) < 4 {
+		return data
+	}
+	body := data[:len(data)-4]
+	return binary.BigEndian.AppendUint32(slices.Clone(body), crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
 }

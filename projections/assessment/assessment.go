@@ -327,11 +327,16 @@ func ratio(n, d int) *float64 {
 // the sums, except ByYear, which becomes the share of the county's institutions that met
 // their duties.
 func (a *Fold) Counties(year int, asOf calendar.Date) []Scorecard {
+	return counties(year, a.Institutions(year, asOf))
+}
+
+// counties sums institutions' scorecards of year by county (Counties).
+func counties(year int, cards []Scorecard) []Scorecard {
 	by := map[string]*Scorecard{}
 	var keys []string
 	sums := map[string][]float64{}
 	judged := map[string]int{} // county → institutions judged for the year
-	for _, in := range a.Institutions(year, asOf) {
+	for _, in := range cards {
 		c := by[in.County]
 		if c == nil {
 			c = &Scorecard{Year: year, Scope: "county", ID: in.County, County: in.County}

@@ -58,11 +58,12 @@ func (a *Fold) render(o report.Options, notes []report.Text) *report.Report {
 	// A year's security duties (F16) are judged once it has ended: before that "no
 	// finding" does not mean "done".
 	sc := &scoring{year: year, ended: year < o.AsOf.Year, names: countyNames(a.Findings().Registry().Institutions()), unnamed: map[string]bool{}}
-	insts := sc.institutions(a.Institutions(year, o.AsOf))
-	counties := sc.counties(a.Counties(year, o.AsOf))
+	cards := a.Institutions(year, o.AsOf)
+	insts := sc.institutions(cards)
+	countySection := sc.counties(counties(year, cards))
 	r.Figures = []report.Figure{
 		{Label: report.T("机构", "institutions"), Value: strconv.Itoa(len(insts.Rows))},
-		{Label: report.T("县（市）及州本级", "counties and prefecture level"), Value: strconv.Itoa(len(counties.Rows))},
+		{Label: report.T("县（市）及州本级", "counties and prefecture level"), Value: strconv.Itoa(len(countySection.Rows))},
 		{Label: report.T("已判定的机构指标", "institution measures judged"), Value: strconv.Itoa(sc.judgedCells)},
 		report.Fig(report.T("为 0% 的机构指标", "institution measures at 0%"), sc.zero, report.Bad),
 		report.Fig(report.T("低于 100% 的机构指标", "institution measures below 100%"), sc.partial, report.Warn),
@@ -75,7 +76,7 @@ func (a *Fold) render(o report.Options, notes []report.Text) *report.Report {
 			heat("counties", report.T("县（市） × 指标", "Counties × measures"), sc.countyHeat),
 		}
 	}
-	r.Sections = []report.Section{insts, counties, definitions()}
+	r.Sections = []report.Section{insts, countySection, definitions()}
 	r.Notes = append(notes, report.T("各项数字可在义务报告（ledgerctl report obligations）与违规发现报告（ledgerctl report findings）中逐条核对。",
 		"Every number can be checked item by item in the obligations report (ledgerctl report obligations) and the findings report (ledgerctl report findings)."))
 	return r

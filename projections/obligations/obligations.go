@@ -308,6 +308,7 @@ func (f *Fold) Obligations(asOf calendar.Date) []Obligation {
 		}
 		out = append(out, f.judge(o, asOf))
 	}
+	f.lateness(out, asOf)
 	slices.SortStableFunc(out, func(a, b Obligation) int {
 		switch {
 		case a.Trigger.Seq < b.Trigger.Seq:
@@ -320,7 +321,8 @@ func (f *Fold) Obligations(asOf calendar.Date) []Obligation {
 	return out
 }
 
-// judge is o as it stood on asOf.
+// judge is o as it stood on asOf, but for how late it is (lateness counts that for all
+// at once).
 func (f *Fold) judge(o *ob, asOf calendar.Date) Obligation {
 	r := o.Obligation
 	r.Acts, r.Met = nil, nil
@@ -340,14 +342,51 @@ func (f *Fold) judge(o *ob, asOf calendar.Date) Obligation {
 	case r.Met != nil && !o.Due.Before(r.Met.Date):
 		r.State = MetOnTime
 	case r.Met != nil:
-		r.State = MetLate
-		r.LateWorkdays, _ = f.cal.WorkdaysBetween(o.Due, r.Met.Date)
+		r.State = MetLate // LateWorkdays: lateness
 	case o.Due.Before(asOf):
-		r.State = Missed
-		r.LateWorkdays, _ = f.cal.WorkdaysBetween(o.Due, asOf)
+		r.State = Missed // LateWorkdays: lateness
 	default:
 		r.State = Open
 	}
 	r.StateZH, r.StateEN = r.State.ZH(), r.State.EN()
 	return r
+}
+
+// lateness sets how many working days each obligation judged was late: met late, from
+// its due day to the day it was met; missed, to asOf. Many share a due day and asOf, and
+// the calendar answers each day slowly, so the days are walked once for the report.
+func (f *Fold) lateness(obs []Obligation, asOf calendar.Date) {
+	var lo, hi calendar.Date
+	for i := range obs {
+		a, b, ok := lateSpan(&obs[i], asOf)
+		if !ok {
+			continue
+		}
+		if !lo.Valid() || a.Before(lo) {
+			lo = a
+		}
+		if !hi.Valid() || hi.Before(b) {
+			hi = b
+		}
+	}
+	if !lo.Valid() {
+		return
+	}
+	w := newWorkdays(f.cal, lo.AddDays(1), hi)
+	for i := range obs {
+		if a, b, ok := lateSpan(&obs[i], asOf); ok {
+			obs[i].LateWorkdays, _ = w.between(a, b)
+		}
+	}
+}
+
+// lateSpan is the days o was late over, if it was.
+func lateSpan(o *Obligation, asOf calendar.Date) (from, to calendar.Date, late bool) {
+	switch o.State {
+	case MetLate:
+		return o.Due, o.Met.Date, true
+	case Missed:
+		return o.Due, asOf, true
+	}
+	return calendar.Date{}, calendar.Date{}, false
 }

@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "8456ba94b2f32ca2"
+const FoldIdentity = "bb2c88d73786109a"

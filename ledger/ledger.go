@@ -572,28 +572,39 @@ func (l *Ledger) linger(batch *[]*request) {
 }
 
 // commit seals and writes one batch, catching up and re-sealing if another writer moved
-// the store's head (bounded: a store that keeps moving fails the batch).
+// the store's head (bounded: a store that keeps moving fails the batch). On a store
+// several writers share (a HeadLocker) every attempt queues for the head lock, so that a
+// retry after a lost lease waits its turn instead of racing the others.
 func (l *Ledger) commit(batch []*request) {
 	ctx := context.Background()
+	hl, shared := l.st.(HeadLocker)
 	var err error
-	if hl, ok := l.st.(HeadLocker); ok {
-		// Several writers share the store: queue for it, then fold in what the others wrote.
-		if h, unlock, lerr := hl.LockHead(ctx); lerr != nil {
-			l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
-		} else {
-			defer unlock()
-			if h.Size != l.size {
-				err = l.catchUp(ctx)
+	for attempt := 0; ; attempt++ {
+		unlock := func() {}
+		if shared {
+			// Queue for the store, then fold in what the others wrote.
+			if h, u, lerr := hl.LockHead(ctx); lerr != nil {
+				l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
+			} else {
+				unlock = u
+				if h.Size != l.size {
+					err = l.catchUp(ctx)
+				}
 			}
 		}
-	}
-	for attempt := 0; attempt < 8 && err == nil; attempt++ {
-		if err = l.tryCommit(ctx, batch); !errors.Is(err, ErrHeadMoved) {
+		if err == nil {
+			err = l.tryCommit(ctx, batch)
+		}
+		unlock()
+		if !errors.Is(err, ErrHeadMoved) {
 			break
 		}
-		err = l.catchUp(ctx)
-		if err == nil && attempt == 7 {
+		if attempt == 7 {
 			err = fmt.Errorf("%w: other writers kept moving the head", ErrHeadMoved)
+			break
+		}
+		if err = l.catchUp(ctx); err != nil {
+			break
 		}
 	}
 	if err != nil {

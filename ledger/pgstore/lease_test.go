@@ -24,8 +24,7 @@ import (
 // head-lock holder is stalled: the default lease, plus room for a loaded machine.
 const stallBound = defaultLease + 1500*time.Millisecond
 
-// defaultLease is the lease the store is to hold the head lock for by default.
-const defaultLease = 2 * time.Second
+const defaultLease = pgstore.DefaultLease
 
 // acks records when acknowledgements arrived.
 type acks struct {
@@ -306,4 +305,173 @@ func TestPausedWriterProcess(t *testing.T) {
 	}
 	rep := ledgertest.MustVerify(t, st)
 	t.Logf("%d + %d acknowledged, all stored; %d entries verify", len(running.acks.ids), len(frozen.acks.ids), rep.Entries)
+}
+
+// stallingLedger opens a ledger on its own store whose sequencer, once stall() is
+// called, blocks inside the head lock (in its Sequence hook) until release is closed.
+func stallingLedger(t *testing.T, f *ledgertest.Fixture, st *pgstore.Store) (l *ledger.Ledger, stall func(), stalled, release chan struct{}) {
+	var mu sync.Mutex
+	on := false
+	stalled, release = make(chan struct{}), make(chan struct{})
+	l = f.Open(t, st, ledger.Options{Sequence: func() func(*ledger.Signed, uint64) error {
+		mu.Lock()
+		s := on
+		on = false
+		mu.Unlock()
+		if s {
+			close(stalled)
+			<-release
+		}
+		return nil
+	}})
+	return l, func() { mu.Lock(); on = true; mu.Unlock() }, stalled, release
+}
+
+// TestLockSessionKilled: the server ends a holder's lock session (here an operator's
+// pg_terminate_backend) while its batch is being sealed, well within the lease. The
+// holder's append meets a dead session, cannot know from the error whether the batch
+// committed, reads the log, and appends it without the lock: the submission is
+// acknowledged, once, and the log verifies.
+func TestLockSessionKilled(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	st0 := open(t, url)
+	f.Init(t, st0)
+	a := f.Open(t, st0, ledger.Options{})
+	f.Register(t, a, "county-00")
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	c, stall, stalled, release := stallingLedger(t, f, open(t, url+sep+"application_name=doomed"))
+	stall()
+	done := make(chan error, 1)
+	s := f.Event(t, "county-00", "resource/doomed", 1)
+	var rc ledger.Receipt
+	go func() {
+		var err error
+		rc, err = c.Append(ctx, s)
+		done <- err
+	}()
+	<-stalled
+	var n int
+	if err := st0.Pool().QueryRow(ctx, `SELECT count(pg_terminate_backend(a.pid)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'doomed'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("terminating the holder's session: %d sessions, %v", n, err)
+	}
+	// Another writer goes on at once: the lock went with the session.
+	if _, err := a.Append(ctx, f.Event(t, "county-00", "resource/other", 1)); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("the holder whose session was killed failed its submission: %v", err)
+	}
+	stored, err := st0.Lookup(ctx, []string{s.Submission.ID})
+	if err != nil || stored[s.Submission.ID] != rc.Seq {
+		t.Fatalf("acknowledged at %d, stored %v (%v)", rc.Seq, stored, err)
+	}
+	if _, err := c.Append(ctx, f.Event(t, "county-00", "resource/doomed", 2)); err != nil {
+		t.Fatalf("the holder cannot append after reconnecting: %v", err)
+	}
+	ledgertest.MustVerify(t, st0)
+}
+
+// TestForeignLockHolder: a session the server does not end (another program holding
+// the head lock with a session-level lock) keeps it far beyond the lock wait. Each
+// writer waits for it once, then queues on the head row's lock: acknowledgements stop
+// for no longer than the lock wait, not for a wait per batch.
+//
+// It runs with a lease of 1 s set in the connection string (ledger_lease=1s), which
+// makes the lock wait 1.5 s.
+func TestForeignLockHolder(t *testing.T) {
+	const lease = time.Second
+	url := pgtest.NewDatabase(t)
+	if strings.Contains(url, "?") {
+		url += "&ledger_lease=1s"
+	} else {
+		url += "?ledger_lease=1s"
+	}
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	st0 := open(t, url)
+	f.Init(t, st0)
+	a := f.Open(t, st0, ledger.Options{})
+	f.Register(t, a, "county-00")
+	f.Register(t, a, "county-01")
+	b := f.Open(t, open(t, url), ledger.Options{})
+
+	var got acks
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var failed sync.Map
+	for w, l := range []*ledger.Ledger{a, b} {
+		for g := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					s := f.Event(t, fmt.Sprintf("county-%02d", w), fmt.Sprintf("resource/w%d-g%d", w, g), i)
+					r, err := l.Append(ctx, s)
+					if err != nil {
+						failed.Store(s.Submission.ID, err)
+						continue
+					}
+					got.add(s.Submission.ID, r.Seq)
+				}
+			}()
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	foreign, err := st0.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := foreign.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(pgstore.HeadLockKey)); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now()
+	time.Sleep(6 * lease)
+	to := time.Now()
+	foreign.Exec(ctx, "SELECT pg_advisory_unlock_all()")
+	foreign.Release()
+	time.Sleep(2 * lease) // back on the advisory lock
+	close(stop)
+	wg.Wait()
+	failed.Range(func(id, err any) bool {
+		t.Errorf("append %s failed: %v", id, err)
+		return false
+	})
+	bound := lease*3/2 + 1500*time.Millisecond // the lock wait, and a margin
+	gap := got.longestGap(from, to)
+	t.Logf("longest time without an acknowledgement while a foreign session held the lock for %v: %v (bound %v); %d acknowledged",
+		to.Sub(from).Round(time.Millisecond), gap.Round(time.Millisecond), bound, len(got.ids))
+	if gap > bound {
+		t.Errorf("writers went %v without an acknowledgement (bound %v)", gap.Round(time.Millisecond), bound)
+	}
+	// After the stall, acknowledgements flow at the usual pace, not one per lock wait.
+	if n := got.countIn(from.Add(bound), to); n < 50 {
+		t.Errorf("only %d acknowledgements in the %v after the first lock wait", n, to.Sub(from.Add(bound)).Round(time.Millisecond))
+	}
+	got.checkStored(t, st0)
+	ledgertest.MustVerify(t, st0)
+}
+
+// countIn counts acknowledgements within [from, to].
+func (a *acks) countIn(from, to time.Time) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, t := range a.times {
+		if !t.Before(from) && !t.After(to) {
+			n++
+		}
+	}
+	return n
 }

@@ -1,0 +1,150 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
+)
+
+// lockSpy is a store whose LockHead first reports to a hook, so a test can see what the
+// sequencer had done before it queued for the lock.
+type lockSpy struct {
+	*pgstore.Store
+	before func()
+}
+
+func (s *lockSpy) LockHead(ctx context.Context) (ledger.Head, func(), error) {
+	if s.before != nil {
+		s.before()
+	}
+	return s.Store.LockHead(ctx)
+}
+
+// TestCatchUpBeforeTheLock: a writer that finds the log grown by another writer folds
+// those entries before it queues for the head lock, so that only what is committed
+// while it waits is left to fold inside the critical section, and the hooks still see
+// every entry once, in order.
+func TestCatchUpBeforeTheLock(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	stA := open(t, url)
+	f.Init(t, stA)
+	a := f.Open(t, stA, ledger.Options{})
+	f.Register(t, a, "county-00")
+
+	var b atomic.Pointer[ledger.Ledger]
+	var mu sync.Mutex
+	type sample struct{ folded, stored uint64 }
+	var samples []sample
+	spy := &lockSpy{Store: open(t, url)}
+	spy.before = func() {
+		l := b.Load()
+		if l == nil {
+			return
+		}
+		h, err := spy.Head(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		mu.Lock()
+		samples = append(samples, sample{l.Size(), h.Size})
+		mu.Unlock()
+	}
+	var seen []uint64
+	rec := func(es []*ledger.Entry) {
+		for _, e := range es {
+			seen = append(seen, e.Seq)
+		}
+	}
+	// No idle following: what B folds, it folds because it is about to append.
+	bl := f.Open(t, spy, ledger.Options{FollowEvery: -1, OnCommit: rec, OnCatchUp: rec})
+	b.Store(bl)
+	start := bl.Size()
+
+	// A commits a few hundred entries; B knows nothing of them yet.
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				if _, err := a.Append(ctx, f.Event(t, "county-00", fmt.Sprintf("resource/g%d", g), i)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	grown := a.Size()
+	if bl.Size() != start {
+		t.Fatalf("B followed while idle (%d → %d)", start, bl.Size())
+	}
+	if _, err := bl.Append(ctx, f.Event(t, "county-00", "resource/b", 1)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(samples) == 0 {
+		t.Fatal("B never queued for the head lock")
+	}
+	s := samples[0]
+	t.Logf("when B queued for the lock it had folded %d of %d entries (%d behind before)", s.folded, s.stored, grown-start)
+	if s.folded != s.stored {
+		t.Errorf("B queued for the head lock %d entries behind: it folds the others' entries inside the critical section", s.stored-s.folded)
+	}
+	for i, seq := range seen {
+		if seq != start+uint64(i) {
+			t.Fatalf("hooks saw seq %d at position %d, want %d", seq, i, start+uint64(i))
+		}
+	}
+	if uint64(len(seen)) != bl.Size()-start {
+		t.Fatalf("hooks saw %d entries, the log grew by %d", len(seen), bl.Size()-start)
+	}
+	ledgertest.MustVerify(t, stA)
+}
+
+// BenchmarkCatchUp measures folding another writer's entries: a ledger that has not
+// followed opens the way to its next append through b.N entries (with the OnCatchUp hook
+// set, as ledgerd sets it).
+func BenchmarkCatchUp(b *testing.B) {
+	url := pgtest.NewDatabase(b)
+	ctx := context.Background()
+	f := ledgertest.New(b)
+	st := open(b, url)
+	f.Init(b, st)
+	a := f.Open(b, st, ledger.Options{})
+	f.Register(b, a, "county-00")
+	n := 0
+	l := f.Open(b, open(b, url), ledger.Options{FollowEvery: -1, OnCatchUp: func(es []*ledger.Entry) { n += len(es) }})
+	var wg sync.WaitGroup
+	per := (b.N + 7) / 8
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				if _, err := a.Append(ctx, f.Event(b, "county-00", fmt.Sprintf("resource/g%d", g), i)); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ev := f.Event(b, "county-00", "resource/x", 1)
+	b.ResetTimer()
+	t0 := time.Now()
+	if _, err := l.Append(ctx, ev); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(max(n, 1)), "ns/entry")
+}

@@ -495,10 +495,7 @@ func (l *Ledger) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading head: %w", err)
 	}
-	if h.Size == l.size {
-		return nil
-	}
-	return l.catchUp(ctx)
+	return l.catchUpTo(ctx, h)
 }
 
 // answerSyncs removes the sync requests (nil submissions) from batch, answering them
@@ -582,14 +579,16 @@ func (l *Ledger) commit(batch []*request) {
 	for attempt := 0; ; attempt++ {
 		unlock := func() {}
 		if shared {
-			// Queue for the store, then fold in what the others wrote.
+			// Fold what the others committed before queueing for the lock, so that only
+			// what they commit while this writer waits is left to fold inside it.
+			if err = l.follow(ctx); err != nil {
+				break
+			}
 			if h, u, lerr := hl.LockHead(ctx); lerr != nil {
 				l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
 			} else {
 				unlock = u
-				if h.Size != l.size {
-					err = l.catchUp(ctx)
-				}
+				err = l.catchUpTo(ctx, h)
 			}
 		}
 		if err == nil {
@@ -777,47 +776,106 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading head: %w", err)
 	}
-	reg, tr := l.reg.Load().clone(), l.tree.clone()
+	return l.catchUpTo(ctx, h)
+}
+
+// rehashBelow is the catch-up size below which the sequencer hashes the new leaves
+// itself; from it on, it reads the Merkle frontier from the store's nodes (one lookup of
+// at most 64 nodes, whatever the catch-up's size).
+const rehashBelow = 32
+
+// catchUpTo folds in the entries another writer appended up to h, which the store
+// reported: the registry, the chain and the tree, and the OnCatchUp hook.
+//
+// It is the work each writer on a shared store does for every entry the others commit,
+// so it does not redo what the store already holds: an entry's hash is the one recorded
+// with it (the chain check compares each prev_hash with the hash recorded for the entry
+// before; the head's hash must be the last one's, and the last entry's bytes must hash
+// to it), the Merkle frontier comes from the stored nodes, and only the last entry's
+// recorded_at is read. Full verification (ledger.Verify) re-hashes everything.
+func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
+	if h.Size <= l.size {
+		return nil
+	}
+	reg, regDirty := l.reg.Load(), false
 	size, prev := l.size, l.last
 	var caught []*Entry
-	err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error {
+	var leaves []Hash
+	var lastBytes []byte
+	var lastRecorded string
+	err := l.st.Entries(ctx, size, h.Size, func(r RawEntry) error {
 		b := r.Bytes
-		if l.opts.OnCatchUp != nil {
-			b = append([]byte(nil), b...) // kept past the callback
+		if l.opts.OnCatchUp != nil || r.Seq+1 == h.Size {
+			b = bytes.Clone(b) // kept past the callback
 		}
-		e, err := ParseEntry(b)
+		e, err := parseStored(b, r.Hash)
 		if err != nil {
 			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
 		}
-		if e.Seq != size || e.PrevHash != prev {
+		if r.Seq != size || e.Seq != size || e.PrevHash != prev {
 			return &ChainError{Seq: r.Seq, Reason: "bad_prev_hash", Detail: "another writer's entry does not extend our chain"}
 		}
 		if e.Submission.Stream == RegistryStream {
+			if !regDirty {
+				reg, regDirty = reg.clone(), true
+			}
 			if err := reg.apply(e.Seq, &e.Submission); err != nil {
 				return &ChainError{Seq: r.Seq, Reason: "bad_registry_act", Detail: err.Error()}
 			}
 		}
-		tr.append(LeafHash(r.Bytes), func(Node) {})
-		prev, size = e.Hash, size+1
-		if t, err := time.Parse(time.RFC3339Nano, e.RecordedAt); err == nil && t.After(l.lastRecorded) {
-			l.lastRecorded = t
+		if h.Size-l.size < rehashBelow {
+			leaves = append(leaves, LeafHash(b))
 		}
+		prev, size = r.Hash, size+1
+		lastBytes, lastRecorded = b, e.RecordedAt
 		if l.opts.OnCatchUp != nil {
 			caught = append(caught, e)
 		}
 		return nil
 	})
+	if err == nil && size != h.Size {
+		err = &ChainError{Seq: size, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head is at %d but its entries end at %d", h.Size, size)}
+	}
+	if err == nil && (prev != h.LastHash || SumEntry(lastBytes) != prev) {
+		err = &ChainError{Seq: size - 1, Reason: "bad_entry_hash", Detail: "the head's hash, the last entry's recorded hash and its bytes disagree"}
+	}
+	var tr tree
+	if err == nil {
+		if leaves != nil {
+			tr = l.tree.clone()
+			for _, lf := range leaves {
+				tr.append(lf, func(Node) {})
+			}
+		} else if tr, err = loadTree(size, func(ids []NodeID) ([]Hash, error) { return l.st.Nodes(ctx, ids) }); err != nil {
+			err = fmt.Errorf("loading the Merkle frontier at %d: %w", size, err)
+		}
+	}
 	if err != nil {
 		l.reportCorrupt(err)
 		return fmt.Errorf("catching up with other writers: %w", err)
 	}
+	if t, err := time.Parse(time.RFC3339Nano, lastRecorded); err == nil && t.After(l.lastRecorded) {
+		l.lastRecorded = t
+	}
 	l.size, l.last, l.tree = size, prev, tr
-	l.reg.Store(reg)
+	if regDirty {
+		l.reg.Store(reg)
+	}
 	l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})
 	if len(caught) > 0 {
 		l.opts.OnCatchUp(caught)
 	}
 	return nil
+}
+
+// parseStored parses an entry read back from the store, taking its hash as recorded
+// rather than recomputing it (catchUpTo checks the chain's links and the last hash).
+func parseStored(b []byte, h Hash) (*Entry, error) {
+	if e := parseSealedLayout(b); e != nil {
+		e.Hash = h
+		return e, nil
+	}
+	return parseEntryJSON(b)
 }
 
 // Checkpoint signs and stores a checkpoint for the committed head if it has grown since

@@ -121,6 +121,11 @@ type Ledger struct {
 	reqs   chan *request
 	done   chan struct{}
 	shared bool // the store has other writers (it is a HeadLocker)
+	// maxBytes caps a batch's estimated size (BatchLimiter; 0: no cap); carry is the
+	// request that would have passed it, first in the next batch. Sequencer-owned.
+	maxBytes   int
+	carry      *request
+	batchBytes int // the estimate of the batch being formed
 
 	// sequencer-owned
 	size         uint64
@@ -238,6 +243,9 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 	l := &Ledger{st: st, opts: opts, reqs: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}),
 		size: h.Size, last: h.LastHash, tree: t, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
 	_, l.shared = st.(HeadLocker)
+	if bl, ok := st.(BatchLimiter); ok {
+		l.maxBytes = max(bl.MaxBatchBytes()-BatchReserve, 1)
+	}
 	l.reg.Store(reg)
 	l.head.Store(&treeHead{Size: h.Size, LastHash: h.LastHash, Root: t.root()})
 	if err := st.Entries(ctx, h.Size-1, h.Size, func(r RawEntry) error {
@@ -462,21 +470,26 @@ func (l *Ledger) run() {
 	batch := make([]*request, 0, l.opts.MaxBatch)
 	for {
 		var req *request
-		select {
-		case r, ok := <-l.reqs:
-			if !ok {
-				return
+		if l.carry != nil {
+			req, l.carry = l.carry, nil
+		} else {
+			select {
+			case r, ok := <-l.reqs:
+				if !ok {
+					return
+				}
+				req = r
+			case <-follow:
+				if err := l.follow(context.Background()); err != nil {
+					l.opts.Logger.Error("following other writers failed", "err", err)
+				}
+				continue
 			}
-			req = r
-		case <-follow:
-			if err := l.follow(context.Background()); err != nil {
-				l.opts.Logger.Error("following other writers failed", "err", err)
-			}
-			continue
 		}
 		batch = append(batch[:0], req)
+		l.batchBytes = estimate(req)
 		open := l.drain(&batch)
-		if open && len(batch) >= lingerBusy && l.opts.Linger > 0 {
+		if open && l.carry == nil && len(batch) >= lingerBusy && l.opts.Linger > 0 {
 			l.linger(&batch)
 		}
 		batch = l.answerSyncs(batch)
@@ -484,9 +497,35 @@ func (l *Ledger) run() {
 			l.commit(batch)
 		}
 		if !open {
+			if l.carry != nil {
+				l.commit(l.answerSyncs([]*request{l.carry}))
+				l.carry = nil
+			}
 			return
 		}
 	}
+}
+
+// estimate is the sequencer's estimate of what r adds to a batch, against a
+// BatchLimiter's MaxBatchBytes.
+func estimate(r *request) int {
+	if r.s == nil {
+		return 0
+	}
+	return len(r.s.Canonical) + len(r.s.Submission.Stream) + BatchEntryOverhead
+}
+
+// add appends r to batch unless that would pass the store's MaxBatchBytes; then r is
+// kept as the carry, first in the next batch, and add reports false. A batch's first
+// request is always taken, whatever its size.
+func (l *Ledger) add(batch *[]*request, r *request) bool {
+	n := l.batchBytes + estimate(r)
+	if l.maxBytes > 0 && len(*batch) > 0 && n > l.maxBytes {
+		l.carry = r
+		return false
+	}
+	*batch, l.batchBytes = append(*batch, r), n
+	return true
 }
 
 // follow folds in entries other writers committed since our last look.
@@ -531,13 +570,13 @@ const lingerGap = 250 * time.Microsecond
 // drain moves whatever is queued into batch without waiting. It reports false when the
 // queue is closed.
 func (l *Ledger) drain(batch *[]*request) bool {
-	for len(*batch) < l.opts.MaxBatch {
+	for len(*batch) < l.opts.MaxBatch && l.carry == nil {
 		select {
 		case r, ok := <-l.reqs:
 			if !ok {
 				return false
 			}
-			*batch = append(*batch, r)
+			l.add(batch, r)
 		default:
 			return true
 		}
@@ -551,14 +590,13 @@ func (l *Ledger) linger(batch *[]*request) {
 	deadline := time.Now().Add(l.opts.Linger)
 	gap := time.NewTimer(lingerGap)
 	defer gap.Stop()
-	for len(*batch) < l.opts.MaxBatch && time.Now().Before(deadline) {
+	for len(*batch) < l.opts.MaxBatch && l.carry == nil && time.Now().Before(deadline) {
 		select {
 		case r, ok := <-l.reqs:
 			if !ok {
 				return
 			}
-			*batch = append(*batch, r)
-			if !l.drain(batch) {
+			if !l.add(batch, r) || !l.drain(batch) {
 				return
 			}
 			gap.Reset(lingerGap)

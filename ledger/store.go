@@ -51,6 +51,29 @@ type HeadLocker interface {
 	LockHead(ctx context.Context) (Head, func(), error)
 }
 
+// BatchLimiter is an optional Store power for stores whose one atomic append carries a
+// bounded number of bytes (EventStoreDB: one AppendToStream, under the server's
+// MaxAppendSize). A batch is atomic, so such a store cannot split one; it refuses it.
+// MaxBatchBytes is the most one Append may carry, counting the entries' canonical bytes
+// and what the store adds for each (ids, hashes, Merkle nodes: a few hundred bytes). The
+// sequencer closes a batch before its estimate of the sealed batch would pass the limit
+// (a submission's canonical bytes, its stream, and BatchEntryOverhead for the rest), so
+// only a single submission too large for one append is ever refused for its size.
+type BatchLimiter interface {
+	MaxBatchBytes() int
+}
+
+// BatchEntryOverhead is what the sequencer counts per entry, beyond its submission's
+// canonical bytes and stream name, against a BatchLimiter's MaxBatchBytes: the sealed
+// envelope (prev_hash, recorded_at, seq, signature, stream_version: about 290 bytes) and
+// a store's per-entry metadata (ids, hashes, about two Merkle nodes on average), with
+// room to spare. A batch also reserves BatchReserve for the nodes that only its last
+// entry completes (up to one per level of the tree).
+const (
+	BatchEntryOverhead = 1024
+	BatchReserve       = 8 << 10
+)
+
 // Head is the state of the log's end.
 type Head struct {
 	Size     uint64 // number of entries; the next seq

@@ -51,6 +51,27 @@ type HeadLocker interface {
 	LockHead(ctx context.Context) (Head, func(), error)
 }
 
+// Leaser is an optional Store power for stores that several processes share: a named
+// lease, held by one process of the deployment at a time. Work that must run once per
+// deployment rather than once per process (derived read models, compliance metrics)
+// runs where the lease is held. A holder that stops (crashes, is paused, is cut off)
+// loses the lease within the store's lease time and another process takes it; a holder
+// that resumes learns it no longer holds it. The lease is about not doing work twice,
+// never about correctness: for a moment after a pause two processes may both believe
+// they hold it, so the guarded work must be safe to do twice.
+type Leaser interface {
+	// Lease starts competing for the named lease and returns at once.
+	Lease(name string) Lease
+}
+
+// Lease is one process's claim on a named lease (Leaser).
+type Lease interface {
+	// Held reports whether this process holds the lease now.
+	Held() bool
+	// Close gives the lease up and stops competing for it.
+	Close() error
+}
+
 // BatchLimiter is an optional Store power for stores whose one atomic append carries a
 // bounded number of bytes (EventStoreDB: one AppendToStream, under the server's
 // MaxAppendSize). A batch is atomic, so such a store cannot split one; it refuses it.

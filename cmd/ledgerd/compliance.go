@@ -32,11 +32,13 @@ type complianceFollower struct {
 	now      func() time.Time
 	trim     func() // drop the store's mapped pages from the resident set (ledgerd's trimmer)
 	log      *slog.Logger
+	lease    ledger.Lease // nil: fold here unguarded; else only while it is held (--derived)
 
 	mu       sync.RWMutex
 	overdue  []compliance.Overdue
 	findings []compliance.Finding
 	pos      uint64
+	ready    bool // a snapshot has been taken
 
 	warned bool // a day without policy or calendar data was reported once
 	// what the last snapshot was taken at (only step touches these)
@@ -85,16 +87,35 @@ func (f *complianceFollower) start() {
 // stop ends following and waits for a step in progress; nil-safe, and a no-op if it
 // never started.
 func (f *complianceFollower) stop() {
-	if f == nil || !f.started {
+	if f == nil {
 		return
 	}
-	close(f.quit)
-	<-f.done
+	if f.started {
+		close(f.quit)
+		<-f.done
+	}
+	if f.lease != nil {
+		f.lease.Close()
+	}
+}
+
+// reporting says whether the follower's series are exported now: it holds its lease (or
+// needs none) and has folded the log once.
+func (f *complianceFollower) reporting() bool {
+	if !held(f.lease) {
+		return false
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.ready
 }
 
 // step folds what the store holds beyond the fold's position, then takes the snapshot
 // as of today (China time: the calendar's days are Beijing days).
 func (f *complianceFollower) step(ctx context.Context) error {
+	if !held(f.lease) {
+		return nil // another front-end does this work (--derived lease)
+	}
 	h, err := f.st.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the head: %w", err)
@@ -167,7 +188,7 @@ func (f *complianceFollower) snapshot(asOf calendar.Date) {
 	sort.Slice(od, func(i, j int) bool { return od[i].Deadline+od[i].Institution < od[j].Deadline+od[j].Institution })
 	sort.Slice(fd, func(i, j int) bool { return fd[i].Rule+fd[i].Institution < fd[j].Rule+fd[j].Institution })
 	f.mu.Lock()
-	f.overdue, f.findings, f.pos = od, fd, f.fold.Position()
+	f.overdue, f.findings, f.pos, f.ready = od, fd, f.fold.Position(), true
 	f.mu.Unlock()
 }
 
@@ -233,9 +254,11 @@ func (f *complianceFollower) Position() uint64 {
 }
 
 // openCompliance loads the policy and calendar the folds judge by (the embedded ones,
-// or the operator's files) and registers the follower's metrics; every <= 0 disables it.
+// or the operator's files) and registers the follower's metrics; every <= 0 or --derived
+// off disables it. With --derived lease on a shared store it folds, and its series are
+// exported, only while this front-end holds the compliance lease.
 func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim func(), log *slog.Logger) (*complianceFollower, error) {
-	if c.complianceEvery <= 0 {
+	if c.complianceEvery <= 0 || c.derived == derivedOff {
 		return nil, nil
 	}
 	var pol *policy.Set
@@ -255,8 +278,9 @@ func openCompliance(c *config, st ledger.Store, reg prometheus.Registerer, trim 
 		}
 	}
 	f := newComplianceFollower(st, pol, cal, c.complianceEvery, trim, log)
-	if err := compliance.Register(reg, f); err != nil {
-		return nil, err
+	if err := reg.Register(leaseCollector{Collector: compliance.NewCollector(f), ready: f.reporting}); err != nil {
+		return nil, fmt.Errorf("registering compliance metrics: %w", err)
 	}
+	f.lease = derivedLeaseFor(c.derived, st, leaseCompliance, log)
 	return f, nil
 }

@@ -97,12 +97,20 @@ func startBus(ctx context.Context, c *config, st ledger.Store, log *slog.Logger)
 		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		w.cancel = cancel
 		r := runner.New(cons, runner.Options{Store: st, Subscriber: sub, Topic: b.Topic, Logger: log})
+		// With several ledgerd on one database the read model is kept by one of them:
+		// the holder of its lease (--derived).
+		lease := derivedLeaseFor(c.derived, st, leaseConsumer+cons.Name(), log)
+		if lease != nil {
+			w.closer = append(w.closer, lease.Close)
+		}
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
-			if err := r.Run(rctx); err != nil {
-				log.Error("consumer stopped", "consumer", cons.Name(), "err", err)
-			}
+			whileHeld(rctx, lease, func(ctx context.Context) {
+				if err := r.Run(ctx); err != nil {
+					log.Error("consumer stopped", "consumer", cons.Name(), "err", err)
+				}
+			})
 		}()
 		log.Info("running consumer in-process", "consumer", cons.Name())
 	}

@@ -56,6 +56,7 @@ type config struct {
 	bundleMax                                uint64
 	witnesses                                witnessFlags
 	store, bus, consume                      string
+	derived                                  string       // lease.go
 	access                                   accessConfig // access.go
 }
 
@@ -81,6 +82,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
 	fs.StringVar(&c.bus, "bus", "", "publish committed entries: gochannel:, nats://HOST:PORT or postgres://… (default: none, or gochannel: with --consume)")
 	fs.StringVar(&c.consume, "consume", "", "run a consumer in this process, fed from the bus: counts")
+	fs.StringVar(&c.derived, "derived", derivedLease, "where derived work (the compliance metrics' fold, a --consume read model) runs: lease (on a store several ledgerd share, only in the one holding the work's lease: once per deployment), here, or off; see docs/storage.md")
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
@@ -121,6 +123,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if err := c.access.check(); err != nil {
 		return nil, err
+	}
+	if err := checkDerived(c.derived); err != nil {
+		return nil, err
+	}
+	if c.derived == derivedOff && c.consume != "" {
+		return nil, errors.New("--consume runs a read model here, which --derived off forbids: drop one of them")
 	}
 	return c, nil
 }

@@ -75,6 +75,9 @@ type Store struct {
 	inTx     bool       // lockConn has a transaction open, holding the head lock
 	granted  time.Time  // when the lock held now was granted
 	rowMode  bool       // queue on the head row, not the advisory lock (lock.go)
+
+	leasesMu sync.Mutex
+	leases   []*Lease // named leases handed out (leases.go), given up by Close
 }
 
 var (
@@ -503,6 +506,7 @@ func (s *Store) Watch(ctx context.Context, fn func(size uint64)) error {
 
 // Close implements ledger.Store.
 func (s *Store) Close() error {
+	s.closeLeases()
 	s.connMu.Lock()
 	s.dropLockConn()
 	s.connMu.Unlock()

@@ -537,6 +537,31 @@ func (l *Ledger) follow(ctx context.Context) error {
 	return l.catchUpTo(ctx, h)
 }
 
+// topUp adds to batch what arrived while the sequencer waited for the head lock: on a
+// shared store the wait is the batching window, and a batch formed only before it
+// would leave those submissions for another turn of the lock. Sync requests among them
+// are answered at once: the sequencer has just caught up with the head read under the
+// lock.
+func (l *Ledger) topUp(batch []*request) []*request {
+	n := len(batch)
+	if l.carry != nil {
+		return batch
+	}
+	l.drain(&batch)
+	if len(batch) == n {
+		return batch
+	}
+	out := batch[:n]
+	for _, r := range batch[n:] {
+		if r.s == nil {
+			r.done <- result{}
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // answerSyncs removes the sync requests (nil submissions) from batch, answering them
 // after one catch-up with the store.
 func (l *Ledger) answerSyncs(batch []*request) []*request {
@@ -626,7 +651,9 @@ func (l *Ledger) commit(batch []*request) {
 				l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
 			} else {
 				unlock = u
-				err = l.catchUpTo(ctx, h)
+				if err = l.catchUpTo(ctx, h); err == nil {
+					batch = l.topUp(batch)
+				}
 			}
 		}
 		if err == nil {
@@ -817,9 +844,9 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	return l.catchUpTo(ctx, h)
 }
 
-// rehashBelow is the catch-up size below which the sequencer hashes the new leaves
-// itself; from it on, it reads the Merkle frontier from the store's nodes (one lookup of
-// at most 64 nodes, whatever the catch-up's size).
+// rehashBelow is, for a store that is no LeafReader, the catch-up size below which the
+// sequencer hashes the new leaves itself; from it on, it reads the Merkle frontier from
+// the store's nodes (one lookup of at most 64 nodes, whatever the catch-up's size).
 const rehashBelow = 32
 
 // catchUpTo folds in the entries another writer appended up to h, which the store
@@ -829,8 +856,10 @@ const rehashBelow = 32
 // so it does not redo what the store already holds: an entry's hash is the one recorded
 // with it (the chain check compares each prev_hash with the hash recorded for the entry
 // before; the head's hash must be the last one's, and the last entry's bytes must hash
-// to it), the Merkle frontier comes from the stored nodes, and only the last entry's
-// recorded_at is read. Full verification (ledger.Verify) re-hashes everything.
+// to it), and only the last entry's recorded_at is read. The tree grows from a
+// LeafReader's stored leaves; for other stores the leaves of a short catch-up are hashed
+// here and the frontier after a long one is read from the stored nodes. Full
+// verification (ledger.Verify) re-hashes everything.
 func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 	if h.Size <= l.size {
 		return nil
@@ -841,7 +870,9 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 	var leaves []Hash
 	var lastBytes []byte
 	var lastRecorded string
-	err := l.st.Entries(ctx, size, h.Size, func(r RawEntry) error {
+	lr, stored := l.st.(LeafReader)
+	rehash := !stored && h.Size-l.size < rehashBelow
+	fold := func(r RawEntry, leaf Hash) error {
 		b := r.Bytes
 		if l.opts.OnCatchUp != nil || r.Seq+1 == h.Size {
 			b = bytes.Clone(b) // kept past the callback
@@ -861,7 +892,10 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 				return &ChainError{Seq: r.Seq, Reason: "bad_registry_act", Detail: err.Error()}
 			}
 		}
-		if h.Size-l.size < rehashBelow {
+		switch {
+		case stored:
+			leaves = append(leaves, leaf)
+		case rehash:
 			leaves = append(leaves, LeafHash(b))
 		}
 		prev, size = r.Hash, size+1
@@ -870,7 +904,13 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 			caught = append(caught, e)
 		}
 		return nil
-	})
+	}
+	var err error
+	if stored {
+		err = lr.EntriesWithLeaves(ctx, size, h.Size, fold)
+	} else {
+		err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error { return fold(r, Hash{}) })
+	}
 	if err == nil && size != h.Size {
 		err = &ChainError{Seq: size, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head is at %d but its entries end at %d", h.Size, size)}
 	}

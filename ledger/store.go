@@ -51,6 +51,15 @@ type HeadLocker interface {
 	LockHead(ctx context.Context) (Head, func(), error)
 }
 
+// LeafReader is an optional Store power for stores that keep each entry's Merkle leaf
+// hash beside it: EntriesWithLeaves is Entries with the stored leaf. A writer catching up
+// on what others appended extends its tree from the stored leaves instead of hashing
+// every entry again or reading the tree's frontier in a further round trip. (Like every
+// hash a store returns, the leaves are trusted here and re-checked by Verify.)
+type LeafReader interface {
+	EntriesWithLeaves(ctx context.Context, from, to uint64, fn func(e RawEntry, leaf Hash) error) error
+}
+
 // Leaser is an optional Store power for stores that several processes share: a named
 // lease, held by one process of the deployment at a time. Work that must run once per
 // deployment rather than once per process (derived read models, compliance metrics)

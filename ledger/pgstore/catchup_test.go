@@ -112,6 +112,11 @@ func TestCatchUpBeforeTheLock(t *testing.T) {
 	if uint64(len(seen)) != bl.Size()-start {
 		t.Fatalf("hooks saw %d entries, the log grew by %d", len(seen), bl.Size()-start)
 	}
+	// The tree grown from the stored leaves is the log's.
+	fresh := f.Open(t, open(t, url), ledger.Options{FollowEvery: -1})
+	if size, root := bl.Root(); fresh.Size() != size || func() ledger.Hash { _, r := fresh.Root(); return r }() != root {
+		t.Fatalf("B's tree after catching up differs from the log's")
+	}
 	ledgertest.MustVerify(t, stA)
 }
 
@@ -207,4 +212,44 @@ func TestCatchUpRefusesABrokenChain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plainShared is a shared store without the LeafReader power, as a backend that keeps
+// no leaf hashes would be.
+type plainShared struct {
+	ledger.Store
+	ledger.HeadLocker
+}
+
+// TestCatchUpWithoutStoredLeaves: on a store that does not hand out leaf hashes the
+// sequencer hashes the leaves of a short catch-up and reads the frontier of a long one
+// from the stored nodes; either way its tree is the log's: its root equals that of a
+// ledger opened afresh, and its appends verify.
+func TestCatchUpWithoutStoredLeaves(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	f := ledgertest.New(t)
+	stA := open(t, url)
+	f.Init(t, stA)
+	a := f.Open(t, stA, ledger.Options{})
+	f.Register(t, a, "county-00")
+	stB := open(t, url)
+	b := f.Open(t, plainShared{stB, stB}, ledger.Options{FollowEvery: -1})
+	for _, n := range []int{3, 100, 1, 40, 31, 32, 33} { // short and long catch-ups
+		for i := range n {
+			if _, err := a.Append(ctx, f.Event(t, "county-00", "resource/a", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := b.Append(ctx, f.Event(t, "county-00", "resource/b", n)); err != nil {
+			t.Fatal(err)
+		}
+		fresh := f.Open(t, open(t, url), ledger.Options{FollowEvery: -1})
+		size, root := b.Root()
+		fsize, froot := fresh.Root()
+		if size != fsize || root != froot {
+			t.Fatalf("after a catch-up of %d: the writer's tree is %d %x, the log's %d %x", n, size, root, fsize, froot)
+		}
+	}
+	ledgertest.MustVerify(t, stA)
 }

@@ -311,6 +311,41 @@ func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.Raw
 	return scanEntries(rows, fn)
 }
 
+// EntriesWithLeaves implements ledger.LeafReader: Entries with the leaf hash stored in
+// each entry's row.
+func (s *Store) EntriesWithLeaves(ctx context.Context, from, to uint64, fn func(ledger.RawEntry, ledger.Hash) error) error {
+	if from >= to {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, "SELECT seq, hash, leaf, body FROM ledger_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq", clamp(from), clamp(to))
+	if err != nil {
+		return fmt.Errorf("reading entries %d..%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	var (
+		seq              int64
+		hash, leaf, body pgtype.DriverBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&seq, &hash, &leaf, &body); err != nil {
+			return err
+		}
+		r := ledger.RawEntry{Seq: uint64(seq), Bytes: body}
+		var lf ledger.Hash
+		if len(hash) != len(r.Hash) || len(leaf) != len(lf) {
+			return fmt.Errorf("stored entry %d has a malformed hash or leaf", seq)
+		}
+		copy(r.Hash[:], hash)
+		copy(lf[:], leaf)
+		if err := fn(r, lf); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+var _ ledger.LeafReader = (*Store)(nil)
+
 // Stream implements ledger.Store.
 func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(ledger.RawEntry) error) error {
 	rows, err := s.pool.Query(ctx, "SELECT seq, hash, body FROM ledger_entries WHERE stream = $1 AND stream_version >= $2 ORDER BY stream_version", stream, clamp(from))

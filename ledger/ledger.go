@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -530,12 +531,21 @@ func (l *Ledger) add(batch *[]*request, r *request) bool {
 
 // follow folds in entries other writers committed since our last look.
 func (l *Ledger) follow(ctx context.Context) error {
+	if _, ok := l.st.(LeafReader); ok {
+		// One round trip: read whatever follows what this writer holds. A batch is
+		// committed whole, so what is read is a run of whole batches.
+		return l.catchUpTo(ctx, Head{Size: openEnded})
+	}
 	h, err := l.st.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("reading head: %w", err)
 	}
 	return l.catchUpTo(ctx, h)
 }
+
+// openEnded, as a Head's Size for catchUpTo, means "to the end of the log, wherever that
+// is": the head is not known, and the entries read are checked by their own hashes.
+const openEnded = math.MaxUint64
 
 // topUp adds to batch what arrived while the sequencer waited for the head lock: on a
 // shared store the wait is the batching window, and a batch formed only before it
@@ -874,8 +884,11 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 	rehash := !stored && h.Size-l.size < rehashBelow
 	fold := func(r RawEntry, leaf Hash) error {
 		b := r.Bytes
-		if l.opts.OnCatchUp != nil || r.Seq+1 == h.Size {
+		if l.opts.OnCatchUp != nil {
 			b = bytes.Clone(b) // kept past the callback
+			lastBytes = b
+		} else {
+			lastBytes = append(lastBytes[:0], b...)
 		}
 		e, err := parseStored(b, r.Hash)
 		if err != nil {
@@ -899,7 +912,7 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 			leaves = append(leaves, LeafHash(b))
 		}
 		prev, size = r.Hash, size+1
-		lastBytes, lastRecorded = b, e.RecordedAt
+		lastRecorded = e.RecordedAt
 		if l.opts.OnCatchUp != nil {
 			caught = append(caught, e)
 		}
@@ -910,6 +923,12 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 		err = lr.EntriesWithLeaves(ctx, size, h.Size, fold)
 	} else {
 		err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error { return fold(r, Hash{}) })
+	}
+	if h.Size == openEnded {
+		if err == nil && size == l.size {
+			return nil // nothing new
+		}
+		h.Size, h.LastHash = size, prev
 	}
 	if err == nil && size != h.Size {
 		err = &ChainError{Seq: size, Reason: "missing_entry", Detail: fmt.Sprintf("the store's head is at %d but its entries end at %d", h.Size, size)}

@@ -117,6 +117,8 @@ type Ledger struct {
 	reg  atomic.Pointer[Registry]
 	head atomic.Pointer[treeHead]
 
+	looked time.Time // sequencer-owned: when it last read the store's head or entries
+
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
 	reqs   chan *request
@@ -481,6 +483,9 @@ func (l *Ledger) run() {
 				}
 				req = r
 			case <-follow:
+				if time.Since(l.looked) < l.opts.FollowEvery/2 {
+					continue // busy committing: each batch looks at the store anyway
+				}
 				if err := l.follow(context.Background()); err != nil {
 					l.opts.Logger.Error("following other writers failed", "err", err)
 				}
@@ -542,6 +547,13 @@ func (l *Ledger) follow(ctx context.Context) error {
 	}
 	return l.catchUpTo(ctx, h)
 }
+
+// preFollowAfter is how long after its last look at the store a writer on a shared
+// store folds what the others committed before queueing for the head lock: after an idle
+// spell or a pause, whose backlog is then folded outside the lock; not in a run of
+// commits, where the look before queueing finds little (measured with four front-ends:
+// about 5% of what was folded) and costs a round trip per batch.
+const preFollowAfter = 20 * time.Millisecond
 
 // openEnded, as a Head's Size for catchUpTo, means "to the end of the log, wherever that
 // is": the head is not known, and the entries read are checked by their own hashes.
@@ -653,9 +665,13 @@ func (l *Ledger) commit(batch []*request) {
 		unlock := func() {}
 		if shared {
 			// Fold what the others committed before queueing for the lock, so that only
-			// what they commit while this writer waits is left to fold inside it.
-			if err = l.follow(ctx); err != nil {
-				break
+			// what they commit while this writer waits is left to fold inside it. A writer
+			// that looked moments ago (committing batch after batch) has little to fold
+			// and skips the round trip.
+			if time.Since(l.looked) > preFollowAfter {
+				if err = l.follow(ctx); err != nil {
+					break
+				}
 			}
 			if h, u, lerr := hl.LockHead(ctx); lerr != nil {
 				l.opts.Logger.Warn("head lock unavailable; appending optimistically", "err", lerr)
@@ -871,6 +887,7 @@ const rehashBelow = 32
 // here and the frontier after a long one is read from the stored nodes. Full
 // verification (ledger.Verify) re-hashes everything.
 func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
+	l.looked = time.Now()
 	if h.Size <= l.size {
 		return nil
 	}

@@ -666,7 +666,7 @@ func TestRestartWhileOthersWrite(t *testing.T) {
 		t.Fatalf("%v\n%s", first.err, first.out.String())
 	}
 	for round := range 3 {
-		time.Sleep(time.Second) // the log grows
+		time.Sleep(2 * time.Second) // the log grows, and with it the fold at the restart
 		fe := c.fes[1]
 		fe.cmd.Process.Signal(syscall.SIGKILL)
 		<-fe.done

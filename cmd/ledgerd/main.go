@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -268,13 +269,20 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	// The checker folds its own commits and, with several ledgerd on one database
 	// (--store postgres://…), what the others committed, in order.
 	chk.Wire(&opts)
+	// The checker folds the whole store in Attach, after the ledger is open. Until then
+	// the sequencer's catch-ups of other writers' entries must not reach it: it ignores
+	// entries below its position, so early ones would make it skip all that came before
+	// (TestRestartWhileOthersWrite). Whatever they would have delivered is in the store,
+	// which Attach folds; a catch-up arriving during Attach waits for it.
+	gate := &attachGate{}
+	opts.OnCatchUp = gate.wrap(opts.OnCatchUp)
 	d.l, err = ledger.Open(ctx, st, opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger in %s: %w", c.data, err)
 	}
 	// Fold what the store holds before the listener opens: nothing is admitted until the
 	// registry is current.
-	if err := chk.Attach(ctx, d.l); err != nil {
+	if err := gate.open(func() error { return chk.Attach(ctx, d.l) }); err != nil {
 		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
 	d.trim.started() // opening read the whole file; from now on trim at the normal pace
@@ -321,6 +329,35 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 		"authority", reg1.Authority, "size", d.l.Size(), "ledger_key", reg1.LedgerKey, "root_key", reg1.RootKey, "mode", mode)
 	ok = true
 	return d, nil
+}
+
+// attachGate holds a hook shut until a fold of the store has run (open).
+type attachGate struct {
+	mu     sync.Mutex
+	opened bool
+}
+
+// wrap returns next, dropping its calls until the gate opens (nil stays nil).
+func (g *attachGate) wrap(next func([]*ledger.Entry)) func([]*ledger.Entry) {
+	if next == nil {
+		return nil
+	}
+	return func(es []*ledger.Entry) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.opened {
+			next(es)
+		}
+	}
+}
+
+// open runs fold with the hook held, and opens the gate if it succeeds.
+func (g *attachGate) open(fold func() error) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	err := fold()
+	g.opened = err == nil
+	return err
 }
 
 // checkCreationFlags refuses flags that contradict an existing ledger: an operator who

@@ -225,6 +225,11 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 	if opts.Signer == nil {
 		return nil, errors.New("ledger: Options.Signer (the ledger key) is required")
 	}
+	// The latest checkpoint is read before the head: a store never holds a checkpoint
+	// beyond its head, and its head only grows, so read in this order a checkpoint beyond
+	// the head means entries were lost, not that another writer appended and signed in
+	// between (which, read the other way round, looked like truncation).
+	latest, latestErr := st.LatestCheckpoint(ctx)
 	h, err := st.Head(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading head: %w", err)
@@ -264,7 +269,7 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("checking the log's end: %w", err)
 	}
-	if c, err := st.LatestCheckpoint(ctx); err == nil {
+	if c, err := latest, latestErr; err == nil {
 		if _, _, err := OpenCheckpoint(c.Note, reg.Origin, opts.Signer.Public()); err != nil {
 			return nil, fmt.Errorf("latest stored checkpoint: %w", err)
 		}

@@ -58,8 +58,13 @@ var binaries struct {
 	err                error
 }
 
+// buildBinaries builds ledgerd and ledgerctl from this module, or takes them from
+// LEDGER_FRONTENDS_BIN (a directory holding both), to measure another build the same way.
 func buildBinaries(t *testing.T) (ledgerd, ledgerctl string) {
 	t.Helper()
+	if dir := os.Getenv("LEDGER_FRONTENDS_BIN"); dir != "" {
+		return filepath.Join(dir, "ledgerd"), filepath.Join(dir, "ledgerctl")
+	}
 	binaries.once.Do(func() {
 		binaries.dir, binaries.err = os.MkdirTemp("", "ledgerd-frontends-")
 		if binaries.err != nil {

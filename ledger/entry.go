@@ -102,6 +102,7 @@ const maxSafeSeq = maxSafeInteger
 // Both give the same result for every input (FuzzParseEntry checks it).
 func ParseEntry(b []byte) (*Entry, error) {
 	if e := parseSealedLayout(b); e != nil {
+		e.Hash = SumEntry(b)
 		return e, nil
 	}
 	return parseEntryJSON(b)
@@ -198,8 +199,7 @@ func parseSealedLayout(b []byte) *Entry {
 	if !parseSealedSubmission(e.SubmissionRaw, &e.Submission) {
 		return nil
 	}
-	e.Hash = SumEntry(b)
-	return e
+	return e // Hash is the caller's: computed (ParseEntry) or as stored (the sequencer's catch-up)
 }
 
 // parseSealedSubmission reads a canonical submission:

@@ -51,6 +51,59 @@ type HeadLocker interface {
 	LockHead(ctx context.Context) (Head, func(), error)
 }
 
+// LeafReader is an optional Store power for stores that keep each entry's Merkle leaf
+// hash beside it: EntriesWithLeaves is Entries with the stored leaf. A writer catching up
+// on what others appended extends its tree from the stored leaves instead of hashing
+// every entry again or reading the tree's frontier in a further round trip. (Like every
+// hash a store returns, the leaves are trusted here and re-checked by Verify.)
+type LeafReader interface {
+	EntriesWithLeaves(ctx context.Context, from, to uint64, fn func(e RawEntry, leaf Hash) error) error
+}
+
+// Leaser is an optional Store power for stores that several processes share: a named
+// lease, held by one process of the deployment at a time. Work that must run once per
+// deployment rather than once per process (derived read models, compliance metrics)
+// runs where the lease is held. A holder that stops (crashes, is paused, is cut off)
+// loses the lease within the store's lease time and another process takes it; a holder
+// that resumes learns it no longer holds it. The lease is about not doing work twice,
+// never about correctness: for a moment after a pause two processes may both believe
+// they hold it, so the guarded work must be safe to do twice.
+type Leaser interface {
+	// Lease starts competing for the named lease and returns at once.
+	Lease(name string) Lease
+}
+
+// Lease is one process's claim on a named lease (Leaser).
+type Lease interface {
+	// Held reports whether this process holds the lease now.
+	Held() bool
+	// Close gives the lease up and stops competing for it.
+	Close() error
+}
+
+// BatchLimiter is an optional Store power for stores whose one atomic append carries a
+// bounded number of bytes (EventStoreDB: one AppendToStream, under the server's
+// MaxAppendSize). A batch is atomic, so such a store cannot split one; it refuses it.
+// MaxBatchBytes is the most one Append may carry, counting the entries' canonical bytes
+// and what the store adds for each (ids, hashes, Merkle nodes: a few hundred bytes). The
+// sequencer closes a batch before its estimate of the sealed batch would pass the limit
+// (a submission's canonical bytes, its stream, and BatchEntryOverhead for the rest), so
+// only a single submission too large for one append is ever refused for its size.
+type BatchLimiter interface {
+	MaxBatchBytes() int
+}
+
+// BatchEntryOverhead is what the sequencer counts per entry, beyond its submission's
+// canonical bytes and stream name, against a BatchLimiter's MaxBatchBytes: the sealed
+// envelope (prev_hash, recorded_at, seq, signature, stream_version: about 290 bytes) and
+// a store's per-entry metadata (ids, hashes, about two Merkle nodes on average), with
+// room to spare. A batch also reserves BatchReserve for the nodes that only its last
+// entry completes (up to one per level of the tree).
+const (
+	BatchEntryOverhead = 1024
+	BatchReserve       = 8 << 10
+)
+
 // Head is the state of the log's end.
 type Head struct {
 	Size     uint64 // number of entries; the next seq

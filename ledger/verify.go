@@ -79,10 +79,9 @@ func verify(ctx context.Context, st Store, opts VerifyOptions, walk func(*verifi
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	h, err := st.Head(ctx)
-	if err != nil {
-		return VerifyReport{}, fmt.Errorf("reading head: %w", err)
-	}
+	// Checkpoints first, then the head: on a store other writers append to and
+	// checkpoint meanwhile, a head read first could be older than a checkpoint read
+	// after it, which would look like truncation.
 	var ckpts []Checkpoint
 	if err := st.Checkpoints(ctx, func(c Checkpoint) error {
 		c.Note = append([]byte(nil), c.Note...)
@@ -90,6 +89,10 @@ func verify(ctx context.Context, st Store, opts VerifyOptions, walk func(*verifi
 		return nil
 	}); err != nil {
 		return VerifyReport{}, fmt.Errorf("reading checkpoints: %w", err)
+	}
+	h, err := st.Head(ctx)
+	if err != nil {
+		return VerifyReport{}, fmt.Errorf("reading head: %w", err)
 	}
 	v := &verifier{st: st, opts: opts, size: h.Size, tree: newTree(), hist: newMemHistory(), roots: map[uint64]Hash{}}
 	if ckpts, err = v.openCheckpoints(ctx, ckpts); err != nil {

@@ -23,7 +23,7 @@ import (
 // the model has moved or the day has turned since the last, and kept, so that a scrape
 // never folds anything.
 type complianceFollower struct {
-	model    *readmodel.Model           // the findings read model
+	model    func() *readmodel.Model    // the findings read model, while this process keeps it
 	versions map[string]*policy.Version // by id: the articles of each version's deadlines
 	now      func() time.Time
 
@@ -37,7 +37,7 @@ type complianceFollower struct {
 
 var _ compliance.Source = (*complianceFollower)(nil)
 
-func newComplianceFollower(model *readmodel.Model, pol *policy.Set) *complianceFollower {
+func newComplianceFollower(model func() *readmodel.Model, pol *policy.Set) *complianceFollower {
 	versions := map[string]*policy.Version{}
 	for _, v := range pol.Versions() {
 		versions[v.ID] = v
@@ -50,7 +50,11 @@ func newComplianceFollower(model *readmodel.Model, pol *policy.Set) *complianceF
 // are Beijing days). The caller holds f.mu.
 func (f *complianceFollower) current() {
 	today := calendar.DateOf(f.now())
-	f.model.View(func(m readmodel.Fold, pos uint64) {
+	model := f.model()
+	if model == nil {
+		return
+	}
+	model.View(func(m readmodel.Fold, pos uint64) {
 		if f.computed && pos == f.pos && today == f.day {
 			return
 		}
@@ -155,8 +159,11 @@ func (f *complianceFollower) Findings() []compliance.Finding {
 
 // Position implements compliance.Source.
 func (f *complianceFollower) Position() uint64 {
-	p, _ := f.model.Position(context.Background())
-	return p
+	if m := f.model(); m != nil {
+		p, _ := m.Position(context.Background())
+		return p
+	}
+	return 0
 }
 
 // loadRules reads the policy versions and the working-day calendar the server judges
@@ -182,14 +189,17 @@ func loadRules(c *config) (*policy.Set, *calendar.Calendar, error) {
 }
 
 // openCompliance registers the compliance metrics over the findings read model;
-// --compliance-interval 0 leaves them out.
+// --compliance-interval 0 or --derived off leaves them out. Their series are exported
+// only by the process that keeps the read models (with --derived lease on a shared
+// store, the lease holder), so that dashboards summing over instances count each once.
 func openCompliance(c *config, reg prometheus.Registerer, models *readModels, pol *policy.Set) error {
-	if c.complianceEvery <= 0 {
+	if c.complianceEvery <= 0 || c.derived == derivedOff {
 		return nil
 	}
-	m, ok := models.reports.Get("findings")
-	if !ok {
-		return nil
+	f := newComplianceFollower(models.findings, pol)
+	ready := func() bool { return models.findings() != nil }
+	if err := reg.Register(leaseCollector{Collector: compliance.NewCollector(f), ready: ready}); err != nil {
+		return fmt.Errorf("registering compliance metrics: %w", err)
 	}
-	return compliance.Register(reg, newComplianceFollower(m, pol))
+	return nil
 }

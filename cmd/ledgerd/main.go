@@ -64,6 +64,7 @@ type config struct {
 	witnesses                                witnessFlags
 	store, bus                               string
 	create, search                           string
+	derived                                  string       // lease.go
 	access                                   accessConfig // access.go
 }
 
@@ -90,6 +91,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.Uint64Var(&c.bundleMax, "bundle-max-entries", api.DefaultBundleMaxEntries, "most entries one POST /v1/bundles may select (larger: 413, split by seq range)")
 	fs.StringVar(&c.store, "store", "", "where the entries live: bolt:PATH, postgres://… or esdb://… (default DATA/ledger.db; DATA then keeps the keys and published checkpoints)")
 	fs.StringVar(&c.bus, "bus", "", "publish committed entries for read models in other processes: nats://HOST:PORT or postgres://… (default: none)")
+	fs.StringVar(&c.derived, "derived", derivedLease, "where the report read models and compliance metrics are kept: lease (on a store several ledgerd share, only in the one holding their lease: once per deployment; the others answer reports from the saved models), here, or off; see docs/storage.md")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	c.access.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
@@ -140,6 +142,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay, --trim-interval and --compliance-interval not negative")
 	}
 	if err := c.access.check(); err != nil {
+		return nil, err
+	}
+	if err := checkDerived(c.derived); err != nil {
 		return nil, err
 	}
 	return c, nil

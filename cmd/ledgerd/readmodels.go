@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/api"
@@ -24,62 +25,98 @@ import (
 // follower: caught up from the store at start (in the background: serving does not wait
 // for a large log to be folded), then fed the entries this process commits (Deliver),
 // with a poll and the store's announcements for other writers' entries.
+//
+// Two groups: what every front-end needs for itself (the investigation index, a local
+// file; the shredder, over this front-end's key store), and the derived models (the
+// report kinds and, over the findings model, the compliance metrics), which a deployment
+// needs once. With --derived lease on a store several ledgerd share, only the holder of
+// the derived lease keeps them; the others answer a report from the saved models
+// (cold) and export no compliance series.
 type readModels struct {
-	st        ledger.Store
-	log       *slog.Logger
-	followers []*follow.Follower
-	closers   []func()
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-
-	search  *search.Index  // nil with --search=off
-	reports *readmodel.Set // the report kinds' read models
+	st      ledger.Store
+	log     *slog.Logger
+	ro      report.Options
 	snaps   readmodel.Store
+	trim    func()
+	core    []*follow.Follower
+	closers []func()
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	search *search.Index // nil with --search=off
+
+	mode  string       // --derived
+	lease ledger.Lease // nil: the derived models run here unguarded (or not at all, with off)
+	own   *derived     // opened at start when unguarded
+	live  atomic.Pointer[derived]
 }
 
-// add follows m, polling every poll (0: the follower's default).
-func (r *readModels) add(m follow.Model, poll time.Duration, afterChunk func()) *follow.Follower {
-	f := follow.New(m, follow.Options{Store: r.st, PollEvery: poll, AfterChunk: afterChunk, Logger: r.log})
-	r.followers = append(r.followers, f)
-	return f
+// derived is the report models while this process keeps them, with their followers.
+type derived struct {
+	set *readmodel.Set
+	fs  []*follow.Follower
 }
+
+// leaseDerived names the derived models' lease.
+const leaseDerived = "ledgerd/readmodels"
 
 // openReadModels opens the models ledgerd runs: the report kinds' read models (saved
 // in the PostgreSQL database with --store postgres://…, else in DATA/readmodels), the
 // investigation index (--search) and the shredder (--keystore).
 func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, reg prometheus.Registerer, ro report.Options) (*readModels, error) {
-	r := &readModels{st: st, log: d.log}
+	r := &readModels{st: st, log: d.log, ro: ro, trim: d.trim.Now, mode: c.derived}
 	snaps, err := openSnapshots(ctx, c, st)
 	if err != nil {
 		return nil, err
 	}
 	r.snaps = snaps
 	r.closers = append(r.closers, func() { snaps.Close() })
-	if r.reports, err = readmodel.OpenSet(ctx, kinds.Default(), nil, ro, st, readmodel.Options{Store: snaps, Logger: d.log}); err != nil {
-		r.close()
-		return nil, err
-	}
-	for _, m := range r.reports.Models() {
-		r.add(m, 0, d.trim.Now)
-		d.log.Info("read model", "read_model", m.Name(), "from", m.Restored())
-	}
 	if c.search == "on" {
 		idx, err := search.Open(filepath.Join(c.data, "search.db"))
 		if err != nil {
+			r.close()
 			return nil, fmt.Errorf("--search: %w", err)
 		}
 		r.search = idx
 		r.closers = append(r.closers, func() { idx.Close() })
-		r.add(idx, 0, nil)
+		r.core = append(r.core, r.follower(idx, nil))
 	}
 	if d.access != nil && d.access.shredder != nil {
-		r.add(d.access.shredder, 0, nil)
+		r.core = append(r.core, r.follower(d.access.shredder, nil))
+	}
+	if c.derived != derivedOff {
+		r.lease = derivedLeaseFor(c.derived, st, leaseDerived, d.log)
+		if r.lease == nil {
+			if r.own, err = r.openDerived(ctx); err != nil {
+				r.close()
+				return nil, err
+			}
+		}
 	}
 	if err := reg.Register(r); err != nil {
 		r.close()
 		return nil, err
 	}
 	return r, nil
+}
+
+// follower makes m's follower.
+func (r *readModels) follower(m follow.Model, afterChunk func()) *follow.Follower {
+	return follow.New(m, follow.Options{Store: r.st, AfterChunk: afterChunk, Logger: r.log})
+}
+
+// openDerived opens the report kinds' read models from their snapshots.
+func (r *readModels) openDerived(ctx context.Context) (*derived, error) {
+	set, err := readmodel.OpenSet(ctx, kinds.Default(), nil, r.ro, r.st, readmodel.Options{Store: r.snaps, Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	d := &derived{set: set}
+	for _, m := range set.Models() {
+		d.fs = append(d.fs, r.follower(m, r.trim))
+		r.log.Info("read model", "read_model", m.Name(), "from", m.Restored())
+	}
+	return d, nil
 }
 
 // openSnapshots is where the report read models are saved: the ledger's PostgreSQL
@@ -95,14 +132,43 @@ func openSnapshots(ctx context.Context, c *config, st ledger.Store) (readmodel.S
 	return readmodel.OpenDir(filepath.Join(c.data, "readmodels"))
 }
 
+// findings is the findings read model while this process keeps it, else nil.
+func (r *readModels) findings() *readmodel.Model {
+	if d := r.live.Load(); d != nil {
+		m, _ := d.set.Get("findings")
+		return m
+	}
+	return nil
+}
+
 // report is api.Reports.Read: the report from its read model once the model has folded
-// the entries the request saw.
+// the entries the request saw; on a front-end that does not keep the models, from the
+// saved model brought level with the log for this request.
 func (r *readModels) report(ctx context.Context, kind string, size uint64, o report.Options) (*report.Report, error) {
-	rep, err := r.reports.Report(ctx, kind, size, o)
+	d := r.live.Load()
+	if d == nil {
+		return r.cold(ctx, kind, o)
+	}
+	rep, err := d.set.Report(ctx, kind, size, o)
 	if errors.Is(err, readmodel.ErrCatchingUp) {
 		return nil, fmt.Errorf("%w: %w", api.ErrReadModelBehind, err)
 	}
 	return rep, err
+}
+
+// cold answers a report from the kind's saved model, caught up with the log: what a
+// front-end that does not keep the models does (it saves nothing: the holder does).
+func (r *readModels) cold(ctx context.Context, kind string, o report.Options) (*report.Report, error) {
+	set, err := readmodel.OpenSet(ctx, kinds.Default(), []string{kind}, r.ro, r.st, readmodel.Options{Store: r.snaps, Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range set.Models() {
+		if _, err := follow.New(m, follow.Options{Store: r.st, Logger: r.log}).CatchUp(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return set.Report(ctx, kind, 0, o)
 }
 
 // deliver is an OnCommit hook: it hands the committed batch to every follower and never
@@ -111,31 +177,78 @@ func (r *readModels) deliver(es []*ledger.Entry) {
 	if r == nil {
 		return
 	}
-	for _, f := range r.followers {
+	for _, f := range r.core {
 		f.Deliver(es)
+	}
+	if d := r.live.Load(); d != nil {
+		for _, f := range d.fs {
+			f.Deliver(es)
+		}
 	}
 }
 
-// start runs every follower until close.
+// start runs every follower until close: the derived ones here, or while this process
+// holds their lease.
 func (r *readModels) start() {
 	if r == nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.wg.Go(func() { r.saveStale(ctx) })
-	for _, f := range r.followers {
-		r.wg.Go(func() {
-			if err := f.Run(ctx); err != nil {
-				r.log.Error("read model stopped: its log does not extend the chain it holds", "read_model", f.Name(), "err", err)
-			}
-		})
+	for _, f := range r.core {
+		r.run(ctx, f)
+	}
+	switch {
+	case r.own != nil:
+		r.live.Store(r.own)
+		r.runDerived(ctx, r.own)
+	case r.lease != nil:
+		r.wg.Go(func() { whileHeld(ctx, r.lease, r.holdDerived) })
+	}
+}
+
+// run keeps f's model live until ctx ends.
+func (r *readModels) run(ctx context.Context, f *follow.Follower) {
+	r.wg.Go(func() {
+		if err := f.Run(ctx); err != nil {
+			r.log.Error("read model stopped: its log does not extend the chain it holds", "read_model", f.Name(), "err", err)
+		}
+	})
+}
+
+// runDerived runs the derived followers and the saver until ctx ends.
+func (r *readModels) runDerived(ctx context.Context, d *derived) {
+	for _, f := range d.fs {
+		r.run(ctx, f)
+	}
+	r.wg.Go(func() { r.saveStale(ctx, d.set) })
+}
+
+// holdDerived keeps the derived models while this process holds their lease (ctx ends
+// when it is lost): reopened from the snapshots the last holder saved.
+func (r *readModels) holdDerived(ctx context.Context) {
+	d, err := r.openDerived(ctx)
+	if err != nil {
+		r.log.Error("opening the read models", "err", err)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, f := range d.fs {
+		wg.Go(func() { _ = f.Run(ctx) })
+	}
+	r.live.Store(d)
+	r.saveStale(ctx, d.set)
+	wg.Wait()
+	r.live.Store(nil)
+	if err := d.set.Save(context.Background()); err != nil {
+		r.log.Error("saving the read models", "err", err)
 	}
 }
 
 // close stops the followers after one last catch-up (what was committed while
-// draining: a destruction act then still shreds before the process ends), and closes
-// what the models hold. It runs after the ledger has drained, before the store closes.
+// draining: a destruction act then still shreds before the process ends), saves the
+// derived models, and closes what the models hold. It runs after the ledger has
+// drained, before the store closes.
 func (r *readModels) close() {
 	if r == nil {
 		return
@@ -143,16 +256,19 @@ func (r *readModels) close() {
 	if r.cancel != nil {
 		r.cancel()
 		r.wg.Wait()
-		for _, f := range r.followers {
+		for _, f := range r.core {
 			if _, err := f.CatchUp(context.Background()); err != nil {
 				r.log.Error("final catch-up of a read model", "read_model", f.Name(), "err", err)
 			}
 		}
 	}
-	if r.reports != nil {
-		if err := r.reports.Save(context.Background()); err != nil {
+	if r.own != nil {
+		if err := r.own.set.Save(context.Background()); err != nil {
 			r.log.Error("saving the read models", "err", err)
 		}
+	}
+	if r.lease != nil {
+		r.lease.Close()
 	}
 	for i := len(r.closers) - 1; i >= 0; i-- {
 		r.closers[i]()
@@ -162,7 +278,7 @@ func (r *readModels) close() {
 // saveStale saves, every few seconds, the report models whose last entries have waited
 // longer than their save interval: a quiet ledger's last acts reach the snapshot (and
 // PostgreSQL's tables) without waiting for more.
-func (r *readModels) saveStale(ctx context.Context) {
+func (r *readModels) saveStale(ctx context.Context, set *readmodel.Set) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
@@ -170,7 +286,7 @@ func (r *readModels) saveStale(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := r.reports.SaveIfStale(ctx); err != nil && ctx.Err() == nil {
+			if err := set.SaveIfStale(ctx); err != nil && ctx.Err() == nil {
 				r.log.Error("saving the read models", "err", err)
 			}
 		}
@@ -189,9 +305,13 @@ func (r *readModels) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect implements prometheus.Collector: the lag of a model is ledger_entries minus
-// its position.
+// its position. The derived models are reported by the process that keeps them.
 func (r *readModels) Collect(ch chan<- prometheus.Metric) {
-	for _, f := range r.followers {
+	fs := r.core
+	if d := r.live.Load(); d != nil {
+		fs = append(fs[:len(fs):len(fs)], d.fs...)
+	}
+	for _, f := range fs {
 		s := f.Stats()
 		ch <- prometheus.MustNewConstMetric(descPosition, prometheus.GaugeValue, float64(s.Position), f.Name())
 		for from, n := range map[string]uint64{"commit": s.FromCommit, "bus": s.FromBus, "store": s.FromStore} {

@@ -57,8 +57,9 @@ func openStore(ctx context.Context, c *config, rootPub *crypto.PublicKey, log *s
 		}
 		log.Info("created a new ledger", "store", storeurl.Redact(c.store), "data", c.data, "mode", mode)
 	}
-	if n := storeurl.RecommendedMaxBatch(c.store); n > 0 && c.maxBatch > n {
-		log.Warn("--max-batch is above what one append of this store carries; larger batches are split", "max_batch", c.maxBatch, "recommended", n)
+	if bl, ok := st.(ledger.BatchLimiter); ok {
+		// The sequencer closes each batch before it would pass what one append carries.
+		log.Info("group commits are capped by the store's append size as well as --max-batch", "max_batch", c.maxBatch, "max_batch_bytes", bl.MaxBatchBytes())
 	}
 	return st, nil
 }

@@ -59,6 +59,8 @@ func appendSize(evs []esdb.EventData) int {
 // margin, never has one refused with ErrBatchTooLarge.
 func (s *Store) MaxBatchBytes() int { return s.maxAppend }
 
+var _ ledger.BatchLimiter = (*Store)(nil) // the sequencer keeps batches under MaxBatchBytes
+
 func expected(seq uint64) esdb.ExpectedRevision {
 	if seq == 0 {
 		return esdb.NoStream{}

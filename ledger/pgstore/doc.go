@@ -26,6 +26,25 @@
 // Every committed append sends NOTIFY ledger_appended with the new size; Store.Watch
 // delivers them, for readers that want to wake up rather than poll.
 //
+// # Several writers
+//
+// The store is a ledger.HeadLocker: writers take turns on a head lock (an advisory lock,
+// then the head row's, with the head read) held on a session of its own, and the
+// holder's append commits the lock's transaction. The lock is a lease (lock.go): the
+// server ends a holder's session after Options.Lease (default 2 s) of silence inside the
+// lock (idle_in_transaction_session_timeout), so a paused or cut-off holder stops nobody
+// for longer; keepalives find vanished peers; waits are bounded by Options.LockWait, after
+// which a writer queues on the head row until the advisory lock is free again; and a
+// holder whose session failed mid-append reads the log to learn whether its batch
+// committed. Lease and LockWait can also be given in the connection string
+// (ledger_lease=, ledger_lock_wait=), which Open removes before pgx sees it.
+//
+// It is also a ledger.LeafReader (entries with their stored Merkle leaves, so a writer
+// catching up on the others' entries grows its tree without hashing them) and a
+// ledger.Leaser: Lease(name) competes for a named deployment-wide lease, a session
+// advisory lock that the server ends after a lease of silence (idle_session_timeout,
+// PostgreSQL 14 and later), for work that must run in one process of a deployment.
+//
 // # Caveats
 //
 // The triggers stop mistakes, not a database owner, who can disable them: what a

@@ -28,7 +28,7 @@ func soak(t *testing.T, def time.Duration) time.Duration {
 	return def
 }
 
-func open(t *testing.T, url string) *pgstore.Store {
+func open(t testing.TB, url string) *pgstore.Store {
 	t.Helper()
 	st, err := pgstore.Open(context.Background(), url, pgstore.Options{MaxConns: 4})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aba-prefecture/dataledger/internal/pgmigrate"
 	"github.com/aba-prefecture/dataledger/ledger"
@@ -25,7 +26,8 @@ const Channel = "ledger_appended"
 // Component is this package's name in schema_migrations.
 const Component = "ledger"
 
-// Options tune Open. Zero values take the documented defaults.
+// Options tune Open. Zero values take the documented defaults; the connection string's
+// own parameters (ledger_lease=, ledger_lock_wait=) fill in what is zero here.
 type Options struct {
 	// MaxConns caps the pool (default 8). A ledger needs few: the sequencer uses one at a
 	// time, readers the rest.
@@ -33,7 +35,31 @@ type Options struct {
 	// Logger receives warnings about the server's durability settings (default
 	// slog.Default()).
 	Logger *slog.Logger
+	// Lease bounds how long one writer keeps the head lock without talking to the server
+	// (default DefaultLease). The lock session runs with idle_in_transaction_session_timeout
+	// = Lease, so the server ends the session, and the lock with it, of a holder that is
+	// paused (SIGSTOP, a long GC pause, a frozen VM) or cut off; a holder that has held the
+	// lock longer appends without it. TCP keepalives on every session (after Lease of
+	// silence, then every Lease/3, three probes) find a vanished peer in seconds, not the
+	// kernel's two hours. See lock.go.
+	Lease time.Duration
+	// LockWait is how long a writer queues for the head lock before it stops waiting
+	// behind that holder (default 3/2 of Lease, long enough for the server to end a paused
+	// holder's session first). A wait that times out moves this writer to the head row's
+	// lock until the advisory lock is free again, so a stuck holder costs each writer one
+	// wait, not one per batch.
+	LockWait time.Duration
 }
+
+// DefaultLease is the default Options.Lease: long beyond any healthy holder's critical
+// section (milliseconds), short enough that a stalled one stops the others for seconds.
+const DefaultLease = 2 * time.Second
+
+// Connection-string parameters of this package, removed before the rest reaches pgx.
+const (
+	paramLease    = "ledger_lease"
+	paramLockWait = "ledger_lock_wait"
+)
 
 // Store is a ledger.Store on a PostgreSQL database. All methods are safe for concurrent
 // use, and any number of Stores in any number of processes may share one database.
@@ -41,10 +67,18 @@ type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 
+	lease    time.Duration // Options.Lease
+	lockWait time.Duration // Options.LockWait
+
 	lockMu   sync.Mutex // held from LockHead to its unlock (see lock.go)
-	connMu   sync.Mutex // guards lockConn and inTx
+	connMu   sync.Mutex // guards the fields below
 	lockConn *pgx.Conn  // the session that holds the head lock
 	inTx     bool       // lockConn has a transaction open, holding the head lock
+	granted  time.Time  // when the lock held now was granted
+	rowMode  bool       // queue on the head row, not the advisory lock (lock.go)
+
+	leasesMu sync.Mutex
+	leases   []*Lease // named leases handed out (leases.go), given up by Close
 }
 
 var (
@@ -63,10 +97,21 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	url, err := takeParams(url, &o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.LockWait <= 0 {
+		o.LockWait = o.Lease * 3 / 2
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the PostgreSQL URL: %w", err)
 	}
+	keepAlive(cfg.ConnConfig, o.Lease)
 	cfg.MaxConns = o.MaxConns
 	cfg.MinConns = 0
 	// Every query here is a point or range lookup on an index. A generic plan cached
@@ -84,7 +129,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool, log: o.Logger}
+	s := &Store{pool: pool, log: o.Logger, lease: o.Lease, lockWait: o.LockWait}
 	if err := s.init(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -199,8 +244,12 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	last := b.Entries[n-1]
 	args := []any{int64(first), int64(last.Seq + 1), last.Hash[:], seqs, ids, streams, versions, hashes, leaves, bodies, levels, indexes, nhashes}
 	moved, err := s.appendLocked(ctx, args)
-	if errors.Is(err, errNotLocked) {
+	switch {
+	case errors.Is(err, errNotLocked):
 		err = s.pool.QueryRow(ctx, appendSQL, args...).Scan(&moved)
+	case errors.Is(err, errLockLost):
+		s.log.Warn("the head lock's session failed during an append; reading the log to settle it", "first", first, "err", err)
+		moved, err = s.settle(ctx, first, b.Entries[0].Hash, args)
 	}
 	if err != nil {
 		var pe *pgconn.PgError
@@ -262,6 +311,41 @@ func (s *Store) Entries(ctx context.Context, from, to uint64, fn func(ledger.Raw
 	}
 	return scanEntries(rows, fn)
 }
+
+// EntriesWithLeaves implements ledger.LeafReader: Entries with the leaf hash stored in
+// each entry's row.
+func (s *Store) EntriesWithLeaves(ctx context.Context, from, to uint64, fn func(ledger.RawEntry, ledger.Hash) error) error {
+	if from >= to {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, "SELECT seq, hash, leaf, body FROM ledger_entries WHERE seq >= $1 AND seq < $2 ORDER BY seq", clamp(from), clamp(to))
+	if err != nil {
+		return fmt.Errorf("reading entries %d..%d: %w", from, to, err)
+	}
+	defer rows.Close()
+	var (
+		seq              int64
+		hash, leaf, body pgtype.DriverBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&seq, &hash, &leaf, &body); err != nil {
+			return err
+		}
+		r := ledger.RawEntry{Seq: uint64(seq), Bytes: body}
+		var lf ledger.Hash
+		if len(hash) != len(r.Hash) || len(leaf) != len(lf) {
+			return fmt.Errorf("stored entry %d has a malformed hash or leaf", seq)
+		}
+		copy(r.Hash[:], hash)
+		copy(lf[:], leaf)
+		if err := fn(r, lf); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+var _ ledger.LeafReader = (*Store)(nil)
 
 // Stream implements ledger.Store.
 func (s *Store) Stream(ctx context.Context, stream string, from uint64, fn func(ledger.RawEntry) error) error {
@@ -458,6 +542,7 @@ func (s *Store) Watch(ctx context.Context, fn func(size uint64)) error {
 
 // Close implements ledger.Store.
 func (s *Store) Close() error {
+	s.closeLeases()
 	s.connMu.Lock()
 	s.dropLockConn()
 	s.connMu.Unlock()

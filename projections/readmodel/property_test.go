@@ -201,7 +201,7 @@ func propertyRun(t *testing.T, backend, natsURL string, seed uint64) {
 
 	live := &way{name: "live", w: &w.pworld, snaps: w.snapStore()}
 	killed := &way{name: "killed", w: &w.pworld, snaps: w.snapStore(), o: readmodel.Options{SaveEvery: uint64(3 + r.IntN(40))}}
-	b, err := bus.Open(ctx, natsURL, bus.Options{Topic: bustest.Topic(t, natsURL)})
+	b, err := bus.Open(ctx, natsURL, bus.Options{Topic: bustest.Topic(t, natsURL), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,6 +327,10 @@ func (w *propertyWorld) sign(e *ledger.Entry) pendingAct {
 		sub.ID = uuid.Must(uuid.NewV7()).String()
 	}
 	k := w.f.Key(sub.Actor.Institution)
+	if strings.HasPrefix(sub.Type, "ledger.") {
+		k = w.f.LedgerKey // the ledger's own records (a refusal it recorded)
+		sub.Actor.Institution = ledgertest.Authority
+	}
 	sub.Actor.KeyID = k.Public().ID()
 	p := pendingAct{at: at, signed: ledgertest.Sign(w.t, k, sub)}
 	root := sub

@@ -719,101 +719,24 @@ type pending struct {
 }
 
 func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
-	ids := make([]string, 0, len(batch))
-	streams := make([]string, 0, len(batch))
-	for _, r := range batch {
-		ids = append(ids, r.s.Submission.ID)
-		streams = append(streams, r.s.Submission.Stream)
-	}
-	existing, err := l.st.Lookup(ctx, ids)
+	b, err := l.newSealing(ctx, batch)
 	if err != nil {
-		return fmt.Errorf("looking up ids: %w", err)
+		return err
 	}
-	versions, err := l.st.StreamVersions(ctx, streams)
-	if err != nil {
-		return fmt.Errorf("reading stream versions: %w", err)
-	}
-
-	now := l.opts.Now().UTC()
-	if now.Before(l.lastRecorded) {
-		now = l.lastRecorded // recorded_at never runs backwards along the log
-	}
-	size, prev, tr := l.size, l.last, l.tree.clone()
-	reg, regDirty := l.reg.Load(), false
-	var inOrder func(*Signed, uint64) error
-	if l.opts.Sequence != nil {
-		inOrder = l.opts.Sequence()
-	}
-	inBatch := make(map[string]*Entry)
 	out := make([]pending, len(batch))
-	var sealed []SealedEntry
-	var entries []*Entry
-	var nodes []Node
-
 	for i, r := range batch {
-		sub := &r.s.Submission
-		p := &out[i]
-		p.req = r
-		if seq, ok := existing[sub.ID]; ok {
-			p.res, p.final = l.duplicate(ctx, seq, r.s), true
-			continue
-		}
-		if e, ok := inBatch[sub.ID]; ok {
-			if bytes.Equal(e.SubmissionRaw, r.s.Canonical) {
-				p.dupOf = e
-			} else {
-				p.res, p.final = result{err: idConflict(e.Seq)}, true
-			}
-			continue
-		}
-		if _, err := reg.authorize(sub); err != nil {
-			p.res, p.final = result{err: err}, true
-			continue
-		}
-		cur := versions[sub.Stream]
-		if ev := sub.ExpectedVersion; ev != nil && *ev != cur {
-			p.res, p.final = result{err: conflict("wrong_expected_version", "submission.expected_version",
-				fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
-				fmt.Sprintf("流 %s 当前版本为 %d，而非 %d", sub.Stream, cur, *ev))}, true
-			continue
-		}
-		if inOrder != nil {
-			if err := inOrder(r.s, cur); err != nil {
-				p.res, p.final = result{err: err}, true
-				continue
-			}
-		}
-		if sub.Stream == RegistryStream {
-			if !regDirty {
-				reg, regDirty = reg.clone(), true
-			}
-			if err := reg.apply(size, sub); err != nil {
-				p.res, p.final = result{err: err}, true
-				continue
-			}
-		}
-		e := sealEntry(size, now, cur+1, prev, r.s)
-		tr.append(LeafHash(e.Bytes), func(n Node) { nodes = append(nodes, n) })
-		sealed = append(sealed, SealedEntry{Seq: e.Seq, ID: sub.ID, Stream: sub.Stream, StreamVersion: e.StreamVersion, Hash: e.Hash, Bytes: e.Bytes})
-		entries = append(entries, e)
-		inBatch[sub.ID] = e
-		p.entry = e
-		versions[sub.Stream] = cur + 1
-		prev = e.Hash
-		size++
+		out[i].req = r
+		b.admit(ctx, r, &out[i])
 	}
-
-	if len(sealed) > 0 {
-		if err := l.st.Append(ctx, &Batch{Entries: sealed, Nodes: nodes}); err != nil {
+	if len(b.sealed) > 0 {
+		if err := l.st.Append(ctx, &Batch{Entries: b.sealed, Nodes: b.nodes}); err != nil {
 			return err
 		}
-		l.size, l.last, l.tree, l.lastRecorded = size, prev, tr, now
-		if regDirty {
-			l.reg.Store(reg)
-		}
-		l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})
+		l.size, l.last, l.tree, l.lastRecorded = b.size, b.prev, b.tree, b.now
+		l.reg.Store(b.reg)
+		l.head.Store(&treeHead{Size: b.size, LastHash: b.prev, Root: b.tree.root()})
 		if l.opts.OnCommit != nil {
-			l.opts.OnCommit(entries)
+			l.opts.OnCommit(b.entries)
 		}
 	}
 	for i := range out {
@@ -828,6 +751,101 @@ func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
 		}
 	}
 	return nil
+}
+
+// sealing is one batch on its way to the store: the chain as it will stand after the
+// entries admitted so far, and what they add.
+type sealing struct {
+	l        *Ledger
+	now      time.Time
+	size     uint64
+	prev     Hash
+	tree     tree
+	reg      *Registry
+	inOrder  func(*Signed, uint64) error
+	existing map[string]uint64 // ids already in the store
+	versions map[string]uint64 // stream versions, as the batch moves them
+	inBatch  map[string]*Entry
+	sealed   []SealedEntry
+	entries  []*Entry
+	nodes    []Node
+}
+
+// newSealing looks up what the batch's ids and streams hold in the store and starts
+// from the committed chain.
+func (l *Ledger) newSealing(ctx context.Context, batch []*request) (*sealing, error) {
+	ids := make([]string, 0, len(batch))
+	streams := make([]string, 0, len(batch))
+	for _, r := range batch {
+		ids = append(ids, r.s.Submission.ID)
+		streams = append(streams, r.s.Submission.Stream)
+	}
+	existing, err := l.st.Lookup(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("looking up ids: %w", err)
+	}
+	versions, err := l.st.StreamVersions(ctx, streams)
+	if err != nil {
+		return nil, fmt.Errorf("reading stream versions: %w", err)
+	}
+	now := l.opts.Now().UTC()
+	if now.Before(l.lastRecorded) {
+		now = l.lastRecorded // recorded_at never runs backwards along the log
+	}
+	b := &sealing{l: l, now: now, size: l.size, prev: l.last, tree: l.tree.clone(), reg: l.reg.Load(),
+		existing: existing, versions: versions, inBatch: map[string]*Entry{}}
+	if l.opts.Sequence != nil {
+		b.inOrder = l.opts.Sequence()
+	}
+	return b, nil
+}
+
+// admit seals r at the next position if the rules let it in, or settles p with the
+// answer: the original receipt of a repeat, or the refusal.
+func (b *sealing) admit(ctx context.Context, r *request, p *pending) {
+	sub := &r.s.Submission
+	refuse := func(err error) { p.res, p.final = result{err: err}, true }
+	if seq, ok := b.existing[sub.ID]; ok {
+		p.res, p.final = b.l.duplicate(ctx, seq, r.s), true
+		return
+	}
+	if e, ok := b.inBatch[sub.ID]; ok {
+		if bytes.Equal(e.SubmissionRaw, r.s.Canonical) {
+			p.dupOf = e
+		} else {
+			refuse(idConflict(e.Seq))
+		}
+		return
+	}
+	// The registry's part of the rule for every position (Registry.Step), with the
+	// refusal as the registry gives it.
+	reg, _, err := b.reg.admit(b.size, sub)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	cur := b.versions[sub.Stream]
+	if ev := sub.ExpectedVersion; ev != nil && *ev != cur {
+		refuse(conflict("wrong_expected_version", "submission.expected_version",
+			fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
+			fmt.Sprintf("流 %s 当前版本为 %d，而非 %d", sub.Stream, cur, *ev)))
+		return
+	}
+	if b.inOrder != nil {
+		if err := b.inOrder(r.s, cur); err != nil {
+			refuse(err)
+			return
+		}
+	}
+	e := sealEntry(b.size, b.now, cur+1, b.prev, r.s)
+	b.tree.append(LeafHash(e.Bytes), func(n Node) { b.nodes = append(b.nodes, n) })
+	b.sealed = append(b.sealed, SealedEntry{Seq: e.Seq, ID: sub.ID, Stream: sub.Stream, StreamVersion: e.StreamVersion, Hash: e.Hash, Bytes: e.Bytes})
+	b.entries = append(b.entries, e)
+	b.inBatch[sub.ID] = e
+	p.entry = e
+	b.versions[sub.Stream] = cur + 1
+	b.reg, b.prev = reg, e.Hash
+	b.size++
 }
 
 // duplicate answers a re-sent id: the original receipt if the submission is the same,
@@ -920,12 +938,13 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 			return &ChainError{Seq: r.Seq, Reason: "bad_prev_hash", Detail: "another writer's entry does not extend our chain"}
 		}
 		if e.Submission.Stream == RegistryStream {
-			if !regDirty {
-				reg, regDirty = reg.clone(), true
+			// The registry's part of the rule for every position: another writer's
+			// registry act is authorised and applied as ours are.
+			next, _, ce := reg.Step(e.Seq, &e.Submission)
+			if ce != nil {
+				return ce
 			}
-			if err := reg.apply(e.Seq, &e.Submission); err != nil {
-				return &ChainError{Seq: r.Seq, Reason: "bad_registry_act", Detail: err.Error()}
-			}
+			reg, regDirty = next, true
 		}
 		switch {
 		case stored:

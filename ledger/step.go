@@ -114,16 +114,31 @@ func (c Chain) Links(e *Entry, rec time.Time) *ChainError {
 // r is not changed: a registry act gives a new registry, anything else returns r. Ingest,
 // catch-up, verification and offline bundle verification all admit acts through it.
 func (r *Registry) Step(seq uint64, sub *Submission) (*Registry, *crypto.PublicKey, *ChainError) {
+	next, k, err := r.admit(seq, sub)
+	if err != nil {
+		reason := "unauthorised"
+		if k != nil {
+			reason = "bad_registry_act"
+		}
+		return r, nil, &ChainError{Seq: seq, Reason: reason, Detail: err.Error()}
+	}
+	return next, k.Key, nil
+}
+
+// admit is Step with the refusal as the registry gave it (a *Problem a submitter can
+// act on): the sequencer answers it to the client, verifiers name it at the position.
+// A refused registry act returns the key that signed it with the error.
+func (r *Registry) admit(seq uint64, sub *Submission) (*Registry, *KeyInfo, error) {
 	k, err := r.authorize(sub)
 	if err != nil {
-		return r, nil, &ChainError{Seq: seq, Reason: "unauthorised", Detail: err.Error()}
+		return r, nil, err
 	}
 	if sub.Stream != RegistryStream {
-		return r, k.Key, nil
+		return r, k, nil
 	}
 	next := r.clone()
 	if err := next.apply(seq, sub); err != nil {
-		return r, nil, &ChainError{Seq: seq, Reason: "bad_registry_act", Detail: err.Error()}
+		return r, k, err
 	}
-	return next, k.Key, nil
+	return next, k, nil
 }

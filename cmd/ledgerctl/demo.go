@@ -234,179 +234,225 @@ func (t *demoTally) add(typ string) {
 func runDemo(ctx context.Context, dir string, n int, seed uint64, workers int, update func(done, total uint64), end time.Time) (demoResult, error) {
 	start := time.Now()
 	tl := scenario.Generate(scenario.Config{Events: n, Seed: seed, End: end})
-	// The demo plays a ledger founded when the scenario's registry was set up: genesis,
-	// the institutions, their keys, people and catalog are sealed on the days they claim
-	// (the clock below is the ledger's and the checker's). The year of acts that follows
-	// is then brought in today, as what it is: historical records, under the authority's
-	// migration declaration (migration.declared.v1), so that they count on the days they
-	// claim and are shown as migrated, not as late records (docs/domain-decisions.md).
-	clock := &demoClock{}
-	founded := tl.Registry[0].At.Add(-time.Hour)
-	clock.set(founded)
-	if err := datadir.Create(ctx, dir, datadir.InitOptions{Authority: scenario.Authority, Now: founded}); err != nil {
-		return demoResult{}, fmt.Errorf("creating the ledger: %w", err)
-	}
-	lk, err := datadir.LedgerKey(dir)
-	if err != nil {
+	d := &demoRun{ctx: ctx, dir: dir, workers: workers, update: update, tally: &demoTally{types: map[string]int{}},
+		total: uint64(len(tl.Registry) + len(scenario.Institutions) + len(tl.Setup) + len(tl.Events))}
+	if err := d.open(tl); err != nil {
 		return demoResult{}, err
 	}
-	rk, err := datadir.RootKey(dir)
-	if err != nil {
+	defer d.st.Close()
+	defer d.l.Close()
+	if err := d.newSigners(tl); err != nil {
 		return demoResult{}, err
 	}
-	st, err := datadir.OpenStore(dir)
-	if err != nil {
+	if err := d.play(tl); err != nil {
 		return demoResult{}, err
 	}
-	defer st.Close()
-	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: dir}.Checkpoints())
-	if err != nil {
-		return demoResult{}, err
-	}
-	// The ledger is opened exactly as ledgerd opens it: every submission is checked against
-	// the event catalogue and the registry folded from the log, and the act the storyline
-	// has a suspended party attempt is refused and the refusal recorded.
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	chk := domaincmd.NewChecker(registry.New(), lk, log)
-	opts := ledger.Options{Signer: lk, Publisher: pub, Now: clock.now}
-	chk.SetClock(clock.now)
-	chk.Wire(&opts)
-	l, err := ledger.Open(ctx, st, opts)
-	if err != nil {
-		return demoResult{}, fmt.Errorf("opening the ledger: %w", err)
-	}
-	defer l.Close()
-	if err := chk.Attach(ctx, l); err != nil {
-		return demoResult{}, err
-	}
+	return d.finish(tl, start)
+}
 
-	paths := demoPathsOf(dir)
-	ks, err := openDemoKeystore(paths)
-	if err != nil {
-		return demoResult{}, fmt.Errorf("creating the key store: %w", err)
+// demoRun is one run of the demo: the ledger it fills and what it has appended.
+type demoRun struct {
+	ctx     context.Context
+	dir     string
+	workers int
+	update  func(done, total uint64)
+	total   uint64
+	done    atomic.Uint64
+	tally   *demoTally
+	clock   *demoClock
+	log     *slog.Logger
+	rk      *crypto.PrivateKey
+	st      ledger.Store
+	l       *ledger.Ledger
+	paths   demoPaths
+	ks      *privacy.DirStore
+	signers *demoSigners
+}
+
+// open founds the ledger in dir and opens it exactly as ledgerd opens it: every
+// submission is checked against the event catalogue and the registry folded from the
+// log, and the act the storyline has a suspended party attempt is refused and the
+// refusal recorded.
+//
+// The demo plays a ledger founded when the scenario's registry was set up: genesis, the
+// institutions, their keys, people and catalog are sealed on the days they claim (the
+// clock is the ledger's and the checker's). The year of acts that follows is then
+// brought in today, as what it is: historical records, under the authority's migration
+// declaration (migration.declared.v1), so that they count on the days they claim and
+// are shown as migrated, not as late records (docs/domain-decisions.md).
+func (d *demoRun) open(tl *scenario.Timeline) error {
+	ctx := d.ctx
+	d.clock = &demoClock{}
+	founded := tl.Registry[0].At.Add(-time.Hour)
+	d.clock.set(founded)
+	if err := datadir.Create(ctx, d.dir, datadir.InitOptions{Authority: scenario.Authority, Now: founded}); err != nil {
+		return fmt.Errorf("creating the ledger: %w", err)
 	}
-	signers := &demoSigners{root: rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}, ctx: ctx, ks: ks, parties: caseParties(tl)}
+	lk, err := datadir.LedgerKey(d.dir)
+	if err != nil {
+		return err
+	}
+	if d.rk, err = datadir.RootKey(d.dir); err != nil {
+		return err
+	}
+	if d.st, err = datadir.OpenStore(d.dir); err != nil {
+		return err
+	}
+	pub, err := ledger.NewDirPublisher(datadir.Paths{Dir: d.dir}.Checkpoints())
+	if err != nil {
+		d.st.Close()
+		return err
+	}
+	d.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	chk := domaincmd.NewChecker(registry.New(), lk, d.log)
+	opts := ledger.Options{Signer: lk, Publisher: pub, Now: d.clock.now}
+	chk.SetClock(d.clock.now)
+	chk.Wire(&opts)
+	if d.l, err = ledger.Open(ctx, d.st, opts); err != nil {
+		d.st.Close()
+		return fmt.Errorf("opening the ledger: %w", err)
+	}
+	if err := chk.Attach(ctx, d.l); err != nil {
+		d.l.Close()
+		d.st.Close()
+		return err
+	}
+	return nil
+}
+
+// newSigners makes every institution's key, and the keys rotations bring.
+func (d *demoRun) newSigners(tl *scenario.Timeline) error {
+	d.paths = demoPathsOf(d.dir)
+	var err error
+	if d.ks, err = openDemoKeystore(d.paths); err != nil {
+		return fmt.Errorf("creating the key store: %w", err)
+	}
+	d.signers = &demoSigners{root: d.rk, inst: map[string]*crypto.PrivateKey{}, rotated: map[string]*crypto.PrivateKey{}, ctx: d.ctx, ks: d.ks, parties: caseParties(tl)}
 	for _, in := range scenario.Institutions {
-		k, err := crypto.GenerateKey()
-		if err != nil {
-			return demoResult{}, err
+		if d.signers.inst[in.ID], err = crypto.GenerateKey(); err != nil {
+			return err
 		}
-		signers.inst[in.ID] = k
 	}
 	for _, e := range tl.Events {
 		if e.Rotates != "" {
-			k, err := crypto.GenerateKey()
-			if err != nil {
-				return demoResult{}, err
-			}
-			signers.rotated[e.Rotates] = k
-		}
-	}
-	total := uint64(len(tl.Registry) + len(scenario.Institutions) + len(tl.Setup) + len(tl.Events))
-	var done atomic.Uint64
-	step := func() {
-		if d := done.Add(1); update != nil && (d%256 == 0 || d == total) {
-			update(d, total)
-		}
-	}
-	tally := &demoTally{types: map[string]int{}}
-	phase := func(what string, evs []scenario.Event, idx []int) error {
-		if idx == nil {
-			idx = make([]int, len(evs))
-			for i := range idx {
-				idx[i] = i
+			if d.signers.rotated[e.Rotates], err = crypto.GenerateKey(); err != nil {
+				return err
 			}
 		}
-		err := appendAll(ctx, l, len(idx), workers, func(i int) (*ledger.Signed, string, error) {
-			defer step()
-			e := &evs[idx[i]]
-			s, err := signers.sign(e)
-			return s, e.Refused, err
-		}, func(i int, refused bool) {
-			if refused {
-				tally.add(domaincmd.TypeAccessRefused) // the checker recorded the refusal
-				return
-			}
-			tally.add(evs[idx[i]].Type)
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
 	}
+	return nil
+}
 
-	// The registry first: institutions, then one key each, then each institution's people,
-	// posts and catalog; then the timeline, wave by wave. Within a wave every event is
-	// signed and appended concurrently (the sequencer group-commits them); a wave never
-	// holds an event and the one it depends on, and a key rotation has a wave of its own.
+// phase signs and appends evs[idx] (every one with idx nil) concurrently.
+func (d *demoRun) phase(what string, evs []scenario.Event, idx []int) error {
+	if idx == nil {
+		idx = make([]int, len(evs))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	err := appendAll(d.ctx, d.l, len(idx), d.workers, func(i int) (*ledger.Signed, string, error) {
+		defer d.step()
+		e := &evs[idx[i]]
+		s, err := d.signers.sign(e)
+		return s, e.Refused, err
+	}, func(i int, refused bool) {
+		if refused {
+			d.tally.add(domaincmd.TypeAccessRefused) // the checker recorded the refusal
+			return
+		}
+		d.tally.add(evs[idx[i]].Type)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (d *demoRun) step() {
+	if n := d.done.Add(1); d.update != nil && (n%256 == 0 || n == d.total) {
+		d.update(n, d.total)
+	}
+}
+
+// play appends the registry first: institutions, then one key each, then each
+// institution's people, posts and catalog; then the timeline, wave by wave. Within a
+// wave every event is signed and appended concurrently (the sequencer group-commits
+// them); a wave never holds an event and the one it depends on, and a key rotation has
+// a wave of its own.
+func (d *demoRun) play(tl *scenario.Timeline) error {
 	last := tl.Registry[len(tl.Registry)-1].At
-	clock.set(last.Add(time.Minute))
-	if err := phase("registering institutions", tl.Registry, nil); err != nil {
-		return demoResult{}, err
+	d.clock.set(last.Add(time.Minute))
+	if err := d.phase("registering institutions", tl.Registry, nil); err != nil {
+		return err
 	}
 	keyRegs := make([]scenario.Event, len(scenario.Institutions))
 	for i, in := range scenario.Institutions {
-		k := signers.inst[in.ID]
+		k := d.signers.inst[in.ID]
 		keyRegs[i] = scenario.Event{Type: scenario.TypeKeyRegistered, Stream: ledger.RegistryStream, Institution: scenario.Authority,
 			Person: scenario.Institutions[0].Responsible(), At: last.Add(time.Duration(2+i) * time.Second), Root: true, Parent: -1,
 			Payload: ledger.KeyRegisteredPayload{KeyID: k.Public().ID(), Institution: in.ID, PublicKey: string(crypto.MarshalPublicKeyPEM(k.Public()))}}
 	}
-	clock.set(last.Add(2 * time.Minute))
-	if err := phase("registering keys", keyRegs, nil); err != nil {
-		return demoResult{}, err
+	d.clock.set(last.Add(2 * time.Minute))
+	if err := d.phase("registering keys", keyRegs, nil); err != nil {
+		return err
 	}
-	clock.set(tl.Setup[len(tl.Setup)-1].At.Add(time.Minute))
+	d.clock.set(tl.Setup[len(tl.Setup)-1].At.Add(time.Minute))
 	for _, wave := range setupWaves(tl.Setup) {
-		if err := phase("registering people and the catalog", tl.Setup, wave); err != nil {
-			return demoResult{}, err
+		if err := d.phase("registering people and the catalog", tl.Setup, wave); err != nil {
+			return err
 		}
 	}
 	// From here on the ledger reads the real clock: the timeline is migrated today.
-	clock.set(time.Time{})
-	mig := tl.Migration(time.Now())
-	if err := phase("declaring the migration of the year's records", []scenario.Event{mig}, nil); err != nil {
-		return demoResult{}, err
+	d.clock.set(time.Time{})
+	if err := d.phase("declaring the migration of the year's records", []scenario.Event{tl.Migration(time.Now())}, nil); err != nil {
+		return err
 	}
 	for _, wave := range scenario.Waves(tl.Events, 1024) {
-		if err := phase("the timeline", tl.Events, wave); err != nil {
-			return demoResult{}, err
+		if err := d.phase("the timeline", tl.Events, wave); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// Each institution's current key, where other tools (ledgerctl submit, load) find it.
-	keyDir := filepath.Join(datadir.Paths{Dir: dir}.Keys(), "institutions")
+// finish writes each institution's current key where other tools (ledgerctl submit,
+// load) find it, signs the final checkpoint, closes the ledger, shreds what the
+// destruction acts name, issues the demo's tokens and sums up.
+func (d *demoRun) finish(tl *scenario.Timeline, start time.Time) (demoResult, error) {
+	keyDir := filepath.Join(datadir.Paths{Dir: d.dir}.Keys(), "institutions")
 	if err := os.MkdirAll(keyDir, 0o700); err != nil {
 		return demoResult{}, fmt.Errorf("creating %s: %w", keyDir, err)
 	}
 	for _, in := range scenario.Institutions {
-		k := signers.inst[in.ID]
-		if r := signers.rotated[in.ID]; r != nil {
+		k := d.signers.inst[in.ID]
+		if r := d.signers.rotated[in.ID]; r != nil {
 			k = r
 		}
 		if err := crypto.WriteKeyPair(filepath.Join(keyDir, in.ID), k); err != nil {
 			return demoResult{}, err
 		}
 	}
-	c, err := l.Checkpoint(ctx) // stored and published in DIR/checkpoints/
+	c, err := d.l.Checkpoint(d.ctx) // stored and published in DIR/checkpoints/
 	if err != nil {
 		return demoResult{}, fmt.Errorf("signing the final checkpoint: %w", err)
 	}
-	if err := l.Close(); err != nil {
+	if err := d.l.Close(); err != nil {
 		return demoResult{}, fmt.Errorf("closing the ledger: %w", err)
 	}
-	shredded, err := shredDemo(ctx, st, ks, paths, log)
+	shredded, err := shredDemo(d.ctx, d.st, d.ks, d.paths, d.log)
 	if err != nil {
 		return demoResult{}, err
 	}
-	tokens, err := issueDemoTokens(paths.credentials)
+	tokens, err := issueDemoTokens(d.paths.credentials)
 	if err != nil {
 		return demoResult{}, err
 	}
 	el := time.Since(start)
-	res := demoResult{Dir: dir, Institutions: len(scenario.Institutions), Events: tally.n, Entries: c.Size, Root: c.Root.String(),
-		ElapsedS: el.Seconds(), PerS: float64(tally.n) / el.Seconds(), Types: tally.types,
-		Credentials: paths.credentials, Tokens: tokens, Keystore: paths.keystore, KEKFile: paths.kek,
-		Encrypted: signers.encrypted.Load(), Shredded: shredded}
+	res := demoResult{Dir: d.dir, Institutions: len(scenario.Institutions), Events: d.tally.n, Entries: c.Size, Root: c.Root.String(),
+		ElapsedS: el.Seconds(), PerS: float64(d.tally.n) / el.Seconds(), Types: d.tally.types,
+		Credentials: d.paths.credentials, Tokens: tokens, Keystore: d.paths.keystore, KEKFile: d.paths.kek,
+		Encrypted: d.signers.encrypted.Load(), Shredded: shredded}
 	for _, v := range tl.Violations {
 		res.Violations = append(res.Violations, v.Finding+": "+v.Note)
 	}

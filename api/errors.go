@@ -129,27 +129,15 @@ func writeDetail(w http.ResponseWriter, status int, d ErrorDetail) {
 }
 
 func detailOf(p *ledger.Problem) ErrorDetail {
-	return ErrorDetail{Code: p.Code, Field: p.Field, Message: p.Message, MessageZH: p.MessageZH}
+	en, zh := p.Text()
+	return ErrorDetail{Code: p.Code, Field: p.Field, Message: en, MessageZH: zh}
 }
 
 // writeProblems is writeProblem for an error that may join several problems of the same
 // kind (the event catalogue's checker reports every field at fault): all of them are
 // listed under problems.
 func writeProblems(w http.ResponseWriter, status int, p *ledger.Problem, err error) {
-	var all []*ledger.Problem
-	var walk func(error)
-	walk = func(e error) {
-		if q, ok := e.(*ledger.Problem); ok {
-			all = append(all, q)
-			return
-		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
+	all := ledger.Problems(err)
 	if len(all) < 2 {
 		writeProblem(w, status, p)
 		return

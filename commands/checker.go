@@ -109,7 +109,7 @@ func (c *Checker) Check(s *ledger.Signed) error {
 	}
 	p, err := events.Decode(t, raw)
 	if err != nil {
-		return toProblems(err, PayloadPrefix)
+		return ledger.WithPrefix(err, PayloadPrefix)
 	}
 	if err := c.requireEncrypted(t, s, p); err != nil {
 		return err

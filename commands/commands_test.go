@@ -194,11 +194,11 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("error %v is not ErrInvalid (HTTP 400)", err)
 			}
 			found := false
-			for _, p := range commands.Problems(err) {
+			for _, p := range ledger.Problems(err) {
 				if p.Field == commands.PayloadPrefix+tt.field {
 					found = true
-					if !strings.Contains(p.Message, tt.article) || !strings.Contains(p.MessageZH, tt.article) {
-						t.Errorf("problem on %s does not cite %s: %q / %q", p.Field, tt.article, p.Message, p.MessageZH)
+					if en, zh := p.Text(); !strings.Contains(en, tt.article) || !strings.Contains(zh, tt.article) {
+						t.Errorf("problem on %s does not cite %s: %q / %q", p.Field, tt.article, en, zh)
 					}
 				}
 			}
@@ -217,7 +217,7 @@ func TestBadInput(t *testing.T) {
 func TestCommandValidateCollectsEverything(t *testing.T) {
 	c := commands.Command{Type: "catalog.entry_registered.v1", Payload: &events.CatalogEntryRegistered{CatalogEntry: events.CatalogEntry{
 		Resource: "r1", Sharing: events.Sharing{Attribute: domain.SharingConditional}}}}
-	ps := commands.Problems(c.Validate())
+	ps := ledger.Problems(c.Validate())
 	fields := map[string]bool{}
 	for _, p := range ps {
 		fields[p.Field] = true

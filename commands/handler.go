@@ -40,7 +40,7 @@ func (c *Command) Validate() error {
 		return err
 	}
 	_, err = events.Decode(t, raw)
-	return toProblems(err, "payload.")
+	return ledger.WithPrefix(err, "payload.")
 }
 
 // Handler records commands: validate, authorise (through the ledger's Check), sign with

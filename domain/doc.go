@@ -15,8 +15,8 @@
 //	domain.SharingConditional.String()         // "conditional"
 //
 // Validation collects every problem (Problems, then Err joins them with errors.Join);
-// each FieldError names the JSON field and the article it enforces, in English and
-// Simplified Chinese. The commands package turns them into ledger.Problem values.
+// each is a *ledger.Problem (the one refusal type from the domain to the HTTP body)
+// naming the JSON field and the article it enforces, in English and Simplified Chinese.
 //
 // # Caveats
 //

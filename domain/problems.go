@@ -5,21 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aba-prefecture/dataledger/ledger"
 )
 
-// FieldError is one thing wrong with one field: the JSON path (relative to the payload,
-// e.g. "sharing.reason"), a stable code, the article the rule comes from, and messages.
-type FieldError struct {
-	Field     string
-	Code      string
-	Article   Article
-	Message   string // English, without the citation
-	MessageZH string // Simplified Chinese, without the citation
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s (%s)", e.Field, e.Message, e.Article) }
-
-// Problems collects every problem of a payload. The zero value is ready; it is not safe
+// Problems collects every problem of a payload, as *ledger.Problem (field relative to
+// the payload, the article the rule enforces). The zero value is ready; it is not safe
 // for concurrent use.
 type Problems struct {
 	prefix string
@@ -53,7 +44,8 @@ func (p *Problems) join(f string) string {
 // Add records a problem.
 func (p *Problems) Add(field, code string, art Article, en, zh string) {
 	l := p.list()
-	*l = append(*l, &FieldError{Field: p.join(field), Code: code, Article: art, Message: en, MessageZH: zh})
+	*l = append(*l, &ledger.Problem{Kind: ledger.ErrInvalid, Field: p.join(field), Code: code, Message: en, MessageZH: zh,
+		Cite: art.String(), CiteEN: art.EN()})
 }
 
 // Err joins the problems (nil if none).
@@ -62,17 +54,8 @@ func (p *Problems) Err() error { return errors.Join(*p.list()...) }
 // Len is the number of problems so far.
 func (p *Problems) Len() int { return len(*p.list()) }
 
-// Errors returns the FieldErrors collected.
-func (p *Problems) Errors() []*FieldError {
-	out := make([]*FieldError, 0, p.Len())
-	for _, e := range *p.list() {
-		var fe *FieldError
-		if errors.As(e, &fe) {
-			out = append(out, fe)
-		}
-	}
-	return out
-}
+// Errors returns the problems collected.
+func (p *Problems) Errors() []*ledger.Problem { return ledger.Problems(p.Err()) }
 
 // Required records a missing value when ok is false.
 func (p *Problems) Required(field string, ok bool, art Article) bool {

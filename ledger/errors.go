@@ -30,20 +30,73 @@ var (
 )
 
 // Problem is a refusal a person can act on: a stable code, the field at fault (a JSON
-// path such as "submission.actor.key_id"), and the same message in English and Chinese.
+// path such as "submission.actor.key_id"), the same message in English and Chinese, and
+// the article of the Measures the rule comes from. It is the one refusal type: the
+// domain's payload checks, the commands' rules and the ledger's own produce it, the
+// transports render it (Text) and list it (Problems).
 type Problem struct {
 	Kind      error  // one of the sentinels above
 	Code      string // stable machine-readable code, e.g. "unknown_key"
 	Field     string // JSON path of the offending field, if one is at fault
-	Message   string // English
-	MessageZH string // Simplified Chinese
+	Message   string // English, without the citation
+	MessageZH string // Simplified Chinese, without the citation
+	// Cite and CiteEN are the article the rule enforces as the Measures write it
+	// (第十六条) and in English (Art. 16); empty for the ledger's own rules.
+	Cite, CiteEN string
+}
+
+// Text is the message as people read it, in English and in Chinese: with the citation,
+// when there is one.
+func (p *Problem) Text() (en, zh string) {
+	if p.Cite == "" {
+		return p.Message, p.MessageZH
+	}
+	return fmt.Sprintf("%s (%s, %s)", p.Message, p.Cite, p.CiteEN), fmt.Sprintf("%s（%s）", p.MessageZH, p.Cite)
 }
 
 func (p *Problem) Error() string {
+	en, _ := p.Text()
 	if p.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", p.Code, p.Field, p.Message)
+		return fmt.Sprintf("%s: %s: %s", p.Code, p.Field, en)
 	}
-	return fmt.Sprintf("%s: %s", p.Code, p.Message)
+	return fmt.Sprintf("%s: %s", p.Code, en)
+}
+
+// Problems returns every *Problem in err, single or joined (errors.Join), in order: the
+// one walk every transport uses to report all of a submission's faults.
+func Problems(err error) []*Problem {
+	var out []*Problem
+	var walk func(error)
+	walk = func(e error) {
+		if p, ok := e.(*Problem); ok {
+			out = append(out, p)
+			return
+		}
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// WithPrefix returns err with every Problem's field put under prefix (a payload's
+// problems named from the request body's root: "submission.payload."); an error
+// holding no Problem is returned as it is.
+func WithPrefix(err error, prefix string) error {
+	ps := Problems(err)
+	if len(ps) == 0 {
+		return err
+	}
+	out := make([]error, len(ps))
+	for i, p := range ps {
+		q := *p
+		q.Field = prefix + q.Field
+		out[i] = &q
+	}
+	return errors.Join(out...)
 }
 
 // Unwrap exposes the sentinel so errors.Is works.

@@ -219,7 +219,8 @@ func refusal(what string, err error) error {
 		if p.Field != "" {
 			field = " field " + p.Field
 		}
-		return usage("%s: refused (%s)%s: %s / %s", what, p.Code, field, p.Message, p.MessageZH)
+		en, zh := p.Text()
+		return usage("%s: refused (%s)%s: %s / %s", what, p.Code, field, en, zh)
 	}
 	return usage("%s: %v", what, err)
 }

@@ -44,9 +44,6 @@ func derivedLeaseFor(mode string, st ledger.Store, name string, log *slog.Logger
 	return ls.Lease(name)
 }
 
-// held reports whether work guarded by l (nil: unguarded) may run now.
-func held(l ledger.Lease) bool { return l == nil || l.Held() }
-
 // leaseEvery is how often guarded work looks at its lease.
 const leaseEvery = 250 * time.Millisecond
 

@@ -19,7 +19,7 @@ var ErrUnknownType = errors.New("unknown event type")
 // Decode reads raw strictly into a new payload of type t and validates it. Every problem
 // is reported, each naming its JSON field (relative to the payload) and an article:
 // unknown fields, wrong JSON types, values outside a closed set and every rule of the
-// payload's Validate. The error is nil or an errors.Join of *domain.FieldError.
+// payload's Validate. The error is nil or an errors.Join of *ledger.Problem.
 func Decode(t *Type, raw []byte) (Payload, error) {
 	pl := t.New()
 	if decodeFast(pl, raw) {

@@ -3,14 +3,12 @@ package events_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/domain"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
@@ -120,8 +118,8 @@ func TestSchemaAgreesWithDecode(t *testing.T) {
 				t.Error("schema accepts it")
 			}
 			_, err := events.Decode(typ, []byte(tt.body))
-			var fe *domain.FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field {
+			ps := ledger.Problems(err)
+			if len(ps) == 0 || ps[0].Field != tt.field {
 				t.Errorf("Decode error %v does not name %s first", err, tt.field)
 			}
 		})

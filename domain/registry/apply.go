@@ -120,11 +120,6 @@ func contractCase(a act) Case {
 	return Case{ID: read[events.ContractSigned](a.raw()).Contract, By: a.actor(), Answerer: a.actor()}
 }
 
-// The application an answer closes (a grant and a refusal name it alike).
-func shareApplication(r json.RawMessage) string {
-	return events.FieldString(read[events.ShareGranted](r), "application")
-}
-func openingApplication(r json.RawMessage) string { return read[events.OpeningRefused](r).Application }
 func qualificationApplication(r json.RawMessage) string {
 	return read[events.QualificationRefused](r).Application
 }

@@ -53,9 +53,6 @@ var handlers = map[string]handler{
 	events.SubjectRequestAnsweredV1:               meets("D12", func(a act) string { return fold.Read[events.SubjectRequestAnswered](a.e).Request }),
 }
 
-// answered is the application a grant or a refusal answers.
-func answered(a act) string { return fold.Read[events.ShareRefused](a.e).Application }
-
 // meets is the handler of a type that completes the deadline of the subject its
 // payload names.
 func meets(deadline string, subject func(act) string) handler {

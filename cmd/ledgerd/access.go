@@ -8,7 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
+
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,6 +18,7 @@ import (
 	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/privacy"
+	"github.com/spf13/pflag"
 )
 
 // accessConfig is the access-control and privacy part of the command line.
@@ -34,7 +35,7 @@ type accessConfig struct {
 	shredRules            string
 }
 
-func (a *accessConfig) register(fs *flag.FlagSet) {
+func (a *accessConfig) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.mode, "auth", "on", "access control: on (reads of event data need a credential; writes need an SM2 signature) or dev (everything open; development only)")
 	fs.StringVar(&a.credentials, "credentials", "", "credentials file (hashed tokens, client certificates; ledgerctl tokens) (default DATA/access/credentials.json; absent: no one can read event data)")
 	fs.StringVar(&a.auditLog, "audit-log", "", "append-only, SM3-chained JSON-lines log of every read of event data (default DATA/access/audit.jsonl)")

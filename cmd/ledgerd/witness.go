@@ -15,6 +15,9 @@ type witnessFlags []string
 
 func (w *witnessFlags) String() string { return strings.Join(*w, ",") }
 
+// Type names the value in --help.
+func (w *witnessFlags) Type() string { return "NAME=PUBFILE" }
+
 func (w *witnessFlags) Set(v string) error {
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s == "" {

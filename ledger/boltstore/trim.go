@@ -84,8 +84,12 @@ func (t *Trimmer) Now() {
 	}
 }
 
-// Stop ends trimming; it must be called before the store closes.
+// Stop ends trimming; it must be called before the store closes. A nil Trimmer (a
+// start that failed before trimming began) has nothing to stop.
 func (t *Trimmer) Stop() {
+	if t == nil {
+		return
+	}
 	select {
 	case <-t.quit:
 	default:

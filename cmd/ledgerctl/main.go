@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/aba-prefecture/dataledger/internal/bilingual"
 	"github.com/aba-prefecture/dataledger/internal/version"
 	"github.com/spf13/cobra"
 )
@@ -75,10 +76,20 @@ func runIO(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "ledgerctl:", err)
+	code := exitUsage
 	var ee *exitError
 	if errors.As(err, &ee) {
-		return ee.code
+		code = ee.code
 	}
-	return exitUsage
+	fmt.Fprintln(stderr, "ledgerctl:", bilingualLine(err.Error(), code))
+	return code
+}
+
+// bilingualLine names in Chinese what a failure's exit code means (see
+// internal/bilingual).
+func bilingualLine(msg string, code int) string {
+	if code == exitTampered {
+		return bilingual.Line(msg, "校验未通过：记录、证明或检查点与签名不符")
+	}
+	return bilingual.Line(msg, "参数、输入或运行环境有误，详见 --help")
 }

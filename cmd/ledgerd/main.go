@@ -23,6 +23,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
 	"github.com/aba-prefecture/dataledger/domain/registry"
+	"github.com/aba-prefecture/dataledger/internal/bilingual"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
@@ -85,12 +86,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ledgerd:", err)
+		fmt.Fprintln(stderr, "ledgerd:", bilingual.Line(err.Error(), "启动参数有误，详见 ledgerd --help"))
 		return exitUsage
 	}
 	log, err := newLogger(c, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "ledgerd:", err)
+		fmt.Fprintln(stderr, "ledgerd:", bilingual.Line(err.Error(), "启动参数有误，详见 ledgerd --help"))
 		return exitUsage
 	}
 	d, err := open(ctx, c, log)

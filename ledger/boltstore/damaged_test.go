@@ -143,7 +143,7 @@ func TestOpenIntactChecks(t *testing.T) {
 }
 
 // TestOpenLockedTimesOut: a file held by another store is refused after the lock
-// timeout, as before validation came in, and is not read as damaged.
+// timeout as ErrInUse (whose message says what to do), and is not read as damaged.
 func TestOpenLockedTimesOut(t *testing.T) {
 	p := realStore(t)
 	st, err := boltstore.Open(p)
@@ -153,8 +153,8 @@ func TestOpenLockedTimesOut(t *testing.T) {
 	defer st.Close()
 	_, err = boltstore.Open(p)
 	var de *boltstore.DamagedError
-	if err == nil || errors.As(err, &de) || !strings.Contains(err.Error(), "timeout") {
-		t.Fatalf("second open: %v, want a timeout", err)
+	if err == nil || errors.As(err, &de) || !errors.Is(err, boltstore.ErrInUse) || !strings.Contains(err.Error(), "ledgerctl snapshot") {
+		t.Fatalf("second open: %v, want ErrInUse naming ledgerctl snapshot", err)
 	}
 }
 

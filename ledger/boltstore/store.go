@@ -36,6 +36,11 @@ type Store struct {
 
 var _ ledger.Store = (*Store)(nil)
 
+// ErrInUse is Open's answer when another process (normally a running ledgerd) holds the
+// file: the officer's tools need to say what to do instead, not "timeout".
+var ErrInUse = errors.New("the store is held by another process, normally a running ledgerd: stop it, or take a copy with `ledgerctl snapshot --server URL --data NEWDIR` and work on the copy " +
+	"(账本文件正被另一进程 (通常是运行中的 ledgerd) 占用：请先停止它，或用 ledgerctl snapshot 取得副本后在副本上操作)")
+
 // lockTimeout is how long Open waits for another process to let go of the file.
 const lockTimeout = time.Second
 
@@ -89,6 +94,8 @@ func Open(path string) (*Store, error) {
 		return nil, d
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, &DamagedError{Path: path, Detail: err.Error()}
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("opening %s: %w", path, ErrInUse)
 	case err != nil:
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

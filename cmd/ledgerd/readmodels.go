@@ -49,6 +49,7 @@ type readModels struct {
 	lease ledger.Lease // nil: the derived models run here unguarded (or not at all, with off)
 	own   *derived     // opened at start when unguarded
 	live  atomic.Pointer[derived]
+	lag   *prometheus.HistogramVec // ledger_readmodel_lag_seconds
 }
 
 // derived is the report models while this process keeps them, with their followers.
@@ -64,7 +65,7 @@ const leaseDerived = "ledgerd/readmodels"
 // in the PostgreSQL database with --store postgres://…, else in DATA/readmodels), the
 // investigation index (--search) and the shredder (--keystore).
 func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, reg prometheus.Registerer, ro report.Options) (*readModels, error) {
-	r := &readModels{st: st, log: d.log, ro: ro, trim: d.trim.Now, mode: c.derived}
+	r := &readModels{st: st, log: d.log, ro: ro, trim: d.trim.Now, mode: c.derived, lag: newLagHistogram()}
 	snaps, err := openSnapshots(ctx, c, st)
 	if err != nil {
 		return nil, err
@@ -100,9 +101,26 @@ func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, 
 	return r, nil
 }
 
-// follower makes m's follower.
+// follower makes m's follower, its lag observed on every batch it applies.
 func (r *readModels) follower(m follow.Model, afterChunk func()) *follow.Follower {
-	return follow.New(m, follow.Options{Store: r.st, AfterChunk: afterChunk, Logger: r.log})
+	lag := r.lag.WithLabelValues(m.Name())
+	return follow.New(m, follow.Options{Store: r.st, AfterChunk: afterChunk, Logger: r.log,
+		Applied: func(last *ledger.Entry) {
+			if at, err := time.Parse(time.RFC3339Nano, last.RecordedAt); err == nil {
+				lag.Observe(time.Since(at).Seconds())
+			}
+		}})
+}
+
+// newLagHistogram is ledger_readmodel_lag_seconds: how long after an entry was sealed a
+// read model had folded it (observed for the last entry of each batch applied). Its
+// p99 under load is how stale a report or a search can be.
+func newLagHistogram() *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ledger_readmodel_lag_seconds",
+		Help:    "Time from an entry's sealing (recorded_at) to a read model having folded it, per applied batch. 条目写入到读模型处理完成的时间。",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"model"})
 }
 
 // openDerived opens the report kinds' read models from their snapshots.
@@ -302,11 +320,13 @@ var (
 func (r *readModels) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descPosition
 	ch <- descApplied
+	r.lag.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: the lag of a model is ledger_entries minus
 // its position. The derived models are reported by the process that keeps them.
 func (r *readModels) Collect(ch chan<- prometheus.Metric) {
+	r.lag.Collect(ch)
 	fs := r.core
 	if d := r.live.Load(); d != nil {
 		fs = append(fs[:len(fs):len(fs)], d.fs...)

@@ -66,7 +66,10 @@ type Options struct {
 	// Progress, if set, is told after each catch-up chunk how far the model is and where
 	// the head was when the catch-up began (a rebuild's progress bar).
 	Progress func(position, head uint64)
-	Logger   *slog.Logger
+	// Applied, if set, is told the last entry of every batch the model applied, from
+	// whatever path (ledgerd measures a model's lag behind the commits with it).
+	Applied func(last *ledger.Entry)
+	Logger  *slog.Logger
 }
 
 // Stats say where the entries a follower applied came from.
@@ -193,6 +196,9 @@ func (f *Follower) apply(ctx context.Context, es []*ledger.Entry) error {
 	}
 	f.pos, f.last = es[len(es)-1].Seq+1, es[len(es)-1].Hash
 	f.position.Store(f.pos)
+	if f.o.Applied != nil {
+		f.o.Applied(es[len(es)-1])
+	}
 	return nil
 }
 

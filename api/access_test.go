@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
@@ -275,6 +277,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"snapshot of the whole store", "GET", "/v1/snapshot", with(map[string]int{"health": 403, "transport": 403, "submitter": 403}), 200},
 		// Allowed roles get past the policy to the handler, which refuses the body (400).
 		{"export a bundle", "POST", "/v1/bundles", with(map[string]int{"reviewer": 403, "health": 403, "transport": 403, "submitter": 403}), 400},
+		{"who am I (every credential, the submitter too)", "GET", "/v1/whoami", with(nil), 200},
 		{"consistency proof (public)", "GET", "/v1/proofs/consistency?from=1", open200, 200},
 		{"cosignature (public; witness-signed)", "POST", "/v1/checkpoint/cosignatures", open200, 404},
 		{"checkpoint (public)", "GET", "/v1/checkpoint", open200, 200},
@@ -330,7 +333,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					}
 				}
 			})
-			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion") || r.path == "/v1/snapshot" || r.path == "/v1/bundles") && r.method != "DELETE" {
+			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion") || r.path == "/v1/snapshot" || r.path == "/v1/bundles" || r.path == "/v1/whoami") && r.method != "DELETE" {
 				audited++
 			}
 		}
@@ -677,5 +680,34 @@ func TestBundleOfASearch(t *testing.T) {
 	}
 	if resp, _ := e.do("reviewer", "POST", "/v1/bundles", []byte(`{"resource":"health.appointments","reason":"r"}`)); resp.StatusCode != 403 {
 		t.Errorf("reviewer export: %d", resp.StatusCode)
+	}
+}
+
+// TestWhoami: GET /v1/whoami names the role, institution and person of the credential the
+// server saw, and what the role may do, exactly as the access rules decide it.
+func TestWhoami(t *testing.T) {
+	e := newAccessEnv(t, accessOpts{})
+	for _, c := range []struct {
+		who, role, institution string
+		exports, readsAll      bool
+		reports                []string
+	}{
+		{"health", "institution", "aba-health", false, false, []string{}},
+		{"reviewer", "reviewer", "", false, true, []string{"findings", "obligations", "assessment"}},
+		{"officer", "security_officer", "", true, true, []string{"accountability", "emergencies", "findings", "obligations", "assessment"}},
+		{"submitter", "submitter", "aba-health", false, false, []string{}},
+	} {
+		resp, b := e.do(c.who, "GET", "/v1/whoami", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", c.who, resp.StatusCode, b)
+		}
+		var w client.Whoami
+		if err := json.Unmarshal(b, &w); err != nil {
+			t.Fatal(err)
+		}
+		if w.Role != c.role || w.Institution != c.institution || w.May.Exports != c.exports || w.May.ReadsAll != c.readsAll ||
+			!slices.Equal(w.May.Reports, c.reports) || w.Person == "" || w.RoleZH == "" || w.Credential == "" {
+			t.Errorf("%s: %+v", c.who, w)
+		}
 	}
 }

@@ -126,6 +126,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/event-types", s.getEventTypes, http.MethodGet, http.MethodHead)
 	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
 	v1("/v1/snapshot", s.getSnapshot, http.MethodGet)
+	v1("/v1/whoami", s.getWhoami, http.MethodGet, http.MethodHead)
 	v1("/v1/bundles", s.postBundle, http.MethodPost)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)

@@ -99,49 +99,21 @@ export function cached(path) {
 }
 
 /**
- * What the server lets this token do, asked with two requests that change nothing (both
- * are in the read-audit log): a read of an id no event has (401: not accepted; 403: a
- * role that reads nothing; 404: a reader), and an export request with no body (403
- * names the role that may not export; any other answer means it may). Kept for the tab.
+ * Who the server takes this token for, and what its role may do: GET /v1/whoami (in the
+ * read-audit log; it reads no event data). Kept for the tab.
  */
 export async function whoami(force = false) {
   if (!force) {
     const saved = sessionStorage.getItem(ROLE);
     if (saved) return JSON.parse(saved);
   }
-  const out = { role: '', reads: false, exports: false, reports: false, message: null };
-  try {
-    await request('/v1/events/00000000-0000-7000-8000-000000000000');
-    out.reads = true;
-  } catch (e) {
-    if (e.status === 404) out.reads = true;
-    else if (e.status === 403) {
-      out.role = roleIn(e.messageEn) || 'submitter';
-      out.message = e;
-    } else throw e;
-  }
-  if (out.reads) {
-    try {
-      await request('/v1/bundles', { body: '', contentType: 'text/plain' });
-      out.exports = true;
-    } catch (e) {
-      if (e.status === 401) throw e;
-      if (e.status === 403) {
-        out.role = roleIn(e.messageEn) || '';
-        out.message = e;
-      } else out.exports = true;
-    }
-    if (out.exports) out.role = 'authority_or_officer';
-  }
-  out.reports = out.exports || out.role === 'reviewer';
-  out.decrypts = out.exports || out.role === 'institution';
-  out.readsAll = out.exports || out.role === 'reviewer';
-  sessionStorage.setItem(ROLE, JSON.stringify({ ...out, message: out.message ? { en: out.message.messageEn, zh: out.message.messageZh } : null }));
-  return JSON.parse(sessionStorage.getItem(ROLE));
-}
-
-// api.forbidden words it "role %s may not %s".
-function roleIn(message) {
-  const m = /\brole ([a-z_]+) may not\b/.exec(message || '');
-  return m ? m[1] : '';
+  const w = await request('/v1/whoami');
+  const may = w.may || {};
+  const out = {
+    role: w.role || '', person: w.person || '', institution: w.institution || '',
+    reads: !!(may.reads_all || may.reads_own), readsAll: !!may.reads_all, exports: !!may.exports,
+    decrypts: !!may.decrypts, reports: (may.reports || []).length > 0, message: null,
+  };
+  sessionStorage.setItem(ROLE, JSON.stringify(out));
+  return out;
 }

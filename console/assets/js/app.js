@@ -66,7 +66,7 @@ function roleText(w) {
   const key = 'role_' + (w.role || 'unknown');
   return t(key in ROLE_KEYS ? key : 'role_unknown');
 }
-const ROLE_KEYS = { role_authority_or_officer: 1, role_reviewer: 1, role_institution: 1, role_submitter: 1, role_authority: 1, role_security_officer: 1 };
+const ROLE_KEYS = { role_reviewer: 1, role_institution: 1, role_submitter: 1, role_authority: 1, role_security_officer: 1 };
 
 function header() {
   const r = route();
@@ -79,7 +79,7 @@ function header() {
         h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '账'),
         h('span', { class: 'brand-text' }, h('span', { class: 'brand-title' }, t('app_title')), h('span', { class: 'brand-sub' }, t('app_sub')))),
       h('div', { class: 'session' },
-        signed && who ? h('span', { class: 'role', id: 'role-badge', title: t('role_label') }, t('role_label'), t('colon'), h('strong', null, roleText(who))) : null,
+        signed && who ? h('span', { class: 'role', id: 'role-badge', title: t('role_label') }, t('role_label'), t('colon'), h('strong', null, roleText(who)), who.person ? ' · ' + who.person : null) : null,
         h('button', { type: 'button', class: 'lang', id: 'lang-switch', lang: lang() === 'en' ? 'zh-CN' : 'en', 'aria-label': t('lang_switch_label'),
           onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); render(); } }, t('lang_switch')),
         signed ? h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: signOut }, t('signout')) : null)),

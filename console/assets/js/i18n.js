@@ -40,7 +40,6 @@ export const M = {
   checking_token: ['正在向服务器确认令牌…', 'Asking the server about the token…'],
   token_empty: ['请粘贴令牌。', 'Paste a token.'],
   role_label: ['服务器认定的角色', 'Role the server sees'],
-  role_authority_or_officer: ['数据主管部门或安全管理员', 'data authority or security officer'],
   role_authority: ['数据主管部门', 'data authority'],
   role_security_officer: ['安全管理员', 'security officer'],
   role_reviewer: ['考核评审', 'assessment reviewer'],
@@ -54,8 +53,8 @@ export const M = {
   cap_no_exports: ['不可导出证据包', 'may not export evidence bundles'],
   cap_plaintext: ['可查看受保护字段明文', 'may see protected fields in clear'],
   cap_no_plaintext: ['只能看到受保护字段的密文', 'sees protected fields as ciphertext only'],
-  role_how: ['角色由服务器对两个不改变任何数据的请求的应答确定（均记入读取审计日志）。',
-    'The role is what the server’s answers to two requests that change nothing say (both are in the read-audit log).'],
+  role_how: ['角色与人员由服务器根据令牌确定（GET /v1/whoami，记入读取审计日志）；导出将记在此人员名下。',
+    'The role and person are the server’s reading of the token (GET /v1/whoami, in the read-audit log); an export is recorded under this person.'],
   submitter_note: ['此令牌属于提交系统，不能读取事件数据或报告。', 'This token belongs to a submitting system: it cannot read event data or reports.'],
 
   // Errors

@@ -127,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/event-types/{type}/schema", s.getEventTypeSchema, http.MethodGet, http.MethodHead)
 	v1("/v1/snapshot", s.getSnapshot, http.MethodGet)
 	v1("/v1/bundles", s.postBundle, http.MethodPost)
+	v1("/v1/backups", s.postBackup, http.MethodPost)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
 	}

@@ -456,6 +456,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, problem(ErrUnavailable, "store_unavailable", "", "the ledger store does not answer", "账本存储无应答"))
 		return
 	}
+	// A store that stopped writes after a disk failure (boltstore) is not ready: a load
+	// balancer should send submissions elsewhere until it is restarted.
+	if wf, ok := s.l.Store().(interface{ WriteFailure() error }); ok {
+		if err := wf.WriteFailure(); err != nil {
+			WriteError(w, err)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 

@@ -111,7 +111,7 @@ var reportRoutes = map[string]bool{"/v1/reports/{kind}": true}
 
 // exportRoutes copy evidence out of the ledger and record that they did: only roles that
 // may export (auth.Role.Exports) reach them.
-var exportRoutes = map[string]bool{"/v1/bundles": true}
+var exportRoutes = map[string]bool{"/v1/bundles": true, "/v1/backups": true}
 
 // selfRoutes tell a caller about its own credential: every authenticated role reaches
 // them, the submitter included, and they read no event data.
@@ -453,6 +453,9 @@ func (a *access) authorise(r *http.Request, p *auth.Principal, n *auditNote) (*l
 		return forbidden(p, "read protected fields of this entry in clear"), nil
 	}
 	if exportRoutes[r.Pattern] && !p.Role.Exports() {
+		if r.Pattern == "/v1/backups" {
+			return forbidden(p, "take backups"), nil
+		}
 		return forbidden(p, "export evidence bundles"), nil
 	}
 	if reportRoutes[r.Pattern] && !p.Role.Reports(r.PathValue("kind")) {

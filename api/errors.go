@@ -46,6 +46,7 @@ var statusOf = []struct {
 	{ledger.ErrConflict, http.StatusConflict},
 	{ledger.ErrNotFound, http.StatusNotFound},
 	{ledger.ErrClosed, http.StatusServiceUnavailable},
+	{ledger.ErrUnavailable, http.StatusServiceUnavailable},
 	{ErrUnavailable, http.StatusServiceUnavailable},
 	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType},
 	{ErrMethodNotAllowed, http.StatusMethodNotAllowed},

@@ -128,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 	v1("/v1/snapshot", s.getSnapshot, http.MethodGet)
 	v1("/v1/whoami", s.getWhoami, http.MethodGet, http.MethodHead)
 	v1("/v1/bundles", s.postBundle, http.MethodPost)
+	v1("/v1/backups", s.postBackup, http.MethodPost)
 	if cfg.KeyStore != nil {
 		v1("/v1/events/{id}/plaintext", s.getPlaintext, http.MethodGet, http.MethodHead)
 	}
@@ -455,6 +456,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("readiness probe: store unavailable", "err", err)
 		WriteError(w, problem(ErrUnavailable, "store_unavailable", "", "the ledger store does not answer", "账本存储无应答"))
 		return
+	}
+	// A store that stopped writes after a disk failure (boltstore) is not ready: a load
+	// balancer should send submissions elsewhere until it is restarted.
+	if wf, ok := s.l.Store().(interface{ WriteFailure() error }); ok {
+		if err := wf.WriteFailure(); err != nil {
+			WriteError(w, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

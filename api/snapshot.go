@@ -71,7 +71,7 @@ const snapshotWriteTimeout = 30 * time.Second
 // streamRoutes answer with a body too large to hold in memory until the read is audited:
 // the access middleware records the read when the handler sends its status, before the
 // first byte of the body (auditedStream).
-var streamRoutes = map[string]bool{"/v1/snapshot": true}
+var streamRoutes = map[string]bool{"/v1/snapshot": true, "/v1/backups": true}
 
 var errNoSnapshot = problem(ErrNotSupported, "snapshot_unsupported", "",
 	"this ledger's store cannot serve a snapshot; it is a database server: read it in place with ledgerctl --store",

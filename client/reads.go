@@ -100,9 +100,42 @@ func (c *Client) ExportBundle(ctx context.Context, req bundle.ServerRequest) (*b
 // a compressed answer nobody asked for is refused before a byte of it is read, so that
 // what the caller writes is no more than what was sent.
 func (c *Client) Snapshot(ctx context.Context) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/v1/snapshot", nil)
+	body, _, err := c.snapshotStream(ctx, http.MethodGet, "/v1/snapshot", nil)
+	return body, err
+}
+
+// Backup is POST /v1/backups: the server records the backup (ledger.backup_taken.v1, by
+// the token's person) and answers the snapshot stream that holds that record, whose
+// position it returns. Not retried: a lost answer means the backup may be recorded.
+func (c *Client) Backup(ctx context.Context, r BackupRequest) (io.ReadCloser, uint64, error) {
+	b, err := json.Marshal(r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	body, hdr, err := c.snapshotStream(ctx, http.MethodPost, "/v1/backups", b)
+	if err != nil {
+		return nil, 0, err
+	}
+	seq, err := strconv.ParseUint(hdr.Get(BackupSeqHeader), 10, 64)
+	if err != nil {
+		body.Close()
+		return nil, 0, fmt.Errorf("the answer names no backup record (%s): %w", BackupSeqHeader, err)
+	}
+	return body, seq, nil
+}
+
+// snapshotStream sends one request whose answer is a snapshot stream.
+func (c *Client) snapshotStream(ctx context.Context, method, path string, body []byte) (io.ReadCloser, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept-Encoding", "identity")
 	if c.Token != "" {
@@ -114,18 +147,18 @@ func (c *Client) Snapshot(ctx context.Context) (io.ReadCloser, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if enc := encodings(resp.Header.Values("Content-Encoding")); enc != "" {
 		resp.Body.Close()
-		return nil, fmt.Errorf("%s, answered with Content-Encoding %s, which was not asked for: refused, nothing was read or written (服务器返回了未请求的 %s 编码，已拒绝，未读取也未写入任何内容)", resp.Status, enc, enc)
+		return nil, nil, fmt.Errorf("%s, answered with Content-Encoding %s, which was not asked for: refused, nothing was read or written (服务器返回了未请求的 %s 编码，已拒绝，未读取也未写入任何内容)", resp.Status, enc, enc)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return nil, decodeError(resp.StatusCode, b)
+		return nil, nil, decodeError(resp.StatusCode, b)
 	}
-	return resp.Body, nil
+	return resp.Body, resp.Header, nil
 }
 
 // streamHTTP has no overall timeout (a large store takes as long as it takes) but gives

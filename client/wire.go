@@ -79,6 +79,17 @@ type SnapshotManifest struct {
 	Keys        []string    `json:"keys"`        // member names under keys/
 }
 
+// BackupSeqHeader names, on POST /v1/backups' answer, the position of the recorded
+// ledger.backup_taken.v1 entry (inside the snapshot that follows).
+const BackupSeqHeader = "X-Ledger-Backup-Seq"
+
+// BackupRequest is the body of POST /v1/backups: why the backup is taken, and whether the
+// operator will add private keys to it (recorded; the server never sends any).
+type BackupRequest struct {
+	Reason      string `json:"reason"`
+	PrivateKeys bool   `json:"private_keys,omitempty"`
+}
+
 // ExportSeqHeader names, on POST /v1/bundles' answer, the position of the recorded
 // export entry.
 const ExportSeqHeader = "X-Ledger-Export-Seq"

@@ -25,6 +25,10 @@ var (
 	// ErrHeadMoved is returned by a Store when another writer appended first; the
 	// sequencer catches up and re-seals. It never reaches a client.
 	ErrHeadMoved = errors.New("store head moved")
+	// ErrUnavailable: the store cannot take writes now (its disk is full, or reported a
+	// write or sync failure). Nothing of the batch was acknowledged; clients retry with
+	// the same id. Servers answer it 503.
+	ErrUnavailable = errors.New("store unavailable for writes")
 	// ErrCorrupt: stored data fails verification. Wrapped by *ChainError.
 	ErrCorrupt = errors.New("ledger data corrupt")
 )

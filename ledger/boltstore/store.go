@@ -32,6 +32,12 @@ type Store struct {
 	db      *bolt.DB
 	path    string
 	damaged atomic.Pointer[DamagedError] // set once a bbolt call panicked (guard)
+	// writeFailed is set once the disk reported a write or sync failure other than a
+	// full disk (diskfull.go): appends are refused until the store is opened again.
+	writeFailed atomic.Pointer[ledger.Problem]
+	// failCommit, if set (tests), fails a write transaction after its changes are made,
+	// as the disk would at commit.
+	failCommit func() error
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -176,47 +182,67 @@ func (s *Store) Append(ctx context.Context, b *ledger.Batch) error {
 	if len(b.Entries) == 0 {
 		return nil
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		h := readHead(tx)
-		if b.Entries[0].Seq != h.Size {
-			return fmt.Errorf("%w: batch starts at %d, store holds %d", ledger.ErrHeadMoved, b.Entries[0].Seq, h.Size)
+	if p := s.writeFailed.Load(); p != nil {
+		return p
+	}
+	made := false
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := appendTx(tx, b); err != nil {
+			return err
 		}
-		entries, ids, streams, heads, nodes := tx.Bucket(bEntries), tx.Bucket(bIDs), tx.Bucket(bStreams), tx.Bucket(bStreamHeads), tx.Bucket(bNodes)
-		entries.FillPercent, nodes.FillPercent = 1.0, 1.0
-		for i, e := range b.Entries {
-			if e.Seq != h.Size+uint64(i) {
-				return fmt.Errorf("batch is not contiguous at %d", e.Seq)
-			}
-			if ids.Get([]byte(e.ID)) != nil {
-				return fmt.Errorf("%w: id %s already stored", ledger.ErrConflict, e.ID)
-			}
-			v := make([]byte, 32+len(e.Bytes))
-			copy(v, e.Hash[:])
-			copy(v[32:], e.Bytes)
-			if err := entries.Put(u64(e.Seq), v); err != nil {
-				return err
-			}
-			if err := ids.Put([]byte(e.ID), u64(e.Seq)); err != nil {
-				return err
-			}
-			if err := streams.Put(streamKey(e.Stream, e.StreamVersion), u64(e.Seq)); err != nil {
-				return err
-			}
-			if err := heads.Put([]byte(e.Stream), u64(e.StreamVersion)); err != nil {
-				return err
-			}
+		made = true
+		if s.failCommit != nil {
+			return s.failCommit()
 		}
-		for _, n := range b.Nodes {
-			if err := nodes.Put(nodeKey(n.ID), n.Hash[:]); err != nil {
-				return err
-			}
-		}
-		last := b.Entries[len(b.Entries)-1]
-		hv := make([]byte, 40)
-		binary.BigEndian.PutUint64(hv, last.Seq+1)
-		copy(hv[8:], last.Hash[:])
-		return tx.Bucket(bMeta).Put(kHead, hv)
+		return nil
 	})
+	if err != nil && made {
+		return s.writeFailure(err)
+	}
+	return err
+}
+
+// appendTx puts one batch in a write transaction.
+func appendTx(tx *bolt.Tx, b *ledger.Batch) error {
+	h := readHead(tx)
+	if b.Entries[0].Seq != h.Size {
+		return fmt.Errorf("%w: batch starts at %d, store holds %d", ledger.ErrHeadMoved, b.Entries[0].Seq, h.Size)
+	}
+	entries, ids, streams, heads, nodes := tx.Bucket(bEntries), tx.Bucket(bIDs), tx.Bucket(bStreams), tx.Bucket(bStreamHeads), tx.Bucket(bNodes)
+	entries.FillPercent, nodes.FillPercent = 1.0, 1.0
+	for i, e := range b.Entries {
+		if e.Seq != h.Size+uint64(i) {
+			return fmt.Errorf("batch is not contiguous at %d", e.Seq)
+		}
+		if ids.Get([]byte(e.ID)) != nil {
+			return fmt.Errorf("%w: id %s already stored", ledger.ErrConflict, e.ID)
+		}
+		v := make([]byte, 32+len(e.Bytes))
+		copy(v, e.Hash[:])
+		copy(v[32:], e.Bytes)
+		if err := entries.Put(u64(e.Seq), v); err != nil {
+			return err
+		}
+		if err := ids.Put([]byte(e.ID), u64(e.Seq)); err != nil {
+			return err
+		}
+		if err := streams.Put(streamKey(e.Stream, e.StreamVersion), u64(e.Seq)); err != nil {
+			return err
+		}
+		if err := heads.Put([]byte(e.Stream), u64(e.StreamVersion)); err != nil {
+			return err
+		}
+	}
+	for _, n := range b.Nodes {
+		if err := nodes.Put(nodeKey(n.ID), n.Hash[:]); err != nil {
+			return err
+		}
+	}
+	last := b.Entries[len(b.Entries)-1]
+	hv := make([]byte, 40)
+	binary.BigEndian.PutUint64(hv, last.Seq+1)
+	copy(hv[8:], last.Hash[:])
+	return tx.Bucket(bMeta).Put(kHead, hv)
 }
 
 func rawEntry(seq uint64, v []byte) (ledger.RawEntry, error) {

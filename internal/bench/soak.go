@@ -72,9 +72,9 @@ type SoakResult struct {
 	AppendedPerS  float64   `json:"appended_per_s"` // acknowledged appends in the mixed phase
 	Ops           []OpStats `json:"operations"`
 	Errors        int64     `json:"errors"`
-	Acked         int64     `json:"acked"`          // acknowledged submissions, burst and mixed phase
-	Present       int64     `json:"present"`        // of those, read back at their seq with their hash
-	Lost          int64     `json:"lost"`           // Acked - Present
+	Acked         int64     `json:"acked"`              // acknowledged submissions, burst and mixed phase
+	Present       int64     `json:"present"`            // of those, read back at their seq with their hash
+	Lost          int64     `json:"lost"`               // Acked - Present
 	LostIDs       []string  `json:"lost_ids,omitempty"` // the first few
 	FinalSize     uint64    `json:"final_tree_size"`
 	LedgerdExited string    `json:"ledgerd_exit,omitempty"` // a started ledgerd that did not stop cleanly

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
 
@@ -17,7 +18,7 @@ import (
 var reportKinds = []string{"findings", "assessment", "accountability", "emergencies", "obligations"}
 
 // searchTypes are the event types the generator signs, searched in turn.
-var searchTypes = []string{"data.collected.v1", "data.aggregated.v1", "data.stored.v1", "data.processed.v1", "data.transmitted.v1"}
+var searchTypes = []string{events.DataCollectedV1, events.DataAggregatedV1, events.DataStoredV1, events.DataProcessedV1, events.DataTransmittedV1}
 
 // mixed runs the mixed phase: appends paced at rate per second from cfg.Concurrency
 // goroutines, and the reads paced at cfg.ReadsPerS (checkpoints with consistency proofs,

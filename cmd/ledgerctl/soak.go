@@ -8,10 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/aba-prefecture/dataledger/internal/bench"
+	"github.com/rivo/uniseg"
 	"github.com/spf13/cobra"
 )
 
@@ -94,7 +95,7 @@ soak could not run.`,
 	f.BoolVar(&cfg.Keep, "keep", false, "keep the started ledgerd's data directory")
 	f.Float64Var(&cfg.Rate, "rate", 0, "appends per second; 0: half the capacity measured by the burst")
 	f.IntVar(&cfg.Burst, "burst", 2000, "submissions of the capacity-measuring burst")
-	f.IntVar(&cfg.Concurrency, "concurrency", 64, "appends in flight during the soak (the burst uses four times as many)")
+	f.IntVar(&cfg.Concurrency, "concurrency", 256, "appends in flight (burst and soak): at least the rate times the append latency, or the rate is not reached")
 	f.Float64Var(&cfg.ReadsPerS, "reads-per-s", 16, "checkpoints, proofs, searches and reports per second together")
 	enrolFlags(c, &cfg.Enrol)
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -140,17 +141,25 @@ func printSoak(w io.Writer, r bench.SoakResult, asJSON bool) error {
 		fmt.Fprintf(w, "capacity 容量: %.0f/s; ", r.CapacityPerS)
 	}
 	fmt.Fprintf(w, "target 目标: %.0f appends/s; achieved 实际: %.0f/s\n\n", r.TargetPerS, r.AppendedPerS)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "operation 操作\tcount 次数\terrors 错误\tp50 ms\tp99 ms\t")
+	// The operation column is padded by display width: a CJK character takes two.
+	names, nameW := []string{"operation 操作"}, 0
 	for _, o := range r.Ops {
+		names = append(names, o.Op+" "+soakOpZH[o.Op])
+	}
+	for _, n := range names {
+		nameW = max(nameW, uniseg.StringWidth(n))
+	}
+	pad := func(s string, n int) string { return strings.Repeat(" ", max(0, n-uniseg.StringWidth(s))) }
+	row := func(name, count, errs, p50, p99 string) {
+		fmt.Fprintf(w, "%s%s  %s%s  %s%s  %s%s  %s%s\n", name, pad(name, nameW), pad(count, 10), count, pad(errs, 11), errs, pad(p50, 8), p50, pad(p99, 8), p99)
+	}
+	row(names[0], "count 次数", "errors 错误", "p50 ms", "p99 ms")
+	for i, o := range r.Ops {
 		p50, p99 := "-", "-"
 		if o.Latency != nil {
 			p50, p99 = fmt.Sprintf("%.1f", o.Latency.P50), fmt.Sprintf("%.1f", o.Latency.P99)
 		}
-		fmt.Fprintf(tw, "%s %s\t%d\t%d\t%s\t%s\t\n", o.Op, soakOpZH[o.Op], o.Count, o.Failed, p50, p99)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
+		row(names[i+1], fmt.Sprint(o.Count), fmt.Sprint(o.Failed), p50, p99)
 	}
 	for _, o := range r.Ops {
 		codes := make([]string, 0, len(o.Errors))

@@ -37,10 +37,12 @@ type SoakConfig struct {
 	Enrol
 	Duration time.Duration // the mixed phase
 	// Rate is the paced append rate per second; 0 measures capacity first with a burst
-	// of Burst submissions (Concurrency×4 in flight) and appends at half of it.
+	// of Burst submissions and appends at half of it.
 	Rate        float64
 	Burst       int
-	Concurrency int     // appends in flight during the mixed phase
+	// Concurrency is the appends in flight, in the burst and the mixed phase: enough for
+	// the rate times the append latency (Little's law), or the rate is not reached.
+	Concurrency int
 	ReadsPerS   float64 // proofs, searches and reports together, per second
 	Log         io.Writer
 }
@@ -161,7 +163,7 @@ func (c *SoakConfig) defaults() {
 		c.Burst = 2000
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 64
+		c.Concurrency = 256
 	}
 	if c.ReadsPerS <= 0 {
 		c.ReadsPerS = 16
@@ -188,13 +190,13 @@ func (s *soak) enrol(ctx context.Context) error {
 
 // measure sends the capacity burst and returns the acknowledged rate.
 func (s *soak) measure(ctx context.Context) (float64, error) {
-	s.cfg.say("measuring capacity 测量容量: %d submissions, %d in flight", s.cfg.Burst, 4*s.cfg.Concurrency)
+	s.cfg.say("measuring capacity 测量容量: %d submissions, %d in flight", s.cfg.Burst, s.cfg.Concurrency)
 	pre, err := SignAll(ctx, s.gen, s.cfg.Burst)
 	if err != nil {
 		return 0, err
 	}
 	t0 := time.Now()
-	st, err := Send(ctx, s.c, s.gen, SendOptions{Events: s.cfg.Burst, Concurrency: 4 * s.cfg.Concurrency, Presigned: pre,
+	st, err := Send(ctx, s.c, s.gen, SendOptions{Events: s.cfg.Burst, Concurrency: s.cfg.Concurrency, Presigned: pre,
 		OnAck: func(sub *ledger.Signed, r ledger.Receipt) error { s.addAck(sub, r); return nil }})
 	el := time.Since(t0)
 	s.rec.addAll(OpBurst, st.Latency, st.Failed)

@@ -38,8 +38,8 @@ type SoakConfig struct {
 	Duration time.Duration // the mixed phase
 	// Rate is the paced append rate per second; 0 measures capacity first with a burst
 	// of Burst submissions and appends at half of it.
-	Rate        float64
-	Burst       int
+	Rate  float64
+	Burst int
 	// Concurrency is the appends in flight, in the burst and the mixed phase: enough for
 	// the rate times the append latency (Little's law), or the rate is not reached.
 	Concurrency int

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/aba-prefecture/dataledger/internal/bench"
 )
 
 // TestBenchSmall runs the whole benchmark at a tiny size: every figure is measured and
@@ -28,7 +30,7 @@ func TestBenchSmall(t *testing.T) {
 			t.Errorf("%s = %v, want a positive number", k, raw[k])
 		}
 	}
-	var r benchResult
+	var r bench.Result
 	_ = json.Unmarshal([]byte(out), &r)
 	if r.Events != 300 || math.Abs(r.IngestRatio-r.IngestPerS/r.Ceiling) > 1e-9 || math.Abs(r.VerifyRatio-r.VerifyPerS/r.Ceiling) > 1e-9 ||
 		math.Abs(r.IngestLedgerVerifyRatio-r.IngestPerS/r.SM2VerifyLedgerPerS) > 1e-9 {

@@ -45,7 +45,7 @@ func TestLoadSendsCatalogueActs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if types["institution.registered.v1"] != 1 || types["catalog.entry_registered.v1"] != len(loadResources) || types["data.collected.v1"] == 0 {
+	if types["institution.registered.v1"] != 1 || types["catalog.entry_registered.v1"] != 3 /* load catalogs three resources */ || types["data.collected.v1"] == 0 {
 		t.Fatalf("types %v", types)
 	}
 	ledgertest.MustVerify(t, st)

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/auth"
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/internal/scenario"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/privacy"

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/api"
 	"github.com/aba-prefecture/dataledger/auth"
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	"github.com/aba-prefecture/dataledger/internal/scenario"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/privacy"

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/events"
+	"github.com/aba-prefecture/dataledger/internal/scenario"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 )

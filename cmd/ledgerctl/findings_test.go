@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/internal/scenario"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/assessment"

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/aba-prefecture/dataledger/cmd/ledgerctl/internal/scenario"
+	"github.com/aba-prefecture/dataledger/internal/scenario"
 	"github.com/aba-prefecture/dataledger/projections/assessment"
 
 	"github.com/rivo/uniseg"

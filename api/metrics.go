@@ -102,6 +102,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}
 	}
+	m.initZero()
 	return m, nil
 }
 

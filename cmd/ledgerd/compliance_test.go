@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -20,12 +21,15 @@ import (
 )
 
 // TestComplianceMetrics: an act that breaks an obligation (a collection outside the
-// institution's catalog, F3, 第十七条) shows up on /metrics as an open finding once the
-// follower has folded it, and the follower's position reaches the log's size; a lawful
-// collection raises nothing.
+// institution's catalog, F3, 第十七条) shows up as an open finding once the follower has
+// folded it, and the follower's position reaches the log's size. Before it, the
+// institution's finding series exist at 0 from its registration on (so that increase()
+// counts the first finding). With --metrics-listen the per-institution series are served
+// there only; the public /metrics keeps the rest.
 func TestComplianceMetrics(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms"})
+	maddr := freeTCPAddr(t)
+	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms", "LEDGER_METRICS_LISTEN": maddr})
 	ctx := context.Background()
 	c := client.New(url)
 	root, err := datadir.RootKey(dir)
@@ -50,9 +54,9 @@ func TestComplianceMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	metrics := func() string {
+	scrape := func(u string) string {
 		t.Helper()
-		resp, err := http.Get(url + "/metrics")
+		resp, err := http.Get(u + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +64,7 @@ func TestComplianceMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
+	metrics := func() string { return scrape("http://" + maddr) }
 	waitFor := func(want ...string) string {
 		t.Helper()
 		var m string
@@ -79,9 +84,21 @@ func TestComplianceMetrics(t *testing.T) {
 		}
 		return i.Size
 	}
-	m := waitFor("ledger_compliance_position " + strconv.FormatUint(size(), 10))
-	if strings.Contains(m, "ledger_findings_open{") {
-		t.Fatalf("a finding before any act:\n%s", grepLines(m, "ledger_findings"))
+	m := waitFor("ledger_compliance_position "+strconv.FormatUint(size(), 10),
+		`ledger_findings_raised_total{article="17",institution="aba-stats",rule="F3"} 0`,
+		`ledger_obligations_overdue{article="16",deadline="D1",institution="aba-stats"} 0`,
+		`ledger_institution_info{county="prefecture",institution="aba-stats"} 1`,
+		`ledger_emergency_data{institution="aba-stats",state="pending"} 0`,
+		`ledger_suspended_parties{party_kind="natural_person"} 0`,
+		`ledger_emergencies{state="overdue"} 0`)
+	for _, l := range strings.Split(grepLines(m, "ledger_findings"), "\n") {
+		if !strings.HasSuffix(l, " 0") {
+			t.Fatalf("a finding before any act: %s", l)
+		}
+	}
+	if pub := scrape(url); strings.Contains(pub, "institution=") || !strings.Contains(pub, "ledger_compliance_position ") ||
+		!strings.Contains(pub, `ledger_appends_total{code="key_not_bound",outcome="refused"} 0`) {
+		t.Fatalf("public /metrics with --metrics-listen: want no per-institution series, the rest kept:\n%s", grepLines(pub, "ledger_"))
 	}
 	collect("aba-stats.unlisted-survey")
 	waitFor(`ledger_findings_open{article="17",institution="aba-stats",rule="F3"} 1`,
@@ -145,4 +162,15 @@ func TestFindingArticle(t *testing.T) {
 			t.Errorf("F9 with deadline %q: article %q, want %q", dl, got, want)
 		}
 	}
+}
+
+// freeTCPAddr is a loopback address free a moment ago.
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

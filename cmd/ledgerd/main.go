@@ -64,8 +64,9 @@ type config struct {
 	witnesses                                witnessFlags
 	store, bus                               string
 	create, search                           string
-	derived                                  string       // lease.go
-	access                                   accessConfig // access.go
+	derived                                  string        // lease.go
+	access                                   accessConfig  // access.go
+	metrics                                  metricsConfig // metrics.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -94,6 +95,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.derived, "derived", derivedLease, "where the report read models and compliance metrics are kept: lease (on a store several ledgerd share, only in the one holding their lease: once per deployment; the others answer reports from the saved models), here, or off; see docs/storage.md")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	c.access.register(fs)
+	c.metrics.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 	fs.DurationVar(&c.complianceEvery, "compliance-interval", 10*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")
@@ -188,18 +190,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // daemon is one running ledgerd.
 type daemon struct {
-	c      *config
-	log    *slog.Logger
-	st     ledger.Store
-	l      *ledger.Ledger
-	bus    *busWiring // nil without --bus/--consume
-	api    *api.Server
-	srv    *http.Server
-	ln     net.Listener
-	closed bool
-	access *accessRuntime // access.go
-	trim   *boltstore.Trimmer
-	models *readModels // readmodels.go: every follower of this process
+	c       *config
+	log     *slog.Logger
+	st      ledger.Store
+	l       *ledger.Ledger
+	bus     *busWiring // nil without --bus/--consume
+	api     *api.Server
+	srv     *http.Server
+	ln      net.Listener
+	closed  bool
+	access  *accessRuntime // access.go
+	trim    *boltstore.Trimmer
+	models  *readModels    // readmodels.go: every follower of this process
+	metrics *metricsServer // metrics.go: nil without --metrics-listen
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -307,7 +310,11 @@ func open(ctx context.Context, c *config, log *slog.Logger) (*daemon, error) {
 	if err := d.access.openAccess(c, d.l, chk.State()); err != nil {
 		return nil, err
 	}
-	cfg := api.Config{Ledger: d.l, Metrics: m, Gatherer: reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
+	public, err := d.openMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	cfg := api.Config{Ledger: d.l, Metrics: m, Gatherer: public, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: pub,
 		LedgerKey: lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: pol, Calendar: cal, Read: d.models.report},
 		Streams: chk.State()}
@@ -436,6 +443,7 @@ func (d *daemon) closeLedger() error {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
 	d.models.close()
+	d.metrics.close()
 	d.access.close()
 	d.trim.Stop()
 	if err := d.st.Close(); err != nil {

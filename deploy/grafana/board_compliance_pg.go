@@ -30,12 +30,12 @@ LIMIT 500`
 FROM readmodel_assessment
 WHERE ` + countyFilter + `
 ORDER BY scope, id, measure`
-	SQLInstitutions = `SELECT COALESCE(i.county, 'prefecture') AS "区县 county", count(DISTINCT i.institution) AS "机构 institutions",
-  count(f.rule) FILTER (WHERE f.state <> 'rectified') AS "未关闭认定 open findings",
-  (SELECT count(*) FROM readmodel_obligations o WHERE o.state = 'missed' AND COALESCE(o.county, 'prefecture') = COALESCE(i.county, 'prefecture')) AS "逾期义务 overdue"
-FROM readmodel_institutions i LEFT JOIN readmodel_findings f ON f.institution = i.institution
-WHERE ` + `COALESCE(i.county, 'prefecture') ~ '^(${county:regex})$'` + `
-GROUP BY 1 ORDER BY 1`
+	SQLInstitutions = `WITH i AS (SELECT institution, COALESCE(county, 'prefecture') AS county FROM readmodel_institutions)
+SELECT i.county AS "区县 county", count(*) AS "机构 institutions",
+  sum((SELECT count(*) FROM readmodel_findings f WHERE f.institution = i.institution AND f.state <> 'rectified')) AS "未关闭认定 open findings",
+  sum((SELECT count(*) FROM readmodel_obligations o WHERE o.institution = i.institution AND o.state = 'missed')) AS "逾期义务 overdue"
+FROM i WHERE i.county ~ '^(${county:regex})$'
+GROUP BY i.county ORDER BY i.county`
 )
 
 // compliancePG adds the panels read from the read-model views in PostgreSQL (ledgerd

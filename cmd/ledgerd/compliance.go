@@ -11,6 +11,7 @@ import (
 	"github.com/aba-prefecture/dataledger/api/compliance"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/readmodel"
@@ -91,7 +92,7 @@ func (f *complianceFollower) answers(fold *findings.Fold, asOf calendar.Date) ([
 		}
 	}
 	for _, x := range fold.Findings(asOf) {
-		k := key{x.Rule, x.Institution, f.findingArticle(&x)}
+		k := key{x.Rule, labelInstitution(fold.Registry(), &x), f.findingArticle(&x)}
 		c := fs[k]
 		if c == nil {
 			c = &counts{}
@@ -113,6 +114,22 @@ func (f *complianceFollower) answers(fold *findings.Fold, asOf calendar.Date) ([
 	sort.Slice(od, func(i, j int) bool { return od[i].Deadline+od[i].Institution < od[j].Deadline+od[j].Institution })
 	sort.Slice(fd, func(i, j int) bool { return fd[i].Rule+fd[i].Institution < fd[j].Rule+fd[j].Institution })
 	return od, fd
+}
+
+// labelInstitution is the institution label of a finding: its institution when
+// registered; else (F18 against an outside party, whose id is personal data and must not
+// become a label) the institution whose act recorded the party's access, the holder of
+// the data; else "unregistered".
+func labelInstitution(reg *registry.State, x *findings.Finding) string {
+	if reg.Registered(x.Institution) {
+		return x.Institution
+	}
+	for _, ev := range x.Evidence {
+		if reg.Registered(ev.Institution) {
+			return ev.Institution
+		}
+	}
+	return "unregistered"
 }
 
 // counts are one group's findings.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/findings"
@@ -173,4 +175,28 @@ func freeTCPAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// An F18 against an outside party is labelled with the registered institution whose act
+// recorded the access, never with the party's id (personal data); a suspended
+// institution keeps its own id.
+func TestLabelInstitution(t *testing.T) {
+	reg := registry.New()
+	b, _ := json.Marshal(map[string]string{"institution": "county-health", "name_zh": "县卫健委", "name_en": "County health", "level": "county", "kind": "organ", "county": "wenchuan"})
+	reg.Apply(&ledger.Entry{Seq: 0, Submission: ledger.Submission{Type: events.InstitutionRegisteredV1,
+		Actor: ledger.Actor{Institution: "aba-data-bureau"}, Payload: b}})
+	if !reg.Registered("county-health") {
+		t.Fatal("the fixture's registration did not fold")
+	}
+	party := &findings.Finding{Rule: "F18", Institution: "org-915132", Evidence: []findings.Evidence{{Institution: "county-health"}}}
+	inst := &findings.Finding{Rule: "F18", Institution: "county-health"}
+	lost := &findings.Finding{Rule: "F18", Institution: "person-1"}
+	for _, c := range []struct {
+		x    *findings.Finding
+		want string
+	}{{party, "county-health"}, {inst, "county-health"}, {lost, "unregistered"}} {
+		if got := labelInstitution(reg, c.x); got != c.want {
+			t.Errorf("F18 against %s: label %q, want %q", c.x.Institution, got, c.want)
+		}
+	}
 }

@@ -173,6 +173,13 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 	if !strings.Contains(string(ds), "uid: "+grafana.DatasourceUID+"\n") {
 		t.Errorf("provisioning/datasources/ledger.yml does not define uid %s", grafana.DatasourceUID)
 	}
+	pg, err := os.ReadFile(filepath.Join("provisioning", "datasources", "ledger-postgres.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(pg), "uid: "+grafana.PostgresUID+"\n") || !strings.Contains(string(pg), "type: "+grafana.PostgresType+"\n") {
+		t.Errorf("provisioning/datasources/ledger-postgres.yml does not define a %s data source with uid %s", grafana.PostgresType, grafana.PostgresUID)
+	}
 }
 
 var (

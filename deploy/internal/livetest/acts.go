@@ -106,7 +106,7 @@ func (s *Server) refusals(t testing.TB) {
 		raw, _ := events.Encode(&events.DataCollected{Resource: Probe + ".survey", Records: 1, Purpose: "测试", LegalBasis: "测试"})
 		id, _ := uuid.NewV7()
 		sub := ledger.Submission{ID: id.String(), Stream: "resource/" + Probe + ".survey",
-			Type: "data.collected.v1", OccurredAt: "2025-01-02T03:04:05Z", Actor: ledger.Actor{Institution: Probe, Person: probePerson, KeyID: k.Public().ID()}, Payload: raw}
+			Type: events.DataCollectedV1, OccurredAt: "2025-01-02T03:04:05Z", Actor: ledger.Actor{Institution: Probe, Person: probePerson, KeyID: k.Public().ID()}, Payload: raw}
 		signed, err := ledger.SignSubmission(k, sub)
 		if err != nil {
 			t.Fatal(err)

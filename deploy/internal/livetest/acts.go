@@ -98,8 +98,13 @@ func (s *Server) institutionKey(t testing.TB, inst string) *crypto.PrivateKey {
 	return k
 }
 
-// refusals posts what the ledger refuses: an unparsable body, a signature over other
-// bytes, and a key nobody registered.
+// RefusalRounds is how often refusals posts each refused body: refusals then outnumber
+// the live acts recorded, as when a misconfigured client keeps retrying.
+const RefusalRounds = 3
+
+// refusals posts what the ledger refuses, RefusalRounds times each: an unparsable body,
+// a signature over other bytes, a key nobody registered, and another institution's key
+// (key_not_bound).
 func (s *Server) refusals(t testing.TB) {
 	t.Helper()
 	sign := func(k *crypto.PrivateKey) *ledger.Signed {
@@ -116,15 +121,17 @@ func (s *Server) refusals(t testing.TB) {
 	forged := sign(s.probeKey)
 	forged.Signature = sign(s.institutionKey(t, holder)).Signature
 	stranger, _ := crypto.GenerateKey()
-	for _, body := range []string{`{`, body(forged), body(sign(stranger))} {
-		resp, err := http.Post(s.URL+"/v1/events", "application/json", bytes.NewReader([]byte(body)))
+	bodies := []string{`{`, body(forged), body(sign(stranger)), body(sign(s.institutionKey(t, holder)))}
+	for i := range RefusalRounds * len(bodies) {
+		b := bodies[i%len(bodies)]
+		resp, err := http.Post(s.URL+"/v1/events", "application/json", bytes.NewReader([]byte(b)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		out, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
-			t.Fatalf("POST /v1/events %.40s…: %d %s, want a refusal", body, resp.StatusCode, out)
+			t.Fatalf("POST /v1/events %.40s…: %d %s, want a refusal", b, resp.StatusCode, out)
 		}
 	}
 }

@@ -23,9 +23,10 @@ func TestActsReachTheSeries(t *testing.T) {
 	s.Act(t)
 	want := []string{
 		`ledger_findings_raised_total{article="17",institution="mon-probe",rule="F3"} 2`,
-		`ledger_appends_total{code="malformed_json",outcome="refused"} 1`,
-		`ledger_appends_total{code="bad_signature",outcome="refused"} 1`,
-		`ledger_appends_total{code="unknown_key",outcome="refused"} 1`,
+		`ledger_appends_total{code="malformed_json",outcome="refused"} 3`,
+		`ledger_appends_total{code="bad_signature",outcome="refused"} 3`,
+		`ledger_appends_total{code="unknown_key",outcome="refused"} 3`,
+		`ledger_appends_total{code="key_not_bound",outcome="refused"} 3`,
 		`ledger_appends_total{code="access_suspended",outcome="refused"} 1`,
 		`ledger_verify_failures_total{reason="rewritten"} 1`,
 		`ledger_suspended_parties{party_kind="legal_person"} 1`,

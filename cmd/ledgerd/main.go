@@ -64,9 +64,10 @@ type config struct {
 	witnesses                                witnessFlags
 	store, bus                               string
 	create, search                           string
-	derived                                  string        // lease.go
-	access                                   accessConfig  // access.go
-	metrics                                  metricsConfig // metrics.go
+	derived                                  string       // lease.go
+	access                                   accessConfig // access.go
+
+	metrics metricsConfig // metrics.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -190,18 +191,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // daemon is one running ledgerd.
 type daemon struct {
-	c       *config
-	log     *slog.Logger
-	st      ledger.Store
-	l       *ledger.Ledger
-	bus     *busWiring // nil without --bus/--consume
-	api     *api.Server
-	srv     *http.Server
-	ln      net.Listener
-	closed  bool
-	access  *accessRuntime // access.go
-	trim    *boltstore.Trimmer
-	models  *readModels    // readmodels.go: every follower of this process
+	c      *config
+	log    *slog.Logger
+	st     ledger.Store
+	l      *ledger.Ledger
+	bus    *busWiring // nil without --bus/--consume
+	api    *api.Server
+	srv    *http.Server
+	ln     net.Listener
+	closed bool
+	access *accessRuntime // access.go
+	trim   *boltstore.Trimmer
+	models *readModels // readmodels.go: every follower of this process
+
 	metrics *metricsServer // metrics.go: nil without --metrics-listen
 }
 

@@ -25,6 +25,9 @@ import (
 //	ledger_checkpoint_lag_entries                entries committed but not yet under a checkpoint
 //	ledger_http_requests_total{route,method,code}
 //	ledger_verify_failures_total{reason}         integrity failures found while running (page)
+//
+// The series of closed label sets exist at 0 from the start (metrics_zero.go), so that a
+// dashboard never says "No data" for them and increase() counts their first event.
 type Metrics struct {
 	verify   *prometheus.CounterVec
 	appends  *prometheus.CounterVec
@@ -102,6 +105,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}
 	}
+	m.initZero()
 	return m, nil
 }
 

@@ -110,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 			hh = cfg.Middleware[i](hh)
 		}
 		s.mux.Handle(pattern, s.only(methods, hh))
+		cfg.Metrics.initRoute(pattern, methods)
 	}
 	if cfg.Search != nil {
 		v1("/v1/events", s.events, http.MethodPost, http.MethodGet)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/deploy/grafana"
 	"github.com/aba-prefecture/dataledger/deploy/internal/livetest"
+	"go.yaml.in/yaml/v4"
 )
 
 const (
@@ -119,13 +119,135 @@ func TestEveryAlertIsTestedBothWays(t *testing.T) {
 	}
 }
 
-// TestPrometheusScrapesLedger runs Debian's prometheus against a live ledger server with
-// the alert rules loaded: the ledger's series arrive, the alerts whose conditions the
-// server's state meets fire, and every dashboard query is valid PromQL.
+// TestPrometheusScrapesLedger runs Debian's prometheus, with the alert rules loaded,
+// against the real ledgerd (livetest: built from this checkout, a year of demo acts,
+// --metrics-listen) and feeds the ledger live acts once Prometheus has seen the probe
+// institution's finding series at 0. Then the first finding is counted by increase(),
+// the alerts the ledger's state calls for fire, and every alert expression and every
+// dashboard query (template variables as All) evaluates without error and, but for the
+// few listed in expectedEmpty with their reason, to a non-empty result.
 func TestPrometheusScrapesLedger(t *testing.T) {
 	bin := tool(t, "prometheus")
 	s := livetest.Start(t)
-	target := strings.TrimPrefix(s.URL, "http://")
+	api := startPrometheus(t, bin, strings.TrimPrefix(s.MetricsURL, "http://"))
+
+	// The probe's F3 series is scraped at 0 before its first finding ...
+	probeF3 := `ledger_findings_raised_total{job="ledgerd",institution="` + livetest.Probe + `",rule="F3"}`
+	eventually(t, 30*time.Second, "the probe's finding series at 0", func() (bool, string) {
+		v, err := values(api, probeF3)
+		return err == nil && len(v) == 1 && v[0] == "0", fmt.Sprint(v, err)
+	})
+	s.Act(t)
+	// ... so that increase() counts it (the alerts' and the dashboards' "new findings").
+	eventually(t, 30*time.Second, "increase() counts the first finding", func() (bool, string) {
+		v, err := values(api, `increase(`+probeF3+`[5m]) > 0`)
+		return err == nil && len(v) == 1, fmt.Sprint(v, err)
+	})
+	eventually(t, 30*time.Second, "alerts firing", func() (bool, string) {
+		firing, err := firingAlerts(api)
+		ok := firing["LedgerVerifyFailure/rewritten"] && firing["LedgerObligationOverdue/D5"] &&
+			firing["LedgerRectificationRefused/F17"] && firing["LedgerFindingRaised/F3"] &&
+			firing["LedgerSuspendedPartyAccess/F18"] && !firing["LedgerdDown/"]
+		return ok && err == nil, fmt.Sprint(firing, err)
+	})
+	checkAlertExpressions(t, api)
+	checkDashboardQueries(t, api)
+}
+
+// expectedEmpty are the alert expressions a ledger in the test's state leaves empty, and
+// why. Every other alert expression and every dashboard query must return something.
+var expectedEmpty = map[string]string{
+	"LedgerdDown":             "the ledger is up",
+	"LedgerCheckpointStalled": "checkpoints were signed within the last 10 minutes",
+	"LedgerAppendFailures":    "no submission was answered 5xx",
+	"LedgerHTTPErrorsHigh":    "no request was answered 5xx",
+	"LedgerComplianceStale":   "the compliance folds follow the log",
+}
+
+// checkAlertExpressions queries every alert's expression.
+func checkAlertExpressions(t *testing.T, api string) {
+	t.Helper()
+	rules := alertRules(t)
+	for name, expr := range rules {
+		v, err := values(api, expr)
+		switch _, may := expectedEmpty[name]; {
+		case err != nil:
+			t.Errorf("alert %s: %v", name, err)
+		case len(v) == 0 && !may:
+			t.Errorf("alert %s: empty result, and it is not in expectedEmpty:\n%s", name, expr)
+		}
+	}
+	for name := range expectedEmpty {
+		if _, ok := rules[name]; !ok {
+			t.Errorf("expectedEmpty names %s, which is no alert", name)
+		}
+	}
+}
+
+// variables are what the dashboards' template variables stand for when All is chosen.
+var variables = strings.NewReplacer("$__rate_interval", "1m", "$instance", ".*", "$institution", ".*", "$county", ".*")
+
+// checkDashboardQueries queries every PromQL target of every dashboard.
+func checkDashboardQueries(t *testing.T, api string) {
+	t.Helper()
+	files, err := grafana.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		for _, expr := range regexp.MustCompile(`"expr": "((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(string(f.JSON), -1) {
+			var q string
+			if err := json.Unmarshal([]byte(`"`+expr[1]+`"`), &q); err != nil {
+				t.Fatal(err)
+			}
+			q = variables.Replace(q)
+			v, err := values(api, q)
+			if err != nil || len(v) == 0 {
+				t.Errorf("%s: %s: %v (results %d)", f.Name, q, err, len(v))
+			}
+			n++
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d dashboard queries found", n)
+	}
+}
+
+// alertRules reads the alert rules' names and expressions.
+func alertRules(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			out[r.Alert] = r.Expr
+		}
+	}
+	if len(out) != len(alertNames(t)) {
+		t.Fatalf("read %d alert rules, the file names %d", len(out), len(alertNames(t)))
+	}
+	return out
+}
+
+// startPrometheus runs prometheus scraping target every second with the alert rules,
+// and returns its API's base URL.
+func startPrometheus(t *testing.T, bin, target string) string {
+	t.Helper()
 	rules, err := filepath.Abs(rulesFile)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +265,7 @@ scrape_configs:
 `, rules, target), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr := livetest.FreeAddr(t)
 	var logs syncBuffer
 	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=warn")
@@ -158,67 +280,42 @@ scrape_configs:
 			t.Logf("prometheus log:\n%s", logs.String())
 		}
 	})
-	api := "http://" + addr + "/api/v1/"
+	return "http://" + addr + "/api/v1/"
+}
 
-	// The ledger's own series arrive, with the size the ledger has.
-	want := fmt.Sprint(s.Ledger.Size())
-	eventually(t, 30*time.Second, "ledger_entries scraped", func() (bool, string) {
-		var r queryResult
-		if err := getJSON(api+"query?query="+url.QueryEscape(`ledger_entries{job="ledgerd"}`), &r); err != nil {
-			return false, err.Error()
-		}
-		got := r.values()
-		return len(got) == 1 && got[0] == want, fmt.Sprintf("%v", got)
-	})
-
-	// The alerts the server's state calls for fire: the integrity failure it saw, the
-	// overdue D1 obligation, the open F17. LedgerdDown does not.
-	eventually(t, 30*time.Second, "alerts firing", func() (bool, string) {
-		var r struct {
-			Data struct {
-				Alerts []struct {
-					Labels map[string]string `json:"labels"`
-					State  string            `json:"state"`
-				} `json:"alerts"`
-			} `json:"data"`
-		}
-		if err := getJSON(api+"alerts", &r); err != nil {
-			return false, err.Error()
-		}
-		firing := map[string]bool{}
-		for _, a := range r.Data.Alerts {
-			if a.State == "firing" {
-				firing[a.Labels["alertname"]+"/"+a.Labels["reason"]+a.Labels["deadline"]+a.Labels["rule"]] = true
-			}
-		}
-		ok := firing["LedgerVerifyFailure/rewritten"] && firing["LedgerObligationOverdue/D1"] &&
-			firing["LedgerRectificationRefused/F17"] && !firing["LedgerdDown/"]
-		return ok, fmt.Sprint(firing)
-	})
-
-	// Every dashboard query parses and evaluates.
-	files, err := grafana.Files()
-	if err != nil {
-		t.Fatal(err)
+// firingAlerts is the set of firing alerts as alertname/reason+deadline+rule.
+func firingAlerts(api string) (map[string]bool, error) {
+	var r struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+			} `json:"alerts"`
+		} `json:"data"`
 	}
-	n := 0
-	for _, f := range files {
-		for _, expr := range regexp.MustCompile(`"expr": "((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(string(f.JSON), -1) {
-			var q string
-			if err := json.Unmarshal([]byte(`"`+expr[1]+`"`), &q); err != nil {
-				t.Fatal(err)
-			}
-			q = strings.ReplaceAll(q, "$__rate_interval", "1m")
-			var r queryResult
-			if err := getJSON(api+"query?query="+url.QueryEscape(q), &r); err != nil || r.Status != "success" {
-				t.Errorf("%s: %s: %v %s", f.Name, q, err, r.Error)
-			}
-			n++
+	if err := getJSON(api+"alerts", &r); err != nil {
+		return nil, err
+	}
+	firing := map[string]bool{}
+	for _, a := range r.Data.Alerts {
+		if a.State == "firing" {
+			firing[a.Labels["alertname"]+"/"+a.Labels["reason"]+a.Labels["deadline"]+a.Labels["rule"]] = true
 		}
 	}
-	if n == 0 {
-		t.Fatal("no dashboard queries found")
+	return firing, nil
+}
+
+// values evaluates an instant query and returns its sample values; a failed query is
+// an error.
+func values(api, q string) ([]string, error) {
+	var r queryResult
+	if err := getJSON(api+"query?query="+url.QueryEscape(q), &r); err != nil {
+		return nil, err
 	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s: %s", q, r.Error)
+	}
+	return r.values(), nil
 }
 
 type queryResult struct {
@@ -269,16 +366,6 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() (bo
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // syncBuffer collects the child's output, written from exec's copying goroutines.

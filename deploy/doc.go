@@ -5,7 +5,8 @@
 //
 // The package has no code; its tests check the files: `promtool check rules` and
 // `promtool test rules` on the alert rules, and an end-to-end run of Debian's prometheus
-// scraping a live ledger server with the rules loaded and the dashboards' queries
-// evaluated. Without promtool/prometheus on PATH they skip, unless
+// scraping the real ledgerd (internal/livetest) fed a scripted mix of acts, with the
+// rules loaded, in which every alert expression and every dashboard query must evaluate
+// and, but for a listed few, return something. Without promtool/prometheus on PATH they skip, unless
 // LEDGER_REQUIRE_SERVICES=1 (CI), where they fail.
 package deploy

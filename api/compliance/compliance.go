@@ -6,6 +6,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// Groups with a count of 0 are exported as 0: a Source reports every group that can
+// occur for the institutions it knows (every deadline and rule with its article), so
+// that a series exists before its first increment and increase() counts the first
+// overdue obligation or finding of its kind.
+
 // Overdue is one group of obligations past their deadline and not yet met.
 type Overdue struct {
 	Deadline    string // D1 … D12 (regulation/obligations.md, Deadlines)
@@ -34,6 +39,9 @@ type Source interface {
 	// Position is the log size the answers reflect (entries folded), so that a stalled
 	// fold shows as a gap to ledger_entries rather than as silence.
 	Position() uint64
+	// Standing returns the registered institutions, the access suspensions and the
+	// emergency register's counts.
+	Standing() Standing
 }
 
 // Metric names, exported so that the dashboards and their tests use the same strings.
@@ -75,7 +83,8 @@ func Register(reg prometheus.Registerer, src Source) error {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{overdueDesc, openDesc, raisedDesc, positionDesc} {
+	for _, d := range []*prometheus.Desc{overdueDesc, openDesc, raisedDesc, positionDesc,
+		institutionDesc, suspendedDesc, emergenciesDesc, emergencyDataDesc} {
 		ch <- d
 	}
 }
@@ -113,6 +122,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- metric(raisedDesc, prometheus.CounterValue, float64(n.raised), k.a, k.b, k.c)
 	}
 	ch <- metric(positionDesc, prometheus.GaugeValue, float64(c.src.Position()))
+	collectStanding(ch, c.src.Standing())
 }
 
 // metric builds one sample; a label value Prometheus cannot carry (invalid UTF-8) fails

@@ -135,3 +135,41 @@ func TestInvalidLabelDoesNotPanic(t *testing.T) {
 		t.Fatal("invalid UTF-8 label gathered without error")
 	}
 }
+
+// The standing: every institution's county, the closed label sets at 0 before anything
+// happens (so that increase() and the panels per state see them), and emergency data
+// summed per institution and state.
+func TestScrapeStanding(t *testing.T) {
+	src := &compliance.Static{}
+	scrape := serve(t, src)
+	before := scrape()
+	for _, w := range []string{
+		`ledger_suspended_parties{party_kind="natural_person"} 0`,
+		`ledger_emergencies{state="overdue"} 0`,
+	} {
+		if !strings.Contains(before, w+"\n") {
+			t.Errorf("empty standing lacks %q", w)
+		}
+	}
+	src.SetStanding(compliance.Standing{
+		Institutions: []compliance.Institution{{ID: "county-health", County: "wenchuan"}, {ID: "aba-stats", County: "prefecture"}},
+		Suspended:    map[string]int{"legal_person": 2},
+		Emergencies:  map[string]int{"pending": 1},
+		EmergencyData: []compliance.EmergencyData{{Institution: "county-health", State: "pending"},
+			{Institution: "county-health", State: "pending", Count: 1}, {Institution: "county-health", State: "pending", Count: 2}},
+	})
+	got := scrape()
+	for _, w := range []string{
+		`ledger_institution_info{county="wenchuan",institution="county-health"} 1`,
+		`ledger_institution_info{county="prefecture",institution="aba-stats"} 1`,
+		`ledger_suspended_parties{party_kind="legal_person"} 2`,
+		`ledger_suspended_parties{party_kind="natural_person"} 0`,
+		`ledger_emergencies{state="pending"} 1`,
+		`ledger_emergencies{state="done"} 0`,
+		`ledger_emergency_data{institution="county-health",state="pending"} 3`,
+	} {
+		if !strings.Contains(got, w+"\n") {
+			t.Errorf("scrape lacks %q", w)
+		}
+	}
+}

@@ -10,6 +10,7 @@ type Static struct {
 	overdue  []Overdue
 	findings []Finding
 	pos      uint64
+	standing Standing
 }
 
 var _ Source = (*Static)(nil)
@@ -40,4 +41,18 @@ func (s *Static) Position() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pos
+}
+
+// SetStanding replaces the standing.
+func (s *Static) SetStanding(st Standing) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.standing = st
+}
+
+// Standing implements Source.
+func (s *Static) Standing() Standing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.standing
 }

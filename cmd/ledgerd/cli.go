@@ -111,6 +111,7 @@ func (c *config) register(fs *pflag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.maxBatch, "max-batch", 4096, "most entries per group commit")
 	fs.Uint64Var(&c.bundleMax, "bundle-max-entries", api.DefaultBundleMaxEntries, "most entries one POST /v1/bundles may select (larger: 413, split by seq range)")
 	c.access.register(fs)
+	c.metrics.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 	fs.DurationVar(&c.complianceEvery, "compliance-interval", 10*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")

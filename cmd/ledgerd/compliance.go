@@ -11,6 +11,7 @@ import (
 	"github.com/aba-prefecture/dataledger/api/compliance"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 	"github.com/aba-prefecture/dataledger/projections/obligations"
 	"github.com/aba-prefecture/dataledger/projections/readmodel"
@@ -23,13 +24,18 @@ import (
 // the model has moved or the day has turned since the last, and kept, so that a scrape
 // never folds anything.
 type complianceFollower struct {
-	model    func() *readmodel.Model    // the findings read model, while this process keeps it
-	versions map[string]*policy.Version // by id: the articles of each version's deadlines
-	now      func() time.Time
+	model       func() *readmodel.Model    // the findings read model, while this process keeps it
+	emergencies func() *readmodel.Model    // the emergency register's, likewise; nil: none
+	versions    map[string]*policy.Version // by id: the articles of each version's deadlines
+	pol         *policy.Set
+	cal         *calendar.Calendar
+	groups      zeroGroups // every (rule, article) and (deadline, article) the policy can produce
+	now         func() time.Time
 
 	mu       sync.Mutex
 	overdue  []compliance.Overdue
 	findings []compliance.Finding
+	standing compliance.Standing
 	pos      uint64
 	day      calendar.Date // the day the answers were computed on
 	computed bool
@@ -42,7 +48,8 @@ func newComplianceFollower(model func() *readmodel.Model, pol *policy.Set) *comp
 	for _, v := range pol.Versions() {
 		versions[v.ID] = v
 	}
-	return &complianceFollower{model: model, versions: versions, now: time.Now}
+	return &complianceFollower{model: model, versions: versions, pol: pol, cal: calendar.Default(),
+		groups: zeroGroupsOf(pol), now: time.Now}
 }
 
 // current recomputes the answers when the model has folded more, or the day has turned
@@ -60,6 +67,7 @@ func (f *complianceFollower) current() {
 		}
 		if fold, ok := findings.FoldOf(m); ok {
 			f.overdue, f.findings = f.answers(fold, today)
+			f.standing = f.standingOf(fold.Registry(), today)
 		}
 		f.pos, f.day, f.computed = pos, today, true
 	})
@@ -69,15 +77,22 @@ func (f *complianceFollower) current() {
 func (f *complianceFollower) answers(fold *findings.Fold, asOf calendar.Date) ([]compliance.Overdue, []compliance.Finding) {
 	type key struct{ a, b, art string }
 	over := map[key]int{}
+	fs := map[key]*counts{}
+	for _, in := range fold.Registry().Institutions() {
+		for _, g := range f.groups.deadlines {
+			over[key{g.id, in.ID, g.article}] += 0
+		}
+		for _, g := range f.groups.rules {
+			fs[key{g.id, in.ID, g.article}] = &counts{}
+		}
+	}
 	for _, o := range fold.Obligations().Obligations(asOf) {
 		if o.State == obligations.Missed {
 			over[key{o.Deadline, o.Institution, articleOf(o.Articles)}]++
 		}
 	}
-	type counts struct{ open, raised int }
-	fs := map[key]*counts{}
 	for _, x := range fold.Findings(asOf) {
-		k := key{x.Rule, x.Institution, f.findingArticle(&x)}
+		k := key{x.Rule, labelInstitution(fold.Registry(), &x), f.findingArticle(&x)}
 		c := fs[k]
 		if c == nil {
 			c = &counts{}
@@ -100,6 +115,25 @@ func (f *complianceFollower) answers(fold *findings.Fold, asOf calendar.Date) ([
 	sort.Slice(fd, func(i, j int) bool { return fd[i].Rule+fd[i].Institution < fd[j].Rule+fd[j].Institution })
 	return od, fd
 }
+
+// labelInstitution is the institution label of a finding: its institution when
+// registered; else (F18 against an outside party, whose id is personal data and must not
+// become a label) the institution whose act recorded the party's access, the holder of
+// the data; else "unregistered".
+func labelInstitution(reg *registry.State, x *findings.Finding) string {
+	if reg.Registered(x.Institution) {
+		return x.Institution
+	}
+	for _, ev := range x.Evidence {
+		if reg.Registered(ev.Institution) {
+			return ev.Institution
+		}
+	}
+	return "unregistered"
+}
+
+// counts are one group's findings.
+type counts struct{ open, raised int }
 
 // articleDigits reads the article number of an English citation ("Art. 41(2)").
 var articleDigits = regexp.MustCompile(`^Art\. (\d+)`)
@@ -157,6 +191,14 @@ func (f *complianceFollower) Findings() []compliance.Finding {
 	return append([]compliance.Finding(nil), f.findings...)
 }
 
+// Standing implements compliance.Source.
+func (f *complianceFollower) Standing() compliance.Standing {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.current()
+	return f.standing
+}
+
 // Position implements compliance.Source.
 func (f *complianceFollower) Position() uint64 {
 	if m := f.model(); m != nil {
@@ -197,6 +239,10 @@ func openCompliance(c *config, reg prometheus.Registerer, models *readModels, po
 		return nil
 	}
 	f := newComplianceFollower(models.findings, pol)
+	f.emergencies = models.emergencies
+	if models.ro.Calendar != nil {
+		f.cal = models.ro.Calendar
+	}
 	ready := func() bool { return models.findings() != nil }
 	if err := reg.Register(leaseCollector{Collector: compliance.NewCollector(f), ready: ready}); err != nil {
 		return fmt.Errorf("registering compliance metrics: %w", err)

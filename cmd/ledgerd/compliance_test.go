@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -14,18 +16,22 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/policy"
+	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/datadir"
 	"github.com/aba-prefecture/dataledger/projections/findings"
 )
 
 // TestComplianceMetrics: an act that breaks an obligation (a collection outside the
-// institution's catalog, F3, 第十七条) shows up on /metrics as an open finding once the
-// follower has folded it, and the follower's position reaches the log's size; a lawful
-// collection raises nothing.
+// institution's catalog, F3, 第十七条) shows up as an open finding once the follower has
+// folded it, and the follower's position reaches the log's size. Before it, the
+// institution's finding series exist at 0 from its registration on (so that increase()
+// counts the first finding). With --metrics-listen the per-institution series are served
+// there only; the public /metrics keeps the rest.
 func TestComplianceMetrics(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms"})
+	maddr := freeTCPAddr(t)
+	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms", "LEDGER_METRICS_LISTEN": maddr})
 	ctx := context.Background()
 	c := client.New(url)
 	root, err := datadir.RootKey(dir)
@@ -50,9 +56,9 @@ func TestComplianceMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	metrics := func() string {
+	scrape := func(u string) string {
 		t.Helper()
-		resp, err := http.Get(url + "/metrics")
+		resp, err := http.Get(u + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +66,7 @@ func TestComplianceMetrics(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
+	metrics := func() string { return scrape("http://" + maddr) }
 	waitFor := func(want ...string) string {
 		t.Helper()
 		var m string
@@ -79,9 +86,21 @@ func TestComplianceMetrics(t *testing.T) {
 		}
 		return i.Size
 	}
-	m := waitFor("ledger_compliance_position " + strconv.FormatUint(size(), 10))
-	if strings.Contains(m, "ledger_findings_open{") {
-		t.Fatalf("a finding before any act:\n%s", grepLines(m, "ledger_findings"))
+	m := waitFor("ledger_compliance_position "+strconv.FormatUint(size(), 10),
+		`ledger_findings_raised_total{article="17",institution="aba-stats",rule="F3"} 0`,
+		`ledger_obligations_overdue{article="16",deadline="D1",institution="aba-stats"} 0`,
+		`ledger_institution_info{county="prefecture",institution="aba-stats"} 1`,
+		`ledger_emergency_data{institution="aba-stats",state="pending"} 0`,
+		`ledger_suspended_parties{party_kind="natural_person"} 0`,
+		`ledger_emergencies{state="overdue"} 0`)
+	for _, l := range strings.Split(grepLines(m, "ledger_findings"), "\n") {
+		if !strings.HasSuffix(l, " 0") {
+			t.Fatalf("a finding before any act: %s", l)
+		}
+	}
+	if pub := scrape(url); strings.Contains(pub, "institution=") || !strings.Contains(pub, "ledger_compliance_position ") ||
+		!strings.Contains(pub, `ledger_appends_total{code="key_not_bound",outcome="refused"} 0`) {
+		t.Fatalf("public /metrics with --metrics-listen: want no per-institution series, the rest kept:\n%s", grepLines(pub, "ledger_"))
 	}
 	collect("aba-stats.unlisted-survey")
 	waitFor(`ledger_findings_open{article="17",institution="aba-stats",rule="F3"} 1`,
@@ -143,6 +162,41 @@ func TestFindingArticle(t *testing.T) {
 		x := &findings.Finding{Rule: "F9", Policy: v.ID, Deadline: dl, Cites: cites}
 		if got := f.findingArticle(x); got != want {
 			t.Errorf("F9 with deadline %q: article %q, want %q", dl, got, want)
+		}
+	}
+}
+
+// freeTCPAddr is a loopback address free a moment ago.
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// An F18 against an outside party is labelled with the registered institution whose act
+// recorded the access, never with the party's id (personal data); a suspended
+// institution keeps its own id.
+func TestLabelInstitution(t *testing.T) {
+	reg := registry.New()
+	b, _ := json.Marshal(map[string]string{"institution": "county-health", "name_zh": "县卫健委", "name_en": "County health", "level": "county", "kind": "organ", "county": "wenchuan"})
+	reg.Apply(&ledger.Entry{Seq: 0, Submission: ledger.Submission{Type: events.InstitutionRegisteredV1,
+		Actor: ledger.Actor{Institution: "aba-data-bureau"}, Payload: b}})
+	if !reg.Registered("county-health") {
+		t.Fatal("the fixture's registration did not fold")
+	}
+	party := &findings.Finding{Rule: "F18", Institution: "org-915132", Evidence: []findings.Evidence{{Institution: "county-health"}}}
+	inst := &findings.Finding{Rule: "F18", Institution: "county-health"}
+	lost := &findings.Finding{Rule: "F18", Institution: "person-1"}
+	for _, c := range []struct {
+		x    *findings.Finding
+		want string
+	}{{party, "county-health"}, {inst, "county-health"}, {lost, "unregistered"}} {
+		if got := labelInstitution(reg, c.x); got != c.want {
+			t.Errorf("F18 against %s: label %q, want %q", c.x.Institution, got, c.want)
 		}
 	}
 }

@@ -64,6 +64,8 @@ type config struct {
 	create, search                           string
 	derived                                  string       // lease.go
 	access                                   accessConfig // access.go
+
+	metrics metricsConfig // metrics.go
 }
 
 func newLogger(c *config, w io.Writer) (*slog.Logger, error) {
@@ -116,6 +118,8 @@ type daemon struct {
 	access *accessRuntime // access.go
 	trim   *boltstore.Trimmer
 	models *readModels // readmodels.go: every follower of this process
+
+	metrics *metricsServer // metrics.go: nil without --metrics-listen
 }
 
 // open creates the ledger if needed, opens store and ledger, and binds the listener, so
@@ -257,7 +261,11 @@ func (d *daemon) openHTTP(ctx context.Context, w *wiring) error {
 	if err := d.access.openAccess(c, d.l, w.chk.State()); err != nil {
 		return err
 	}
-	cfg := api.Config{Ledger: d.l, Metrics: w.m, Gatherer: w.reg, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
+	public, err := d.openMetrics(w.reg)
+	if err != nil {
+		return err
+	}
+	cfg := api.Config{Ledger: d.l, Metrics: w.m, Gatherer: public, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: w.pub,
 		LedgerKey: w.lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: w.pol, Calendar: w.cal, Read: d.models.report},
 		Streams: w.chk.State()}
@@ -383,6 +391,7 @@ func (d *daemon) closeLedger() error {
 		errs = append(errs, fmt.Errorf("closing the bus: %w", err))
 	}
 	d.models.close()
+	d.metrics.close()
 	d.access.close()
 	d.trim.Stop()
 	if d.st == nil {

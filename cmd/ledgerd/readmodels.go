@@ -151,9 +151,15 @@ func openSnapshots(ctx context.Context, c *config, st ledger.Store) (readmodel.S
 }
 
 // findings is the findings read model while this process keeps it, else nil.
-func (r *readModels) findings() *readmodel.Model {
+func (r *readModels) findings() *readmodel.Model { return r.model("findings") }
+
+// emergencies is the emergency register's read model while this process keeps it.
+func (r *readModels) emergencies() *readmodel.Model { return r.model("emergencies") }
+
+// model is the named derived read model while this process keeps it, else nil.
+func (r *readModels) model(name string) *readmodel.Model {
 	if d := r.live.Load(); d != nil {
-		m, _ := d.set.Get("findings")
+		m, _ := d.set.Get(name)
 		return m
 	}
 	return nil

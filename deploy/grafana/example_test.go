@@ -24,5 +24,8 @@ func ExampleFiles() {
 	}
 	// Output:
 	// ledger-operations.json ledger-operations 账本运行 / Ledger operations
+	// ledger-integrity.json ledger-integrity 完整性 / Integrity
 	// ledger-compliance.json ledger-compliance 合规监测 / Compliance
+	// ledger-security.json ledger-security 安全 / Security
+	// ledger-emergencies.json ledger-emergencies 突发事件 / Emergencies
 }

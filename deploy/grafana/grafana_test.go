@@ -46,22 +46,49 @@ func TestCommittedDashboardsAreGenerated(t *testing.T) {
 
 // panel is the part of a dashboard panel the checks read.
 type panel struct {
-	ID         int    `json:"id"`
-	Type       string `json:"type"`
-	Title      string `json:"title"`
-	Datasource *struct {
+	ID          int    `json:"id"`
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Datasource  *struct {
 		UID string `json:"uid"`
 	} `json:"datasource"`
 	Targets []struct {
-		Expr  string `json:"expr"`
-		RefID string `json:"refId"`
+		Expr   string `json:"expr"`
+		RawSQL string `json:"rawSql"`
+		RefID  string `json:"refId"`
 	} `json:"targets"`
+	Panels []panel `json:"panels"` // a collapsed row's
 }
 
 type board struct {
 	UID    string  `json:"uid"`
 	Title  string  `json:"title"`
 	Panels []panel `json:"panels"`
+	Inputs []struct {
+		Name string `json:"name"`
+	} `json:"__inputs"`
+	Templating struct {
+		List []struct {
+			Name    string `json:"name"`
+			Current struct {
+				Value string `json:"value"`
+			} `json:"current"`
+		} `json:"list"`
+	} `json:"templating"`
+	Links []struct {
+		Type string `json:"type"`
+	} `json:"links"`
+}
+
+// all is every panel, those inside collapsed rows too.
+func (b board) all() []panel {
+	var out []panel
+	for _, p := range b.Panels {
+		out = append(out, p)
+		out = append(out, p.Panels...)
+	}
+	return out
 }
 
 func boards(t *testing.T) map[string]board {
@@ -90,8 +117,8 @@ func bilingual(s string) bool {
 
 func TestDashboardsAreWellFormed(t *testing.T) {
 	bs := boards(t)
-	if len(bs) < 2 {
-		t.Fatalf("%d dashboards, want operations and compliance", len(bs))
+	if len(bs) != 5 {
+		t.Fatalf("%d dashboards, want operations, integrity, compliance, security and emergencies", len(bs))
 	}
 	uids := map[string]bool{}
 	for name, b := range bs {
@@ -102,11 +129,15 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 		if !bilingual(b.Title) {
 			t.Errorf("%s: title %q is not \"中文 / English\"", name, b.Title)
 		}
+		checkImport(t, name, b)
 		ids := map[int]bool{}
 		queries := 0
-		for _, p := range b.Panels {
+		for _, p := range b.all() {
 			if !bilingual(p.Title) {
 				t.Errorf("%s: panel title %q is not \"中文 / English\"", name, p.Title)
+			}
+			if p.Type != "row" && !bilingual(p.Description) {
+				t.Errorf("%s: panel %q: description %q is not \"中文 / English\"", name, p.Title, p.Description)
 			}
 			if ids[p.ID] {
 				t.Errorf("%s: panel id %d repeated", name, p.ID)
@@ -115,12 +146,12 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 			if p.Type == "row" {
 				continue
 			}
-			if p.Datasource == nil || p.Datasource.UID != grafana.DatasourceUID {
-				t.Errorf("%s: panel %q does not query datasource %s", name, p.Title, grafana.DatasourceUID)
+			if p.Datasource == nil || (p.Datasource.UID != "${datasource}" && p.Datasource.UID != "${pg}") {
+				t.Errorf("%s: panel %q names no data source variable", name, p.Title)
 			}
 			refs := map[string]bool{}
 			for _, q := range p.Targets {
-				if q.Expr == "" || q.RefID == "" || refs[q.RefID] {
+				if (q.Expr == "") == (q.RawSQL == "") || q.RefID == "" || refs[q.RefID] {
 					t.Errorf("%s: panel %q: target %+v lacks an expression or a unique refId", name, p.Title, q)
 				}
 				refs[q.RefID] = true
@@ -141,6 +172,13 @@ func TestDashboardsAreWellFormed(t *testing.T) {
 	}
 	if !strings.Contains(string(ds), "uid: "+grafana.DatasourceUID+"\n") {
 		t.Errorf("provisioning/datasources/ledger.yml does not define uid %s", grafana.DatasourceUID)
+	}
+	pg, err := os.ReadFile(filepath.Join("provisioning", "datasources", "ledger-postgres.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(pg), "uid: "+grafana.PostgresUID+"\n") || !strings.Contains(string(pg), "type: "+grafana.PostgresType+"\n") {
+		t.Errorf("provisioning/datasources/ledger-postgres.yml does not define a %s data source with uid %s", grafana.PostgresType, grafana.PostgresUID)
 	}
 }
 
@@ -173,8 +211,11 @@ func seriesIn(expr string) []string {
 func TestPanelsQueryExportedSeries(t *testing.T) {
 	exported := livetest.SeriesNames(livetest.Start(t).Scrape(t))
 	for name, b := range boards(t) {
-		for _, p := range b.Panels {
+		for _, p := range b.all() {
 			for _, q := range p.Targets {
+				if q.RawSQL != "" {
+					continue
+				}
 				names := seriesIn(q.Expr)
 				if len(names) == 0 {
 					t.Errorf("%s: panel %q: %q reads no ledger series", name, p.Title, q.Expr)
@@ -199,5 +240,32 @@ func TestSeriesIn(t *testing.T) {
 		if got := strings.Join(seriesIn(tc.expr), " "); got != tc.want {
 			t.Errorf("seriesIn(%q) = %q, want %q", tc.expr, got, tc.want)
 		}
+	}
+}
+
+// checkImport: an imported dashboard keeps its data sources (the data source variables
+// default to the __inputs), has the instance variable, and links to the others.
+func checkImport(t *testing.T, name string, b board) {
+	t.Helper()
+	inputs := map[string]bool{}
+	for _, in := range b.Inputs {
+		inputs["${"+in.Name+"}"] = true
+	}
+	vars := map[string]bool{}
+	for _, v := range b.Templating.List {
+		vars[v.Name] = true
+		if (v.Name == grafana.VarDatasource || v.Name == grafana.VarPostgres) && !inputs[v.Current.Value] {
+			t.Errorf("%s: variable %s defaults to %q, not to one of its __inputs", name, v.Name, v.Current.Value)
+		}
+	}
+	if !vars[grafana.VarDatasource] || !vars[grafana.VarInstance] {
+		t.Errorf("%s: lacks the datasource or instance variable: %v", name, vars)
+	}
+	linked := false
+	for _, l := range b.Links {
+		linked = linked || l.Type == "dashboards"
+	}
+	if !linked {
+		t.Errorf("%s: no links to the other dashboards", name)
 	}
 }

@@ -350,6 +350,21 @@ func (s *State) Suspensions(party string) []Suspension {
 	return slices.Clone(s.history[party])
 }
 
+// SuspendedParties counts the parties with at least one suspension in force now, by
+// party kind (Art. 42): what the security dashboard shows without naming anyone.
+func (s *State) SuspendedParties() map[domain.PartyKind]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[domain.PartyKind]int{}
+	for _, sps := range s.suspensions {
+		for _, sp := range sps {
+			out[sp.PartyKind]++
+			break
+		}
+	}
+	return out
+}
+
 // ActiveSuspension returns party's suspension id if it is still in force.
 func (s *State) ActiveSuspension(party, id string) (Suspension, bool) {
 	s.mu.RLock()

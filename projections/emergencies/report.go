@@ -278,3 +278,19 @@ func applicationsSection() report.Section {
 	}}, Notes: []report.Text{report.T("账本只知道已记录的应用：应对结束而无任何关停记录的紧急情况，在D8期满后列为逾期。",
 		"The ledger knows only the applications recorded: an ended emergency with no shutdown recorded is listed as overdue once D8 has passed.")}}
 }
+
+// RegisterOf is the register inside the kind's read model m (from NewModel), for
+// readers other than reports, such as the emergency metrics; false if m is not one. The
+// caller holds the model's read lock while it reads.
+func RegisterOf(m report.Model) (*Register, bool) {
+	fm, ok := m.(interface{ Folder() fold.Folder })
+	if !ok {
+		return nil, false
+	}
+	q, ok := fold.QuietOf(fm.Folder())
+	if !ok {
+		return nil, false
+	}
+	r, ok := q.(*Register)
+	return r, ok
+}

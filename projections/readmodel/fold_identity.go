@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "bb2c88d73786109a"
+const FoldIdentity = "b62a42e831d03222"

@@ -1,135 +1,192 @@
-// Package livetest starts a ledger HTTP server wired as ledgerd wires its metrics, with
-// traffic on it, so that the monitoring tests check their rules and dashboards against
-// the series a real server exports rather than against a list typed by hand.
+// Package livetest runs the real ledgerd binary, built from this checkout, on a data
+// directory that `ledgerctl demo` filled with a year of Aba institutions' acts, and feeds
+// it a scripted mix of live acts, so that the monitoring tests check their rules and
+// dashboards against the series a real server exports rather than against a list typed
+// by hand.
 package livetest
 
 import (
 	"bytes"
-	"context"
-	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
-	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
-	"github.com/aba-prefecture/dataledger/api"
-	"github.com/aba-prefecture/dataledger/api/compliance"
-	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/ledger/boltstore"
-	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/aba-prefecture/dataledger/crypto"
 )
 
-// Server is a running ledger server. Its compliance series come from Compliance, set
-// by Start to one overdue obligation (D1, 第16条), an open F17 and a raised F18.
+// Server is a running ledgerd.
 type Server struct {
-	URL        string
-	Compliance *compliance.Static
-	Ledger     *ledger.Ledger
+	URL        string // the public listener
+	MetricsURL string // --metrics-listen: every series, per-institution ones too
+	Data       string // its data directory
+	Token      string // a security officer's bearer token (reads event data)
+	ledgerctl  string
+	logs       *syncBuffer
+	probeKey   *crypto.PrivateKey
 }
 
-// Start serves a fresh ledger on an httptest server and drives every kind of series:
-// created and refused submissions, a group commit, a checkpoint, and one real integrity
-// failure (a publication that already holds another checkpoint of the size signed).
+// Probe is the institution the script registers live: its series exist at 0 from its
+// registration, before Act raises its first finding (F3, 第十七条).
+const Probe = "mon-probe"
+
+// Start builds ledgerd and ledgerctl, fills a data directory with `ledgerctl demo`
+// (findings F1–F18, overdue obligations, emergencies, a suspension, in the past), serves
+// it with --metrics-listen, reads event data with and without a credential, and
+// registers Probe. Act then adds the acts a running ledger sees.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	bin := build(t)
 	dir := t.TempDir()
-	st, err := boltstore.Open(filepath.Join(dir, "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	pub, err := ledger.NewDirPublisher(filepath.Join(dir, "checkpoints"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err := api.NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &compliance.Static{}
-	if err := compliance.Register(reg, src); err != nil {
-		t.Fatal(err)
-	}
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{CheckpointEvery: -1, Publisher: pub, OnCommit: m.ObserveBatch, OnCorrupt: m.VerifyFailure})
-	f.Register(t, l, "county-health")
-	a, err := api.New(api.Config{Ledger: l, Metrics: m, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a)
-	t.Cleanup(srv.Close)
-	s := &Server{URL: srv.URL, Compliance: src, Ledger: l}
-
-	for i := range 3 {
-		s.post(t, body(f.Event(t, "county-health", "resource/r-1", i)), http.StatusCreated)
-	}
-	s.post(t, `{}`, http.StatusBadRequest)
-	if _, err := l.Checkpoint(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// One more entry, and the publication already holds a different checkpoint of the
-	// new size: signing it is refused as an integrity failure.
-	s.post(t, body(f.Event(t, "county-health", "resource/r-1", 3)), http.StatusCreated)
-	forged, err := ledger.SignCheckpoint(f.Origin, l.Size(), ledger.Hash{1}, f.LedgerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pub.Publish(context.Background(), forged); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Checkpoint(context.Background()); err == nil {
-		t.Fatal("a checkpoint disagreeing with the publication was accepted")
-	}
-
-	src.Set([]compliance.Overdue{{Deadline: "D1", Institution: "county-health", Article: "16", Count: 2}},
-		[]compliance.Finding{
-			{Rule: "F17", Institution: "county-health", Article: "41", Open: 1, Raised: 1},
-			{Rule: "F18", Institution: "county-edu", Article: "42", Open: 0, Raised: 1},
-		}, l.Size())
+	s := &Server{Data: filepath.Join(dir, "data"), ledgerctl: filepath.Join(bin, "ledgerctl"), logs: &syncBuffer{}}
+	s.Token = s.demo(t)
+	s.serve(t, filepath.Join(bin, "ledgerd"))
+	s.read(t)
+	s.enrol(t)
 	return s
 }
 
-func body(e *ledger.Signed) string {
-	return `{"submission":` + string(e.Canonical) + `,"signature":"` + base64.StdEncoding.EncodeToString(e.Signature) + `"}`
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// build compiles the two commands once per test binary.
+func build(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			buildErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		if buildDir, buildErr = os.MkdirTemp("", "livetest-bin-"); buildErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", buildDir+string(filepath.Separator), "./cmd/ledgerd", "./cmd/ledgerctl")
+		cmd.Dir = filepath.Dir(strings.TrimSpace(string(out)))
+		if b, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, b)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir
 }
 
-func (s *Server) post(t testing.TB, b string, want int) {
+// demo fills the data directory and returns the security officer's token.
+func (s *Server) demo(t testing.TB) string {
 	t.Helper()
-	resp, err := http.Post(s.URL+"/v1/events", "application/json", bytes.NewReader([]byte(b)))
+	out, err := exec.Command(s.ledgerctl, "demo", "--data", s.Data, "--events", "100", "--json").Output()
 	if err != nil {
+		t.Fatalf("ledgerctl demo: %v", err)
+	}
+	var r struct {
+		Tokens []struct {
+			Role  string `json:"role"`
+			Token string `json:"token"`
+		} `json:"tokens"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("ledgerctl demo --json: %v", err)
+	}
+	for _, tk := range r.Tokens {
+		if tk.Role == "security_officer" {
+			return tk.Token
+		}
+	}
+	t.Fatalf("ledgerctl demo printed no security_officer token: %s", out)
+	return ""
+}
+
+// serve starts ledgerd and waits until it is ready; the test's cleanup stops it with
+// SIGTERM (it drains and signs a final checkpoint).
+func (s *Server) serve(t testing.TB, ledgerd string) {
+	t.Helper()
+	pub, met := FreeAddr(t), FreeAddr(t)
+	cmd := exec.Command(ledgerd, "--data", s.Data, "--listen", pub, "--metrics-listen", met,
+		"--compliance-interval", "100ms", "--checkpoint-interval", "300ms", "--log-format", "text",
+		"--keystore", filepath.Join(s.Data, "keystore"), "--kek-file", filepath.Join(s.Data, "keys", "keystore.kek"))
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		t.Fatalf("POST /v1/events: %d %s, want %d", resp.StatusCode, out, want)
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("ledgerd log:\n%s", s.logs.String())
+		}
+	})
+	s.URL, s.MetricsURL = "http://"+pub, "http://"+met
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(s.URL + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ledgerd not ready:\n%s", s.logs.String())
+		}
 	}
 }
 
-// Scrape returns GET /metrics.
-func (s *Server) Scrape(t testing.TB) string {
+// read asks for an event with the officer's token (an audited read; 404, no such
+// event) and without a credential (401, audited as unauthenticated).
+func (s *Server) read(t testing.TB) {
 	t.Helper()
-	resp, err := http.Get(s.URL + "/metrics")
+	for _, token := range []string{s.Token, ""} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/events/0190f7a2-0000-7000-8000-000000000000", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if (token == "") != (resp.StatusCode == http.StatusUnauthorized) {
+			t.Fatalf("GET /v1/events/{id} with token %v: %d", token != "", resp.StatusCode)
+		}
+	}
+}
+
+// Scrape returns GET /metrics of the metrics listener (every series).
+func (s *Server) Scrape(t testing.TB) string { t.Helper(); return get(t, s.MetricsURL+"/metrics") }
+
+// ScrapePublic returns GET /metrics of the public listener.
+func (s *Server) ScrapePublic(t testing.TB) string { t.Helper(); return get(t, s.URL+"/metrics") }
+
+func get(t testing.TB, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+		t.Fatalf("GET %s: %d %v", u, resp.StatusCode, err)
 	}
 	return string(b)
 }
+
+// Logs is what ledgerd wrote so far.
+func (s *Server) Logs() string { return s.logs.String() }
 
 var sampleName = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]`)
 
@@ -144,4 +201,33 @@ func SeriesNames(exposition string) map[string]bool {
 		}
 	}
 	return names
+}
+
+// FreeAddr is a loopback address that was free a moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer collects a child's output, written from exec's copying goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -189,6 +189,12 @@ func NoProblems(q Quiet) Folder { return quiet{q} }
 
 type quiet struct{ Quiet }
 
+// QuietOf is the fold NoProblems wrapped, for a kind's accessor (emergencies.RegisterOf).
+func QuietOf(f Folder) (Quiet, bool) {
+	q, ok := f.(quiet)
+	return q.Quiet, ok
+}
+
 func (q quiet) Apply(e *ledger.Entry) error {
 	q.Quiet.Apply(e)
 	return nil

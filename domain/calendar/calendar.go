@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/6tail/lunar-go/HolidayUtil"
@@ -32,14 +33,67 @@ var (
 	libraryTo   = Date{2027, time.October, 9}
 )
 
+// libraryDays is the library's schedule as a table (a listed day → whether it is worked),
+// read once per process: the library finds a day by searching its data as a string, which
+// cost a third of the ledger's CPU per admitted act when asked day by day.
+var libraryDays = sync.OnceValue(func() map[Date]bool {
+	days := map[Date]bool{}
+	for y := libraryFrom.Year; y <= libraryTo.Year; y++ {
+		for e := HolidayUtil.GetHolidaysByYear(y).Front(); e != nil; e = e.Next() {
+			h := e.Value.(*HolidayUtil.Holiday)
+			if d, err := Parse(h.GetDay()); err == nil && d.Year == y {
+				days[d] = h.IsWork()
+			}
+		}
+	}
+	return days
+})
+
 // Calendar answers working-day questions for the dates it has data for.
 type Calendar struct {
 	years    map[int]bool  // complete years supplied by the operator
 	override map[Date]bool // operator's listed days: true = working day, false = day off
+	tables   *sync.Map     // year → *yearTable (or errNoTable), built on first use
+}
+
+// yearTable counts a whole year's working days cumulatively: cum[i] is the number of
+// working days among the year's first i days. WorkdaysBetween answers from it in two
+// lookups instead of walking the days (a late record's lateness spans up to a year).
+type yearTable struct{ cum [367]uint16 }
+
+// table returns year y's table, or nil when some day of y has no data (the day-by-day
+// walk then names it).
+func (c *Calendar) table(y int) *yearTable {
+	if c.tables == nil {
+		return nil
+	}
+	if t, ok := c.tables.Load(y); ok {
+		return t.(*yearTable)
+	}
+	t := &yearTable{}
+	first := Date{y, time.January, 1}
+	for i, d := 0, first; d.Year == y; i, d = i+1, d.AddDays(1) {
+		w, err := c.IsWorkday(d)
+		if err != nil {
+			t = nil
+			break
+		}
+		t.cum[i+1] = t.cum[i]
+		if w {
+			t.cum[i+1]++
+		}
+	}
+	if t != nil && t.cum[366] == 0 { // a year of 365 days: the last slot counts the year
+		t.cum[366] = t.cum[365]
+	}
+	c.tables.Store(y, t)
+	return t
 }
 
 // Default is the calendar of the maintained library alone.
-func Default() *Calendar { return &Calendar{years: map[int]bool{}, override: map[Date]bool{}} }
+func Default() *Calendar {
+	return &Calendar{years: map[int]bool{}, override: map[Date]bool{}, tables: &sync.Map{}}
+}
 
 // File is the operator's calendar file: one entry per year, transcribed from the State
 // Council's notice (国务院办公厅关于 YYYY 年部分节假日安排的通知).
@@ -77,7 +131,7 @@ func (c *Calendar) LoadFile(path string) (*Calendar, error) {
 // days override the library's. A day may not be both off and working, nor lie outside its
 // year, nor be listed twice.
 func (c *Calendar) With(f File) (*Calendar, error) {
-	out := &Calendar{years: make(map[int]bool, len(c.years)+len(f.Years)), override: make(map[Date]bool, len(c.override))}
+	out := &Calendar{years: make(map[int]bool, len(c.years)+len(f.Years)), override: make(map[Date]bool, len(c.override)), tables: &sync.Map{}}
 	for y := range c.years {
 		out.years[y] = true
 	}
@@ -154,8 +208,8 @@ func (c *Calendar) IsWorkday(d Date) (bool, error) {
 	if w, ok := c.override[d]; ok {
 		return w, nil
 	}
-	if h := HolidayUtil.GetHolidayByYmd(d.Year, int(d.Month), d.Day); h != nil {
-		return h.IsWork(), nil
+	if w, ok := libraryDays()[d]; ok {
+		return w, nil
 	}
 	wd := d.Weekday()
 	return wd != time.Saturday && wd != time.Sunday, nil
@@ -216,6 +270,15 @@ func (c *Calendar) Due(d Date, n int) (Date, error) {
 // WorkdaysBetween counts the working days after a up to and including b (0 if b <= a):
 // how late an act was, in the regulation's unit.
 func (c *Calendar) WorkdaysBetween(a, b Date) (int, error) {
+	if n, ok := c.fastBetween(a, b); ok {
+		return n, nil
+	}
+	return c.walkBetween(a, b)
+}
+
+// walkBetween is WorkdaysBetween day by day: the reference, and the path that names the
+// first day without data.
+func (c *Calendar) walkBetween(a, b Date) (int, error) {
 	n := 0
 	for d := a.AddDays(1); !b.Before(d); d = d.AddDays(1) {
 		w, err := c.IsWorkday(d)
@@ -227,4 +290,32 @@ func (c *Calendar) WorkdaysBetween(a, b Date) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// fastBetween is WorkdaysBetween from the year tables, when a and b are valid, a < b and
+// every year from a's to b's is wholly covered; ok is false otherwise.
+func (c *Calendar) fastBetween(a, b Date) (n int, ok bool) {
+	if !a.Valid() || !b.Valid() || !a.Before(b) {
+		return 0, false
+	}
+	count := func(d Date) (int, bool) { // working days of d's year up to and including d
+		t := c.table(d.Year)
+		if t == nil {
+			return 0, false
+		}
+		return int(t.cum[d.time().YearDay()]), true
+	}
+	for y := a.Year; y < b.Year; y++ {
+		t := c.table(y)
+		if t == nil {
+			return 0, false
+		}
+		n += int(t.cum[366])
+	}
+	na, okA := count(a)
+	nb, okB := count(b)
+	if !okA || !okB {
+		return 0, false
+	}
+	return n + nb - na, true
 }

@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "b62a42e831d03222"
+const FoldIdentity = "218575869ab51f30"

@@ -123,3 +123,38 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// FuzzReadAgreesWithEncodingJSON: where the fast path accepts a payload, what it fills is
+// exactly what encoding/json fills, so Read (the folds' decoder) folds what encoding/json
+// would have, whichever path it takes.
+func FuzzReadAgreesWithEncodingJSON(f *testing.F) {
+	for i, typ := range catalogue {
+		raw, _ := Encode(typ.Example)
+		f.Add(uint8(i), []byte(raw))
+		f.Add(uint8(i), bytes.ToUpper([]byte(raw)))
+	}
+	f.Fuzz(func(t *testing.T, i uint8, raw []byte) {
+		typ := catalogue[int(i)%len(catalogue)]
+		fast := typ.New()
+		if !decodeFast(fast, raw) {
+			return
+		}
+		slow := typ.New()
+		if err := json.Unmarshal(raw, slow); err != nil {
+			t.Fatalf("%s: the fast path accepted %q, encoding/json refuses it: %v", typ.Name, raw, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%s: %q read as %+v, encoding/json reads %+v", typ.Name, raw, fast, slow)
+		}
+	})
+}
+
+func TestReadIsLenient(t *testing.T) {
+	p := Read[DataCollected]([]byte(`{"RESOURCE":"r1","records":3,"extra":true}`))
+	if p.Resource != "r1" || p.Records != 3 {
+		t.Fatalf("Read of a case-variant payload: %+v", p)
+	}
+	if p := Read[DataCollected]([]byte(`not json`)); p == nil {
+		t.Fatal("Read of garbage returned nil")
+	}
+}

@@ -138,11 +138,7 @@ func closes(kind string, id func(json.RawMessage) string) func(*State, act) {
 	return func(s *State, a act) { s.close(kind, id(a.raw())) }
 }
 
-func read[T any](raw json.RawMessage) *T {
-	v := new(T)
-	_ = json.Unmarshal(raw, v) // lenient: fold what is there
-	return v
-}
+func read[T any](raw json.RawMessage) *T { return events.Read[T](raw) } // lenient: fold what is there
 
 func (s *State) open(kind, id string, c *Case) {
 	if id == "" {

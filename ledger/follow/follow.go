@@ -145,6 +145,39 @@ func (f *Follower) Deliver(es []*ledger.Entry) {
 	}
 }
 
+// drain takes, after es, the batches already waiting in the delivery queue, and joins
+// consecutive ones (up to Chunk entries) into runs: a model that fell behind catches up
+// with one Apply (one transaction, one fsync) per run instead of one per commit. The
+// delivered slices are shared with other followers and are never appended to.
+func (f *Follower) drain(es []*ledger.Entry) [][]*ledger.Entry {
+	runs := [][]*ledger.Entry{es}
+	if len(es) == 0 {
+		runs = runs[:0]
+	}
+	for {
+		var next []*ledger.Entry
+		select {
+		case next = <-f.delivered:
+		default:
+			return runs
+		}
+		if len(next) == 0 {
+			continue
+		}
+		if len(runs) == 0 {
+			runs = append(runs, next)
+			continue
+		}
+		last := runs[len(runs)-1]
+		if len(last)+len(next) > f.o.Chunk || next[0].Seq != last[len(last)-1].Seq+1 {
+			runs = append(runs, next)
+			continue
+		}
+		joined := make([]*ledger.Entry, 0, len(last)+len(next))
+		runs[len(runs)-1] = append(append(joined, last...), next...)
+	}
+}
+
 // Stats returns the counters so far (safe to call at any time).
 func (f *Follower) Stats() Stats {
 	return Stats{FromBus: f.fromBus.Load(), FromStore: f.fromStore.Load(), FromCommit: f.fromCommit.Load(),
@@ -451,8 +484,11 @@ func (f *Follower) Run(ctx context.Context) error {
 			m.Ack()
 			needCatchUp = behind
 		case es := <-f.delivered:
-			behind, err := f.onEntries(ctx, es, &f.fromCommit)
-			needCatchUp = behind || err != nil
+			needCatchUp = false
+			for _, run := range f.drain(es) {
+				behind, err := f.onEntries(ctx, run, &f.fromCommit)
+				needCatchUp = needCatchUp || behind || err != nil
+			}
 		case <-f.wake:
 			needCatchUp = true
 		case <-tick.C:

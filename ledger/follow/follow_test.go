@@ -329,3 +329,77 @@ func (s swapped) Entries(ctx context.Context, from, to uint64, fn func(ledger.Ra
 	}
 	return nil
 }
+
+// applyCounter is a tally that also counts its Apply calls.
+type applyCounter struct {
+	*tally
+	calls int
+}
+
+func (c *applyCounter) Apply(ctx context.Context, es []*ledger.Entry) error {
+	c.calls++
+	return c.tally.Apply(ctx, es)
+}
+
+// TestDeliveriesQueuedAreJoined: commits delivered while the model was busy are applied
+// as one run (one Apply, so one transaction for a stored model), in order, and the
+// delivered slices are left as they were (other followers read them too).
+func TestDeliveriesQueuedAreJoined(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := bolted(t)
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	var batches [][]*ledger.Entry
+	l := f.Open(t, st, ledger.Options{OnCommit: func(es []*ledger.Entry) { batches = append(batches, es) }})
+	f.Register(t, l, "county-00")
+	m := &applyCounter{tally: newTally("joined")}
+	// The store as the follower sees it stays at its head before the appends: what
+	// reaches the model must come from the deliveries.
+	h, err := st.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := follow.New(m, follow.Options{Store: stale{st, h}, PollEvery: time.Hour})
+	if _, err := fl.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	batches = nil
+	for i := range 8 {
+		if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lens := make([]int, len(batches))
+	for i, b := range batches {
+		lens[i] = len(b)
+		fl.Deliver(b) // queued: Run is not running yet
+	}
+	calls := m.calls
+	done := make(chan error, 1)
+	go func() { done <- fl.Run(ctx) }()
+	waitFor(t, fl, l.Size())
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := m.calls - calls; got != 1 || len(batches) < 2 || fl.Stats().FromCommit != 8 {
+		t.Errorf("%d Apply calls for %d queued batches (%+v), want one", got, len(batches), fl.Stats())
+	}
+	if p, n := m.snapshot(); p != l.Size() || n[key{"data.collected.v1", "county-00"}] != 8 {
+		t.Errorf("position %d (head %d), counts %v", p, l.Size(), n)
+	}
+	for i, b := range batches {
+		if len(b) != lens[i] || cap(b) < len(b) {
+			t.Errorf("delivered batch %d changed", i)
+		}
+	}
+}
+
+// stale is a store whose head stays where it was.
+type stale struct {
+	ledger.Store
+	h ledger.Head
+}
+
+func (s stale) Head(context.Context) (ledger.Head, error) { return s.h, nil }

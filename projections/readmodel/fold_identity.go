@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "218575869ab51f30"
+const FoldIdentity = "dfac3b75a99fcc04"

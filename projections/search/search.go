@@ -20,7 +20,7 @@ import (
 const Name = "search"
 
 // format is the index file's layout version; a file of another version is rebuilt.
-const format = 2
+const format = 3
 
 var (
 	bMeta = []byte("meta")
@@ -217,31 +217,25 @@ func hitOf(e *ledger.Entry) Hit {
 	if t := s.Time(); !t.IsZero() {
 		h.Day = calendar.DateOf(t).String()
 	}
-	var p map[string]json.RawMessage
-	if json.Unmarshal(s.Payload, &p) == nil {
-		str := func(k string) string {
-			var v string
-			_ = json.Unmarshal(p[k], &v)
-			return v
-		}
-		add := func(list *[]string, v string) {
-			if v != "" && len(v) <= 200 && !contains(*list, v) {
-				*list = append(*list, v)
-			}
-		}
-		for _, k := range []string{"resource", "other_resource", "output"} {
-			add(&h.Resources, str(k))
-		}
-		var rs []string
-		if json.Unmarshal(p["resources"], &rs) == nil {
-			for _, r := range rs {
-				add(&h.Resources, r)
-			}
-		}
-		for _, k := range []string{"person", "approved_by"} {
-			add(&h.Persons, str(k))
+	var p struct {
+		Resource      string   `json:"resource"`
+		OtherResource string   `json:"other_resource"`
+		Output        string   `json:"output"`
+		Resources     []string `json:"resources"`
+		Person        string   `json:"person"`
+		ApprovedBy    string   `json:"approved_by"`
+	}
+	_ = json.Unmarshal(s.Payload, &p) // lenient: index what is there (admitted payloads are strict)
+	add := func(list *[]string, v string) {
+		if v != "" && len(v) <= 200 && !contains(*list, v) {
+			*list = append(*list, v)
 		}
 	}
+	for _, r := range append([]string{p.Resource, p.OtherResource, p.Output}, p.Resources...) {
+		add(&h.Resources, r)
+	}
+	add(&h.Persons, p.Person)
+	add(&h.Persons, p.ApprovedBy)
 	return h
 }
 

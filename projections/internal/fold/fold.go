@@ -1,10 +1,9 @@
 package fold
 
 import (
-	"encoding/json"
-
 	"github.com/aba-prefecture/dataledger/domain/acttime"
 	"github.com/aba-prefecture/dataledger/domain/calendar"
+	"github.com/aba-prefecture/dataledger/domain/events"
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 )
@@ -13,11 +12,7 @@ import (
 // does not fit (an encrypted personal field is an object where the type says string, an
 // entry from before a check existed) is left zero and the rest is read, because a read
 // model folds what the log says.
-func Read[T any](e *ledger.Entry) *T {
-	v := new(T)
-	_ = json.Unmarshal(e.Submission.Payload, v)
-	return v
-}
+func Read[T any](e *ledger.Entry) *T { return events.Read[T](e.Submission.Payload) }
 
 // When is when the act counts (acttime: its claimed day, bounded by when it was
 // recorded, or its claimed day under a migration declaration), by reg's policy,

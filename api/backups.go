@@ -4,9 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/client"
-	"github.com/aba-prefecture/dataledger/internal/strictjson"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/backup"
 )
@@ -43,23 +41,9 @@ func (s *Server) postBackup(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, errNoSnapshot) // before recording: nothing would follow the record
 		return
 	}
-	p, ok := r.Context().Value(principalKey{}).(*auth.Principal)
-	if !ok || p.Person == "" {
-		s.refuse(w, r, errNoPerson)
-		return
-	}
-	if err := requireJSON(r); err != nil {
-		s.refuse(w, r, err)
-		return
-	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		s.refuse(w, r, err)
-		return
-	}
 	var req client.BackupRequest
-	if err := strictjson.Unmarshal(body, &req); err != nil {
-		s.refuse(w, r, errBackupBody(err))
+	p, ok := s.actBody(w, r, &req, errBackupBody)
+	if !ok {
 		return
 	}
 	seq, err := backup.Record(r.Context(), s.l, s.cfg.LedgerKey, backup.Request{By: p.Person, Reason: req.Reason, PrivateKeys: req.PrivateKeys})

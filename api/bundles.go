@@ -54,23 +54,9 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, errNoBundles)
 		return
 	}
-	p, ok := r.Context().Value(principalKey{}).(*auth.Principal)
-	if !ok || p.Person == "" {
-		s.refuse(w, r, errNoPerson)
-		return
-	}
-	if err := requireJSON(r); err != nil {
-		s.refuse(w, r, err)
-		return
-	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		s.refuse(w, r, err)
-		return
-	}
 	var req bundle.ServerRequest
-	if err := strictjson.Unmarshal(body, &req); err != nil {
-		s.refuse(w, r, errBundleBody(err))
+	p, ok := s.actBody(w, r, &req, errBundleBody)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -85,6 +71,7 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	sel := req.Selection
 	if filters := req.SearchFilters(); filters != nil {
+		var err error
 		if sel, err = s.searchSelection(r, req, filters); err != nil {
 			s.refuse(w, r, err)
 			return
@@ -151,4 +138,30 @@ func (s *Server) searchSelection(r *http.Request, req bundle.ServerRequest, filt
 	}
 	slices.Sort(seqs)
 	return bundle.Selection{Seqs: slices.Compact(seqs), Query: filters}, nil
+}
+
+// actBody reads the strict JSON body of a request the ledger records as an act of the
+// caller's person (an export, a backup) into v: the person the credential names, the
+// media type, the size and the body, each refused as the API refuses them (bad says how
+// a body that does not decode is refused). It answers and returns false on a refusal.
+func (s *Server) actBody(w http.ResponseWriter, r *http.Request, v any, bad func(error) *ledger.Problem) (*auth.Principal, bool) {
+	p, ok := r.Context().Value(principalKey{}).(*auth.Principal)
+	if !ok || p.Person == "" {
+		s.refuse(w, r, errNoPerson)
+		return nil, false
+	}
+	if err := requireJSON(r); err != nil {
+		s.refuse(w, r, err)
+		return nil, false
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		s.refuse(w, r, err)
+		return nil, false
+	}
+	if err := strictjson.Unmarshal(body, v); err != nil {
+		s.refuse(w, r, bad(err))
+		return nil, false
+	}
+	return p, true
 }

@@ -88,10 +88,10 @@
 //   - A batch larger than one append may carry (MaxBatchBytes: Options.MaxAppendBytes,
 //     default MaxAppend = 768 KiB, under the server's default MaxAppendSize of 1 MiB)
 //     is refused whole with ErrBatchTooLarge; nothing is written and its submitters
-//     get an error. The ledger's sequencer caps batches by count only, so run ledgerd
-//     with a --max-batch whose batches of the largest entries fit (RecommendedMaxBatch,
-//     256, fits entries up to about 2.5 KiB); with the default 4096, a busy ledgerd
-//     will have batches refused. If the server's MaxAppendSize is raised, raise
+//     get an error. The Store is a ledger.BatchLimiter, so the sequencer closes each
+//     batch before its estimated size passes MaxBatchBytes and carries the rest into
+//     the next: with any --max-batch, ErrBatchTooLarge is left for a single entry
+//     larger than an append. If the server's MaxAppendSize is raised, raise
 //     maxAppendBytes to match.
 //   - Several ledgerd on one cluster follow each other: the Store is a
 //     ledger.HeadLocker, so each sequencer folds in the others' commits before sealing,

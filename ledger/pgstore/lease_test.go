@@ -43,6 +43,13 @@ func (a *acks) add(id string, seq uint64) {
 	a.ids[id] = seq
 }
 
+// count is how many acknowledgements arrived so far.
+func (a *acks) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.times)
+}
+
 // longestGap is the longest time within [from, to] without an acknowledgement.
 func (a *acks) longestGap(from, to time.Time) time.Duration {
 	a.mu.Lock()
@@ -245,9 +252,7 @@ func TestPausedWriterProcess(t *testing.T) {
 	waitAcks := func(w *writerProc, n int) {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
-			w.acks.mu.Lock()
-			k := len(w.acks.times)
-			w.acks.mu.Unlock()
+			k := w.acks.count()
 			if k >= n {
 				return
 			}
@@ -282,15 +287,13 @@ func TestPausedWriterProcess(t *testing.T) {
 	if !froze {
 		t.Fatal("never caught the writer holding the head lock")
 	}
-	frozen.acks.mu.Lock()
-	before := len(frozen.acks.times)
-	frozen.acks.mu.Unlock()
+	before := frozen.acks.count()
 	from := time.Now()
 	time.Sleep(3 * defaultLease)
 	to := time.Now()
 	frozen.cmd.Process.Signal(syscall.SIGCONT)
 	waitAcks(frozen, before+50) // it recovers and acknowledges again
-	waitAcks(running, len(running.acks.times)+50)
+	waitAcks(running, running.acks.count()+50)
 
 	gap := running.acks.longestGap(from, to)
 	t.Logf("longest time without an acknowledgement while the other writer was frozen holding the lock for %v: %v (bound %v)",

@@ -45,6 +45,8 @@ func operationsRest(b *dashboard.DashboardBuilder) *dashboard.DashboardBuilder {
 			query(`max by (model) (ledger_entries{`+inst+`} - on (job, instance) group_right ledger_readmodel_position{`+inst+`})`, "{{model}}"))).
 		WithPanel(series(31, text{"读模型来源 / Read-model entries by source", "读模型应用的条目：commit 本进程、bus 消息总线、store 追赶 / entries the read models applied: commit (this process), bus, store (catch-up)"}, "ops", 12,
 			query(`sum by (from) (rate(ledger_readmodel_applied_total{`+inst+`}`+rate+`))`, "{{from}}"))).
+		WithPanel(series(32, text{"读模型滞后（时间） / Read-model lag (time)", "条目写入到各读模型处理完成的时间，p99：报表与检索结果最多落后多久 / time from an entry's sealing to each read model having folded it, p99: how stale a report or a search result can be"}, "s", 24,
+			query(`histogram_quantile(0.99, sum by (le, model) (rate(ledger_readmodel_lag_seconds_bucket{`+inst+`}`+rate+`)))`, "{{model}}"))).
 		WithRow(row(105, "HTTP 与进程 / HTTP and process")).
 		WithPanel(series(40, text{"HTTP 5xx 比例 / HTTP 5xx ratio", "5xx 应答占全部请求的比例 / share of requests answered 5xx"}, "percentunit", 8,
 			query(`sum(rate(ledger_http_requests_total{code=~"5..",`+inst+`}`+rate+`)) / clamp_min(sum(rate(ledger_http_requests_total{`+inst+`}`+rate+`)), 1e-9)`, "5xx"))).

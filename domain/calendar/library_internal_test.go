@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -54,5 +55,21 @@ func TestYearTablesCountAsTheWalk(t *testing.T) {
 	}
 	if n, err := Default().WorkdaysBetween(Date{2027, time.September, 1}, Date{2027, time.December, 1}); err == nil {
 		t.Fatalf("a span past the library's data counted %d", n)
+	}
+}
+
+// TestDateStringAsPrintf: the written-out String is fmt's "%04d-%02d-%02d" for every day
+// of four centuries and for odd values.
+func TestDateStringAsPrintf(t *testing.T) {
+	check := func(d Date) {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day); got != want {
+			t.Fatalf("%#v: %q, want %q", d, got, want)
+		}
+	}
+	for d := (Date{1900, time.January, 1}); d.Year < 2300; d = d.AddDays(1) {
+		check(d)
+	}
+	for _, d := range []Date{{}, {9999, 12, 31}, {10000, 1, 1}, {-1, 1, 1}, {2026, 13, 40}, {2026, 100, 1}, {5, 1, 1}} {
+		check(d)
 	}
 }

@@ -215,8 +215,16 @@ func yearOf(x *findings.Finding) int {
 func (a *Fold) Institutions(year int, asOf calendar.Date) []Scorecard {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	obs := a.f.Obligations().Obligations(asOf)
-	fs := a.f.Findings(asOf)
+	// Each institution's obligations and findings, grouped once: measuring every
+	// institution against the whole lists cost institutions × measures × the log.
+	obsBy := map[string][]obligations.Obligation{}
+	for _, o := range a.f.Obligations().Obligations(asOf) {
+		obsBy[o.Institution] = append(obsBy[o.Institution], o)
+	}
+	fsBy := map[string][]findings.Finding{}
+	for _, x := range a.f.Findings(asOf) {
+		fsBy[x.Institution] = append(fsBy[x.Institution], x)
+	}
 	var out []Scorecard
 	for _, in := range a.f.Registry().Institutions() {
 		sc := Scorecard{Year: year, Scope: "institution", ID: in.ID, NameZH: in.NameZH, NameEN: in.NameEN, County: in.County, Judged: true}
@@ -235,7 +243,7 @@ func (a *Fold) Institutions(year int, asOf calendar.Date) []Scorecard {
 			}
 		}
 		for _, d := range Definitions {
-			sc.Measures = append(sc.Measures, a.measure(d, in.ID, year, obs, fs))
+			sc.Measures = append(sc.Measures, a.measure(d, in.ID, year, obsBy[in.ID], fsBy[in.ID]))
 		}
 		out = append(out, sc)
 	}

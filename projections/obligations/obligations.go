@@ -73,11 +73,13 @@ func RefOf(e *ledger.Entry, t acttime.Time) Ref {
 func (r Ref) Dates() (zh, en string) {
 	switch {
 	case r.Late:
-		return fmt.Sprintf("声明 %s，记录 %s（补录，按 %s 计）", r.Claimed, r.Recorded, r.Date),
-			fmt.Sprintf("claimed %s, recorded %s (late record, counted on %s)", r.Claimed, r.Recorded, r.Date)
+		c, rec, on := r.Claimed.String(), r.Recorded.String(), r.Date.String()
+		return "声明 " + c + "，记录 " + rec + "（补录，按 " + on + " 计）",
+			"claimed " + c + ", recorded " + rec + " (late record, counted on " + on + ")"
 	case r.Migration != "":
-		return fmt.Sprintf("声明 %s，记录 %s（迁移 %s）", r.Claimed, r.Recorded, r.Migration),
-			fmt.Sprintf("claimed %s, recorded %s (migrated, %s)", r.Claimed, r.Recorded, r.Migration)
+		c, rec := r.Claimed.String(), r.Recorded.String()
+		return "声明 " + c + "，记录 " + rec + "（迁移 " + r.Migration + "）",
+			"claimed " + c + ", recorded " + rec + " (migrated, " + r.Migration + ")"
 	}
 	return "", ""
 }

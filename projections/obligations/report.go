@@ -308,14 +308,13 @@ func orID(name report.Text, id string) report.Text {
 // every ref counts on the day it claims. Reports put it beside the evidence.
 func RecordDays(refs ...Ref) report.Text {
 	var zs, es []string
-	seen := map[uint64]bool{}
-	for _, r := range refs {
-		if seen[r.Seq] {
-			continue
+	for i, r := range refs {
+		if slices.ContainsFunc(refs[:i], func(p Ref) bool { return p.Seq == r.Seq }) {
+			continue // a few refs per obligation: a scan is cheaper than a map
 		}
-		seen[r.Seq] = true
 		if zh, en := r.Dates(); zh != "" {
-			zs, es = append(zs, fmt.Sprintf("序号 %d：%s", r.Seq, zh)), append(es, fmt.Sprintf("seq %d: %s", r.Seq, en))
+			seq := strconv.FormatUint(r.Seq, 10)
+			zs, es = append(zs, "序号 "+seq+"："+zh), append(es, "seq "+seq+": "+en)
 		}
 	}
 	if len(zs) == 0 {

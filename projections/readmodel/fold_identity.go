@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "dfac3b75a99fcc04"
+const FoldIdentity = "45328b3151e59783"

@@ -277,6 +277,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"snapshot of the whole store", "GET", "/v1/snapshot", with(map[string]int{"health": 403, "transport": 403, "submitter": 403}), 200},
 		// Allowed roles get past the policy to the handler, which refuses the body (400).
 		{"export a bundle", "POST", "/v1/bundles", with(map[string]int{"reviewer": 403, "health": 403, "transport": 403, "submitter": 403}), 400},
+		// A backup takes every entry out: the same roles as exports, refused before anything
+		// is recorded (the body is refused for the allowed roles, so nothing is written).
+		{"take a backup", "POST", "/v1/backups", with(map[string]int{"reviewer": 403, "health": 403, "transport": 403, "submitter": 403}), 400},
 		{"who am I (every credential, the submitter too)", "GET", "/v1/whoami", with(nil), 200},
 		{"consistency proof (public)", "GET", "/v1/proofs/consistency?from=1", open200, 200},
 		{"cosignature (public; witness-signed)", "POST", "/v1/checkpoint/cosignatures", open200, 404},
@@ -289,6 +292,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"openapi", "GET", "/openapi.yaml", open200, 200},
 		{"wrong method stays 405", "DELETE", "/v1/events/" + evA.Submission.ID, open200, 405},
 	}
+	sizeBefore := e.l.Size() // no row writes: refusals and refused bodies record nothing
 	_, unknownBody := e.do("health", "GET", "/v1/events/"+unknown, nil)
 	audited := 1 // that read
 	for _, r := range rows {
@@ -333,10 +337,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 					}
 				}
 			})
-			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion") || r.path == "/v1/snapshot" || r.path == "/v1/bundles" || r.path == "/v1/whoami") && r.method != "DELETE" {
+			if (strings.HasPrefix(r.path, "/v1/events/") || strings.HasPrefix(r.path, "/v1/proofs/inclusion") || r.path == "/v1/snapshot" || r.path == "/v1/bundles" || r.path == "/v1/backups" || r.path == "/v1/whoami") && r.method != "DELETE" {
 				audited++
 			}
 		}
+	}
+
+	if e.l.Size() != sizeBefore {
+		t.Fatalf("the matrix wrote %d entries; refused requests must write nothing", e.l.Size()-sizeBefore)
 	}
 
 	// What each role sees of the protected field.

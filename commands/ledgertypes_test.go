@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/backup"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/google/uuid"
 )
@@ -28,19 +29,24 @@ func TestLedgerRecordsOutsideTheCatalogue(t *testing.T) {
 		t.Fatalf("export at %d, size %d; want %d, %d", b.ExportSeq, w.size(t), before, before+1)
 	}
 
-	forged, err := ledger.SignSubmission(w.f.Key(health), ledger.Submission{
-		ID: uuid.Must(uuid.NewV7()).String(), Stream: bundle.ExportStream, Type: bundle.TypeExported,
-		OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
-		Actor:      ledger.Actor{Institution: health, Person: "p-1", KeyID: w.f.Key(health).Public().ID()},
-		Payload:    []byte(`{}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.l.Append(ctx, forged); !errors.Is(err, ledger.ErrUnauthorized) {
-		t.Fatalf("institution-signed %s: %v, want unauthorized", bundle.TypeExported, err)
-	}
-	if w.size(t) != before+1 {
-		t.Fatalf("a refused record was written: size %d", w.size(t))
+	for _, rec := range []struct{ stream, typ string }{
+		{bundle.ExportStream, bundle.TypeExported},
+		{backup.Stream, backup.TypeTaken}, // a backup that never happened, or one hidden
+	} {
+		forged, err := ledger.SignSubmission(w.f.Key(health), ledger.Submission{
+			ID: uuid.Must(uuid.NewV7()).String(), Stream: rec.stream, Type: rec.typ,
+			OccurredAt: time.Now().UTC().Format(time.RFC3339Nano),
+			Actor:      ledger.Actor{Institution: health, Person: "p-1", KeyID: w.f.Key(health).Public().ID()},
+			Payload:    []byte(`{}`),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.l.Append(ctx, forged); !errors.Is(err, ledger.ErrUnauthorized) {
+			t.Fatalf("institution-signed %s: %v, want unauthorized", rec.typ, err)
+		}
+		if w.size(t) != before+1 {
+			t.Fatalf("a refused %s was written: size %d", rec.typ, w.size(t))
+		}
 	}
 }

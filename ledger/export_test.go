@@ -14,3 +14,11 @@ func SetVerifyChunks(chunk uint64, task int) (restore func()) {
 func SealEntry(seq uint64, rec time.Time, version uint64, prev Hash, s *Signed) *Entry {
 	return sealEntry(seq, rec, version, prev, s)
 }
+
+// AfterSeal sets the sequencer's hook for each submission placed in a batch (set it
+// before Open and restore it after Close).
+func AfterSeal(fn func(id string)) (restore func()) {
+	old := afterSeal
+	afterSeal = fn
+	return func() { afterSeal = old }
+}

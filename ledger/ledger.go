@@ -130,17 +130,26 @@ type Ledger struct {
 	carry      *request
 	batchBytes int // the estimate of the batch being formed
 
-	// sequencer-owned
-	size         uint64
-	last         Hash
-	tree         tree
-	lastRecorded time.Time
+	// at is where the chain stands after the last sealed entry (sequencer-owned): the
+	// committed head, or with a batch still being committed (pipeline.go) the head it
+	// will make.
+	at position
 
 	ckptMu   sync.Mutex
 	ckpt     atomic.Pointer[Checkpoint]
 	pubSize  uint64 // guarded by ckptMu: the newest size handed to the Publisher
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
+}
+
+// position is the chain as the sequencer extends it: the next seq, the last hash, the
+// Merkle range, the last recorded_at and the key registry after the last entry.
+type position struct {
+	size     uint64
+	last     Hash
+	tree     tree
+	recorded time.Time
+	reg      *Registry
 }
 
 type treeHead struct {
@@ -249,7 +258,7 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("loading Merkle range: %w", err)
 	}
 	l := &Ledger{st: st, opts: opts, reqs: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}),
-		size: h.Size, last: h.LastHash, tree: t, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
+		at: position{size: h.Size, last: h.LastHash, tree: t, reg: reg}, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
 	_, l.shared = st.(HeadLocker)
 	if bl, ok := st.(BatchLimiter); ok {
 		l.maxBytes = max(bl.MaxBatchBytes()-BatchReserve, 1)
@@ -264,7 +273,7 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 		if err != nil {
 			return &ChainError{Seq: r.Seq, Reason: "malformed_entry", Detail: err.Error()}
 		}
-		l.lastRecorded, _ = time.Parse(time.RFC3339Nano, e.RecordedAt)
+		l.at.recorded, _ = time.Parse(time.RFC3339Nano, e.RecordedAt)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("checking the log's end: %w", err)
@@ -465,7 +474,15 @@ func (l *Ledger) Close() error {
 	return err
 }
 
+// run is the sequencer. A store this ledger writes alone takes the pipelined loop
+// (pipeline.go); a store shared with other writers commits one batch at a time, each under
+// the head lock, and so does a store that caps a batch's bytes (a BatchLimiter), whose
+// batches are cut as they are formed.
 func (l *Ledger) run() {
+	if !l.shared && l.maxBytes == 0 {
+		l.runPipelined()
+		return
+	}
 	defer close(l.done)
 	// With other writers on the store, follow their commits even while idle, so that
 	// keys they register and parties they suspend are known here within FollowEvery.
@@ -704,148 +721,8 @@ func (l *Ledger) commit(batch []*request) {
 	}
 	if err != nil {
 		l.opts.Logger.Error("append failed", "entries", len(batch), "err", err)
-		for _, r := range batch {
-			r.done <- result{err: fmt.Errorf("recording the submission: %w", err)}
-		}
+		failAll(batch, err)
 	}
-}
-
-type pending struct {
-	req   *request
-	entry *Entry // sealed here, or
-	dupOf *Entry // a duplicate of one sealed earlier in this batch
-	res   result // or a final result already
-	final bool
-}
-
-func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
-	b, err := l.newSealing(ctx, batch)
-	if err != nil {
-		return err
-	}
-	out := make([]pending, len(batch))
-	for i, r := range batch {
-		out[i].req = r
-		b.admit(ctx, r, &out[i])
-	}
-	if len(b.sealed) > 0 {
-		if err := l.st.Append(ctx, &Batch{Entries: b.sealed, Nodes: b.nodes}); err != nil {
-			return err
-		}
-		l.size, l.last, l.tree, l.lastRecorded = b.size, b.prev, b.tree, b.now
-		l.reg.Store(b.reg)
-		l.head.Store(&treeHead{Size: b.size, LastHash: b.prev, Root: b.tree.root()})
-		if l.opts.OnCommit != nil {
-			l.opts.OnCommit(b.entries)
-		}
-	}
-	for i := range out {
-		p := &out[i]
-		switch {
-		case p.final:
-			p.req.done <- p.res
-		case p.dupOf != nil:
-			p.req.done <- result{r: Receipt{Seq: p.dupOf.Seq, Hash: p.dupOf.Hash, StreamVersion: p.dupOf.StreamVersion, Duplicate: true}}
-		default:
-			p.req.done <- result{r: Receipt{Seq: p.entry.Seq, Hash: p.entry.Hash, StreamVersion: p.entry.StreamVersion}}
-		}
-	}
-	return nil
-}
-
-// sealing is one batch on its way to the store: the chain as it will stand after the
-// entries admitted so far, and what they add.
-type sealing struct {
-	l        *Ledger
-	now      time.Time
-	size     uint64
-	prev     Hash
-	tree     tree
-	reg      *Registry
-	inOrder  func(*Signed, uint64) error
-	existing map[string]uint64 // ids already in the store
-	versions map[string]uint64 // stream versions, as the batch moves them
-	inBatch  map[string]*Entry
-	sealed   []SealedEntry
-	entries  []*Entry
-	nodes    []Node
-}
-
-// newSealing looks up what the batch's ids and streams hold in the store and starts
-// from the committed chain.
-func (l *Ledger) newSealing(ctx context.Context, batch []*request) (*sealing, error) {
-	ids := make([]string, 0, len(batch))
-	streams := make([]string, 0, len(batch))
-	for _, r := range batch {
-		ids = append(ids, r.s.Submission.ID)
-		streams = append(streams, r.s.Submission.Stream)
-	}
-	existing, err := l.st.Lookup(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("looking up ids: %w", err)
-	}
-	versions, err := l.st.StreamVersions(ctx, streams)
-	if err != nil {
-		return nil, fmt.Errorf("reading stream versions: %w", err)
-	}
-	now := l.opts.Now().UTC()
-	if now.Before(l.lastRecorded) {
-		now = l.lastRecorded // recorded_at never runs backwards along the log
-	}
-	b := &sealing{l: l, now: now, size: l.size, prev: l.last, tree: l.tree.clone(), reg: l.reg.Load(),
-		existing: existing, versions: versions, inBatch: map[string]*Entry{}}
-	if l.opts.Sequence != nil {
-		b.inOrder = l.opts.Sequence()
-	}
-	return b, nil
-}
-
-// admit seals r at the next position if the rules let it in, or settles p with the
-// answer: the original receipt of a repeat, or the refusal.
-func (b *sealing) admit(ctx context.Context, r *request, p *pending) {
-	sub := &r.s.Submission
-	refuse := func(err error) { p.res, p.final = result{err: err}, true }
-	if seq, ok := b.existing[sub.ID]; ok {
-		p.res, p.final = b.l.duplicate(ctx, seq, r.s), true
-		return
-	}
-	if e, ok := b.inBatch[sub.ID]; ok {
-		if bytes.Equal(e.SubmissionRaw, r.s.Canonical) {
-			p.dupOf = e
-		} else {
-			refuse(idConflict(e.Seq))
-		}
-		return
-	}
-	// The registry's part of the rule for every position (Registry.Step), with the
-	// refusal as the registry gives it.
-	reg, _, err := b.reg.admit(b.size, sub)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	cur := b.versions[sub.Stream]
-	if ev := sub.ExpectedVersion; ev != nil && *ev != cur {
-		refuse(conflict("wrong_expected_version", "submission.expected_version",
-			fmt.Sprintf("stream %s is at version %d, not %d", sub.Stream, cur, *ev),
-			fmt.Sprintf("流 %s 当前版本为 %d，而非 %d", sub.Stream, cur, *ev)))
-		return
-	}
-	if b.inOrder != nil {
-		if err := b.inOrder(r.s, cur); err != nil {
-			refuse(err)
-			return
-		}
-	}
-	e := sealEntry(b.size, b.now, cur+1, b.prev, r.s)
-	b.tree.append(LeafHash(e.Bytes), func(n Node) { b.nodes = append(b.nodes, n) })
-	b.sealed = append(b.sealed, SealedEntry{Seq: e.Seq, ID: sub.ID, Stream: sub.Stream, StreamVersion: e.StreamVersion, Hash: e.Hash, Bytes: e.Bytes})
-	b.entries = append(b.entries, e)
-	b.inBatch[sub.ID] = e
-	p.entry = e
-	b.versions[sub.Stream] = cur + 1
-	b.reg, b.prev = reg, e.Hash
-	b.size++
 }
 
 // duplicate answers a re-sent id: the original receipt if the submission is the same,
@@ -911,17 +788,17 @@ const rehashBelow = 32
 // verification (ledger.Verify) re-hashes everything.
 func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 	l.looked = time.Now()
-	if h.Size <= l.size {
+	if h.Size <= l.at.size {
 		return nil
 	}
-	reg, regDirty := l.reg.Load(), false
-	size, prev := l.size, l.last
+	reg, regDirty := l.at.reg, false
+	size, prev := l.at.size, l.at.last
 	var caught []*Entry
 	var leaves []Hash
 	var lastBytes []byte
 	var lastRecorded string
 	lr, stored := l.st.(LeafReader)
-	rehash := !stored && h.Size-l.size < rehashBelow
+	rehash := !stored && h.Size-l.at.size < rehashBelow
 	fold := func(r RawEntry, leaf Hash) error {
 		b := r.Bytes
 		if l.opts.OnCatchUp != nil {
@@ -966,7 +843,7 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 		err = l.st.Entries(ctx, size, h.Size, func(r RawEntry) error { return fold(r, Hash{}) })
 	}
 	if h.Size == openEnded {
-		if err == nil && size == l.size {
+		if err == nil && size == l.at.size {
 			return nil // nothing new
 		}
 		h.Size, h.LastHash = size, prev
@@ -980,7 +857,7 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 	var tr tree
 	if err == nil {
 		if leaves != nil {
-			tr = l.tree.clone()
+			tr = l.at.tree.clone()
 			for _, lf := range leaves {
 				tr.append(lf, func(Node) {})
 			}
@@ -992,11 +869,12 @@ func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
 		l.reportCorrupt(err)
 		return fmt.Errorf("catching up with other writers: %w", err)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, lastRecorded); err == nil && t.After(l.lastRecorded) {
-		l.lastRecorded = t
+	if t, err := time.Parse(time.RFC3339Nano, lastRecorded); err == nil && t.After(l.at.recorded) {
+		l.at.recorded = t
 	}
-	l.size, l.last, l.tree = size, prev, tr
+	l.at.size, l.at.last, l.at.tree = size, prev, tr
 	if regDirty {
+		l.at.reg = reg
 		l.reg.Store(reg)
 	}
 	l.head.Store(&treeHead{Size: size, LastHash: prev, Root: tr.root()})

@@ -59,6 +59,8 @@ type accessOpts struct {
 	readBurst  int
 	failRate   float64 // default: no failure budget to speak of
 	failBurst  int
+	writeRate  float64 // default: no write limit
+	writeBurst int
 	dev        bool
 	bundleMax  uint64
 }
@@ -156,7 +158,7 @@ func newAccessEnv(t testing.TB, o accessOpts) *accessEnv {
 	e.authn = authn
 	mw, err := api.NewAccess(api.Access{
 		Ledger: e.l, Authenticator: authn, Audit: e.audit, Dev: o.dev, RequireWriteToken: o.writeToken,
-		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(fr, fb),
+		ReadLimit: auth.NewLimiter(rate, burst), FailLimit: auth.NewLimiter(fr, fb), WriteLimit: auth.NewLimiter(o.writeRate, o.writeBurst),
 		Logger: slog.New(slog.DiscardHandler), Streams: streams,
 	})
 	if err != nil {

@@ -546,12 +546,12 @@ func TestOpenAPIServedAndCoversRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(b, docs.OpenAPI) {
 		t.Fatalf("%d, %d bytes", resp.StatusCode, len(b))
 	}
-	for _, p := range []string{"/v1/events:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/v1/proofs/inclusion:", "/v1/proofs/consistency:", "/v1/checkpoint/cosignatures:", "/v1/snapshot:", "/v1/bundles:", "/v1/keys/{key_id}:", "/v1/reports/{kind}:", "/healthz:", "/readyz:", "/metrics:"} {
+	for _, p := range []string{"/v1/events:", "/v1/events:batch:", "/v1/events/{id}:", "/v1/checkpoint:", "/v1/ledger:", "/v1/proofs/inclusion:", "/v1/proofs/consistency:", "/v1/checkpoint/cosignatures:", "/v1/snapshot:", "/v1/bundles:", "/v1/keys/{key_id}:", "/v1/reports/{kind}:", "/healthz:", "/readyz:", "/metrics:"} {
 		if !bytes.Contains(b, []byte("\n  "+p)) {
 			t.Errorf("openapi.yaml lacks path %s", p)
 		}
 	}
-	for _, code := range []string{"request_too_large", "unsupported_media_type", "method_not_allowed", "id_conflict", "unknown_key", "snapshot_unsupported", "bundle_too_large", "empty_selection", "reason_required", "bundle_unsupported"} {
+	for _, code := range []string{"request_too_large", "unsupported_media_type", "method_not_allowed", "id_conflict", "unknown_key", "snapshot_unsupported", "bundle_too_large", "empty_selection", "reason_required", "bundle_unsupported", "malformed_batch", "empty_batch", "batch_too_large", "batch_over_write_burst", "token_institution_mismatch"} {
 		if !bytes.Contains(b, []byte(code)) {
 			t.Errorf("openapi.yaml does not document error code %s", code)
 		}

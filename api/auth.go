@@ -192,7 +192,7 @@ func (a *access) wrap(next http.Handler) http.Handler {
 				return
 			}
 			next.ServeHTTP(w, r)
-		case r.Method == http.MethodPost && r.Pattern == "/v1/events":
+		case r.Method == http.MethodPost && (r.Pattern == "/v1/events" || r.Pattern == batchRoute):
 			a.write(w, r, next)
 		default:
 			a.read(w, r, next)
@@ -229,34 +229,43 @@ func (a *access) authenticate(r *http.Request) (*auth.Principal, *ledger.Problem
 }
 
 func (a *access) write(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	if !a.RequireWriteToken || a.Dev {
-		if ok, wait := a.WriteLimit.Allow("ip:" + remoteIP(r)); !ok {
+	client, inst := "ip:"+remoteIP(r), ""
+	if a.RequireWriteToken && !a.Dev {
+		p, prob, wait := a.authenticate(r)
+		if wait > 0 {
 			rateLimited(w, wait)
 			return
 		}
-		next.ServeHTTP(w, r)
-		return
+		if prob != nil {
+			unauthenticated(w, prob)
+			return
+		}
+		switch p.Role {
+		case auth.RoleInstitution, auth.RoleSubmitter, auth.RoleAuthority:
+		default:
+			if ok, wait := a.WriteLimit.Allow(p.ClientKey()); !ok {
+				rateLimited(w, wait)
+				return
+			}
+			WriteError(w, forbidden(p, "submit events"))
+			return
+		}
+		client, inst = p.ClientKey(), p.Institution
 	}
-	p, prob, wait := a.authenticate(r)
-	if wait > 0 {
+	// One submission is charged before its body is read, so that a flood of bodies is
+	// refused unread; a batch is charged the rest of its items once they are counted.
+	if ok, wait := a.WriteLimit.Allow(client); !ok {
 		rateLimited(w, wait)
 		return
 	}
-	if prob != nil {
-		unauthenticated(w, prob)
-		return
-	}
-	if ok, wait := a.WriteLimit.Allow(p.ClientKey()); !ok {
-		rateLimited(w, wait)
-		return
-	}
-	switch p.Role {
-	case auth.RoleInstitution, auth.RoleSubmitter, auth.RoleAuthority:
-	default:
-		WriteError(w, forbidden(p, "submit events"))
-		return
-	}
-	if p.Institution != "" {
+	switch {
+	case r.Pattern == batchRoute:
+		d, ok := a.bindBatch(w, r, client, inst)
+		if !ok {
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), decodedBatchKey{}, d))
+	case inst != "":
 		// Decode the submission once, here, with the ledger's own strict decoder, and hand
 		// the parsed document to the handler: the institution checked against the token is
 		// then the institution recorded, whatever the body's spelling.
@@ -266,16 +275,54 @@ func (a *access) write(w http.ResponseWriter, r *http.Request, next http.Handler
 			return
 		}
 		signed, derr := ledger.DecodeRequest(body, a.Ledger.Limits())
-		if derr == nil && signed.Submission.Actor.Institution != p.Institution {
-			inst := signed.Submission.Actor.Institution
-			WriteError(w, problem(ledger.ErrUnauthorized, "token_institution_mismatch", "submission.actor.institution",
-				fmt.Sprintf("this token submits for %s, not for %s", p.Institution, inst),
-				fmt.Sprintf("此令牌只能代表 %s 提交，不能代表 %s", p.Institution, inst)))
+		if derr == nil && signed.Submission.Actor.Institution != inst {
+			WriteError(w, mismatch(inst, signed.Submission.Actor.Institution, -1))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), decodedKey{}, decoded{signed: signed, err: derr}))
 	}
 	next.ServeHTTP(w, r)
+}
+
+// mismatch refuses a submission for another institution than the token's; item is the
+// submission's index in a batch (-1: a single submission).
+func mismatch(tokenInst, inst string, item int) *ledger.Problem {
+	if item < 0 {
+		return problem(ledger.ErrUnauthorized, "token_institution_mismatch", "submission.actor.institution",
+			fmt.Sprintf("this token submits for %s, not for %s", tokenInst, inst),
+			fmt.Sprintf("此令牌只能代表 %s 提交，不能代表 %s", tokenInst, inst))
+	}
+	return problem(ledger.ErrUnauthorized, "token_institution_mismatch", fmt.Sprintf("[%d].submission.actor.institution", item),
+		fmt.Sprintf("this token submits for %s, not for %s (item %d of the batch)", tokenInst, inst, item),
+		fmt.Sprintf("此令牌只能代表 %s 提交，不能代表 %s（批量提交第 %d 项）", tokenInst, inst, item))
+}
+
+// bindBatch decodes a batch, binds every item to the token's institution (inst; "" for
+// a credential bound to none) and charges the client for the items beyond the first. A
+// single item for another institution refuses the whole request: nothing of it is
+// written.
+func (a *access) bindBatch(w http.ResponseWriter, r *http.Request, client, inst string) (decodedBatch, bool) {
+	d := decodeBatch(w, r, a.Ledger.Limits())
+	if d.err != nil {
+		return d, true // postBatch refuses it with the decoder's reason
+	}
+	for i, s := range d.items {
+		if inst != "" && d.errs[i] == nil && s.Submission.Actor.Institution != inst {
+			WriteError(w, mismatch(inst, s.Submission.Actor.Institution, i))
+			return d, false
+		}
+	}
+	if b := a.WriteLimit.Burst(); b > 0 && len(d.items) > b {
+		WriteError(w, &ledger.Problem{Kind: ledger.ErrTooLarge, Code: "batch_over_write_burst",
+			Message:   fmt.Sprintf("the batch holds %d submissions; this client may send at most %d at once", len(d.items), b),
+			MessageZH: fmt.Sprintf("批量提交包含 %d 项；该客户端一次最多提交 %d 项", len(d.items), b)})
+		return d, false
+	}
+	if ok, wait := a.WriteLimit.AllowN(client, len(d.items)-1); !ok {
+		rateLimited(w, wait)
+		return d, false
+	}
+	return d, true
 }
 
 // decodedKey carries the submission the write middleware already decoded (decoded) to

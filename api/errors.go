@@ -138,16 +138,19 @@ func detailOf(p *ledger.Problem) ErrorDetail {
 // kind (the event catalogue's checker reports every field at fault): all of them are
 // listed under problems.
 func writeProblems(w http.ResponseWriter, status int, p *ledger.Problem, err error) {
-	all := ledger.Problems(err)
-	if len(all) < 2 {
-		writeProblem(w, status, p)
-		return
-	}
+	writeDetail(w, status, detailsOf(p, err))
+}
+
+// detailsOf is detailOf for p, with every problem err joins listed under Problems when
+// there are several.
+func detailsOf(p *ledger.Problem, err error) ErrorDetail {
 	d := detailOf(p)
-	for _, q := range all {
-		d.Problems = append(d.Problems, detailOf(q))
+	if all := ledger.Problems(err); len(all) > 1 {
+		for _, q := range all {
+			d.Problems = append(d.Problems, detailOf(q))
+		}
 	}
-	writeDetail(w, status, d)
+	return d
 }
 
 // logRefusal records a refusal without the request body: bodies carry personal data.

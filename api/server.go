@@ -117,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 	} else {
 		v1("/v1/events", s.postEvent, http.MethodPost)
 	}
+	v1(batchRoute, s.postBatch, http.MethodPost)
 	v1("/v1/events/{id}", s.getEvent, http.MethodGet, http.MethodHead)
 	v1("/v1/checkpoint", s.getCheckpoint, http.MethodGet, http.MethodHead)
 	v1("/v1/ledger", s.getLedger, http.MethodGet, http.MethodHead)

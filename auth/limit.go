@@ -46,8 +46,20 @@ func (l *Limiter) SetClock(now func() time.Time) { l.now = now }
 // Allow takes one request from client's bucket. When the bucket is empty it returns false
 // and how long until a request would be allowed (for Retry-After); nothing is taken then,
 // so a client that keeps hammering does not dig itself deeper.
-func (l *Limiter) Allow(client string) (bool, time.Duration) {
+func (l *Limiter) Allow(client string) (bool, time.Duration) { return l.AllowN(client, 1) }
+
+// Burst is the most one client may take at once (0: a nil Limiter, no limit): a batch of
+// more submissions than this could never be allowed, and is refused as such.
+func (l *Limiter) Burst() int {
 	if l == nil {
+		return 0
+	}
+	return l.burst
+}
+
+// AllowN is Allow for n at once (a batch of n submissions counts as n), all or none.
+func (l *Limiter) AllowN(client string, n int) (bool, time.Duration) {
+	if l == nil || n <= 0 {
 		return true, 0
 	}
 	now := l.now()
@@ -67,7 +79,7 @@ func (l *Limiter) Allow(client string) (bool, time.Duration) {
 		l.clients[client] = b
 	}
 	b.seen = now
-	r := b.lim.ReserveN(now, 1)
+	r := b.lim.ReserveN(now, n)
 	if !r.OK() {
 		return false, time.Second
 	}

@@ -151,6 +151,44 @@ func (c *Client) Submit(ctx context.Context, s *ledger.Signed) (ledger.Receipt, 
 	return ledger.Receipt{Seq: *r.Seq, Hash: r.Hash, StreamVersion: *r.StreamVersion, Duplicate: status == http.StatusOK}, nil
 }
 
+// SubmitBatch records several signed submissions in one request (POST /v1/events:batch)
+// and returns, at each one's index, its receipt or its refusal (an *Error), as Submit
+// would have for it alone. err is for the request as a whole (the batch malformed,
+// refused for its token or size, or the server unreachable for longer than RetryFor);
+// transient failures of the whole request are retried with the same bytes, which is safe
+// because every submission is idempotent by id.
+func (c *Client) SubmitBatch(ctx context.Context, ss []*ledger.Signed) ([]ledger.Receipt, []error, error) {
+	body := make([]byte, 0, 1024*len(ss))
+	body = append(body, '[')
+	for i, s := range ss {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, EncodeRequest(s)...)
+	}
+	body = append(body, ']')
+	_, out, err := c.do(ctx, http.MethodPost, "/v1/events:batch", body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("submitting a batch of %d: %w", len(ss), err)
+	}
+	var a BatchAnswer
+	if err := json.Unmarshal(out, &a); err != nil || len(a.Results) != len(ss) {
+		return nil, nil, fmt.Errorf("submitting a batch of %d: unreadable answer %q", len(ss), truncate(out))
+	}
+	rcs, errs := make([]ledger.Receipt, len(ss)), make([]error, len(ss))
+	for i, r := range a.Results {
+		switch {
+		case r.Error != nil:
+			errs[i] = &Error{Status: r.Status, Code: r.Error.Code, Field: r.Error.Field, Message: r.Error.Message, MessageZH: r.Error.MessageZH}
+		case r.Seq == nil || r.Hash == nil || r.StreamVersion == nil:
+			errs[i] = fmt.Errorf("submitting %s: the batch answer carries no receipt for it", ss[i].Submission.ID)
+		default:
+			rcs[i] = ledger.Receipt{Seq: *r.Seq, Hash: *r.Hash, StreamVersion: *r.StreamVersion, Duplicate: r.Status == http.StatusOK}
+		}
+	}
+	return rcs, errs, nil
+}
+
 // SignAndSubmit fills in an empty ID (a fresh UUIDv7), OccurredAt (now) and Actor.KeyID
 // (k's), signs sub with k and submits it. It returns the signed submission too, so that a
 // caller can keep the exact bytes it signed.

@@ -93,3 +93,21 @@ type BackupRequest struct {
 // ExportSeqHeader names, on POST /v1/bundles' answer, the position of the recorded
 // export entry.
 const ExportSeqHeader = "X-Ledger-Export-Seq"
+
+// BatchResult is one item's answer in the body of POST /v1/events:batch, at the item's
+// index: Status is what POST /v1/events would have answered for that submission alone
+// (201 recorded, 200 recorded earlier, 4xx or 5xx refused); a recorded item carries its
+// receipt, a refused one its error.
+type BatchResult struct {
+	Status        int          `json:"status"`
+	Seq           *uint64      `json:"seq,omitempty"`
+	Hash          *ledger.Hash `json:"hash,omitempty"`
+	StreamVersion *uint64      `json:"stream_version,omitempty"`
+	Error         *ErrorDetail `json:"error,omitempty"`
+}
+
+// BatchAnswer is the body of a 200 answer to POST /v1/events:batch: one result per
+// submission, in the order sent.
+type BatchAnswer struct {
+	Results []BatchResult `json:"results"`
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/internal/bench"
+	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/spf13/cobra"
 )
 
@@ -46,6 +47,9 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 			if o.Events <= 0 {
 				return usage("load: --events must be positive, got %d (--events 须为正数)", o.Events)
 			}
+			if o.Batch < 1 || o.Batch > ledger.MaxBatchItems {
+				return usage("load: --batch must be 1 to %d, got %d (--batch 须在 1 至 %d 之间)", ledger.MaxBatchItems, o.Batch, ledger.MaxBatchItems)
+			}
 			if o.Concurrency <= 0 {
 				return usage("load: --concurrency must be positive, got %d", o.Concurrency)
 			}
@@ -72,6 +76,7 @@ Exit 0 when all N are acknowledged; 2 otherwise, saying how many were.`,
 	f.IntVar(&o.Events, "events", 1000, "number of submissions to send")
 	f.StringVar(&o.Acked, "acked", "", "append each acknowledged id to FILE, one per line")
 	f.IntVar(&o.Concurrency, "concurrency", 256, "requests in flight (the default fills the server's group commits; see docs/performance.md)")
+	f.IntVar(&o.Batch, "batch", 1, fmt.Sprintf("submissions per request: 1 sends each as POST /v1/events, more send them together as POST /v1/events:batch (at most %d)", ledger.MaxBatchItems))
 	f.BoolVar(&o.Presign, "presign", true, "sign every submission before sending, so that the clock measures the server (memory: about 1 KiB per submission)")
 	f.StringVar(&token, "token", "", "bearer token, for a server run with --write-token (default $LEDGER_TOKEN)")
 	f.DurationVar(&retryFor, "retry-for", client.DefaultRetryFor, "how long to keep retrying a submission while the server is unreachable or answers 503")
@@ -110,8 +115,8 @@ func printLoad(w io.Writer, r bench.LoadResult, asJSON bool) error {
 	if r.Institution == "" {
 		return nil // refused before sending anything; the error says why
 	}
-	if _, err := fmt.Fprintf(w, "load 压测: %d/%d acknowledged 已确认 in %.2fs (%.0f/s), %d in flight 并发, %d re-sent duplicates 重发; institution 机构 %s\n",
-		r.Acked, r.Events, r.ElapsedS, r.PerS, r.Concurrency, r.Duplicates, r.Institution); err != nil {
+	if _, err := fmt.Fprintf(w, "load 压测: %d/%d acknowledged 已确认 in %.2fs (%.0f/s), %d requests in flight 并发 × %d per request 每请求, %d re-sent duplicates 重发; institution 机构 %s\n",
+		r.Acked, r.Events, r.ElapsedS, r.PerS, r.Concurrency, r.Batch, r.Duplicates, r.Institution); err != nil {
 		return err
 	}
 	if l := r.Latency; l != nil {

@@ -80,10 +80,18 @@ func loadHTTPServer(t *testing.T, devRoot bool) (srv *httptest.Server, f *ledger
 	return srv, f, st, rootFile
 }
 
+// TestLoadAcknowledgesEveryEvent, one submission per request and seven (the last request
+// of the run holds the six left over).
 func TestLoadAcknowledgesEveryEvent(t *testing.T) {
+	for _, batch := range []string{"1", "7"} {
+		t.Run("batch="+batch, func(t *testing.T) { loadAcknowledgesEveryEvent(t, batch) })
+	}
+}
+
+func loadAcknowledgesEveryEvent(t *testing.T, batch string) {
 	url, _, st, _ := loadServer(t, true)
 	acked := filepath.Join(t.TempDir(), "acked")
-	code, out, errOut := ledgerctl(t, "load", "--server", url, "--events", "300", "--acked", acked, "--concurrency", "16", "--json")
+	code, out, errOut := ledgerctl(t, "load", "--server", url, "--events", "300", "--acked", acked, "--concurrency", "16", "--batch", batch, "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -91,7 +99,7 @@ func TestLoadAcknowledgesEveryEvent(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if r.Acked != 300 || r.Events != 300 || !strings.HasPrefix(r.Institution, "load-") || r.Error != "" {
+	if r.Acked != 300 || r.Events != 300 || !strings.HasPrefix(r.Institution, "load-") || r.Error != "" || fmt.Sprint(r.Batch) != batch {
 		t.Errorf("result %+v", r)
 	}
 	b, err := os.ReadFile(acked)
@@ -149,6 +157,8 @@ func TestLoadRefusals(t *testing.T) {
 	}{
 		{"no server", []string{"load", "--events", "5"}, "--server URL is required"},
 		{"no events", []string{"load", "--server", devURL, "--events", "0"}, "--events must be positive"},
+		{"batch of none", []string{"load", "--server", devURL, "--batch", "0"}, "--batch must be 1 to 1000"},
+		{"batch over the limit", []string{"load", "--server", devURL, "--batch", "1001"}, "--batch must be 1 to 1000"},
 		{"bad institution", []string{"load", "--server", devURL, "--institution", "Load One"}, "--institution"},
 		{"production server without --root-key", []string{"load", "--server", prodURL, "--events", "5"}, "pass --root-key FILE"},
 		{"root key of another ledger", []string{"load", "--server", prodURL, "--events", "5", "--root-key", other + ".key"}, "the ledger's root key is"},

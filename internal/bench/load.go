@@ -17,6 +17,7 @@ type LoadOptions struct {
 	Enrol
 	Events      int
 	Concurrency int
+	Batch       int // submissions per request; ≤ 1: one per POST /v1/events
 	// Presign signs every submission before the clock starts, so that the elapsed time
 	// measures the server, not this process's signing.
 	Presign bool
@@ -36,6 +37,7 @@ type LoadResult struct {
 	// Concurrency is the number of requests kept in flight; Presigned says whether every
 	// submission was signed before the clock started.
 	Concurrency int  `json:"concurrency"`
+	Batch       int  `json:"batch"`
 	Presigned   bool `json:"presigned"`
 	// Latency is each acknowledged submission's time from send to answer, retries
 	// included, in milliseconds.
@@ -101,13 +103,13 @@ func EnrolLoad(ctx context.Context, c *client.Client, o Enrol) (*Generator, clie
 // Load enrols a load institution and sends o.Events of its submissions concurrently.
 // The result is filled as far as the run got, also when it returns an error.
 func Load(ctx context.Context, c *client.Client, o LoadOptions) (LoadResult, error) {
-	res := LoadResult{Server: c.BaseURL, Events: o.Events, Concurrency: o.Concurrency, Presigned: o.Presign}
+	res := LoadResult{Server: c.BaseURL, Events: o.Events, Concurrency: o.Concurrency, Batch: max(o.Batch, 1), Presigned: o.Presign}
 	g, _, err := EnrolLoad(ctx, c, o.Enrol)
 	if err != nil {
 		return res, err
 	}
 	res.Institution = g.Institution()
-	send := SendOptions{Events: o.Events, Concurrency: o.Concurrency, Update: o.Update}
+	send := SendOptions{Events: o.Events, Concurrency: o.Concurrency, Batch: o.Batch, Update: o.Update}
 	var ackw *AckWriter
 	if o.Acked != "" {
 		if ackw, err = OpenAckWriter(o.Acked); err != nil {

@@ -19,6 +19,7 @@ import (
 type SendOptions struct {
 	Events      int
 	Concurrency int              // requests in flight
+	Batch       int              // submissions per request (POST /v1/events:batch); ≤ 1: one per POST /v1/events
 	Presigned   []*ledger.Signed // if set, sent in order instead of signing on the fly
 	// OnAck is called with each acknowledged submission and its receipt, from the
 	// sending goroutine, before the submission counts as acknowledged; an error stops
@@ -101,39 +102,79 @@ type sendState struct {
 	failed      map[string]int64
 }
 
-// send is one sending goroutine: it submits what work delivers until it closes.
+// send is one sending goroutine: it submits what work delivers, o.Batch at a time, until
+// it closes.
 func (s *sendState) send(ctx context.Context, cancel context.CancelCauseFunc, c *client.Client, o SendOptions, work <-chan *ledger.Signed) {
 	var mine []time.Duration
 	defer func() { s.mu.Lock(); s.lat = append(s.lat, mine...); s.mu.Unlock() }()
-	for sub := range work {
-		if ctx.Err() != nil {
+	batch := make([]*ledger.Signed, 0, max(o.Batch, 1))
+	for open := true; open; {
+		batch = batch[:0]
+		for len(batch) < cap(batch) {
+			sub, ok := <-work
+			if !ok {
+				open = false
+				break
+			}
+			batch = append(batch, sub)
+		}
+		if len(batch) == 0 || ctx.Err() != nil {
 			continue // drain so the signers can stop
 		}
 		t0 := time.Now()
-		r, err := c.Submit(ctx, sub)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.mu.Lock()
-				s.failed[ErrorCode(err)]++
-				s.mu.Unlock()
-				cancel(err)
+		rcs, errs := submit(ctx, c, batch, o.Batch > 1)
+		took := time.Since(t0)
+		for i, sub := range batch {
+			if s.settle(ctx, cancel, o, sub, rcs[i], errs[i]) {
+				mine = append(mine, took)
 			}
-			continue
-		}
-		mine = append(mine, time.Since(t0))
-		if o.OnAck != nil {
-			if err := o.OnAck(sub, r); err != nil {
-				cancel(err)
-				continue
-			}
-		}
-		if r.Duplicate {
-			s.dups.Add(1)
-		}
-		if n := s.acked.Add(1); o.Update != nil {
-			o.Update(uint64(n), uint64(o.Events))
 		}
 	}
+}
+
+// submit sends batch in one request (POST /v1/events:batch) or, with one submission and
+// no batch asked for, as POST /v1/events.
+func submit(ctx context.Context, c *client.Client, batch []*ledger.Signed, asBatch bool) ([]ledger.Receipt, []error) {
+	if !asBatch {
+		r, err := c.Submit(ctx, batch[0])
+		return []ledger.Receipt{r}, []error{err}
+	}
+	rcs, errs, err := c.SubmitBatch(ctx, batch)
+	if err != nil {
+		errs = make([]error, len(batch))
+		for i := range errs {
+			errs[i] = err
+		}
+		rcs = make([]ledger.Receipt, len(batch))
+	}
+	return rcs, errs
+}
+
+// settle counts one submission's answer and reports whether it was acknowledged; a
+// failure for good stops the run.
+func (s *sendState) settle(ctx context.Context, cancel context.CancelCauseFunc, o SendOptions, sub *ledger.Signed, r ledger.Receipt, err error) bool {
+	if err != nil {
+		if ctx.Err() == nil {
+			s.mu.Lock()
+			s.failed[ErrorCode(err)]++
+			s.mu.Unlock()
+			cancel(err)
+		}
+		return false
+	}
+	if o.OnAck != nil {
+		if err := o.OnAck(sub, r); err != nil {
+			cancel(err)
+			return false
+		}
+	}
+	if r.Duplicate {
+		s.dups.Add(1)
+	}
+	if n := s.acked.Add(1); o.Update != nil {
+		o.Update(uint64(n), uint64(o.Events))
+	}
+	return true
 }
 
 // SignAll signs n submissions on every core before the run, so that the run measures

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/follow"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore"
 	"github.com/aba-prefecture/dataledger/projections/report"
 	"github.com/aba-prefecture/dataledger/projections/report/kinds"
 	"github.com/aba-prefecture/dataledger/projections/search"
@@ -43,7 +44,7 @@ func newRebuildCmd() *cobra.Command {
 		Long: `Forget a read model's saved state and fold the whole log into it again, then save
 it: the report kinds (` + strings.Join(kinds.Default().Names(), ", ") + `), kept in
 DATA/readmodels or the PostgreSQL tables, and the investigation index (search,
-DATA/search.db). Reports and searches read these models; ledgerd rebuilds a model by
+DATA/search.db, or the search_acts table of a PostgreSQL deployment). Reports and searches read these models; ledgerd rebuilds a model by
 itself when its saved state was written by other code, under another policy or
 calendar, or of another log, so this is for an operator who wants it done now (after
 restoring a backup, before a peak) or who doubts a model.
@@ -157,6 +158,24 @@ func (rf *reportFlags) rebuildReport(ctx context.Context, st ledger.Store, name 
 }
 
 func (rf *reportFlags) rebuildSearch(ctx context.Context, st ledger.Store, update func(done, total uint64)) (rebuilt, error) {
+	if pg, ok := st.(*pgstore.Store); ok {
+		// The deployment's index in the database: emptied and folded again here; the
+		// ledgerd holding the derived-work lease goes on from where this leaves it.
+		idx, err := search.OpenPG(ctx, pg.Pool())
+		if err != nil {
+			return rebuilt{}, err
+		}
+		if err := idx.Reset(ctx); err != nil {
+			return rebuilt{}, err
+		}
+		s, err := follow.New(idx, follow.Options{Store: st, Progress: update, Logger: slog.New(slog.DiscardHandler)}).CatchUp(ctx)
+		if err != nil {
+			return rebuilt{}, err
+		}
+		var size int64
+		err = pg.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('search_acts')`).Scan(&size)
+		return rebuilt{Entries: s.Position, Bytes: size}, err
+	}
 	if rf.dir == "" {
 		return rebuilt{}, errors.New("the investigation index lives in --data DIR")
 	}

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aba-prefecture/dataledger/auth"
+	"github.com/aba-prefecture/dataledger/client"
+	"github.com/aba-prefecture/dataledger/internal/bench"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
 )
 
@@ -71,6 +76,7 @@ func TestDerivedWorkOncePerDeployment(t *testing.T) {
 	if exports(urlC) {
 		t.Error("a front-end with --derived off exports the compliance series")
 	}
+	searchIsShared(t, urlA, urlC, d3, map[string]string{"a": urlA, "b": urlB}[first])
 	// Stop the holder; the other takes the work over.
 	var rest string
 	if first == "a" {
@@ -119,5 +125,47 @@ func TestDerivedFlag(t *testing.T) {
 	c, err := parseFlags(nil, func(string) string { return "" }, io.Discard)
 	if err != nil || c.derived != derivedLease {
 		t.Fatalf("default --derived %q, %v", c.derived, err)
+	}
+}
+
+// searchIsShared: acts recorded through one front-end are found through another that
+// folds nothing (--derived off), from the deployment's one index in PostgreSQL, which
+// only the holder of the derived lease folds.
+func searchIsShared(t *testing.T, via, reader, readerData, holder string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := bench.Load(ctx, &client.Client{BaseURL: via}, bench.LoadOptions{Events: 12, Concurrency: 4, Presign: true,
+		Enrol: bench.Enrol{Institution: "fe-search", RootPerson: "ledgerctl-load"}}); err != nil {
+		t.Fatalf("loading through %s: %v", via, err)
+	}
+	tok, cred, err := auth.NewToken(auth.RoleReviewer, "", "search-test", time.Time{}, auth.DefaultKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := &auth.File{}
+	creds.Add(cred)
+	if err := auth.WriteFile(filepath.Join(readerData, "access", "credentials.json"), creds); err != nil {
+		t.Fatal(err)
+	}
+	c := &client.Client{BaseURL: reader, HTTP: &http.Client{Transport: bearerTransport(tok)}}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		p, err := c.Search(ctx, url.Values{"institution": {"fe-search"}, "limit": {"500"}})
+		n := 0
+		if err == nil {
+			n = len(p.Events)
+		}
+		if n >= 12 { // the load's acts, and its enrolment's own
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the front-end that folds nothing finds %d of the acts recorded through another (%v)", n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for u, want := range map[string]bool{reader: false, holder: true} {
+		if got := strings.Contains(scrape(t, u), `ledger_readmodel_position{model="search"}`); got != want {
+			t.Errorf("%s folds the search index: %v, want %v", u, got, want)
+		}
 	}
 }

@@ -26,12 +26,13 @@ import (
 // for a large log to be folded), then fed the entries this process commits (Deliver),
 // with a poll and the store's announcements for other writers' entries.
 //
-// Two groups: what every front-end needs for itself (the investigation index, a local
-// file; the shredder, over this front-end's key store), and the derived models (the
-// report kinds and, over the findings model, the compliance metrics), which a deployment
-// needs once. With --derived lease on a store several ledgerd share, only the holder of
-// the derived lease keeps them; the others answer a report from the saved models
-// (cold) and export no compliance series.
+// Two groups: what every front-end needs for itself (the shredder, over this front-end's
+// key store; on the embedded store the investigation index, a file beside it), and the
+// derived models (the report kinds and, over the findings model, the compliance
+// metrics; on PostgreSQL the investigation index too, a table every front-end reads),
+// which a deployment needs once. With --derived lease on a store several ledgerd share,
+// only the holder of the derived lease keeps them; the others answer a report from the
+// saved models (cold), a search from the shared index, and export no compliance series.
 type readModels struct {
 	st      ledger.Store
 	log     *slog.Logger
@@ -43,7 +44,10 @@ type readModels struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
-	search *search.Index // nil with --search=off
+	search api.Searcher // nil with --search=off
+	// shared are the models of the deployment kept with the derived ones, under their
+	// lease: the investigation index in PostgreSQL.
+	shared []follow.Model
 
 	mode  string       // --derived
 	lease ledger.Lease // nil: the derived models run here unguarded (or not at all, with off)
@@ -73,14 +77,10 @@ func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, 
 	r.snaps = snaps
 	r.closers = append(r.closers, func() { snaps.Close() })
 	if c.search == "on" {
-		idx, err := search.Open(filepath.Join(c.data, "search.db"))
-		if err != nil {
+		if err := r.openSearch(ctx, c); err != nil {
 			r.close()
 			return nil, fmt.Errorf("--search: %w", err)
 		}
-		r.search = idx
-		r.closers = append(r.closers, func() { idx.Close() })
-		r.core = append(r.core, r.follower(idx, nil))
 	}
 	if d.access != nil && d.access.shredder != nil {
 		r.core = append(r.core, r.follower(d.access.shredder, nil))
@@ -99,6 +99,28 @@ func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, 
 		return nil, err
 	}
 	return r, nil
+}
+
+// openSearch opens the investigation index: in the PostgreSQL database several ledgerd
+// share (one index, folded with the derived models), else a file beside the store.
+func (r *readModels) openSearch(ctx context.Context, c *config) error {
+	if pg, ok := r.st.(*pgstore.Store); ok {
+		idx, err := search.OpenPG(ctx, pg.Pool())
+		if err != nil {
+			return err
+		}
+		r.search = idx
+		r.shared = append(r.shared, idx)
+		return nil
+	}
+	idx, err := search.Open(filepath.Join(c.data, "search.db"))
+	if err != nil {
+		return err
+	}
+	r.search = idx
+	r.closers = append(r.closers, func() { idx.Close() })
+	r.core = append(r.core, r.follower(idx, nil))
+	return nil
 }
 
 // follower makes m's follower, its lag observed on every batch it applies.
@@ -133,6 +155,9 @@ func (r *readModels) openDerived(ctx context.Context) (*derived, error) {
 	for _, m := range set.Models() {
 		d.fs = append(d.fs, r.follower(m, r.trim))
 		r.log.Info("read model", "read_model", m.Name(), "from", m.Restored())
+	}
+	for _, m := range r.shared {
+		d.fs = append(d.fs, r.follower(m, nil))
 	}
 	return d, nil
 }

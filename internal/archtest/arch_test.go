@@ -122,7 +122,7 @@ func commandOf(path string) string {
 var owners = map[string][]string{
 	"github.com/emmansun/gmsm":           {"crypto", "internal/bench"},
 	"go.etcd.io/bbolt":                   {"ledger/boltstore", "ledger/datadir", "ledger/esdbstore", "projections/search"},
-	"github.com/jackc/pgx":               {"ledger/pgstore", "ledger/bus", "internal/pgmigrate", "projections/readmodel"},
+	"github.com/jackc/pgx":               {"ledger/pgstore", "ledger/bus", "internal/pgmigrate", "projections/readmodel", "projections/search"},
 	"github.com/ThreeDotsLabs/watermill": {"ledger/bus", "ledger/follow"},
 	"github.com/nats-io/nats.go":         {"ledger/bus"},
 	"github.com/EventStore":              {"ledger/esdbstore"},

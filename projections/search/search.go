@@ -13,6 +13,7 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/follow"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -39,7 +40,7 @@ var (
 
 	// ErrPositionMoved: an Apply did not start at the stored position (another process
 	// applied first); the follower re-reads the position.
-	ErrPositionMoved = errors.New("search index position moved")
+	ErrPositionMoved = fmt.Errorf("search index: %w", follow.ErrPositionMoved)
 )
 
 // Hit is one indexed entry: what a result row shows, without reading the ledger.

@@ -11,7 +11,9 @@ import (
 
 	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
 	"github.com/aba-prefecture/dataledger/projections/search"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // entries makes n parsed entries: institutions, people, resources, types and days drawn
@@ -34,18 +36,52 @@ func entries(n int, seed uint64) []*ledger.Entry {
 	return out
 }
 
-func open(t *testing.T) *search.Index {
-	t.Helper()
-	x, err := search.Open(filepath.Join(t.TempDir(), "search.db"))
-	if err != nil {
-		t.Fatal(err)
+// index is what the tests ask of both backends.
+type index interface {
+	Apply(context.Context, []*ledger.Entry) error
+	Search(context.Context, search.Query) (search.Page, error)
+	Position(context.Context) (uint64, error)
+}
+
+// backend opens an empty index and says how to empty it again.
+type backend func(t *testing.T) (x index, reset func() error)
+
+// backends are the two indexes: a bbolt file beside the embedded store, and the
+// deployment's index in PostgreSQL.
+var backends = map[string]backend{
+	"bbolt": func(t *testing.T) (index, func() error) {
+		t.Helper()
+		x, err := search.Open(filepath.Join(t.TempDir(), "search.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.Close() })
+		return x, x.Reset
+	},
+	"postgres": func(t *testing.T) (index, func() error) {
+		t.Helper()
+		pool, err := pgxpool.New(context.Background(), pgtest.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		x, err := search.OpenPG(context.Background(), pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x, func() error { return x.Reset(context.Background()) }
+	},
+}
+
+// onEach runs test on every backend.
+func onEach(t *testing.T, test func(t *testing.T, open backend)) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) { test(t, open) })
 	}
-	t.Cleanup(func() { x.Close() })
-	return x
 }
 
 // all pages through a query, checking that no hit repeats.
-func all(t *testing.T, x *search.Index, q search.Query) []uint64 {
+func all(t *testing.T, x index, q search.Query) []uint64 {
 	t.Helper()
 	var seqs []uint64
 	seen := map[uint64]bool{}
@@ -73,9 +109,11 @@ func all(t *testing.T, x *search.Index, q search.Query) []uint64 {
 
 // TestSearchEqualsAScan: every combination of filters, paged with small pages, returns
 // exactly the entries a plain scan selects.
-func TestSearchEqualsAScan(t *testing.T) {
+func TestSearchEqualsAScan(t *testing.T) { onEach(t, searchEqualsAScan) }
+
+func searchEqualsAScan(t *testing.T, open backend) {
 	es := entries(600, 7)
-	x := open(t)
+	x, _ := open(t)
 	for i := 0; i < len(es); i += 100 {
 		if err := x.Apply(context.Background(), es[i:i+100]); err != nil {
 			t.Fatal(err)
@@ -114,8 +152,12 @@ func TestSearchEqualsAScan(t *testing.T) {
 // TestVisibleHidesAndRebuildEqualsIncremental: a Visible filter hides hits without
 // breaking paging, and an index reset and rebuilt from zero answers the same.
 func TestVisibleHidesAndRebuildEqualsIncremental(t *testing.T) {
+	onEach(t, visibleHidesAndRebuildEqualsIncremental)
+}
+
+func visibleHidesAndRebuildEqualsIncremental(t *testing.T, open backend) {
 	es := entries(300, 9)
-	x := open(t)
+	x, reset := open(t)
 	if err := x.Apply(context.Background(), es); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +171,7 @@ func TestVisibleHidesAndRebuildEqualsIncremental(t *testing.T) {
 	if err := x.Apply(context.Background(), es[:10]); err == nil {
 		t.Fatal("an Apply behind the position was accepted")
 	}
-	if err := x.Reset(); err != nil {
+	if err := reset(); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range es {
@@ -145,5 +187,47 @@ func TestVisibleHidesAndRebuildEqualsIncremental(t *testing.T) {
 	}
 	if _, err := x.Search(context.Background(), search.Query{Cursor: "x/1"}); err == nil {
 		t.Fatal("a forged cursor was accepted")
+	}
+}
+
+// TestPGAnswersAsBolt: the deployment's index in PostgreSQL answers every query page by
+// page exactly as the bbolt file does — the same hits in the same order, the same
+// cursors — with and without a Visible filter, so a front-end's answers do not depend on
+// where the index lives.
+func TestPGAnswersAsBolt(t *testing.T) {
+	es := entries(900, 11)
+	bolt, _ := backends["bbolt"](t)
+	pg, _ := backends["postgres"](t)
+	for _, x := range []index{bolt, pg} {
+		for i := 0; i < len(es); i += 300 {
+			if err := x.Apply(context.Background(), es[i:i+300]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d := func(s string) calendar.Date { return calendar.MustParse(s) }
+	notPolice := func(h search.Hit) bool { return h.Institution != "aba-police" }
+	for i, q := range []search.Query{
+		{Limit: 50}, {Institution: "aba-health", Limit: 9}, {Person: "p-9", Limit: 40, Visible: notPolice},
+		{Resource: "r-3", From: d("2026-03-04"), Limit: 6}, {Type: "data.exported.v1", To: d("2026-03-10"), Limit: 11},
+		{Stream: "resource/r-1", Person: "p-2", Limit: 3, Visible: notPolice}, {From: d("2026-03-07"), To: d("2026-03-07"), Limit: 5},
+	} {
+		for page := 0; ; page++ {
+			a, errA := bolt.Search(context.Background(), q)
+			b, errB := pg.Search(context.Background(), q)
+			if errA != nil || errB != nil {
+				t.Fatalf("query %d: %v, %v", i, errA, errB)
+			}
+			if !slices.EqualFunc(a.Hits, b.Hits, func(x, y search.Hit) bool { return fmt.Sprint(x) == fmt.Sprint(y) }) || a.Next != b.Next {
+				t.Fatalf("query %d page %d: bbolt %d hits next %q, postgres %d hits next %q\n%v\n%v", i, page, len(a.Hits), a.Next, len(b.Hits), b.Next, a.Hits, b.Hits)
+			}
+			if a.Next == "" {
+				break
+			}
+			q.Cursor = a.Next
+		}
+	}
+	if p, _ := pg.Position(context.Background()); p != 900 {
+		t.Fatalf("position %d", p)
 	}
 }

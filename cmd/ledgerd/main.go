@@ -235,6 +235,9 @@ func (d *daemon) ledgerOptions(w *wiring) ledger.Options {
 			d.bus.OnCommit(es)
 			d.models.deliver(es)
 		},
+		// Other front-ends' entries, as the sequencer folds them, reach the read models
+		// here too, in order with this process's own.
+		OnCatchUp: func(es []*ledger.Entry) { d.models.caughtUp(es) },
 		Logger:    d.log,
 		Publisher: w.pub,
 		// Integrity failures found while running page through ledger_verify_failures_total.

@@ -49,6 +49,8 @@ type readModels struct {
 	// lease: the investigation index in PostgreSQL.
 	shared []follow.Model
 
+	queue chan handed // batches for the followers, in log order (deliver, caughtUp)
+
 	mode  string       // --derived
 	lease ledger.Lease // nil: the derived models run here unguarded (or not at all, with off)
 	own   *derived     // opened at start when unguarded
@@ -69,7 +71,7 @@ const leaseDerived = "ledgerd/readmodels"
 // in the PostgreSQL database with --store postgres://…, else in DATA/readmodels), the
 // investigation index (--search) and the shredder (--keystore).
 func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, reg prometheus.Registerer, ro report.Options) (*readModels, error) {
-	r := &readModels{st: st, log: d.log, ro: ro, trim: d.trim.Now, mode: c.derived, lag: newLagHistogram()}
+	r := &readModels{st: st, log: d.log, ro: ro, trim: d.trim.Now, mode: c.derived, lag: newLagHistogram(), queue: make(chan handed, 1024)}
 	snaps, err := openSnapshots(ctx, c, st)
 	if err != nil {
 		return nil, err
@@ -220,20 +222,68 @@ func (r *readModels) cold(ctx context.Context, kind string, o report.Options) (*
 	return set.Report(ctx, kind, 0, o)
 }
 
-// deliver is an OnCommit hook: it hands the committed batch to every follower and never
-// blocks.
-func (r *readModels) deliver(es []*ledger.Entry) {
-	if r == nil {
+// deliver is an OnCommit hook: this process's committed batch, queued for every
+// follower in log order. It never blocks: if the queue is full the batch is dropped and
+// the followers read those entries from the store.
+func (r *readModels) deliver(es []*ledger.Entry) { r.enqueue(es, false) }
+
+// caughtUp is an OnCatchUp hook: the entries other front-ends committed, which this
+// process's sequencer has just read and linked to its chain, queued in log order with its
+// own commits so that each follower need not read, parse and hash them again from the
+// store. The sequencer takes their recorded hashes on trust (it checks the last), so the
+// queue's goroutine hashes their bytes before any model sees them.
+func (r *readModels) caughtUp(es []*ledger.Entry) { r.enqueue(es, true) }
+
+// handed is a batch on its way to the followers; check says its bytes must be hashed.
+type handed struct {
+	es    []*ledger.Entry
+	check bool
+}
+
+func (r *readModels) enqueue(es []*ledger.Entry, check bool) {
+	if r == nil || len(r.core) == 0 && r.live.Load() == nil {
 		return
 	}
-	for _, f := range r.core {
-		f.Deliver(es)
+	select {
+	case r.queue <- handed{es, check}:
+	default:
 	}
-	if d := r.live.Load(); d != nil {
-		for _, f := range d.fs {
-			f.Deliver(es)
+}
+
+// hand passes queued batches to every follower, in order, until ctx ends. A caught-up
+// batch whose bytes do not hash to their recorded hashes is not handed on: the followers
+// then read the store, and fail there on the same entry, loudly.
+func (r *readModels) hand(ctx context.Context) {
+	for {
+		var h handed
+		select {
+		case <-ctx.Done():
+			return
+		case h = <-r.queue:
+		}
+		if h.check && !intact(h.es) {
+			r.log.Error("entries another writer committed do not hash to their recorded hashes; read models will read them from the store", "from", h.es[0].Seq)
+			continue
+		}
+		for _, f := range r.core {
+			f.Deliver(h.es)
+		}
+		if d := r.live.Load(); d != nil {
+			for _, f := range d.fs {
+				f.Deliver(h.es)
+			}
 		}
 	}
+}
+
+// intact says every entry's bytes hash to its recorded hash.
+func intact(es []*ledger.Entry) bool {
+	for _, e := range es {
+		if ledger.SumEntry(e.Bytes) != e.Hash {
+			return false
+		}
+	}
+	return true
 }
 
 // start runs every follower until close: the derived ones here, or while this process
@@ -244,6 +294,7 @@ func (r *readModels) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
+	r.wg.Go(func() { r.hand(ctx) })
 	for _, f := range r.core {
 		r.run(ctx, f)
 	}

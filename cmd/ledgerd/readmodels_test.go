@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 )
 
 // TestReadModelLagObserved: every read model's follower reports, per applied batch, how
@@ -31,5 +37,42 @@ func TestReadModelLagObserved(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+}
+
+// TestCaughtUpEntriesAreHashedBeforeTheModels: entries another front-end committed reach
+// this one's read models from its sequencer's catch-up only if their bytes hash to
+// their recorded hashes (the sequencer checks only the last); one altered entry keeps
+// the whole batch from the models, which then read the store and fail on it there.
+func TestCaughtUpEntriesAreHashedBeforeTheModels(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{})
+	f.Register(t, l, "county-01")
+	for i := range 3 {
+		if _, err := l.Append(context.Background(), f.Event(t, "county-01", "resource/r", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var es []*ledger.Entry
+	if err := st.Entries(context.Background(), 0, l.Size(), func(r ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(bytes.Clone(r.Bytes))
+		es = append(es, e)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !intact(es) {
+		t.Fatal("stored entries judged altered")
+	}
+	i := bytes.LastIndex(es[2].Bytes, []byte(`"records":`))
+	es[2].Bytes[i+len(`"records":`)] ^= 1 // one digit of one entry
+	if intact(es) {
+		t.Fatal("an altered entry passed as intact")
 	}
 }

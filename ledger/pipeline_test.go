@@ -1,9 +1,15 @@
 package ledger_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -259,5 +265,136 @@ func TestPipelineRevocationInFlight(t *testing.T) {
 		t.Fatalf("the refused submission was written: %v %v", got, err)
 	}
 	st.armed.Store(false)
+	ledgertest.MustVerify(t, st)
+}
+
+// flakyAppends fails about one append in rate, before writing anything (a transient
+// failure: the next may succeed), and slows each commit a little so that batches pile up
+// on top of the one in flight.
+type flakyAppends struct {
+	ledger.Store
+	mu    sync.Mutex
+	rnd   *rand.Rand
+	rate  int
+	fails int
+}
+
+func (s *flakyAppends) Append(ctx context.Context, b *ledger.Batch) error {
+	s.mu.Lock()
+	fail := s.rnd.IntN(s.rate) == 0
+	if fail {
+		s.fails++
+	}
+	s.mu.Unlock()
+	time.Sleep(200 * time.Microsecond)
+	if fail {
+		return errHiccup
+	}
+	return s.Store.Append(ctx, b)
+}
+
+// TestPipelineUnderFailures: many submitters, repeats and conflicting ids among them, and
+// commits that fail at random under the pipeline: every acknowledged receipt names the
+// entry stored at its seq with its hash, nothing refused or failed is stored, each id is
+// stored at most once, and the log verifies. The seed is printed;
+// LEDGER_PROPERTY_SEED replays it.
+func TestPipelineUnderFailures(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("LEDGER_PROPERTY_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d", seed)
+	st := &flakyAppends{Store: newStore(t), rnd: rand.New(rand.NewPCG(seed, 2)), rate: 1 << 30} // none while the ledger is set up
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{CheckpointEvery: -1})
+	f.Register(t, l, "county-01")
+	setup := l.Size()
+	st.mu.Lock()
+	st.rate = 4 // a quarter of the commits fail from here on
+	st.mu.Unlock()
+	const n = 1500
+	subs := make([]*ledger.Signed, 0, n)
+	for i := range n {
+		subs = append(subs, f.Event(t, "county-01", fmt.Sprintf("s/%d", i%17), i))
+	}
+	type outcome struct {
+		s   *ledger.Signed
+		r   ledger.Receipt
+		err error
+	}
+	results := make(chan outcome, 2*n)
+	work := make(chan *ledger.Signed, n)
+	r := rand.New(rand.NewPCG(seed, 3))
+	for i := range n {
+		s := subs[i]
+		if r.IntN(10) == 0 { // a repeat of an earlier submission
+			s = subs[r.IntN(i+1)]
+		}
+		work <- s
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for range 32 { // closed-loop submitters: many small batches, each on top of the last
+		wg.Go(func() {
+			for s := range work {
+				rc, err := l.Append(ctx, s)
+				results <- outcome{s, rc, err}
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	acked, failed := 0, 0
+	ackedIDs := map[string]bool{}
+	for o := range results {
+		if o.err != nil {
+			if !errors.Is(o.err, errHiccup) {
+				t.Fatalf("%s: %v", o.s.Submission.ID, o.err)
+			}
+			failed++
+			continue
+		}
+		acked++
+		ackedIDs[o.s.Submission.ID] = true
+		var got ledger.RawEntry
+		if err := st.Entries(ctx, o.r.Seq, o.r.Seq+1, func(e ledger.RawEntry) error { got = e; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		e, err := ledger.ParseEntry(got.Bytes)
+		if err != nil || got.Hash != o.r.Hash || e.Submission.ID != o.s.Submission.ID || !bytes.Equal(e.SubmissionRaw, o.s.Canonical) {
+			t.Fatalf("receipt seq %d hash %x for %s, stored %s hash %x (%v)", o.r.Seq, o.r.Hash[:4], o.s.Submission.ID, e.Submission.ID, got.Hash[:4], err)
+		}
+	}
+	// Each id stored at most once, and nothing stored that nobody was told is recorded: a
+	// failed commit writes nothing, so every entry after the setup was acknowledged to
+	// some submitter of it.
+	ids := map[string]int{}
+	h, _ := st.Head(ctx)
+	if err := st.Entries(ctx, setup, h.Size, func(e ledger.RawEntry) error {
+		pe, err := ledger.ParseEntry(e.Bytes)
+		if err == nil && !ackedIDs[pe.Submission.ID] {
+			t.Errorf("seq %d (%s) is stored, but every submitter of it was told it failed", e.Seq, pe.Submission.ID)
+		}
+		ids[pe.Submission.ID]++
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range ids {
+		if c > 1 {
+			t.Fatalf("id %s stored %d times", id, c)
+		}
+	}
+	st.mu.Lock()
+	fails := st.fails
+	st.mu.Unlock()
+	t.Logf("%d acknowledged, %d told it failed, %d commits failed, %d entries", acked, failed, fails, h.Size)
+	if fails == 0 || failed == 0 {
+		t.Fatal("no commit failed: the test tested nothing")
+	}
 	ledgertest.MustVerify(t, st)
 }

@@ -18,10 +18,13 @@
 // bytes verbatim.
 //
 // [Ledger.Append] verifies the signature in the caller's goroutine, so concurrent callers
-// use every core; a single sequencer goroutine then checks the key registry, idempotency
-// and expected versions, seals a batch into the chain and tree, and writes it to the
-// [Store] in one durable transaction (group commit). Nothing is acknowledged before the
-// batch is durable. A refused submission writes nothing.
+// use every core ([Ledger.AppendBatch] spreads a batch's over the cores); a single
+// sequencer goroutine then checks the key registry, idempotency and expected versions,
+// seals a batch into the chain and tree, and writes it to the [Store] in one durable
+// transaction (group commit). On a store it writes alone, the next batch is sealed while
+// the one below it is being made durable, and a failed commit voids what was sealed on it
+// (pipeline.go). Nothing is acknowledged before its batch is durable. A refused
+// submission writes nothing.
 //
 // Who may sign what is itself recorded: the key registry is a stream of events
 // ([RegistryStream]) founded by the genesis entry, and [Verify] applies the same rule at

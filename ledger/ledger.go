@@ -31,9 +31,11 @@ type Options struct {
 	// (a HeadLocker) folds in their commits (default 100ms; negative disables).
 	FollowEvery time.Duration
 	// Linger is how long the sequencer may keep a busy batch open for submissions still
-	// arriving (default 2ms; negative disables). A commit has a fixed cost (page writes,
-	// two fsyncs), so bigger batches cost less per entry; the sequencer lingers only
-	// while the queue keeps delivering, so a lone or closed-loop client is not delayed.
+	// arriving (default 2ms; negative disables), on a store shared with other writers. A
+	// commit has a fixed cost, so bigger batches cost less per entry; the sequencer
+	// lingers only while the queue keeps delivering, so a lone or closed-loop client is
+	// not delayed. The pipelined sequencer of a store written alone needs no lingering:
+	// its next batch fills while the one below it is committed.
 	Linger time.Duration
 	// CheckpointEvery is the policy interval for signing a checkpoint when the log has
 	// grown (default 1 second; negative disables the timer, leaving on-demand only).

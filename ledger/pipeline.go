@@ -97,7 +97,10 @@ func (l *Ledger) runPipelined() {
 			}
 		case err := <-landed:
 			open = l.settle(ctx, fl, err, open)
-			fl, epoch = nil, 0
+			fl = nil
+			if err != nil {
+				epoch = 0 // what was above was sealed again, with the rule started afresh
+			}
 		}
 	}
 }

@@ -398,3 +398,50 @@ func TestPipelineUnderFailures(t *testing.T) {
 	}
 	ledgertest.MustVerify(t, st)
 }
+
+// slowAppends makes every commit take a while, so that a busy sequencer always has a
+// batch in flight.
+type slowAppends struct{ ledger.Store }
+
+func (s slowAppends) Append(ctx context.Context, b *ledger.Batch) error {
+	time.Sleep(300 * time.Microsecond)
+	return s.Store.Append(ctx, b)
+}
+
+// TestPipelineRuleRestartsUnderLoad: however busy the sequencer, the domain's in-order
+// rule is started afresh at least once every 64 batches sealed on top of one another (it
+// carries what each of them opened, so a rule that lived for ever would grow for ever).
+func TestPipelineRuleRestartsUnderLoad(t *testing.T) {
+	st := slowAppends{newStore(t)}
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	var starts, commits atomic.Int64
+	l := f.Open(t, st, ledger.Options{CheckpointEvery: -1,
+		Sequence: func() func(*ledger.Signed, uint64) error {
+			starts.Add(1)
+			return func(*ledger.Signed, uint64) error { return nil }
+		},
+		OnCommit: func([]*ledger.Entry) { commits.Add(1) }})
+	f.Register(t, l, "county-01")
+	subs := make(chan *ledger.Signed, 3000)
+	for i := range cap(subs) {
+		subs <- f.Event(t, "county-01", fmt.Sprintf("s/%d", i%50), i)
+	}
+	close(subs)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for s := range subs {
+				if _, err := l.Append(ctx, s); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	c, s := commits.Load(), starts.Load()
+	t.Logf("%d commits, the rule started %d times", c, s)
+	if c < 200 || s < c/65 {
+		t.Fatalf("%d commits but the rule started only %d times", c, s)
+	}
+}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -213,5 +214,37 @@ func TestBatchCountsAgainstTheWriteRate(t *testing.T) {
 	}
 	if got := e.l.Size(); got != before+2 {
 		t.Fatalf("size %d, want %d", got, before+2)
+	}
+}
+
+// TestBatchActingForAnother: an institution's own valid key cannot act for another
+// institution from inside a batch — the item naming the victim is refused as it would be
+// alone (403 key_not_bound) and is not written, while the attacker's own item is.
+func TestBatchActingForAnother(t *testing.T) {
+	e := newEnv(t)
+	e.f.Enrol(t, e.l, "county-health")
+	e.f.Enrol(t, e.l, "county-edu")
+	attacker := e.f.Key("county-edu")
+	own := e.f.Event(t, "county-edu", "resource/r-0001", 1)
+	forVictim := e.f.Event(t, "county-health", "resource/r-0002", 2).Submission
+	forVictim.Actor.KeyID = attacker.Public().ID() // the attacker's registered key, the victim's name
+	impostor, err := ledger.SignSubmission(attacker, forVictim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.l.Size()
+	resp, b := e.postBatch(batchBody(body(own), body(impostor)))
+	var got client.BatchAnswer
+	if resp.StatusCode != 200 || json.Unmarshal(b, &got) != nil || len(got.Results) != 2 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	if r := got.Results[1]; r.Status != 403 || r.Error == nil || r.Error.Code != "key_not_bound" {
+		t.Fatalf("the item acting for another institution: %+v", r)
+	}
+	if got.Results[0].Status != 201 || e.l.Size() != before+1 {
+		t.Fatalf("own item %+v; size %d, want %d", got.Results[0], e.l.Size(), before+1)
+	}
+	if pos, err := e.st.Lookup(context.Background(), []string{impostor.Submission.ID}); err != nil || len(pos) != 0 {
+		t.Fatalf("the impostor's item was written: %v %v", pos, err)
 	}
 }

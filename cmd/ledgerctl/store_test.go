@@ -107,3 +107,17 @@ func TestBenchStore(t *testing.T) {
 		t.Fatalf("bench on a used store: exit %d: %s", code, errOut)
 	}
 }
+
+// TestRebuildSearchOnPostgres: `rebuild search --store postgres://…` folds the whole log
+// into the deployment's index table and reports the entries and the table's size.
+func TestRebuildSearchOnPostgres(t *testing.T) {
+	url, _ := pgLedger(t, 3)
+	code, out, errOut := ledgerctl(t, "rebuild", "search", "--store", url, "--json")
+	var got []rebuilt
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil || len(got) != 1 {
+		t.Fatalf("rebuild search: exit %d, %q %s (%v)", code, out, errOut, err)
+	}
+	if got[0].Model != "search" || got[0].Entries != 4 || got[0].Bytes <= 0 {
+		t.Fatalf("rebuilt %+v, want the genesis entry and 3 registrations", got[0])
+	}
+}

@@ -269,7 +269,7 @@ func (a *access) write(w http.ResponseWriter, r *http.Request, next http.Handler
 		// Decode the submission once, here, with the ledger's own strict decoder, and hand
 		// the parsed document to the handler: the institution checked against the token is
 		// then the institution recorded, whatever the body's spelling.
-		body, err := readLimited(w, r, int64(a.Ledger.Limits().MaxRequestBytes))
+		body, err := readLimited(w, r, requestLimit(a.Ledger.Limits()))
 		if err != nil {
 			WriteError(w, err)
 			return

@@ -32,11 +32,7 @@ type decodedBatch struct {
 
 // decodeBatch reads and decodes a batch body within the batch limit.
 func decodeBatch(w http.ResponseWriter, r *http.Request, lim ledger.Limits) decodedBatch {
-	one := lim.MaxRequestBytes
-	if one <= 0 {
-		one = ledger.DefaultLimits.MaxRequestBytes
-	}
-	body, err := readLimited(w, r, int64(one)*batchBodyFactor)
+	body, err := readLimited(w, r, requestLimit(lim)*batchBodyFactor)
 	if err != nil {
 		return decodedBatch{err: err}
 	}
@@ -81,23 +77,12 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// batchResult is one item's answer, counted in the append metrics as a single request's.
+// batchResult is one item's answer, counted and logged as a single request's.
 func (s *Server) batchResult(r *http.Request, rc ledger.Receipt, err error, took time.Duration) client.BatchResult {
-	if err != nil {
-		status, p := classify(err)
-		outcome := OutcomeRefused
-		if status >= 500 {
-			outcome = OutcomeFailed
-		}
-		s.cfg.Metrics.observeAppend(outcome, p.Code, took)
-		logRefusal(s.log, r, status, p, err)
+	status, p := s.answered(r, rc, err, took)
+	if p != nil {
 		d := detailsOf(p, err)
 		return client.BatchResult{Status: status, Error: &d}
 	}
-	status, outcome := http.StatusCreated, OutcomeCreated
-	if rc.Duplicate {
-		status, outcome = http.StatusOK, OutcomeDuplicate
-	}
-	s.cfg.Metrics.observeAppend(outcome, "ok", took)
 	return client.BatchResult{Status: status, Seq: &rc.Seq, Hash: &rc.Hash, StreamVersion: &rc.StreamVersion}
 }

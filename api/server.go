@@ -98,10 +98,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.CheckpointWait = 2 * time.Second
 	}
 	s := &Server{cfg: cfg, l: cfg.Ledger, log: cfg.Logger, mux: http.NewServeMux()}
-	s.maxBody = int64(cfg.Ledger.Limits().MaxRequestBytes)
-	if s.maxBody <= 0 {
-		s.maxBody = int64(ledger.DefaultLimits.MaxRequestBytes)
-	}
+	s.maxBody = requestLimit(cfg.Ledger.Limits())
 	cfg.Metrics.watch(cfg.Ledger)
 
 	v1 := func(pattern string, h http.HandlerFunc, methods ...string) {
@@ -208,13 +205,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	fail := func(err error) {
-		status, p := classify(err)
-		outcome := OutcomeRefused
-		if status >= 500 {
-			outcome = OutcomeFailed
-		}
-		s.cfg.Metrics.observeAppend(outcome, p.Code, time.Since(start))
-		logRefusal(s.log, r, status, p, err)
+		status, p := s.answered(r, ledger.Receipt{}, err, time.Since(start))
 		writeProblems(w, status, p, err)
 	}
 	if err := requireJSON(r); err != nil {
@@ -243,12 +234,30 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/events/"+signed.Submission.ID)
+	status, _ := s.answered(r, rc, nil, time.Since(start))
+	writeJSON(w, status, receiptJSON{Seq: rc.Seq, Hash: rc.Hash, StreamVersion: rc.StreamVersion})
+}
+
+// answered is one submission's answer as POST /v1/events gives it — 201 recorded, 200
+// recorded before, or the refusal's status and problem (nil when recorded) — counted in
+// the append metrics and, if refused, logged. POST /v1/events:batch answers each item so.
+func (s *Server) answered(r *http.Request, rc ledger.Receipt, err error, took time.Duration) (int, *ledger.Problem) {
+	if err != nil {
+		status, p := classify(err)
+		outcome := OutcomeRefused
+		if status >= 500 {
+			outcome = OutcomeFailed
+		}
+		s.cfg.Metrics.observeAppend(outcome, p.Code, took)
+		logRefusal(s.log, r, status, p, err)
+		return status, p
+	}
 	status, outcome := http.StatusCreated, OutcomeCreated
 	if rc.Duplicate {
 		status, outcome = http.StatusOK, OutcomeDuplicate
 	}
-	s.cfg.Metrics.observeAppend(outcome, "ok", time.Since(start))
-	writeJSON(w, status, receiptJSON{Seq: rc.Seq, Hash: rc.Hash, StreamVersion: rc.StreamVersion})
+	s.cfg.Metrics.observeAppend(outcome, "ok", took)
+	return status, nil
 }
 
 // requireJSON refuses bodies not declared as JSON: a form post or text/plain body is a
@@ -264,6 +273,14 @@ func requireJSON(r *http.Request) error {
 	return problem(ErrUnsupportedMediaType, "unsupported_media_type", "",
 		fmt.Sprintf("Content-Type must be application/json (UTF-8), got %q", ct),
 		fmt.Sprintf("Content-Type 必须为 application/json（UTF-8），实为 %q", ct))
+}
+
+// requestLimit is the largest body of one submission the ledger takes.
+func requestLimit(lim ledger.Limits) int64 {
+	if lim.MaxRequestBytes <= 0 {
+		return int64(ledger.DefaultLimits.MaxRequestBytes)
+	}
+	return int64(lim.MaxRequestBytes)
 }
 
 // readBody reads at most the ledger's request limit, refusing a declared length beyond

@@ -61,34 +61,10 @@ func (l *Ledger) AppendBatch(ctx context.Context, items []*Signed) ([]Receipt, [
 		})
 	}
 	wg.Wait()
-	reqs := make([]*request, len(items))
-	l.mu.RLock()
-	for i, s := range items {
-		switch {
-		case s == nil || errs[i] != nil:
-			continue
-		case l.closed:
-			errs[i] = ErrClosed
-			continue
-		}
-		req := &request{s: s, done: make(chan result, 1)}
-		select {
-		case l.reqs <- req:
-			reqs[i] = req
-		case <-ctx.Done():
-			errs[i] = ctx.Err()
-		}
-	}
-	l.mu.RUnlock()
+	reqs, errs := l.hand(ctx, items, errs)
 	for i, req := range reqs {
-		if req == nil {
-			continue
-		}
-		select {
-		case res := <-req.done:
-			rcs[i], errs[i] = res.r, res.err
-		case <-ctx.Done():
-			errs[i] = ctx.Err()
+		if req != nil {
+			rcs[i], errs[i] = req.wait(ctx)
 		}
 	}
 	return rcs, errs

@@ -395,21 +395,44 @@ func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
 
 // enqueue hands a request to the sequencer and waits for its result.
 func (l *Ledger) enqueue(ctx context.Context, s *Signed) (Receipt, error) {
-	req := &request{s: s, done: make(chan result, 1)}
+	reqs, errs := l.hand(ctx, []*Signed{s}, []error{nil})
+	if errs[0] != nil {
+		return Receipt{}, errs[0]
+	}
+	return reqs[0].wait(ctx)
+}
+
+// hand gives the sequencer each of ss that is not nil and whose err is nil, in order,
+// under one hold of the queue's lock, so that nothing of another caller comes between
+// them. It returns each one's request, or in errs why it was not handed (the ledger
+// closed, ctx ended).
+func (l *Ledger) hand(ctx context.Context, ss []*Signed, errs []error) ([]*request, []error) {
+	reqs := make([]*request, len(ss))
 	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
-		return Receipt{}, ErrClosed
+	defer l.mu.RUnlock()
+	for i, s := range ss {
+		switch {
+		case s == nil || errs[i] != nil:
+			continue
+		case l.closed:
+			errs[i] = ErrClosed
+			continue
+		}
+		req := &request{s: s, done: make(chan result, 1)}
+		select {
+		case l.reqs <- req:
+			reqs[i] = req
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+		}
 	}
+	return reqs, errs
+}
+
+// wait is the sequencer's answer to r, or ctx's end.
+func (r *request) wait(ctx context.Context) (Receipt, error) {
 	select {
-	case l.reqs <- req:
-	case <-ctx.Done():
-		l.mu.RUnlock()
-		return Receipt{}, ctx.Err()
-	}
-	l.mu.RUnlock()
-	select {
-	case res := <-req.done:
+	case res := <-r.done:
 		return res.r, res.err
 	case <-ctx.Done():
 		return Receipt{}, ctx.Err()

@@ -152,11 +152,7 @@ func (l *Ledger) land(f *flight) {
 			f.landed <- err
 			return
 		}
-		l.reg.Store(b.reg)
-		l.head.Store(&treeHead{Size: b.size, LastHash: b.prev, Root: f.root})
-		if l.opts.OnCommit != nil {
-			l.opts.OnCommit(b.entries)
-		}
+		l.landed(b, f.root)
 	}
 	b.answer()
 	f.landed <- nil

@@ -30,14 +30,20 @@ func (l *Ledger) tryCommit(ctx context.Context, batch []*request) error {
 			return err
 		}
 		l.at = b.end()
-		l.reg.Store(b.reg)
-		l.head.Store(&treeHead{Size: b.size, LastHash: b.prev, Root: b.tree.root()})
-		if l.opts.OnCommit != nil {
-			l.opts.OnCommit(b.entries)
-		}
+		l.landed(b, b.tree.root())
 	}
 	b.answer()
 	return nil
+}
+
+// landed publishes a batch the store has made durable: the registry and head it leaves,
+// then the OnCommit hook. Its requests are answered after.
+func (l *Ledger) landed(b *sealing, root Hash) {
+	l.reg.Store(b.reg)
+	l.head.Store(&treeHead{Size: b.size, LastHash: b.prev, Root: root})
+	if l.opts.OnCommit != nil {
+		l.opts.OnCommit(b.entries)
+	}
 }
 
 // sequence starts the domain's in-order rule for a run of sealing (nil: no such rule).

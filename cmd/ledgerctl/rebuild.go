@@ -172,8 +172,7 @@ func (rf *reportFlags) rebuildSearch(ctx context.Context, st ledger.Store, updat
 		if err != nil {
 			return rebuilt{}, err
 		}
-		var size int64
-		err = pg.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('search_acts')`).Scan(&size)
+		size, err := idx.Bytes(ctx)
 		return rebuilt{Entries: s.Position, Bytes: size}, err
 	}
 	if rf.dir == "" {

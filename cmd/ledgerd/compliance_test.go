@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -30,7 +29,7 @@ import (
 // there only; the public /metrics keeps the rest.
 func TestComplianceMetrics(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	maddr := freeTCPAddr(t)
+	maddr := freeAddr(t)
 	url, stop, logs := start(t, map[string]string{"LEDGER_DATA": dir, "LEDGER_COMPLIANCE_INTERVAL": "50ms", "LEDGER_METRICS_LISTEN": maddr})
 	ctx := context.Background()
 	c := client.New(url)
@@ -164,17 +163,6 @@ func TestFindingArticle(t *testing.T) {
 			t.Errorf("F9 with deadline %q: article %q, want %q", dl, got, want)
 		}
 	}
-}
-
-// freeTCPAddr is a loopback address free a moment ago.
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // An F18 against an outside party is labelled with the registered institution whose act

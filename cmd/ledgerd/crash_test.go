@@ -142,18 +142,8 @@ func TestCrashRecovery(t *testing.T) {
 // from the data directory, trusting nothing the server says.
 func checkProof(t *testing.T, url, data, id string) {
 	t.Helper()
-	// Reads of event data need a credential (docs/access.md): a reviewer's token, added to
-	// the credentials file the running server re-reads.
-	tok, cred, err := auth.NewToken(auth.RoleReviewer, "", "crash-test", time.Time{}, auth.DefaultKDF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := &auth.File{}
-	creds.Add(cred)
-	if err := auth.WriteFile(filepath.Join(data, "access", "credentials.json"), creds); err != nil {
-		t.Fatal(err)
-	}
-	c := &client.Client{BaseURL: url, HTTP: &http.Client{Transport: bearerTransport(tok)}}
+	// Reads of event data need a credential (docs/access.md).
+	c := reviewerClient(t, url, data, "crash-test")
 	info, err := c.Ledger(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -303,6 +293,22 @@ func envInt(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a positive integer", name, v)
 	}
 	return n
+}
+
+// reviewerClient is a client of the ledgerd at url with a reviewer's token, added to the
+// credentials file in data that the running server re-reads.
+func reviewerClient(t *testing.T, url, data, person string) *client.Client {
+	t.Helper()
+	tok, cred, err := auth.NewToken(auth.RoleReviewer, "", person, time.Time{}, auth.DefaultKDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := &auth.File{}
+	creds.Add(cred)
+	if err := auth.WriteFile(filepath.Join(data, "access", "credentials.json"), creds); err != nil {
+		t.Fatal(err)
+	}
+	return &client.Client{BaseURL: url, HTTP: &http.Client{Transport: bearerTransport(tok)}}
 }
 
 // bearerTransport adds a bearer token to every request.

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aba-prefecture/dataledger/auth"
 	"github.com/aba-prefecture/dataledger/client"
 	"github.com/aba-prefecture/dataledger/internal/bench"
 	"github.com/aba-prefecture/dataledger/ledger/pgstore/pgtest"
@@ -138,16 +137,7 @@ func searchIsShared(t *testing.T, via, reader, readerData, holder string) {
 		Enrol: bench.Enrol{Institution: "fe-search", RootPerson: "ledgerctl-load"}}); err != nil {
 		t.Fatalf("loading through %s: %v", via, err)
 	}
-	tok, cred, err := auth.NewToken(auth.RoleReviewer, "", "search-test", time.Time{}, auth.DefaultKDF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := &auth.File{}
-	creds.Add(cred)
-	if err := auth.WriteFile(filepath.Join(readerData, "access", "credentials.json"), creds); err != nil {
-		t.Fatal(err)
-	}
-	c := &client.Client{BaseURL: reader, HTTP: &http.Client{Transport: bearerTransport(tok)}}
+	c := reviewerClient(t, reader, readerData, "search-test")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		p, err := c.Search(ctx, url.Values{"institution": {"fe-search"}, "limit": {"500"}})

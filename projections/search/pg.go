@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aba-prefecture/dataledger/domain/calendar"
 	"github.com/aba-prefecture/dataledger/internal/pgmigrate"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/jackc/pgx/v5"
@@ -53,6 +52,13 @@ func (x *PGIndex) Position(ctx context.Context) (uint64, error) {
 	return uint64(pos), nil
 }
 
+// Bytes is what the index takes in the database: its table with its indexes.
+func (x *PGIndex) Bytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := x.pool.QueryRow(ctx, `SELECT pg_total_relation_size('search_acts')`).Scan(&n)
+	return n, err
+}
+
 // Reset empties the index, for a rebuild from zero.
 func (x *PGIndex) Reset(ctx context.Context) error {
 	_, err := x.pool.Exec(ctx, `TRUNCATE search_acts; UPDATE search_position SET position = 0`)
@@ -79,11 +85,7 @@ func (x *PGIndex) Apply(ctx context.Context, es []*ledger.Entry) error {
 		rows := make([][]any, len(es))
 		for i, e := range es {
 			h := hitOf(e)
-			day := dayKey(h.Day)
-			if day == "" {
-				day = noDay
-			}
-			rows[i] = []any{int64(h.Seq), day, h.ID, h.Type, h.Stream, h.Institution, h.Person,
+			rows[i] = []any{int64(h.Seq), h.dayKey(), h.ID, h.Type, h.Stream, h.Institution, h.Person,
 				nonNil(h.Resources), nonNil(h.Persons), h.OccurredAt, h.RecordedAt, h.Hash}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"search_acts"}, pgColumns, pgx.CopyFromRows(rows)); err != nil {
@@ -93,9 +95,6 @@ func (x *PGIndex) Apply(ctx context.Context, es []*ledger.Entry) error {
 		return err
 	})
 }
-
-// noDay is the day key of an act without a day: first in every order.
-const noDay = "00000000"
 
 func nonNil(l []string) []string {
 	if l == nil {
@@ -110,24 +109,10 @@ const pgChunk = 500
 // Search answers q from the index: the filters in SQL, Visible on each row, by day and
 // then seq, a page of at most q.Limit hits, with the same cursors as Index.
 func (x *PGIndex) Search(ctx context.Context, q Query) (Page, error) {
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	q.Limit = min(q.Limit, 500)
 	var page Page
-	at, resume, err := parseCursor(q.Cursor)
+	at, last, err := q.bounds()
 	if err != nil {
 		return page, err
-	}
-	if !resume {
-		at = cursor{day: noDay}
-		if q.From != (calendar.Date{}) {
-			at.day = dayKey(q.From.String())
-		}
-	}
-	last := "99999999"
-	if q.To != (calendar.Date{}) {
-		last = dayKey(q.To.String())
 	}
 	where, args := q.sql(last)
 	for {

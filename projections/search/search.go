@@ -167,10 +167,7 @@ func (x *Index) Apply(_ context.Context, es []*ledger.Entry) error {
 			if err := docs.Put(seq, b); err != nil {
 				return err
 			}
-			day := dayKey(h.Day)
-			if day == "" {
-				day = "00000000"
-			}
+			day := h.dayKey()
 			put := func(bucket []byte, value string) error {
 				if value == "" && !bytes.Equal(bucket, bByDay) {
 					return nil
@@ -207,6 +204,41 @@ func dayKey(day string) string {
 		return ""
 	}
 	return day[0:4] + day[5:7] + day[8:10]
+}
+
+// noDay is the day key of an act without a day: first in every order.
+const noDay = "00000000"
+
+// dayKey is the key the hit is ordered by: its day as YYYYMMDD, or noDay.
+func (h *Hit) dayKey() string {
+	if k := dayKey(h.Day); k != "" {
+		return k
+	}
+	return noDay
+}
+
+// bounds normalises q's limit and reads where its results start (its cursor, else its
+// first day) and the last day key they may have; both indexes page by them.
+func (q *Query) bounds() (start cursor, last string, err error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 500)
+	start, resume, err := parseCursor(q.Cursor)
+	if err != nil {
+		return start, "", err
+	}
+	if !resume {
+		start = cursor{day: noDay}
+		if q.From != (calendar.Date{}) {
+			start.day = dayKey(q.From.String())
+		}
+	}
+	last = "99999999"
+	if q.To != (calendar.Date{}) {
+		last = dayKey(q.To.String())
+	}
+	return start, last, nil
 }
 
 // hitOf reads what the index keeps of an entry: the envelope, and the resources and
@@ -303,28 +335,13 @@ const maxScan = 20_000
 
 // Search answers q from the index.
 func (x *Index) Search(_ context.Context, q Query) (Page, error) {
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	q.Limit = min(q.Limit, 500)
 	var page Page
 	bucket, value := q.primary()
-	from, resume, err := parseCursor(q.Cursor)
+	from, last, err := q.bounds()
 	if err != nil {
 		return page, err
 	}
-	first := "00000000"
-	if q.From != (calendar.Date{}) {
-		first = dayKey(q.From.String())
-	}
-	last := "99999999"
-	if q.To != (calendar.Date{}) {
-		last = dayKey(q.To.String())
-	}
-	start := posting(value, first, 0)
-	if resume {
-		start = posting(value, from.day, from.seq)
-	}
+	start := posting(value, from.day, from.seq)
 	prefix := append([]byte(value), 0)
 	err = x.db.View(func(tx *bolt.Tx) error {
 		docs := tx.Bucket(bDocs)

@@ -61,10 +61,17 @@ func (l *Ledger) AppendBatch(ctx context.Context, items []*Signed) ([]Receipt, [
 		})
 	}
 	wg.Wait()
-	reqs, errs := l.hand(ctx, items, errs)
-	for i, req := range reqs {
-		if req != nil {
-			rcs[i], errs[i] = req.wait(ctx)
+	var at []int // the admitted items' indexes
+	var admitted []*Signed
+	for i, s := range items {
+		if s != nil && errs[i] == nil {
+			at, admitted = append(at, i), append(admitted, s)
+		}
+	}
+	reqs, handErrs := l.hand(ctx, admitted)
+	for j, i := range at {
+		if errs[i] = handErrs[j]; errs[i] == nil {
+			rcs[i], errs[i] = reqs[j].wait(ctx)
 		}
 	}
 	return rcs, errs

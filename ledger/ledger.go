@@ -395,26 +395,23 @@ func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
 
 // enqueue hands a request to the sequencer and waits for its result.
 func (l *Ledger) enqueue(ctx context.Context, s *Signed) (Receipt, error) {
-	reqs, errs := l.hand(ctx, []*Signed{s}, []error{nil})
+	reqs, errs := l.hand(ctx, []*Signed{s})
 	if errs[0] != nil {
 		return Receipt{}, errs[0]
 	}
 	return reqs[0].wait(ctx)
 }
 
-// hand gives the sequencer each of ss that is not nil and whose err is nil, in order,
-// under one hold of the queue's lock, so that nothing of another caller comes between
-// them. It returns each one's request, or in errs why it was not handed (the ledger
-// closed, ctx ended).
-func (l *Ledger) hand(ctx context.Context, ss []*Signed, errs []error) ([]*request, []error) {
-	reqs := make([]*request, len(ss))
+// hand gives the sequencer each of ss (nil: a request to fold in what other writers
+// committed), in order, under one hold of the queue's lock, so that nothing of another
+// caller comes between them. It returns each one's request, or in errs why it was not
+// handed (the ledger closed, ctx ended).
+func (l *Ledger) hand(ctx context.Context, ss []*Signed) ([]*request, []error) {
+	reqs, errs := make([]*request, len(ss)), make([]error, len(ss))
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	for i, s := range ss {
-		switch {
-		case s == nil || errs[i] != nil:
-			continue
-		case l.closed:
+		if l.closed {
 			errs[i] = ErrClosed
 			continue
 		}

@@ -48,6 +48,15 @@ func DecodeBatch(body []byte, lim Limits, maxItems int) (items []*Signed, errs [
 // committed when the call began: an act that needs another act of the same batch
 // recorded first (a case it continues, a key it is signed with) belongs in a later batch.
 func (l *Ledger) AppendBatch(ctx context.Context, items []*Signed) ([]Receipt, []error) {
+	if l.forwarder() != nil {
+		return l.appendBatch(ctx, items, admitToFwd)
+	}
+	return l.appendBatch(ctx, items, admitWhole)
+}
+
+// appendBatch is AppendBatch with admission as how says: admitted items go to the
+// Forwarder with admitToFwd, to this process's sequencer otherwise.
+func (l *Ledger) appendBatch(ctx context.Context, items []*Signed, how admission) ([]Receipt, []error) {
 	rcs, errs := make([]Receipt, len(items)), make([]error, len(items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -55,7 +64,7 @@ func (l *Ledger) AppendBatch(ctx context.Context, items []*Signed) ([]Receipt, [
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
 				if items[i] != nil {
-					errs[i] = l.admit(ctx, items[i])
+					errs[i] = l.admit(ctx, items[i], how)
 				}
 			}
 		})
@@ -67,6 +76,13 @@ func (l *Ledger) AppendBatch(ctx context.Context, items []*Signed) ([]Receipt, [
 		if s != nil && errs[i] == nil {
 			at, admitted = append(at, i), append(admitted, s)
 		}
+	}
+	if how == admitToFwd {
+		frcs, ferrs := l.opts.Forward.Forward(ctx, admitted)
+		for j, i := range at {
+			rcs[i], errs[i] = frcs[j], ferrs[j]
+		}
+		return rcs, errs
 	}
 	reqs, handErrs := l.hand(ctx, admitted)
 	for j, i := range at {

@@ -66,6 +66,11 @@ type Options struct {
 	// Publisher, if set, receives every new checkpoint after it is stored (publish.go),
 	// and Open refuses a store that is behind or disagrees with its newest checkpoint.
 	Publisher Publisher
+	// Forward, if set on a store several processes write, names the deployment's one
+	// sequencing point (forward.go): while this process is not it, submissions are
+	// admitted here without the domain rule and forwarded, and the log is skimmed
+	// rather than folded. nil: this process seals what it admits.
+	Forward Forwarder
 	// OnCorrupt, if set, is told of every integrity failure found while running: another
 	// writer's entries that do not extend the chain, or a publication that holds a
 	// different checkpoint of the same size. Open returns its refusals (and may also
@@ -120,6 +125,9 @@ type Ledger struct {
 	head atomic.Pointer[treeHead]
 
 	looked time.Time // sequencer-owned: when it last read the store's head or entries
+	// regFrom is sequencer-owned: no later than the registry stream's version after the
+	// last act skim folded (forward.go), where its next look starts.
+	regFrom uint64
 
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
@@ -262,6 +270,10 @@ func Open(ctx context.Context, st Store, opts Options) (*Ledger, error) {
 	l := &Ledger{st: st, opts: opts, reqs: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}),
 		at: position{size: h.Size, last: h.LastHash, tree: t, reg: reg}, stopCkpt: make(chan struct{}), ckptDone: make(chan struct{})}
 	_, l.shared = st.(HeadLocker)
+	if opts.Forward != nil && !l.shared {
+		return nil, errors.New("ledger: Options.Forward needs a store several processes write (a HeadLocker)")
+	}
+	l.regFrom = 1
 	if bl, ok := st.(BatchLimiter); ok {
 		l.maxBytes = max(bl.MaxBatchBytes()-BatchReserve, 1)
 	}
@@ -387,7 +399,14 @@ func (l *Ledger) AppendJSON(ctx context.Context, body []byte) (Receipt, error) {
 // already). Every refusal is a *Problem and writes nothing. Signature verification runs
 // in the caller's goroutine, so concurrent callers use every core.
 func (l *Ledger) Append(ctx context.Context, s *Signed) (Receipt, error) {
-	if err := l.admit(ctx, s); err != nil {
+	if f := l.forwarder(); f != nil {
+		if err := l.admit(ctx, s, admitToFwd); err != nil {
+			return Receipt{}, err
+		}
+		rcs, errs := f.Forward(ctx, []*Signed{s})
+		return rcs[0], errs[0]
+	}
+	if err := l.admit(ctx, s, admitWhole); err != nil {
 		return Receipt{}, err
 	}
 	return l.enqueue(ctx, s)
@@ -441,8 +460,9 @@ func (r *request) wait(ctx context.Context) (Receipt, error) {
 // the acting institution and person, and its role may sign the type: Registry.Authorize,
 // the rule verification applies too); the signature; then the domain rule. The domain
 // rule runs last so that nobody learns anything of the registry's state from a
-// submission they could not sign.
-func (l *Ledger) admit(ctx context.Context, s *Signed) error {
+// submission they could not sign. how says which of the last two this process applies
+// (forward.go).
+func (l *Ledger) admit(ctx context.Context, s *Signed, how admission) error {
 	sub := &s.Submission
 	if sub.Type == TypeInitialized {
 		return unauthorized("type_not_allowed", "submission.type", "the genesis entry is written once, at initialisation", "创世记录只能在初始化时写入一次")
@@ -465,11 +485,11 @@ func (l *Ledger) admit(ctx context.Context, s *Signed) error {
 	if err != nil {
 		return err
 	}
-	if !k.Key.Verify(s.Canonical, s.Signature) {
+	if how != admitVerified && !k.Key.Verify(s.Canonical, s.Signature) {
 		return unauthorized("bad_signature", "signature", "the signature does not verify with the actor's key over the canonical submission",
 			"签名无法用提交者密钥对规范化提交内容验证通过")
 	}
-	if l.opts.Check != nil {
+	if l.opts.Check != nil && how != admitToFwd {
 		if err := l.opts.Check(s); err != nil {
 			return err
 		}
@@ -809,6 +829,9 @@ const rehashBelow = 32
 // here and the frontier after a long one is read from the stored nodes. Full
 // verification (ledger.Verify) re-hashes everything.
 func (l *Ledger) catchUpTo(ctx context.Context, h Head) error {
+	if l.skimming() {
+		return l.skim(ctx)
+	}
 	l.looked = time.Now()
 	if h.Size <= l.at.size {
 		return nil

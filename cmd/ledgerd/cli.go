@@ -112,6 +112,7 @@ func (c *config) register(fs *pflag.FlagSet, getenv func(string) string) {
 	fs.Uint64Var(&c.bundleMax, "bundle-max-entries", api.DefaultBundleMaxEntries, "most entries one POST /v1/bundles may select (larger: 413, split by seq range)")
 	c.access.register(fs)
 	c.metrics.register(fs)
+	c.relay.register(fs)
 	c.access.kekEnv = getenv("LEDGER_KEK")
 	fs.Var(&c.witnesses, "witness", "NAME=PUBFILE of a witness whose checkpoint cosignatures are kept and served (repeatable)")
 	fs.DurationVar(&c.complianceEvery, "compliance-interval", 10*time.Second, "fold new entries into the overdue-obligation and finding metrics this often (0: no compliance metrics); see docs/monitoring.md")
@@ -138,6 +139,9 @@ func (c *config) check() error {
 	}
 	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 || c.complianceEvery < 0 {
 		return errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay, --trim-interval and --compliance-interval not negative")
+	}
+	if err := c.relay.check(); err != nil {
+		return err
 	}
 	if err := c.access.check(); err != nil {
 		return err

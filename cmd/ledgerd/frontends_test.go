@@ -35,13 +35,19 @@ type frontEnds struct {
 	dir                string
 	fes                []*frontEnd
 	args               []string // extra flags for every front-end
+	secret             string   // with withRelay: the relay secret's file
 }
+
+// withRelay, among newFrontEnds' args, runs the deployment with one sequencing point:
+// each front-end gets a relay listener of its own and the deployment's secret.
+const withRelay = "+relay"
 
 // frontEnd is one ledgerd process.
 type frontEnd struct {
 	i       int
 	data    string
 	addr    string
+	relay   string // --relay-listen, with withRelay
 	logFile string
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -99,10 +105,23 @@ func newFrontEnds(t *testing.T, n int, pgParams string, args ...string) *frontEn
 		}
 		pg += sep + pgParams
 	}
-	c := &frontEnds{t: t, ledgerd: ledgerd, ledgerctl: ledgerctl, pg: pg, dir: t.TempDir(), args: args}
+	c := &frontEnds{t: t, ledgerd: ledgerd, ledgerctl: ledgerctl, pg: pg, dir: t.TempDir()}
+	for _, a := range args {
+		if a != withRelay {
+			c.args = append(c.args, a)
+			continue
+		}
+		c.secret = filepath.Join(c.dir, "relay.secret")
+		if err := os.WriteFile(c.secret, []byte(strings.Repeat("relay-secret-for-tests-", 3)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range n {
 		fe := &frontEnd{i: i, data: filepath.Join(c.dir, fmt.Sprintf("fe%d", i)), addr: freeAddr(t),
 			logFile: filepath.Join(c.dir, fmt.Sprintf("fe%d.log", i))}
+		if c.secret != "" {
+			fe.relay = freeAddr(t)
+		}
 		if i > 0 {
 			copyDir(t, filepath.Join(c.fes[0].data, "keys"), filepath.Join(fe.data, "keys"))
 		}
@@ -121,6 +140,9 @@ func (c *frontEnds) start(fe *frontEnd) {
 		t.Fatal(err)
 	}
 	args := append([]string{"--data", fe.data, "--store", c.pg, "--listen", fe.addr, "--log-level", "warn"}, c.args...)
+	if fe.relay != "" {
+		args = append(args, "--relay-listen", fe.relay, "--relay-secret-file", c.secret)
+	}
 	fe.cmd = exec.Command(c.ledgerd, args...)
 	fe.cmd.Stdout, fe.cmd.Stderr = lf, lf
 	fe.done = make(chan struct{})
@@ -548,7 +570,14 @@ func watchAcks(path string, stop <-chan struct{}, fn func(n int)) {
 //
 // The ordinary run uses three front-ends, a 1 s lease and a 3 s freeze; the long one
 // (LEDGER_FRONTENDS_LONG=1) four front-ends, the default 2 s lease and a 30 s freeze.
-func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
+func TestFrontEndsSurviveKillAndFreeze(t *testing.T) { surviveKillAndFreeze(t) }
+
+// TestSequencingPointSurvivesKillAndFreeze is the same with one sequencing point
+// (--relay-listen): the front-end killed is the sequencing point, and the one frozen is
+// the sequencing point elected after it, so both fail-overs happen under load.
+func TestSequencingPointSurvivesKillAndFreeze(t *testing.T) { surviveKillAndFreeze(t, withRelay) }
+
+func surviveKillAndFreeze(t *testing.T, args ...string) {
 	if testing.Short() {
 		t.Skip("builds and runs the binaries")
 	}
@@ -557,8 +586,9 @@ func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
 	if os.Getenv("LEDGER_FRONTENDS_LONG") != "" {
 		n, lease, freeze, events, params = 4, 2*time.Second, 30*time.Second, 40000, ""
 	}
-	c := newFrontEnds(t, n, params)
+	c := newFrontEnds(t, n, params, args...)
 	defer c.stop()
+	relayed := c.secret != ""
 	loads := make([]*load, n)
 	for i, fe := range c.fes {
 		loads[i] = c.startLoad(fe, fmt.Sprintf("kf-%d", i), events, 32, 2*time.Minute)
@@ -596,15 +626,24 @@ func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
 		}
 	}
 	ends := make([]time.Time, n) // when a load finished during the freeze
-	killed, frozen := c.fes[1], c.fes[2]
-	waitAcked(1, events/10)
+	ki, fi := 1, 2
+	if relayed {
+		ki = c.waitSequencing(-1)
+	}
+	killed := c.fes[ki]
+	waitAcked(ki, events/10)
 	if err := killed.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	<-killed.done
-	t.Logf("front-end 1 killed after %d acknowledged", len(ackedIDs(t, loads[1])))
+	t.Logf("front-end %d killed after %d acknowledged", ki, len(ackedIDs(t, loads[ki])))
 
-	waitAcked(2, events/10)
+	if relayed {
+		fi = c.waitSequencing(ki)
+		t.Logf("front-end %d took over as the sequencing point", fi)
+	}
+	frozen := c.fes[fi]
+	waitAcked(fi, events/10)
 	if err := frozen.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -616,11 +655,17 @@ func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
 	if err := frozen.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("front-end 2 frozen for %v", to.Sub(from).Round(time.Millisecond))
+	t.Logf("front-end %d frozen for %v", fi, to.Sub(from).Round(time.Millisecond))
 
 	// A load that finished during the freeze acknowledges nothing after it: its window
 	// ends at its last acknowledgement.
-	for _, i := range []int{0, n - 1} {
+	var others []int
+	for i := range n {
+		if i != ki && i != fi {
+			others = append(others, i)
+		}
+	}
+	for _, i := range others {
 		select {
 		case <-loads[i].done:
 			mu.Lock()
@@ -649,10 +694,7 @@ func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
 
 	// The front-ends that were neither killed nor frozen kept acknowledging.
 	bound := lease + 2*time.Second
-	for _, i := range []int{0, n - 1} {
-		if i == 1 || i == 2 {
-			continue
-		}
+	for _, i := range others {
 		end := to
 		if !ends[i].IsZero() {
 			end = ends[i]
@@ -662,7 +704,7 @@ func TestFrontEndsSurviveKillAndFreeze(t *testing.T) {
 		perSecond := countPerSecond(ackTimes[i], ackCounts[i], from, to)
 		mu.Unlock()
 		t.Logf("front-end %d: acknowledgements per second from the freeze on: %v", i, perSecond)
-		t.Logf("front-end %d: longest time without an acknowledgement while front-end 2 was frozen: %v (bound %v)", i, gap.Round(time.Millisecond), bound)
+		t.Logf("front-end %d: longest time without an acknowledgement while front-end %d was frozen: %v (bound %v)", i, fi, gap.Round(time.Millisecond), bound)
 		if gap > bound {
 			t.Errorf("front-end %d went %v without an acknowledgement while another was frozen (lease %v)", i, gap.Round(time.Millisecond), lease)
 		}
@@ -733,4 +775,33 @@ func TestRestartWhileOthersWrite(t *testing.T) {
 	}
 	busy.cmd.Process.Signal(syscall.SIGTERM)
 	<-busy.done
+}
+
+// waitSequencing waits until a front-end other than not reports itself the sequencing
+// point (ledger_sequencing 1) and returns its index.
+func (c *frontEnds) waitSequencing(not int) int {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, fe := range c.fes {
+			if fe.i != not && c.sequencing(fe) {
+				return fe.i
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatalf("no front-end became the sequencing point within 30 s")
+	return -1
+}
+
+// sequencing reports whether fe's metrics say it is the sequencing point.
+func (c *frontEnds) sequencing(fe *frontEnd) bool {
+	cl := http.Client{Timeout: time.Second}
+	resp, err := cl.Get(fe.url() + "/metrics")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.Contains(string(b), "\nledger_sequencing 1\n")
 }

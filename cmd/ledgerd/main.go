@@ -61,6 +61,7 @@ type config struct {
 	bundleMax                                uint64
 	witnesses                                witnessFlags
 	store, bus                               string
+	relay                                    relayConfig // relay.go
 	create, search                           string
 	derived                                  string       // lease.go
 	access                                   accessConfig // access.go
@@ -118,6 +119,7 @@ type daemon struct {
 	access *accessRuntime // access.go
 	trim   *boltstore.Trimmer
 	models *readModels // readmodels.go: every follower of this process
+	relay  *relayRuntime // relay.go: nil without --relay-listen
 
 	metrics *metricsServer // metrics.go: nil without --metrics-listen
 }
@@ -172,6 +174,9 @@ func (d *daemon) openLedger(ctx context.Context) (*wiring, error) {
 		return nil, err
 	}
 	d.st = st
+	if d.relay, err = openRelay(c, st, d); err != nil {
+		return nil, err
+	}
 	if w.lk, err = datadir.LedgerKey(c.data); err != nil {
 		return nil, fmt.Errorf("loading the ledger key: %w", err)
 	}
@@ -216,6 +221,11 @@ func (d *daemon) openLedger(ctx context.Context) (*wiring, error) {
 	if err := w.chk.Attach(ctx, d.l); err != nil {
 		return nil, fmt.Errorf("folding the registry of the ledger in %s: %w", c.data, err)
 	}
+	if d.relay != nil {
+		if err := d.relay.start(d.l, w.chk, w.reg); err != nil {
+			return nil, err
+		}
+	}
 	d.trim.Started() // opening read the whole file; from now on trim at the normal pace
 	return w, nil
 }
@@ -242,6 +252,9 @@ func (d *daemon) ledgerOptions(w *wiring) ledger.Options {
 		Publisher: w.pub,
 		// Integrity failures found while running page through ledger_verify_failures_total.
 		OnCorrupt: w.m.VerifyFailure,
+		// With --relay-listen, one front-end of the deployment seals; this one forwards
+		// what it admits while another holds the sequencing lease.
+		Forward: d.relay.forwarder(),
 	}
 	// The checker folds its own commits and, with several ledgerd on one database
 	// (--store postgres://…), what the others committed, in order.
@@ -261,7 +274,8 @@ func (d *daemon) openHTTP(ctx context.Context, w *wiring) error {
 	if err != nil {
 		return err
 	}
-	if err := d.access.openAccess(c, d.l, w.chk.State()); err != nil {
+	streams := freshStreams{r: d.relay, chk: w.chk, st: d.st, state: w.chk.State()}
+	if err := d.access.openAccess(c, d.l, streams); err != nil {
 		return err
 	}
 	public, err := d.openMetrics(w.reg)
@@ -271,7 +285,7 @@ func (d *daemon) openHTTP(ctx context.Context, w *wiring) error {
 	cfg := api.Config{Ledger: d.l, Metrics: w.m, Gatherer: public, Logger: log, DevRootKeyFile: dev, Witnesses: wc,
 		Middleware: []api.Middleware{d.access.mw}, KeyStore: d.access.ks, Published: w.pub,
 		LedgerKey: w.lk, BundleMaxEntries: c.bundleMax, Reports: &api.Reports{Kinds: kinds.Default(), Policy: w.pol, Calendar: w.cal, Read: d.models.report},
-		Streams: w.chk.State()}
+		Streams: streams}
 	if d.models.search != nil {
 		cfg.Search = d.models.search
 	}
@@ -385,6 +399,7 @@ func (d *daemon) closeLedger() error {
 	}
 	d.closed = true
 	var errs []error
+	d.relay.close() // first: another front-end takes the sequencing point while this one drains
 	if d.l != nil {
 		if err := d.l.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("final checkpoint: %w", err))

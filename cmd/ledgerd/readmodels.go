@@ -88,7 +88,11 @@ func openReadModels(ctx context.Context, c *config, st ledger.Store, d *daemon, 
 		r.core = append(r.core, r.follower(d.access.shredder, nil))
 	}
 	if c.derived != derivedOff {
-		r.lease = derivedLeaseFor(c.derived, st, leaseDerived, d.log)
+		if d.relay != nil && c.derived == derivedLease {
+			r.lease = d.relay.lease // one sequencing point: the derived work goes with it (relay.go)
+		} else {
+			r.lease = derivedLeaseFor(c.derived, st, leaseDerived, d.log)
+		}
 		if r.lease == nil {
 			if r.own, err = r.openDerived(ctx); err != nil {
 				r.close()

@@ -118,7 +118,7 @@ type daemon struct {
 	closed bool
 	access *accessRuntime // access.go
 	trim   *boltstore.Trimmer
-	models *readModels // readmodels.go: every follower of this process
+	models *readModels   // readmodels.go: every follower of this process
 	relay  *relayRuntime // relay.go: nil without --relay-listen
 
 	metrics *metricsServer // metrics.go: nil without --metrics-listen

@@ -107,8 +107,10 @@ func openRelay(c *config, st ledger.Store, d *daemon) (*relayRuntime, error) {
 		Secret:     secret,
 		Lookup:     func(ctx context.Context) (string, error) { return as.Advertised(ctx, leaseSequencer) },
 		Sequencing: r.sequencing,
-		Local:      func(ctx context.Context, items []*ledger.Signed) ([]ledger.Receipt, []error) { return d.l.AppendVerified(ctx, items) },
-		Logger:     d.log,
+		Local: func(ctx context.Context, items []*ledger.Signed) ([]ledger.Receipt, []error) {
+			return d.l.AppendVerified(ctx, items)
+		},
+		Logger: d.log,
 	})
 	if err != nil {
 		ln.Close()

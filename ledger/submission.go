@@ -125,12 +125,19 @@ func decodeRequest(rawSub []byte, sigText string, lim Limits) (*Signed, error) {
 			"signature must be standard base64 of a DER SM2 signature",
 			"签名必须是 DER 编码 SM2 签名的标准 base64")
 	}
+	return DecodeSigned(req.Submission, sig, lim)
+}
+
+// DecodeSigned is DecodeRequest for a submission and its signature already apart, as
+// the relay between a deployment's front-ends carries them: the same checks of both,
+// without the request's JSON around them. The Signed keeps sig.
+func DecodeSigned(rawSub, sig []byte, lim Limits) (*Signed, error) {
 	if len(sig) < 8 || len(sig) > 80 || sig[0] != 0x30 {
 		return nil, invalid("bad_signature_encoding", "signature",
 			"signature is not a DER SM2 signature (SEQUENCE of two INTEGERs)",
 			"签名不是 DER 编码的 SM2 签名")
 	}
-	s, err := DecodeSubmission(req.Submission, lim)
+	s, err := DecodeSubmission(rawSub, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -140,7 +140,7 @@ func (c *config) check() error {
 	if c.maxBatch <= 0 || c.shutdownTimeout <= 0 || c.maxSkew <= 0 || c.drainDelay < 0 || c.trimEvery < 0 || c.complianceEvery < 0 {
 		return errors.New("--max-batch, --shutdown-timeout and --max-skew must be positive; --drain-delay, --trim-interval and --compliance-interval not negative")
 	}
-	if err := c.relay.check(); err != nil {
+	if err := c.relay.check(c.store); err != nil {
 		return err
 	}
 	if err := c.access.check(); err != nil {

@@ -216,6 +216,8 @@ func (c *frontEnds) startLoad(fe *frontEnd, name string, events, concurrency int
 	l := &load{fe: fe, acked: filepath.Join(c.dir, name+".acked"), done: make(chan struct{})}
 	l.cmd = exec.Command(c.ledgerctl, "load", "--server", fe.url(), "--events", strconv.Itoa(events), "--acked", l.acked,
 		"--concurrency", strconv.Itoa(concurrency), "--retry-for", retryFor.String(), "--institution", name, "--json")
+	// LEDGER_FRONTENDS_LOAD_ARGS adds flags to every load (--batch N: the batch route).
+	l.cmd.Args = append(l.cmd.Args, strings.Fields(os.Getenv("LEDGER_FRONTENDS_LOAD_ARGS"))...)
 	l.cmd.Stdout, l.cmd.Stderr = &l.out, &l.out
 	if err := l.cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -405,8 +407,12 @@ type runFigures struct {
 	elapsed      time.Duration
 	ledgerdTicks int64
 	pgTicks      int64
+	commits      int64 // group commits, all front-ends
 	load         string
 }
+
+// perCommit is the mean number of entries in one group commit.
+func (r runFigures) perCommit() float64 { return float64(r.events) / float64(max(r.commits, 1)) }
 
 func (r runFigures) perS() float64 { return float64(r.events) / r.elapsed.Seconds() }
 
@@ -423,8 +429,10 @@ func measure(t *testing.T, n, total, concurrency int, args ...string) runFigures
 	defer c.stop()
 	per := total / n
 	before := int64(0)
-	for _, fe := range c.fes {
-		before += cpuTicks(fe.cmd.Process.Pid)
+	each := make([]int64, n) // each front-end's CPU in the window
+	for i, fe := range c.fes {
+		each[i] = cpuTicks(fe.cmd.Process.Pid)
+		before += each[i]
 	}
 	pgBefore := postgresTicks()
 	start := time.Now()
@@ -438,10 +446,17 @@ func measure(t *testing.T, n, total, concurrency int, args ...string) runFigures
 	elapsed := time.Since(start)
 	c.waitDerived()
 	after := int64(0)
-	for _, fe := range c.fes {
-		after += cpuTicks(fe.cmd.Process.Pid)
+	for i, fe := range c.fes {
+		t := cpuTicks(fe.cmd.Process.Pid)
+		after += t
+		each[i] = t - each[i]
 	}
 	r := runFigures{n: n, elapsed: elapsed, ledgerdTicks: after - before, pgTicks: postgresTicks() - pgBefore, load: loadAvg()}
+	for i, fe := range c.fes {
+		commits := int64(metricValue(fe, "ledger_batch_entries_count"))
+		r.commits += commits
+		t.Logf("front-end %d: CPU %.2f s, %d group commits", i, float64(each[i])/100, commits)
+	}
 	var acked []string
 	for _, l := range loads {
 		if l.err != nil {
@@ -482,14 +497,24 @@ func TestFrontEndFigures(t *testing.T) {
 	rounds := envInt(t, "LEDGER_FRONTENDS_ROUNDS", 3)
 	args := strings.Fields(os.Getenv("LEDGER_FRONTENDS_ARGS"))
 	counts := []int{1, 2, 4}
+	if v := os.Getenv("LEDGER_FRONTENDS_COUNTS"); v != "" {
+		counts = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				t.Fatalf("LEDGER_FRONTENDS_COUNTS=%q: a comma-separated list of front-end counts", v)
+			}
+			counts = append(counts, n)
+		}
+	}
 	res := map[int][]runFigures{}
 	for round := range rounds {
 		for _, n := range counts {
 			var r runFigures
-			t.Run(fmt.Sprintf("round%d-%dfe", round+1, n), func(t *testing.T) { r = measure(t, n, total, 128, args...) })
+			t.Run(fmt.Sprintf("round%d-%dfe", round+1, n), func(t *testing.T) { r = measure(t, n, total, envInt(t, "LEDGER_FRONTENDS_CONCURRENCY", 128), args...) })
 			res[n] = append(res[n], r)
-			t.Logf("round %d, %d front-ends: %d events in %v = %.0f/s; ledgerd CPU %.0f µs/event, postgres %.0f µs/event; load average %s",
-				round+1, n, r.events, r.elapsed.Round(time.Millisecond), r.perS(), r.cpuPerEvent(), r.pgPerEvent(), r.load)
+			t.Logf("round %d, %d front-ends: %d events in %v = %.0f/s; ledgerd CPU %.0f µs/event, postgres %.0f µs/event; %.0f entries per group commit; load average %s",
+				round+1, n, r.events, r.elapsed.Round(time.Millisecond), r.perS(), r.cpuPerEvent(), r.pgPerEvent(), r.perCommit(), r.load)
 		}
 	}
 	var b strings.Builder
@@ -804,4 +829,22 @@ func (c *frontEnds) sequencing(fe *frontEnd) bool {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return strings.Contains(string(b), "\nledger_sequencing 1\n")
+}
+
+// metricValue is the value of an unlabelled series on fe's /metrics, or 0.
+func metricValue(fe *frontEnd, name string) float64 {
+	cl := http.Client{Timeout: 5 * time.Second}
+	resp, err := cl.Get(fe.url() + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/relay"
+	"github.com/aba-prefecture/dataledger/ledger/storeurl"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 )
@@ -27,6 +28,7 @@ type relayConfig struct {
 	listen     string // --relay-listen: the relay listener; "" keeps every front-end writing for itself
 	advertise  string // --relay-advertise: the address the others reach it at (default: the listener's)
 	secretFile string // --relay-secret-file
+	secret     []byte // its content, read by check
 }
 
 func (r *relayConfig) register(fs *pflag.FlagSet) {
@@ -35,12 +37,25 @@ func (r *relayConfig) register(fs *pflag.FlagSet) {
 	fs.StringVar(&r.secretFile, "relay-secret-file", "", "file holding the deployment's relay secret (at least 32 bytes, the same in every front-end; required with --relay-listen)")
 }
 
-func (r *relayConfig) check() error {
+// check refuses a relay configuration no deployment can run with, before anything is
+// created or opened: it reads the secret.
+func (r *relayConfig) check(store string) error {
 	switch {
-	case r.listen != "" && r.secretFile == "":
-		return errors.New("--relay-listen needs --relay-secret-file: the front-ends prove themselves to each other with it")
 	case r.listen == "" && (r.secretFile != "" || r.advertise != ""):
 		return errors.New("--relay-secret-file and --relay-advertise take effect only with --relay-listen")
+	case r.listen == "":
+		return nil
+	case r.secretFile == "":
+		return errors.New("--relay-listen needs --relay-secret-file: the front-ends prove themselves to each other with it")
+	case storeurl.Kind(store) != storeurl.Postgres:
+		return errors.New("--relay-listen needs a store several front-ends share: --store postgres://…")
+	}
+	secret, err := os.ReadFile(r.secretFile)
+	if err != nil {
+		return fmt.Errorf("--relay-secret-file: %w", err)
+	}
+	if r.secret = bytes.TrimSpace(secret); len(r.secret) < relay.MinSecret {
+		return fmt.Errorf("--relay-secret-file %s: %w", r.secretFile, relay.ErrSecret)
 	}
 	return nil
 }
@@ -87,14 +102,7 @@ func openRelay(c *config, st ledger.Store, d *daemon) (*relayRuntime, error) {
 	if !ok {
 		return nil, errors.New("--relay-listen needs a store several front-ends share: --store postgres://…")
 	}
-	secret, err := os.ReadFile(c.relay.secretFile)
-	if err != nil {
-		return nil, fmt.Errorf("--relay-secret-file: %w", err)
-	}
-	secret = bytes.TrimSpace(secret)
-	if len(secret) < relay.MinSecret {
-		return nil, fmt.Errorf("--relay-secret-file %s: %w", c.relay.secretFile, relay.ErrSecret)
-	}
+	secret := c.relay.secret
 	ln, err := net.Listen("tcp", c.relay.listen)
 	if err != nil {
 		return nil, fmt.Errorf("--relay-listen %s: %w", c.relay.listen, err)

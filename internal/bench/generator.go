@@ -28,6 +28,10 @@ type Generator struct {
 // Institution is the id of the institution whose acts the generator signs.
 func (g *Generator) Institution() string { return g.inst }
 
+// Key is the load institution's registered key: tests sign with it the acts the
+// generator never would (an insider acting for another institution).
+func (g *Generator) Key() crypto.Signer { return g.key }
+
 // People are the load institution's officials; every act of the load names one.
 var People = func() []string {
 	p := make([]string, 40)

@@ -97,6 +97,8 @@ type Follower struct {
 	position                                atomic.Uint64
 	wake                                    chan struct{}
 	delivered                               chan []*ledger.Entry
+	fed                                     atomic.Bool   // Deliver has been called: announcements wait for deliveries
+	announced                               atomic.Uint64 // the largest log size the store announced (fed followers)
 }
 
 // New makes a follower for m.
@@ -138,6 +140,7 @@ func (f *Follower) Wake() {
 // store instead. Models must treat delivered entries as read-only: every model of the
 // process gets the same ones.
 func (f *Follower) Deliver(es []*ledger.Entry) {
+	f.fed.Store(true)
 	select {
 	case f.delivered <- es:
 	default:
@@ -416,10 +419,33 @@ func (f *Follower) step(ctx context.Context) error {
 // watch forwards a store's append announcements to wake until ctx ends.
 func (f *Follower) watch(ctx context.Context, w Watcher) {
 	for ctx.Err() == nil {
-		_ = w.Watch(ctx, func(uint64) { f.Wake() })
+		_ = w.Watch(ctx, f.announce)
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// announceGrace is how long a follower fed by its process's commits gives the entries a
+// store announced to arrive by Deliver before it reads them from the store: between one
+// and two of these.
+const announceGrace = 100 * time.Millisecond
+
+// announce is the store's word that the log has reached size. A follower that is fed
+// its process's commits (Deliver) does not read the store for it at once — the entries
+// are nearly always on their way, and reading them back would parse and hash every one
+// again, once per model — but only if they have not arrived within announceGrace; other
+// followers catch up now.
+func (f *Follower) announce(size uint64) {
+	if !f.fed.Load() {
+		f.Wake()
+		return
+	}
+	for {
+		cur := f.announced.Load()
+		if size <= cur || f.announced.CompareAndSwap(cur, size) {
+			return
 		}
 	}
 }
@@ -442,6 +468,9 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(f.o.PollEvery)
 	defer tick.Stop()
+	grace := time.NewTicker(announceGrace)
+	defer grace.Stop()
+	var seen uint64 // announced as of the last grace tick
 	backoff := time.Duration(0)
 	needCatchUp := true
 	for {
@@ -493,6 +522,10 @@ func (f *Follower) Run(ctx context.Context) error {
 			needCatchUp = true
 		case <-tick.C:
 			needCatchUp = true
+		case <-grace.C:
+			// An announcement a grace ago whose entries were not delivered since.
+			needCatchUp = seen > f.position.Load()
+			seen = f.announced.Load()
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -80,6 +82,9 @@ func NewClient(o Options) (*Client, error) {
 	}
 	if o.Senders <= 0 {
 		o.Senders = 2
+	}
+	if v, _ := strconv.Atoi(os.Getenv("RELAY_SENDERS_TMP")); v > 0 {
+		o.Senders = v
 	}
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 5 * time.Second}
@@ -235,15 +240,11 @@ func (c *Client) post(items []*ledger.Signed) ([]ledger.Receipt, []error, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	body := make([]byte, 0, 1024*len(items))
-	body = append(body, '[')
-	for i, s := range items {
-		if i > 0 {
-			body = append(body, ',')
-		}
+	body := make([]byte, 1, 1024*len(items))
+	body[0] = formatV1
+	for _, s := range items {
 		body = appendItem(body, s)
 	}
-	body = append(body, ']')
 	sum := mac(c.o.Secret, reqLabel, body)
 	// A sequencing point that froze keeps the request open: once another has taken the
 	// lease and advertised itself, give this one up and send there.
@@ -255,7 +256,7 @@ func (c *Client) post(items []*ledger.Signed) ([]ledger.Receipt, []error, error)
 		c.forget(addr)
 		return nil, nil, fmt.Errorf("relay address %q: %w", addr, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set(HeaderMAC, sum)
 	resp, err := c.o.HTTP.Do(req)
 	if err != nil {
@@ -281,13 +282,9 @@ func (c *Client) post(items []*ledger.Signed) ([]ledger.Receipt, []error, error)
 		c.forget(addr)
 		return nil, nil, fmt.Errorf("the answer from %s does not carry the relay secret's MAC", addr)
 	}
-	var out []result
-	if err := json.Unmarshal(rb, &out); err != nil || len(out) != len(items) {
-		return nil, nil, fmt.Errorf("the sequencing point's answer is malformed (%d answers for %d submissions)", len(out), len(items))
-	}
-	rcs, errs := make([]ledger.Receipt, len(items)), make([]error, len(items))
-	for i, r := range out {
-		rcs[i], errs[i] = decodeResult(r)
+	rcs, errs, err := decodeResults(rb, len(items))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the sequencing point's answer: %w", err)
 	}
 	return rcs, errs, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
+	"slices"
 	"io"
 	"log/slog"
 	"net/http"
@@ -74,7 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusMisdirectedRequest, "not_sequencing", "this front-end is not the sequencing point now; look it up again")
 		return
 	}
-	items, errs, err := ledger.DecodeBatch(body, s.seq.Limits(), maxItems)
+	items, errs, err := decodeItems(body, s.seq.Limits())
 	if err != nil {
 		refuse(w, http.StatusBadRequest, "relay_malformed", err.Error())
 		return
@@ -87,21 +88,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rcs, aerrs := s.seq.AppendVerified(r.Context(), admitted)
-	out := make([]result, len(items))
-	for i := range items {
-		if errs[i] != nil {
-			out[i] = encodeResult(ledger.Receipt{}, errs[i])
-		}
-	}
 	for j, i := range at {
-		out[i] = encodeResult(rcs[j], aerrs[j])
+		errs[i] = aerrs[j]
 	}
-	resp, err := json.Marshal(out)
-	if err != nil {
-		refuse(w, http.StatusInternalServerError, "internal", "encoding the answer failed")
-		return
+	resp := make([]byte, 0, 48*len(items))
+	for i := range items {
+		var rc ledger.Receipt
+		if j, ok := slices.BinarySearch(at, i); ok {
+			rc = rcs[j]
+		}
+		resp = appendResult(resp, rc, errs[i])
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set(HeaderMAC, mac(s.secret, respLabel, []byte(sum), resp))
 	w.Write(resp)
 }

@@ -10,8 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -82,9 +80,6 @@ func NewClient(o Options) (*Client, error) {
 	}
 	if o.Senders <= 0 {
 		o.Senders = 2
-	}
-	if v, _ := strconv.Atoi(os.Getenv("RELAY_SENDERS_TMP")); v > 0 {
-		o.Senders = v
 	}
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 5 * time.Second}

@@ -98,7 +98,9 @@ func TestOneSequencingPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commits := func(i int) float64 { return metricValue(&frontEnd{addr: strings.TrimPrefix(d.urls[i], "http://")}, "ledger_batch_entries_count") }
+	commits := func(i int) float64 {
+		return metricValue(&frontEnd{addr: strings.TrimPrefix(d.urls[i], "http://")}, "ledger_batch_entries_count")
+	}
 	if commits(seq) == 0 || commits(fwd) != 0 {
 		t.Fatalf("group commits: sequencing point %v, forwarding front-end %v; want all in the sequencing point", commits(seq), commits(fwd))
 	}

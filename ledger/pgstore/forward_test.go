@@ -86,8 +86,8 @@ func TestForwardingFrontEnd(t *testing.T) {
 	other := f.Register(t, a, "county-01")
 	forged := ledgertest.Sign(t, other, ledgertest.Submission("county-00", other.Public().ID(), "resource/r", ledgertest.TypeDataCollected, map[string]any{"resource": "r"}))
 	for name, s := range map[string]*ledger.Signed{
-		"an unknown key": ledgertest.Sign(t, stranger, ledgertest.Submission("county-00", stranger.Public().ID(), "resource/r", ledgertest.TypeDataCollected, map[string]any{})),
-		"a bad signature": bad,
+		"an unknown key":            ledgertest.Sign(t, stranger, ledgertest.Submission("county-00", stranger.Public().ID(), "resource/r", ledgertest.TypeDataCollected, map[string]any{})),
+		"a bad signature":           bad,
 		"another institution's key": forged,
 	} {
 		before := fw.forwarded.Load()
@@ -135,3 +135,24 @@ func TestForwardingFrontEnd(t *testing.T) {
 }
 
 func must(root func() (uint64, ledger.Hash)) ledger.Hash { _, h := root(); return h }
+
+// TestAdvertise: the address last advertised for a lease is the one read back; none
+// advertised is ErrNotFound.
+func TestAdvertise(t *testing.T) {
+	st := open(t, pgtest.NewDatabase(t))
+	ctx := context.Background()
+	if _, err := st.Advertised(ctx, "ledgerd/sequencer"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("nothing advertised: %v, want ErrNotFound", err)
+	}
+	for _, addr := range []string{"10.0.0.1:9090", "10.0.0.2:9090"} {
+		if err := st.Advertise(ctx, "ledgerd/sequencer", addr); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.Advertised(ctx, "ledgerd/sequencer"); err != nil || got != addr {
+			t.Fatalf("advertised %s, read %q (%v)", addr, got, err)
+		}
+	}
+	if _, err := st.Advertised(ctx, "another"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("another lease: %v", err)
+	}
+}

@@ -5,10 +5,10 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
-	"slices"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 )

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,12 +48,9 @@ func (r *relayConfig) check(store string) error {
 	case storeurl.Kind(store) != storeurl.Postgres:
 		return errors.New("--relay-listen needs a store several front-ends share: --store postgres://…")
 	}
-	secret, err := os.ReadFile(r.secretFile)
-	if err != nil {
+	var err error
+	if r.secret, err = relay.ReadSecretFile(r.secretFile); err != nil {
 		return fmt.Errorf("--relay-secret-file: %w", err)
-	}
-	if r.secret = bytes.TrimSpace(secret); len(r.secret) < relay.MinSecret {
-		return fmt.Errorf("--relay-secret-file %s: %w", r.secretFile, relay.ErrSecret)
 	}
 	return nil
 }

@@ -169,7 +169,8 @@ func TestOneSequencingPoint(t *testing.T) {
 }
 
 // TestRelayFlags: --relay-listen needs the secret; the secret and the advertised address
-// need the listener; a short secret and a store no other front-end can share are refused.
+// need the listener; a short secret, one other accounts can read, a missing one and a store
+// no other front-end can share are refused before anything is created.
 func TestRelayFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--relay-listen", "127.0.0.1:0"},
@@ -185,6 +186,8 @@ func TestRelayFlags(t *testing.T) {
 	os.WriteFile(short, []byte("too short"), 0o600)
 	long := filepath.Join(dir, "long")
 	os.WriteFile(long, []byte(strings.Repeat("s", 40)), 0o600)
+	shared := filepath.Join(dir, "shared")
+	os.WriteFile(shared, []byte(strings.Repeat("s", 40)), 0o644)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -192,6 +195,7 @@ func TestRelayFlags(t *testing.T) {
 		{[]string{"--data", filepath.Join(dir, "a"), "--relay-listen", "127.0.0.1:0", "--relay-secret-file", long}, "--store postgres"},
 		{[]string{"--data", filepath.Join(dir, "b"), "--store", "postgres://nobody@127.0.0.1:1/x", "--relay-listen", "127.0.0.1:0", "--relay-secret-file", short}, "at least 32 bytes"},
 		{[]string{"--data", filepath.Join(dir, "c"), "--store", "postgres://nobody@127.0.0.1:1/x", "--relay-listen", "127.0.0.1:0", "--relay-secret-file", filepath.Join(dir, "none")}, "--relay-secret-file"},
+		{[]string{"--data", filepath.Join(dir, "d"), "--store", "postgres://nobody@127.0.0.1:1/x", "--relay-listen", "127.0.0.1:0", "--relay-secret-file", shared}, "chmod 600"},
 	} {
 		var out syncBuffer
 		code := run(context.Background(), append([]string{"--listen", "127.0.0.1:0"}, tc.args...), func(string) string { return "" }, &out, nil)

@@ -185,8 +185,10 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// close stops sealing, the relay listener and the client (after the public listener
-// has stopped: nothing more is forwarded from here).
+// close stops sealing and hands the lease on at once, so that another front-end takes
+// over while this one finishes the relayed requests it accepted (the head lock keeps the
+// two apart meanwhile); then the relay listener and the client stop. It runs after the
+// public listener has stopped: nothing more is forwarded from here.
 func (r *relayRuntime) close() {
 	if r == nil {
 		return
@@ -195,6 +197,7 @@ func (r *relayRuntime) close() {
 		r.cancel()
 		r.wg.Wait()
 	}
+	r.lease.Close()
 	if r.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		r.srv.Shutdown(ctx)
@@ -203,7 +206,6 @@ func (r *relayRuntime) close() {
 		r.ln.Close()
 	}
 	r.client.Close()
-	r.lease.Close()
 }
 
 // forwarder is the ledger's Forward option: nil without a relay.

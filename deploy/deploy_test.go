@@ -162,6 +162,9 @@ var expectedEmpty = map[string]string{
 	"LedgerAppendFailures":    "no submission was answered 5xx",
 	"LedgerHTTPErrorsHigh":    "no request was answered 5xx",
 	"LedgerComplianceStale":   "the compliance folds follow the log",
+	// ledger_sequencing exists only with --relay-listen; the live ledgerd runs alone.
+	"LedgerNoSequencingPoint":    "ledgerd runs without --relay-listen: no ledger_sequencing series",
+	"LedgerSequencingPointSplit": "ledgerd runs without --relay-listen: no ledger_sequencing series",
 }
 
 // checkAlertExpressions queries every alert's expression.

@@ -149,6 +149,7 @@ func (r *relayRuntime) start(l *ledger.Ledger, chk *commands.Checker, reg promet
 	go r.srv.Serve(r.ln)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
+	r.wg.Go(func() { r.standBy(ctx, chk, l.Store()) })
 	r.wg.Go(func() {
 		whileHeld(ctx, r.lease, func(ctx context.Context) {
 			defer r.ready.Store(false)
@@ -214,6 +215,30 @@ func (r *relayRuntime) forwarder() ledger.Forwarder {
 		return nil
 	}
 	return r.client
+}
+
+// standByEvery is how often a front-end that forwards brings its domain state level with
+// the log while nothing asks it to: taking over the sequencing point then folds at most
+// this much of the log before it judges anything, whatever the log's length, so that a
+// fail-over stays within a lease or two. Each entry is still folded once per front-end,
+// but in large runs parsed on every core, off the write path, not under the head lock.
+const standByEvery = 2 * time.Second
+
+// standBy keeps the domain state of a front-end that forwards no more than standByEvery
+// behind the log, until ctx ends.
+func (r *relayRuntime) standBy(ctx context.Context, chk *commands.Checker, st ledger.Store) {
+	t := time.NewTicker(standByEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !r.sequencing() {
+				r.freshen(chk, st)
+			}
+		}
+	}
 }
 
 // freshEvery is how stale the domain's state may be when a front-end that forwards

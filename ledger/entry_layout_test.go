@@ -66,3 +66,33 @@ func TestParseEntryLayouts(t *testing.T) {
 		})
 	}
 }
+
+// TestSealedTypeAgreesWithTheParse: the type read from a sealed entry's end is the one
+// its parse finds, whatever the payload holds (a member named type, a string spelling
+// the frame); bytes that do not end as the sealed layout does are not read.
+func TestSealedTypeAgreesWithTheParse(t *testing.T) {
+	for _, sub := range []string{
+		seedSubmission,
+		strings.Replace(seedSubmission, `"type":"data.collected.v1"`, `"type":"key.registered.v1"`, 1),
+		strings.Replace(seedSubmission, `"purpose":"年度统计"`, `"purpose":",\"type\":\"x.y.v1\"}}","type":"z.v1"`, 1),
+	} {
+		s, err := DecodeSubmission([]byte(sub), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Signature = []byte{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01}
+		b := sealEntry(7, time.Date(2026, 3, 2, 0, 15, 0, 0, time.UTC), 3, Hash{0xab}, s).Bytes
+		e, err := ParseEntry(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := SealedType(b); !ok || got != e.Submission.Type {
+			t.Errorf("SealedType %q %v, parsed %q\n%s", got, ok, e.Submission.Type, b)
+		}
+	}
+	for _, b := range []string{``, `{}`, `{"type":"x"}}`, `{"submission":{"type":"Data.collected.v1"}}`, `{"submission":{"type":"data.collected.v1"}} `} {
+		if typ, ok := SealedType([]byte(b)); ok {
+			t.Errorf("%q: read type %q", b, typ)
+		}
+	}
+}

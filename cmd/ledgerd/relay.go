@@ -157,7 +157,7 @@ func (r *relayRuntime) start(l *ledger.Ledger, chk *commands.Checker, reg promet
 			// process skimmed the log, so the state is brought level before anything is
 			// judged here.
 			for ctx.Err() == nil {
-				err := chk.CatchUp(ctx, l.Store())
+				err := chk.State().CatchUp(ctx, l.Store())
 				if err == nil {
 					err = r.st.Advertise(ctx, leaseSequencer, r.addr)
 				}
@@ -272,7 +272,7 @@ func (r *relayRuntime) freshen(chk *commands.Checker, st ledger.Store) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := chk.CatchUp(ctx, st); err != nil {
+	if err := chk.State().CatchUp(ctx, st); err != nil {
 		r.log.Warn("bringing the domain's state level with the log for a read failed", "err", err)
 		return
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -231,7 +232,15 @@ func (s *State) correctionForwarded(a act) {
 	}
 }
 
+// emergencyKey is how the emergency member begins in a payload: entries hold their
+// payloads as canonical JSON (RFC 8785: no whitespace, no needless escapes), so a
+// collection without it does not contain these bytes.
+var emergencyKey = []byte(`"emergency":`)
+
 func (s *State) collected(a act) {
+	if !bytes.Contains(a.raw(), emergencyKey) {
+		return // most collections are not under an emergency: no need to decode them
+	}
 	p := read[events.DataCollected](a.raw())
 	if p.Emergency == "" || p.Resource == "" {
 		return

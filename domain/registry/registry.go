@@ -219,6 +219,9 @@ func (s *State) CatchUp(ctx context.Context, st ledger.Store) error {
 			go func() {
 				defer wg.Done()
 				for i := int(next.Add(1)) - 1; i < len(raws); i = int(next.Add(1)) - 1 {
+					if !folds(raws[i]) {
+						continue // es[i] stays nil: only the position moves
+					}
 					es[i], errs[i] = ledger.ParseEntry(raws[i])
 				}
 			}()
@@ -228,10 +231,38 @@ func (s *State) CatchUp(ctx context.Context, st ledger.Store) error {
 			if errs[i] != nil {
 				return fmt.Errorf("registry: entry %d: %w", from+uint64(i), errs[i])
 			}
+			if e == nil {
+				s.pass(from + uint64(i))
+				continue
+			}
 			s.Apply(e)
 		}
 	}
 	return nil
+}
+
+// folds reports whether an entry's bytes may hold an act the state folds: its type has
+// a handler, and a collection names an emergency. Most of a busy log is neither, and is
+// passed over without being parsed; bytes whose type cannot be read from their end are
+// parsed.
+func folds(raw []byte) bool {
+	t, ok := ledger.SealedType(raw)
+	if !ok {
+		return true
+	}
+	if _, ok := handlers[t]; !ok {
+		return false
+	}
+	return t != events.DataCollectedV1 || bytes.Contains(raw, emergencyKey)
+}
+
+// pass moves the position past seq, an entry the state does not fold.
+func (s *State) pass(seq uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq >= s.next {
+		s.next = seq + 1
+	}
 }
 
 // ApplyBatch folds committed entries in order (the ledger's OnCommit signature).

@@ -1,11 +1,16 @@
 package registry_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 )
 
 func entry(seq uint64, inst, typ string, payload any) *ledger.Entry {
@@ -62,5 +67,78 @@ func TestResponsiblePerson(t *testing.T) {
 	}
 	if l := st.Institutions(); len(l) != 1 || l[0].ID != "wc" {
 		t.Errorf("institutions %+v", l)
+	}
+}
+
+// TestCollectedUnderEmergency: a collection naming an emergency is folded; one naming
+// none, or whose text only mentions the member, is not.
+func TestCollectedUnderEmergency(t *testing.T) {
+	st := registry.New()
+	st.ApplyBatch([]*ledger.Entry{
+		entry(0, "aba-health", "data.collected.v1", map[string]any{"resource": "r1", "records": 3, "emergency": "e-1"}),
+		entry(1, "aba-police", "data.collected.v1", map[string]any{"resource": "r1", "records": 3}),
+		entry(2, "aba-water", "data.collected.v1", map[string]any{"resource": "r1", "records": 3, "purpose": `"emergency":"e-1"`}),
+	})
+	for inst, want := range map[string]bool{"aba-health": true, "aba-police": false, "aba-water": false} {
+		if got := st.Collected("e-1", "r1", inst); got != want {
+			t.Errorf("%s collected under e-1: %v, want %v", inst, got, want)
+		}
+	}
+}
+
+// TestCatchUpPassesOverWhatItDoesNotFold: folding a store's entries with CatchUp, which
+// parses only what may change the state, leaves the same state, byte for byte, as
+// applying every entry parsed — over collections with and without an emergency, acts of
+// types with no handler, and registry acts.
+func TestCatchUpPassesOverWhatItDoesNotFold(t *testing.T) {
+	ctx := context.Background()
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := ledgertest.New(t)
+	f.Init(t, st)
+	l := f.Open(t, st, ledger.Options{})
+	k := f.Enrol(t, l, "aba-health")
+	acts := []struct {
+		typ     string
+		payload map[string]any
+	}{
+		{"data.collected.v1", map[string]any{"resource": "r1", "records": 1}},
+		{"data.aggregated.v1", map[string]any{"resource": "r1", "records": 1}},
+		{"data.collected.v1", map[string]any{"resource": "r1", "records": 2, "emergency": "e-1"}},
+		{"access.suspended.v1", map[string]any{"suspension": "s1", "party": "org-1"}},
+		{"data.collected.v1", map[string]any{"resource": "r2", "records": 3, "purpose": "emergency drill"}},
+	}
+	for _, a := range acts {
+		if _, err := l.Append(ctx, ledgertest.Sign(t, k, ledgertest.Submission("aba-health", k.Public().ID(), "resource/r1", a.typ, a.payload))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caught := registry.New()
+	if err := caught.CatchUp(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	applied := registry.New()
+	if err := st.Entries(ctx, 0, l.Size(), func(r ledger.RawEntry) error {
+		e, err := ledger.ParseEntry(r.Bytes)
+		if err == nil {
+			applied.Apply(e)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := caught.MarshalBinary()
+	b, _ := applied.MarshalBinary()
+	if caught.Position() != l.Size() || !bytes.Equal(a, b) {
+		t.Fatalf("CatchUp at %d, Apply at %d; states equal: %v", caught.Position(), applied.Position(), bytes.Equal(a, b))
+	}
+	if !caught.Collected("e-1", "r1", "aba-health") || !caught.Registered("aba-health") {
+		t.Fatal("the state lacks what the log holds")
+	}
+	if _, ok := caught.Suspended("org-1", ""); !ok {
+		t.Fatal("the suspension was passed over")
 	}
 }

@@ -3,4 +3,4 @@
 package readmodel
 
 // FoldIdentity identifies the fold code that writes snapshots (ComputeFoldIdentity).
-const FoldIdentity = "45328b3151e59783"
+const FoldIdentity = "194e822db5e06a57"

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +36,6 @@ type frontEnds struct {
 	fes                []*frontEnd
 	args               []string // extra flags for every front-end
 	secret             string   // with withRelay: the relay secret's file
-	n                  int      // front-ends in the deployment
 }
 
 // withRelay, among newFrontEnds' args, runs the deployment with one sequencing point:
@@ -107,7 +105,7 @@ func newFrontEnds(t *testing.T, n int, pgParams string, args ...string) *frontEn
 		}
 		pg += sep + pgParams
 	}
-	c := &frontEnds{t: t, ledgerd: ledgerd, ledgerctl: ledgerctl, pg: pg, dir: t.TempDir(), n: n}
+	c := &frontEnds{t: t, ledgerd: ledgerd, ledgerctl: ledgerctl, pg: pg, dir: t.TempDir()}
 	for _, a := range args {
 		if a != withRelay {
 			c.args = append(c.args, a)
@@ -146,11 +144,6 @@ func (c *frontEnds) start(fe *frontEnd) {
 		args = append(args, "--relay-listen", fe.relay, "--relay-secret-file", c.secret)
 	}
 	fe.cmd = exec.Command(c.ledgerd, args...)
-	if os.Getenv("LEDGER_FRONTENDS_SHARE_CORES") != "" {
-		// Each front-end gets its share of this machine's cores, as a container's CPU
-		// limit gives it (Go sizes GOMAXPROCS to the limit): cores ÷ front-ends, at least 1.
-		fe.cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", max(1, runtime.NumCPU()/c.n)))
-	}
 	fe.cmd.Stdout, fe.cmd.Stderr = lf, lf
 	fe.done = make(chan struct{})
 	if err := fe.cmd.Start(); err != nil {

@@ -104,6 +104,10 @@ func openRelay(c *config, st ledger.Store, d *daemon) (*relayRuntime, error) {
 	}
 	r := &relayRuntime{st: as, secret: secret, ln: ln, addr: c.relay.advertise, log: d.log}
 	if r.addr == "" {
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+			ln.Close()
+			return nil, fmt.Errorf("--relay-listen %s listens on every interface: name the address the other front-ends reach it at with --relay-advertise HOST:PORT", c.relay.listen)
+		}
 		r.addr = ln.Addr().String()
 	}
 	r.client, err = relay.NewClient(relay.Options{

@@ -168,6 +168,23 @@ func TestOneSequencingPoint(t *testing.T) {
 	}
 }
 
+// TestRelayNeedsAnAddressToAdvertise: a relay listener on every interface cannot be
+// advertised as such (the others would dial 0.0.0.0): without --relay-advertise ledgerd
+// refuses to start, naming the flag.
+func TestRelayNeedsAnAddressToAdvertise(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "relay.secret")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("s", 40)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	code := run(context.Background(), []string{"--listen", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--store", pgtest.NewDatabase(t),
+		"--relay-listen", "0.0.0.0:0", "--relay-secret-file", secret}, func(string) string { return "" }, &out, nil)
+	if code == exitOK || !strings.Contains(out.String(), "--relay-advertise") {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+}
+
 // TestRelayFlags: --relay-listen needs the secret; the secret and the advertised address
 // need the listener; a short secret, one other accounts can read, a missing one and a store
 // no other front-end can share are refused before anything is created.

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -90,7 +91,7 @@ func (l *Ledger) skim(ctx context.Context) error {
 		reg = next
 		return nil
 	})
-	if err != nil && err != errStop {
+	if err != nil && !errors.Is(err, errStop) {
 		l.reportCorrupt(err)
 		return fmt.Errorf("skimming the key registry: %w", err)
 	}

@@ -61,7 +61,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusUnauthorized, "relay_unauthenticated", "a relayed request carries the MAC of the deployment's relay secret")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody+int64(s.seq.Limits().MaxRequestBytes)))
+	// The client closes a request at maxBody, but always sends a first parcel whole: one
+	// client's batch (POST /v1/events:batch takes up to 64 request bodies).
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody+64*int64(max(s.seq.Limits().MaxRequestBytes, ledger.DefaultLimits.MaxRequestBytes))))
 	if err != nil {
 		refuse(w, http.StatusRequestEntityTooLarge, "relay_too_large", "the relayed request is larger than the relay takes")
 		return

@@ -300,3 +300,26 @@ func BenchmarkRelay(b *testing.B) {
 	cpu := time.Duration(syscall.TimevalToNsec(ru1.Utime) + syscall.TimevalToNsec(ru1.Stime) - syscall.TimevalToNsec(ru0.Utime) - syscall.TimevalToNsec(ru0.Stime))
 	b.ReportMetric(float64(cpu.Microseconds())/float64(n.Load()), "cpu-µs/item")
 }
+
+// TestAWholeClientBatchCrosses: one caller's parcel larger than the relay's usual request
+// (a client batch of large acts) is sent whole and taken whole.
+func TestAWholeClientBatchCrosses(t *testing.T) {
+	d := newDeployment(t)
+	fx := ledgertest.New(t)
+	k := fx.RootKey
+	blob := strings.Repeat("x", 60<<10)
+	items := make([]*ledger.Signed, 300) // about 18 MiB
+	for i := range items {
+		items[i] = ledgertest.Sign(t, k, ledgertest.Submission(ledgertest.Authority, k.Public().ID(), "resource/r-1",
+			ledgertest.TypeDataCollected, map[string]any{"resource": "r-1", "records": i + 1, "note": blob}))
+	}
+	_, errs := d.client.Forward(context.Background(), items)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("item %d: %v", i, err)
+		}
+	}
+	if d.seq.count() != len(items) {
+		t.Fatalf("%d of %d recorded", d.seq.count(), len(items))
+	}
+}

@@ -347,12 +347,8 @@ func (c *applyCounter) Apply(ctx context.Context, es []*ledger.Entry) error {
 func TestDeliveriesQueuedAreJoined(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := bolted(t)
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	var batches [][]*ledger.Entry
-	l := f.Open(t, st, ledger.Options{OnCommit: func(es []*ledger.Entry) { batches = append(batches, es) }})
-	f.Register(t, l, "county-00")
+	c := newCommitting(t)
+	st, f, l := c.st, c.f, c.l
 	m := &applyCounter{tally: newTally("joined")}
 	// The store as the follower sees it stays at its head before the appends: what
 	// reaches the model must come from the deliveries.
@@ -364,14 +360,14 @@ func TestDeliveriesQueuedAreJoined(t *testing.T) {
 	if _, err := fl.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	batches = nil
+	c.batches = nil
 	for i := range 8 {
 		if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	lens := make([]int, len(batches))
-	for i, b := range batches {
+	lens := make([]int, len(c.batches))
+	for i, b := range c.batches {
 		lens[i] = len(b)
 		fl.Deliver(b) // queued: Run is not running yet
 	}
@@ -383,13 +379,13 @@ func TestDeliveriesQueuedAreJoined(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := m.calls - calls; got != 1 || len(batches) < 2 || fl.Stats().FromCommit != 8 {
-		t.Errorf("%d Apply calls for %d queued batches (%+v), want one", got, len(batches), fl.Stats())
+	if got := m.calls - calls; got != 1 || len(c.batches) < 2 || fl.Stats().FromCommit != 8 {
+		t.Errorf("%d Apply calls for %d queued batches (%+v), want one", got, len(c.batches), fl.Stats())
 	}
 	if p, n := m.snapshot(); p != l.Size() || n[key{"data.collected.v1", "county-00"}] != 8 {
 		t.Errorf("position %d (head %d), counts %v", p, l.Size(), n)
 	}
-	for i, b := range batches {
+	for i, b := range c.batches {
 		if len(b) != lens[i] || cap(b) < len(b) {
 			t.Errorf("delivered batch %d changed", i)
 		}
@@ -428,29 +424,25 @@ func (a announcing) Watch(ctx context.Context, fn func(uint64)) error {
 func TestAnnouncedEntriesAreDelivered(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := bolted(t)
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	var batches [][]*ledger.Entry
-	l := f.Open(t, st, ledger.Options{OnCommit: func(es []*ledger.Entry) { batches = append(batches, es) }})
-	f.Register(t, l, "county-00")
+	c := newCommitting(t)
+	st, f, l := c.st, c.f, c.l
 	a := announcing{st, make(chan uint64)}
 	fl := follow.New(newTally("announced"), follow.Options{Store: a, PollEvery: time.Hour})
 	done := make(chan error, 1)
 	go func() { done <- fl.Run(ctx) }()
 	waitFor(t, fl, l.Size())
-	for _, b := range batches { // what the registration committed: the hook feeds this follower
+	for _, b := range c.batches { // what the registration committed: the hook feeds this follower
 		fl.Deliver(b)
 	}
 	fromStore := fl.Stats().FromStore
 	for i := range 6 {
-		batches = nil
+		c.batches = nil
 		if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
 			t.Fatal(err)
 		}
 		a.sizes <- l.Size() // the store's announcement comes first,
 		time.Sleep(20 * time.Millisecond)
-		for _, b := range batches { // the commit hook's delivery a moment later
+		for _, b := range c.batches { // the commit hook's delivery a moment later
 			fl.Deliver(b)
 		}
 		waitFor(t, fl, l.Size())
@@ -459,7 +451,7 @@ func TestAnnouncedEntriesAreDelivered(t *testing.T) {
 		t.Fatalf("announced and delivered entries: %d read back from the store, %d delivered (%+v)", s.FromStore-fromStore, s.FromCommit, s)
 	}
 	// Another writer's entry: announced, never delivered here.
-	batches = nil
+	c.batches = nil
 	if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", 9)); err != nil {
 		t.Fatal(err)
 	}
@@ -473,4 +465,21 @@ func TestAnnouncedEntriesAreDelivered(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// committing is a ledger on a bbolt store with a registered county-00 whose commit hook
+// keeps each committed batch, for tests that hand them to a follower themselves.
+type committing struct {
+	st      ledger.Store
+	f       *ledgertest.Fixture
+	l       *ledger.Ledger
+	batches [][]*ledger.Entry
+}
+
+func newCommitting(t *testing.T) *committing {
+	c := &committing{st: bolted(t), f: ledgertest.New(t)}
+	c.f.Init(t, c.st)
+	c.l = c.f.Open(t, c.st, ledger.Options{OnCommit: func(es []*ledger.Entry) { c.batches = append(c.batches, es) }})
+	c.f.Register(t, c.l, "county-00")
+	return c
 }

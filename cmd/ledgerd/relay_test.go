@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,9 +48,18 @@ func newRelayDeployment(t *testing.T) *relayDeployment {
 		if i > 0 {
 			copyDir(t, filepath.Join(d.data[0], "keys"), filepath.Join(d.data[i], "keys"))
 		}
-		d.urls[i], d.stops[i], _ = start(t, nil, "--data", d.data[i], "--store", pg, "--compliance-interval", "200ms",
+		url, stop, _ := start(t, nil, "--data", d.data[i], "--store", pg, "--compliance-interval", "200ms",
 			"--relay-listen", d.relays[i], "--relay-secret-file", d.secret)
+		var once sync.Once
+		var code int
+		d.urls[i], d.stops[i] = url, func() int { once.Do(func() { code = stop() }); return code }
 	}
+	// Each front-end has exited before its data directory is removed.
+	t.Cleanup(func() {
+		for _, stop := range d.stops {
+			stop()
+		}
+	})
 	return d
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -559,14 +560,7 @@ func TestOpenAPIServedAndCoversRoutes(t *testing.T) {
 }
 
 func TestMiddlewareSeam(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{})
+	_, _, l := bolttest.Ledger(t, ledger.Options{})
 	var seen []string
 	limit := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package ledger_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,27 +11,17 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 )
 
 var ctx = context.Background()
 
-func newStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func newStore(t *testing.T) *boltstore.Store { return bolttest.Store(t) }
 
 func setup(t *testing.T, opts ledger.Options) (*ledgertest.Fixture, *boltstore.Store, *ledger.Ledger) {
 	t.Helper()
-	st := newStore(t)
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	return f, st, f.Open(t, st, opts)
+	return bolttest.Ledger(t, opts)
 }
 
 func rootAct(t *testing.T, f *ledgertest.Fixture, typ string, p any) *ledger.Signed {

@@ -83,6 +83,21 @@ func whileHeld(ctx context.Context, l ledger.Lease, run func(context.Context)) {
 	}
 }
 
+// every runs fn each d, the first time after d, until ctx ends: the background chores
+// of a front-end (saving read models, keeping a forwarder's domain state level).
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
 // leaseCollector reports a collector's metrics only while its lease is held, so that of
 // several front-ends only the one doing the work exports its series, and dashboards
 // summing over instances count them once.

@@ -383,18 +383,11 @@ func (r *readModels) close() {
 // longer than their save interval: a quiet ledger's last acts reach the snapshot (and
 // PostgreSQL's tables) without waiting for more.
 func (r *readModels) saveStale(ctx context.Context, set *readmodel.Set) {
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := set.SaveIfStale(ctx); err != nil && ctx.Err() == nil {
-				r.log.Error("saving the read models", "err", err)
-			}
+	every(ctx, 5*time.Second, func() {
+		if err := set.SaveIfStale(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("saving the read models", "err", err)
 		}
-	}
+	})
 }
 
 var (

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/ledger/boltstore"
-	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 )
 
 // TestReadModelLagObserved: every read model's follower reports, per applied batch, how
@@ -45,14 +44,7 @@ func TestReadModelLagObserved(t *testing.T) {
 // their recorded hashes (the sequencer checks only the last); one altered entry keeps
 // the whole batch from the models, which then read the store and fail on it there.
 func TestCaughtUpEntriesAreHashedBeforeTheModels(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{})
+	f, st, l := bolttest.Ledger(t, ledger.Options{})
 	f.Register(t, l, "county-01")
 	for i := range 3 {
 		if _, err := l.Append(context.Background(), f.Event(t, "county-01", "resource/r", i)); err != nil {

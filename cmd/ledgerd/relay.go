@@ -231,18 +231,11 @@ const standByEvery = 2 * time.Second
 // standBy keeps the domain state of a front-end that forwards no more than standByEvery
 // behind the log, until ctx ends.
 func (r *relayRuntime) standBy(ctx context.Context, chk *commands.Checker, st ledger.Store) {
-	t := time.NewTicker(standByEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if !r.sequencing() {
-				r.freshen(chk, st)
-			}
+	every(ctx, standByEvery, func() {
+		if !r.sequencing() {
+			r.freshen(chk, st)
 		}
-	}
+	})
 }
 
 // freshEvery is how stale the domain's state may be when a front-end that forwards

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/aba-prefecture/dataledger/domain/registry"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 )
 
@@ -92,14 +91,7 @@ func TestCollectedUnderEmergency(t *testing.T) {
 // types with no handler, and registry acts.
 func TestCatchUpPassesOverWhatItDoesNotFold(t *testing.T) {
 	ctx := context.Background()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{})
+	f, st, l := bolttest.Ledger(t, ledger.Options{})
 	k := f.Enrol(t, l, "aba-health")
 	acts := []struct {
 		typ     string

@@ -17,6 +17,7 @@ import (
 	"github.com/aba-prefecture/dataledger/crypto"
 	"github.com/aba-prefecture/dataledger/ledger"
 	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 	"github.com/aba-prefecture/dataledger/ledger/bundle"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
 	"github.com/aba-prefecture/dataledger/ledger/witness"
@@ -423,14 +424,7 @@ func TestCosignedCheckpoint(t *testing.T) {
 }
 
 func TestExportRefusals(t *testing.T) {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	f := ledgertest.New(t)
-	f.Init(t, st)
-	l := f.Open(t, st, ledger.Options{})
+	f, _, l := bolttest.Ledger(t, ledger.Options{})
 	f.Register(t, l, "county-01")
 	if _, err := l.Append(ctx, f.Event(t, "county-01", "dataset/a", 1)); err != nil {
 		t.Fatal(err)

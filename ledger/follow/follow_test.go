@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/aba-prefecture/dataledger/ledger"
-	"github.com/aba-prefecture/dataledger/ledger/boltstore"
+	"github.com/aba-prefecture/dataledger/ledger/boltstore/bolttest"
 	"github.com/aba-prefecture/dataledger/ledger/bus"
 	"github.com/aba-prefecture/dataledger/ledger/follow"
 	"github.com/aba-prefecture/dataledger/ledger/ledgertest"
@@ -56,14 +55,7 @@ func (f *faulty) Publish(topic string, ms ...*message.Message) error {
 	return nil
 }
 
-func bolted(t *testing.T) ledger.Store {
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "ledger.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func bolted(t *testing.T) ledger.Store { return bolttest.Store(t) }
 
 // key is what the test model counts entries by.
 type key struct{ Type, Institution string }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	"github.com/aba-prefecture/dataledger/ledger"
 )
@@ -94,10 +93,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		errs[i] = aerrs[j]
 	}
 	resp := make([]byte, 0, 48*len(items))
+	j := 0 // the next admitted item's index in at (increasing)
 	for i := range items {
 		var rc ledger.Receipt
-		if j, ok := slices.BinarySearch(at, i); ok {
-			rc = rcs[j]
+		if j < len(at) && at[j] == i {
+			rc, j = rcs[j], j+1
 		}
 		resp = appendResult(resp, rc, errs[i])
 	}

@@ -1,7 +1,8 @@
-// Package bolttest damages copies of a boltstore file the ways files get damaged (a copy
-// that stopped midway, a disk that zero-filled it, bytes written over or after it, a
-// meta page that no longer adds up), so that every tool that opens a store can be tested
-// against the same cases: ledger/boltstore, ledgerctl verify, ledgerd's start.
+// Package bolttest gives tests bbolt stores: fresh ones (Store, and Ledger with a ledger
+// open on one), and copies damaged the ways files get damaged (a copy that stopped
+// midway, a disk that zero-filled it, bytes written over or after it, a meta page that no
+// longer adds up), so that every tool that opens a store can be tested against the same
+// cases: ledger/boltstore, ledgerctl verify, ledgerd's start.
 package bolttest
 
 import (

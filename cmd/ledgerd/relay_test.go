@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -142,9 +143,25 @@ func TestOneSequencingPoint(t *testing.T) {
 			t.Errorf("POST %s on the public listener: %d, want 404", relay.Path, resp.StatusCode)
 		}
 	}
-	// The relay listener refuses a request without the secret's MAC, and with another's.
+	// The relay listener refuses, without the secret's MAC or with another's, even a
+	// submission the attacker's own valid key signed for its own institution: on the relay
+	// its signature would not be checked again.
+	ownRaw, err := events.Encode(&events.DataCollected{Resource: "relay-attacker.water-meter-readings", Records: 1, Purpose: "抄表",
+		LegalBasis: "《城市供水条例》第二十六条", Verification: []domain.Verification{domain.VerifyIDDocument}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := ledger.SignSubmission(attacker.Key(), ledger.Submission{ID: "01900000-0000-7000-8000-0000000000aa", OccurredAt: time.Now().Format(time.RFC3339),
+		Stream: "resource/relay-attacker.water-meter-readings", Type: events.DataCollectedV1,
+		Actor: ledger.Actor{Institution: "relay-attacker", Person: bench.People[0], KeyID: attacker.Key().Public().ID()}, Payload: ownRaw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := binary.AppendUvarint([]byte{1}, uint64(len(own.Canonical)))
+	body = binary.AppendUvarint(append(body, own.Canonical...), uint64(len(own.Signature)))
+	body = append(body, own.Signature...)
 	for _, sum := range []string{"", strings.Repeat("ab", 32)} {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+d.relays[seq]+relay.Path, bytes.NewReader([]byte{1}))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+d.relays[seq]+relay.Path, bytes.NewReader(body))
 		if sum != "" {
 			req.Header.Set(relay.HeaderMAC, sum)
 		}

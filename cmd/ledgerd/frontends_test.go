@@ -407,7 +407,9 @@ type runFigures struct {
 	elapsed      time.Duration
 	ledgerdTicks int64
 	pgTicks      int64
-	commits      int64 // group commits, all front-ends
+	commits      int64   // group commits, all front-ends
+	loadTicks    int64   // the load generators' CPU (they sign every submission)
+	busy         float64 // the machine's busy share of all its cores in the window, 0–1
 	load         string
 }
 
@@ -419,6 +421,31 @@ func (r runFigures) perS() float64 { return float64(r.events) / r.elapsed.Second
 // cpuPerEvent is the front-ends' CPU per acknowledged event, in microseconds.
 func (r runFigures) cpuPerEvent() float64 { return float64(r.ledgerdTicks) * 1e4 / float64(r.events) }
 func (r runFigures) pgPerEvent() float64  { return float64(r.pgTicks) * 1e4 / float64(r.events) }
+
+// loadPerEvent is the load generators' CPU per acknowledged event, in microseconds.
+func (r runFigures) loadPerEvent() float64 { return float64(r.loadTicks) * 1e4 / float64(r.events) }
+
+// machineTicks is the machine's busy and total CPU time over all cores, in clock ticks,
+// from the first line of /proc/stat (idle and iowait are the idle part).
+func machineTicks() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i >= 8 { // guest time is already counted in user
+			break
+		}
+		total += n
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return busy, total
+}
 
 // measure runs one load of total events over n fresh front-ends and checks the log.
 // The CPU window runs from the loads' start until the compliance metrics (derived work,
@@ -435,6 +462,7 @@ func measure(t *testing.T, n, total, concurrency int, args ...string) runFigures
 		before += each[i]
 	}
 	pgBefore := postgresTicks()
+	busyBefore, totalBefore := machineTicks()
 	start := time.Now()
 	loads := make([]*load, n)
 	for i, fe := range c.fes {
@@ -444,6 +472,7 @@ func measure(t *testing.T, n, total, concurrency int, args ...string) runFigures
 		<-l.done
 	}
 	elapsed := time.Since(start)
+	busyAfter, totalAfter := machineTicks()
 	c.waitDerived()
 	after := int64(0)
 	for i, fe := range c.fes {
@@ -451,7 +480,13 @@ func measure(t *testing.T, n, total, concurrency int, args ...string) runFigures
 		after += t
 		each[i] = t - each[i]
 	}
-	r := runFigures{n: n, elapsed: elapsed, ledgerdTicks: after - before, pgTicks: postgresTicks() - pgBefore, load: loadAvg()}
+	r := runFigures{n: n, elapsed: elapsed, ledgerdTicks: after - before, pgTicks: postgresTicks() - pgBefore, load: loadAvg(),
+		busy: float64(busyAfter-busyBefore) / float64(max(totalAfter-totalBefore, 1))}
+	for _, l := range loads {
+		if ps := l.cmd.ProcessState; ps != nil {
+			r.loadTicks += (ps.UserTime() + ps.SystemTime()).Milliseconds() / 10
+		}
+	}
 	for i, fe := range c.fes {
 		commits := int64(metricValue(fe, "ledger_batch_entries_count"))
 		r.commits += commits
@@ -513,8 +548,8 @@ func TestFrontEndFigures(t *testing.T) {
 			var r runFigures
 			t.Run(fmt.Sprintf("round%d-%dfe", round+1, n), func(t *testing.T) { r = measure(t, n, total, envInt(t, "LEDGER_FRONTENDS_CONCURRENCY", 128), args...) })
 			res[n] = append(res[n], r)
-			t.Logf("round %d, %d front-ends: %d events in %v = %.0f/s; ledgerd CPU %.0f µs/event, postgres %.0f µs/event; %.0f entries per group commit; load average %s",
-				round+1, n, r.events, r.elapsed.Round(time.Millisecond), r.perS(), r.cpuPerEvent(), r.pgPerEvent(), r.perCommit(), r.load)
+			t.Logf("round %d, %d front-ends: %d events in %v = %.0f/s; ledgerd CPU %.0f µs/event, postgres %.0f µs/event, load generators %.0f µs/event; machine busy %.0f%% while loaded; %.0f entries per group commit; load average %s",
+				round+1, n, r.events, r.elapsed.Round(time.Millisecond), r.perS(), r.cpuPerEvent(), r.pgPerEvent(), r.loadPerEvent(), 100*r.busy, r.perCommit(), r.load)
 		}
 	}
 	var b strings.Builder
@@ -545,10 +580,18 @@ func TestFrontEndFigures(t *testing.T) {
 	rate := runFigures.perS
 	cpu := runFigures.cpuPerEvent
 	both := func(r runFigures) float64 { return r.cpuPerEvent() + r.pgPerEvent() }
-	fmt.Fprintf(&b, "\nmedians: events/s %.0f / %.0f / %.0f; ledgerd CPU µs/event %.0f / %.0f / %.0f\n",
-		med(1, rate), med(2, rate), med(4, rate), med(1, cpu), med(2, cpu), med(4, cpu))
-	fmt.Fprintf(&b, "median of per-round ratios: events/s 2:1 = %.2f, 4:1 = %.2f; ledgerd CPU/event 4:1 = %.2f, 2:1 = %.2f; ledgerd+postgres CPU/event 4:1 = %.2f\n",
-		ratio(2, 1, rate), ratio(4, 1, rate), ratio(4, 1, cpu), ratio(2, 1, cpu), ratio(4, 1, both))
+	all := func(r runFigures) float64 { return r.cpuPerEvent() + r.pgPerEvent() + r.loadPerEvent() }
+	busy := func(r runFigures) float64 { return 100 * r.busy }
+	fmt.Fprintf(&b, "\nmedians:\n")
+	for _, n := range counts {
+		fmt.Fprintf(&b, "  %d front-ends: events/s %.0f; ledgerd CPU %.0f µs/event; ledgerd+postgres+load generators %.0f µs/event; machine busy %.0f%%\n",
+			n, med(n, rate), med(n, cpu), med(n, all), med(n, busy))
+	}
+	fmt.Fprintf(&b, "median of per-round ratios to %d front-ends:\n", counts[0])
+	for _, n := range counts[1:] {
+		fmt.Fprintf(&b, "  %d : %d — events/s %.2f; ledgerd CPU/event %.2f; ledgerd+postgres %.2f; with the load generators %.2f\n",
+			n, counts[0], ratio(n, counts[0], rate), ratio(n, counts[0], cpu), ratio(n, counts[0], both), ratio(n, counts[0], all))
+	}
 	t.Log(b.String())
 }
 

@@ -129,10 +129,16 @@ func (r *readModels) openSearch(ctx context.Context, c *config) error {
 	return nil
 }
 
+// gatherDerived is how long a live read model lets commits gather before it applies
+// them (follow.Options.Gather): each Apply costs a transaction or a save, and under load
+// a group commit carries a few dozen entries. It is a fraction of how stale a report may
+// be anyway (ledger_readmodel_lag_seconds).
+const gatherDerived = 50 * time.Millisecond
+
 // follower makes m's follower, its lag observed on every batch it applies.
 func (r *readModels) follower(m follow.Model, afterChunk func()) *follow.Follower {
 	lag := r.lag.WithLabelValues(m.Name())
-	return follow.New(m, follow.Options{Store: r.st, AfterChunk: afterChunk, Logger: r.log,
+	return follow.New(m, follow.Options{Store: r.st, AfterChunk: afterChunk, Logger: r.log, Gather: gatherDerived,
 		Applied: func(last *ledger.Entry) {
 			if at, err := time.Parse(time.RFC3339Nano, last.RecordedAt); err == nil {
 				lag.Observe(time.Since(at).Seconds())

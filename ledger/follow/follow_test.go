@@ -384,6 +384,54 @@ func TestDeliveriesQueuedAreJoined(t *testing.T) {
 	}
 }
 
+// TestDeliveriesGather: with Gather, a model that has just applied lets the commits
+// delivered in the next Gather collect and applies them with one Apply; an idle model
+// applies a delivery at once. Without Gather each of the five would be its own Apply.
+func TestDeliveriesGather(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newCommitting(t)
+	st, f, l := c.st, c.f, c.l
+	m := &applyCounter{tally: newTally("gathered")}
+	h, err := st.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := follow.New(m, follow.Options{Store: stale{st, h}, PollEvery: time.Hour, Gather: time.Second})
+	if _, err := fl.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	calls := m.calls
+	done := make(chan error, 1)
+	go func() { done <- fl.Run(ctx) }()
+	deliver := func(i int) {
+		c.batches = nil
+		if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range c.batches {
+			fl.Deliver(b)
+		}
+	}
+	deliver(0)
+	waitFor(t, fl, l.Size()) // idle: applied without waiting for more
+	for i := 1; i <= 5; i++ {
+		deliver(i)
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitFor(t, fl, l.Size())
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := m.calls - calls; got != 2 || fl.Stats().FromCommit != 6 {
+		t.Errorf("%d Apply calls for one delivery then five within Gather (%+v), want 2", got, fl.Stats())
+	}
+	if p, n := m.snapshot(); p != l.Size() || n[key{"data.collected.v1", "county-00"}] != 6 {
+		t.Errorf("position %d (head %d), counts %v", p, l.Size(), n)
+	}
+}
+
 // stale is a store whose head stays where it was.
 type stale struct {
 	ledger.Store

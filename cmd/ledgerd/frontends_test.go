@@ -561,21 +561,11 @@ func TestFrontEndFigures(t *testing.T) {
 		}
 	}
 	med := func(n int, f func(runFigures) float64) float64 {
-		v := make([]float64, 0, rounds)
-		for _, r := range res[n] {
-			v = append(v, f(r))
-		}
-		sort.Float64s(v)
-		return v[len(v)/2]
+		return medianOver(rounds, func(i int) float64 { return f(res[n][i]) })
 	}
 	// Ratios per round, then their median.
 	ratio := func(a, c int, f func(runFigures) float64) float64 {
-		v := make([]float64, 0, rounds)
-		for i := range rounds {
-			v = append(v, f(res[a][i])/f(res[c][i]))
-		}
-		sort.Float64s(v)
-		return v[len(v)/2]
+		return medianOver(rounds, func(i int) float64 { return f(res[a][i]) / f(res[c][i]) })
 	}
 	rate := runFigures.perS
 	cpu := runFigures.cpuPerEvent
@@ -593,6 +583,17 @@ func TestFrontEndFigures(t *testing.T) {
 			n, counts[0], ratio(n, counts[0], rate), ratio(n, counts[0], cpu), ratio(n, counts[0], both), ratio(n, counts[0], all))
 	}
 	t.Log(b.String())
+}
+
+// medianOver is the median of f over rounds 0..rounds-1: figures are taken within a
+// round, where the machine's load is the same for every shape, and then their median.
+func medianOver(rounds int, f func(round int) float64) float64 {
+	v := make([]float64, 0, rounds)
+	for i := range rounds {
+		v = append(v, f(i))
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 // watchAcks follows a load's --acked file every 20 ms and reports, each time it grew,

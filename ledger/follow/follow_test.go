@@ -340,18 +340,9 @@ func TestDeliveriesQueuedAreJoined(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := newCommitting(t)
-	st, f, l := c.st, c.f, c.l
+	f, l := c.f, c.l
 	m := &applyCounter{tally: newTally("joined")}
-	// The store as the follower sees it stays at its head before the appends: what
-	// reaches the model must come from the deliveries.
-	h, err := st.Head(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := follow.New(m, follow.Options{Store: stale{st, h}, PollEvery: time.Hour})
-	if _, err := fl.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fl := c.deliveredOnly(t, m, follow.Options{})
 	c.batches = nil
 	for i := range 8 {
 		if _, err := l.Append(ctx, f.Event(t, "county-00", "resource/r", i)); err != nil {
@@ -391,16 +382,9 @@ func TestDeliveriesGather(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := newCommitting(t)
-	st, f, l := c.st, c.f, c.l
+	f, l := c.f, c.l
 	m := &applyCounter{tally: newTally("gathered")}
-	h, err := st.Head(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl := follow.New(m, follow.Options{Store: stale{st, h}, PollEvery: time.Hour, Gather: time.Second})
-	if _, err := fl.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fl := c.deliveredOnly(t, m, follow.Options{Gather: time.Second})
 	calls := m.calls
 	done := make(chan error, 1)
 	go func() { done <- fl.Run(ctx) }()
@@ -522,4 +506,21 @@ func newCommitting(t *testing.T) *committing {
 	c.l = c.f.Open(t, c.st, ledger.Options{OnCommit: func(es []*ledger.Entry) { c.batches = append(c.batches, es) }})
 	c.f.Register(t, c.l, "county-00")
 	return c
+}
+
+// deliveredOnly is a follower of m, caught up with the log as it is now, that sees the
+// store stay at this head and never polls it: whatever reaches m afterwards came by
+// Deliver. o's Store and PollEvery are set here.
+func (c *committing) deliveredOnly(t *testing.T, m follow.Model, o follow.Options) *follow.Follower {
+	t.Helper()
+	h, err := c.st.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Store, o.PollEvery = stale{c.st, h}, time.Hour
+	fl := follow.New(m, o)
+	if _, err := fl.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return fl
 }

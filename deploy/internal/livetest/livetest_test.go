@@ -11,11 +11,19 @@ import (
 // per-institution series.
 func TestActsReachTheSeries(t *testing.T) {
 	s := Start(t)
-	before := s.Scrape(t)
-	for _, want := range []string{
+	// The series come from read models, which apply commits a moment after they are
+	// made (at most every 50 ms under load): the probe's registration is waited for.
+	wantBefore := []string{
 		`ledger_findings_raised_total{article="17",institution="mon-probe",rule="F3"} 0`,
 		`ledger_read_audit_records_total 2`,
-	} {
+	}
+	var before string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if before = s.Scrape(t); containsAll(before, wantBefore) {
+			break
+		}
+	}
+	for _, want := range wantBefore {
 		if !strings.Contains(before, want) {
 			t.Errorf("before Act: no %s", want)
 		}

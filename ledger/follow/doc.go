@@ -30,7 +30,9 @@
 //   - Run keeps a model live until its context ends, woken by Wake (a commit in this
 //     process), by the watermill bus (ledger/bus: another process's commits, over NATS
 //     JetStream or PostgreSQL), by the store's own announcements (pgstore's
-//     LISTEN/NOTIFY) and by a poll (PollEvery).
+//     LISTEN/NOTIFY) and by a poll (PollEvery). Deliver hands it this process's commits
+//     already parsed; with Options.Gather those that arrive close together are applied
+//     together, so a model pays its per-Apply cost once per Gather, not per commit.
 //
 // # Caveats
 //

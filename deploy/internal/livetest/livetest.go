@@ -62,6 +62,10 @@ var (
 	buildErr  error
 )
 
+// Binaries is the directory holding ledgerd and ledgerctl built from this checkout,
+// once per test binary: the deploy tests run what the deployment files describe.
+func Binaries(t testing.TB) string { t.Helper(); return build(t) }
+
 // build compiles the two commands once per test binary.
 func build(t testing.TB) string {
 	t.Helper()

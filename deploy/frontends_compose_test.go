@@ -129,7 +129,15 @@ func TestComposeFrontEnds(t *testing.T) {
 			}
 		}
 		fe.cmd = exec.Command(filepath.Join(bin, "ledgerd"), composeArgs(t, name, s.Command, fe.data, addrs)...)
-		fe.cmd.Env = append(os.Environ(), composeEnv(t, s.Environment, db, secrets)...)
+		mounted := map[string]string{} // the secrets this service is given
+		for _, name := range s.Secrets {
+			p := "/run/secrets/" + name
+			if secrets[p] == "" {
+				t.Fatalf("%s is given secret %s, which the file does not define", fe.name, name)
+			}
+			mounted[p] = secrets[p]
+		}
+		fe.cmd.Env = append(os.Environ(), composeEnv(t, s.Environment, db, mounted)...)
 		for port, addr := range addrs {
 			if strings.HasPrefix(port, name+":8080") {
 				fe.url = "http://" + addr
@@ -236,7 +244,8 @@ func composeArgs(t *testing.T, name string, command []string, data string, addrs
 }
 
 // composeEnv is a service's environment with the database URL pointed at db (its
-// ledgerd parameters kept) and the secrets' paths at the files standing for them.
+// ledgerd parameters kept) and the paths of the secrets the service is given at the
+// files standing for them.
 func composeEnv(t *testing.T, env map[string]string, db string, secrets map[string]string) []string {
 	var out []string
 	for k, v := range env {
@@ -260,6 +269,8 @@ func composeEnv(t *testing.T, env map[string]string, db string, secrets map[stri
 			v = got.String()
 		case secrets[v] != "":
 			v = secrets[v]
+		case strings.HasPrefix(v, "/run/secrets/"):
+			t.Fatalf("%s=%s: a secret the service is not given", k, v)
 		}
 		out = append(out, k+"="+v)
 	}

@@ -318,11 +318,8 @@ func (fe *composeFrontEnd) start(t *testing.T) {
 			t.Fatalf("%s exited before it was ready:\n%s", fe.name, fe.output())
 		default:
 		}
-		if resp, err := http.Get(fe.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if livetest.Ready(fe.url) {
+			return
 		}
 	}
 	t.Fatalf("%s not ready within a minute:\n%s", fe.name, fe.output())

@@ -136,16 +136,24 @@ func (s *Server) serve(t testing.TB, ledgerd string) {
 	})
 	s.URL, s.MetricsURL = "http://"+pub, "http://"+met
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(s.URL + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if Ready(s.URL) {
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("ledgerd not ready:\n%s", s.logs.String())
 		}
 	}
+}
+
+// Ready reports whether the ledgerd at base answers 200 on /readyz: what a deployment's
+// healthcheck asks.
+func Ready(base string) bool {
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // read asks for an event with the officer's token (an audited read; 404, no such
